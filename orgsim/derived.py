@@ -1,0 +1,118 @@
+"""Quantities derived from model state, shared by several mechanisms.
+
+Pure, vectorized readers: nothing here changes the model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def lab_array(model: OrgModel, attribute: str) -> np.ndarray:
+    """One value per lab, e.g. ``lab_array(model, "prestige")``."""
+    return np.array([getattr(lab, attribute) for lab in model.labs], dtype=float)
+
+
+def current_comp(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Annual cash + equity pay in k$."""
+    pop = model.population
+    return pop.base_k[slots] + pop.equity_k[slots]
+
+
+def lab_comp(model: OrgModel, labs: np.ndarray, skill: np.ndarray) -> np.ndarray:
+    """What lab ``labs[i]`` pays a researcher of ``skill[i]`` (k$/year)."""
+    base = model.lab_pay[labs, 0]
+    equity = model.lab_pay[labs, 1]
+    elasticity = model.lab_pay[labs, 2]
+    return (base + equity) * skill**elasticity
+
+
+def market_comp(model: OrgModel, skill: np.ndarray) -> np.ndarray:
+    """Mean pay across labs at a skill level: the pay-gap reference."""
+    pay = model.lab_pay
+    return ((pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]).mean(axis=1)
+
+
+def mission_fit(model: OrgModel, labs: np.ndarray, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """1 - weighted distance between a researcher's ideals and a lab's profile.
+
+    ``labs`` may be (n,) or (n, k) for k candidate labs per researcher.
+    With M13 off every fit is 0.5: no sorting.
+    """
+    params = model.params.mission
+    labs = np.asarray(labs)
+    if not params.enabled:
+        return np.full(labs.shape, 0.5)
+    pop = model.population
+    profile = model.lab_mission[labs]
+    safety = pop.safety_pref[slots]
+    openness = pop.openness_pref[slots]
+    if labs.ndim == 2:
+        safety, openness = safety[:, None], openness[:, None]
+    w = np.array([params.weight_safety, params.weight_openness, params.weight_product])
+    distance = (
+        w[0] * np.abs(safety - profile[..., 0])
+        + w[1] * np.abs(openness - profile[..., 1])
+        + w[2] * np.abs(0.5 - profile[..., 2])
+    ) / max(w.sum(), 1e-12)
+    return 1.0 - distance
+
+
+def vested_share(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each grant vested, and weeks since the last vesting date (-1 before the cliff)."""
+    pop = model.population
+    labs = pop.lab[slots]
+    since = model.week - pop.grant_week[slots]
+    cliff = model.lab_vesting[labs, 0]
+    interval = model.lab_vesting[labs, 1]
+    total = model.lab_vesting[labs, 2]
+    past_cliff = since >= cliff
+    steps = np.where(past_cliff, (since - cliff) // interval, 0)
+    vested = np.where(past_cliff, np.minimum(1.0, (cliff + steps * interval) / total), 0.0)
+    since_vest = np.where(past_cliff, (since - cliff) % interval, -1)
+    return vested, since_vest
+
+
+def unvested_years(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Unvested equity at today's price, in years of current pay: the cost of leaving."""
+    pop = model.population
+    vested, _ = vested_share(model, slots)
+    price_ratio = model.lab_price()[pop.lab[slots]] / pop.grant_price[slots]
+    value = pop.grant_k[slots] * (1.0 - vested) * price_ratio
+    return value / np.maximum(current_comp(model, slots), 1.0)
+
+
+def clawback_years(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Sign-on bonus still repayable, in years of current pay."""
+    pop = model.population
+    window = model.lab_vesting[pop.lab[slots], 3]
+    owed = np.where(model.week - pop.signon_week[slots] < window, pop.signon_k[slots], 0.0)
+    return owed / np.maximum(current_comp(model, slots), 1.0)
+
+
+def former_colleagues(model: OrgModel) -> np.ndarray:
+    """``F[dest, src]``: researchers now at ``dest`` who came from ``src``."""
+    pop = model.population
+    n_labs = len(model.labs)
+    came = pop.prev_lab >= 0
+    flat = pop.lab[came].astype(np.int64) * n_labs + pop.prev_lab[came]
+    return np.bincount(flat, minlength=n_labs * n_labs).reshape(n_labs, n_labs)
+
+
+def star_tier(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """1 for stars (above the initial top-talent threshold), else 0."""
+    return (model.population.skill[slots] >= model.star_threshold).astype(np.int64)
+
+
+def skill_quantile(model: OrgModel, q: float) -> float:
+    skill = model.population.skill
+    return float(np.quantile(skill, q)) if len(skill) else np.inf
+
+
+def team_sizes(model: OrgModel) -> np.ndarray:
+    return np.bincount(model.population.team, minlength=len(model.team_names))

@@ -1,0 +1,31 @@
+"""M15 acqui-hires and stakes.
+
+A lab buys into a company and brings in its leader and a team: the $14.3bn
+Scale AI stake brought its CEO as chief AI officer; the NFDG stake brought a
+product head. Newcomers merged into a large structure start with no ties (no
+former colleagues, fresh team tenure) and, for ``newcomer_weeks``, more
+friction with insiders (a hazard term in M3).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from orgsim import transitions
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+    from orgsim.schema import Acquihire
+
+
+def acquihire(model: OrgModel, event: Acquihire) -> None:
+    p = model.params.acquisitions
+    if not p.enabled:
+        return
+    lab = model.lab_by_key[event.lab]
+    team = model.team_index[(lab.key, event.team)]
+    n = model.scaled(event.n)
+    skill = model.world.draw_skill(n, event.skill_shift)
+    transitions.hire(model, lab.index, team, skill, f"acquihire-{event.company}", morale=p.newcomer_morale, newcomer=True)
+    if event.executive:
+        model.world.add_executive(lab, event.executive, event.executive_role, [team], insider=False, friction=0.3)

@@ -1,0 +1,139 @@
+"""M3 voluntary attrition: a proportional weekly hazard and the leaver's destination.
+
+``h = c_lab · h0(tenure) · exp(Σ β_k x_k) + contagion excess``. ``h0`` rises
+in the first months and falls with tenure (Farber 1994). ``c_lab`` is set at
+the start so each lab's mean hazard equals its configured annual quit rate;
+every β is a config value, so a Cox fit on the event log can recover it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim import derived
+from orgsim.mechanisms import contagion
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def tenure_baseline(model: OrgModel, tenure_weeks: np.ndarray) -> np.ndarray:
+    """h0 shape: 1 at hire, 1 + amplitude at the peak, then a slow decline."""
+    p = model.params.attrition
+    t = np.maximum(tenure_weeks, 0) / p.tenure_peak_weeks
+    hump = 1.0 + p.tenure_peak_amplitude * t * np.exp(1.0 - t)
+    return hump * np.exp(-p.tenure_decline * np.maximum(tenure_weeks, 0) / 52.0)
+
+
+def covariates(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:
+    """The hazard's covariates for ``slots`` and the resulting weekly quit probability."""
+    params, pop = model.params, model.population
+    labs = pop.lab[slots].astype(np.int64)
+    n = len(labs)
+    zeros = np.zeros(n)
+    skill = pop.skill[slots]
+    x = {
+        "morale": pop.morale[slots].astype(float),
+        "pay_gap": np.maximum(0.0, np.log(derived.market_comp(model, skill) / np.maximum(derived.current_comp(model, slots), 1.0))),
+        "mission_fit": derived.mission_fit(model, labs, slots),
+        "instability": 1.0 - derived.lab_array(model, "stability")[labs],
+        "manager_exit": model.team_manager_shock[pop.team[slots]],
+        "newcomer": (pop.newcomer_until[slots] > model.week).astype(float) if params.acquisitions.enabled else zeros,
+        "countered": (pop.countered_week[slots] >= 0).astype(float) if params.counteroffers.enabled else zeros,
+        "contagion": contagion.excess(model, slots),
+    }
+    if params.vesting.enabled:
+        vested, since_vest = derived.vested_share(model, slots)
+        x["unvested_years"] = derived.unvested_years(model, slots)
+        x["post_vest"] = ((since_vest >= 0) & (since_vest < params.vesting.post_vest_weeks)).astype(float)
+    else:
+        x["unvested_years"] = x["post_vest"] = zeros
+    if params.layoffs.enabled:
+        x["layoff_shock"] = derived.lab_array(model, "layoff_shock")[labs] * (1.0 - params.layoffs.fairness)
+    else:
+        x["layoff_shock"] = zeros
+    x["hazard"] = 1.0 - np.exp(-(weekly_rate(model, labs, slots, x) + x["contagion"]))
+    return x
+
+
+def log_hazard_ratio(model: OrgModel, x: dict[str, np.ndarray]) -> np.ndarray:
+    a, v, c = model.params.attrition, model.params.vesting, model.params.counteroffers
+    return (
+        a.beta_morale * x["morale"] + a.beta_pay_gap * x["pay_gap"] + a.beta_mission_fit * x["mission_fit"]
+        + a.beta_instability * x["instability"] + a.beta_layoff_shock * x["layoff_shock"]
+        + x["manager_exit"] + a.beta_newcomer * x["newcomer"] + c.beta_countered * x["countered"]
+        + v.beta_unvested * x["unvested_years"] + v.beta_post_vest * x["post_vest"]
+    )
+
+
+def weekly_rate(model: OrgModel, labs: np.ndarray, slots, x: dict[str, np.ndarray]) -> np.ndarray:
+    tenure = model.week - model.population.hire_week[slots]
+    return model.quit_scale[labs] * tenure_baseline(model, tenure) * np.exp(log_hazard_ratio(model, x))
+
+
+def calibrate_scale(model: OrgModel) -> np.ndarray:
+    """Per-lab constants making each lab's mean weekly hazard its annual quit rate / 52."""
+    model.quit_scale = np.ones(len(model.labs))
+    x = covariates(model)
+    labs = model.population.lab.astype(np.int64)
+    tenure = model.week - model.population.hire_week
+    raw = tenure_baseline(model, tenure) * np.exp(log_hazard_ratio(model, x))
+    mean_raw = np.bincount(labs, weights=raw, minlength=len(model.labs)) / np.maximum(np.bincount(labs, minlength=len(model.labs)), 1)
+    target = derived.lab_array(model, "quit_rate") / 52.0
+    return np.where(mean_raw > 0, target / np.maximum(mean_raw, 1e-12), 0.0)
+
+
+def destinations(model: OrgModel, slots: np.ndarray) -> np.ndarray:
+    """Where leavers go: a rival lab index, or -1 for outside (multinomial logit, Gumbel-max)."""
+    p, pop = model.params.attrition, model.population
+    n_labs = len(model.labs)
+    skill = pop.skill[slots]
+    own = pop.lab[slots].astype(np.int64)
+    candidates = np.broadcast_to(np.arange(n_labs), (len(slots), n_labs))
+    comp_there = derived.lab_comp(model, candidates.ravel(), np.repeat(skill, n_labs)).reshape(len(slots), n_labs)
+    colleagues = derived.former_colleagues(model)[:, own].T
+    utility = (
+        p.dest_beta_pay * np.log(comp_there / np.maximum(derived.current_comp(model, slots), 1.0)[:, None])
+        + p.dest_beta_mission * derived.mission_fit(model, candidates, slots)
+        + p.dest_beta_prestige * derived.lab_array(model, "prestige")[None, :]
+        + p.dest_beta_momentum * derived.lab_array(model, "momentum")[None, :]
+        + p.dest_beta_colleagues * np.log1p(colleagues)
+    )
+    vacancies = model.vacancies()
+    closed = (candidates == own[:, None]) | (vacancies[None, :] < 1)
+    utility = np.where(closed, -np.inf, utility)
+    outside = p.outside_utility + p.outside_star_bonus * np.log(skill)
+    utility = np.column_stack([utility, outside])
+    choice = np.argmax(utility + model.rng.gumbel(size=utility.shape), axis=1)
+    dest = np.where(choice == n_labs, -1, choice)
+    # a lab takes no more walk-ins than it has open positions; the rest go outside
+    for lab in np.unique(dest[dest >= 0]):
+        chosen = np.flatnonzero(dest == lab)
+        room = int(vacancies[lab])
+        if len(chosen) > room:
+            dest[model.rng.choice(chosen, size=len(chosen) - room, replace=False)] = -1
+    return dest
+
+
+def step(model: OrgModel) -> None:
+    """Draw this week's voluntary quits and send each leaver to a rival or outside."""
+    if not model.params.attrition.enabled or len(model.population) == 0:
+        return
+    from orgsim import transitions
+
+    x = covariates(model)
+    leaving = np.flatnonzero(model.rng.random(len(x["hazard"])) < x["hazard"])
+    if len(leaving) == 0:
+        return
+    dest = destinations(model, leaving)
+    chosen = {name: values[leaving] for name, values in x.items()}
+    to_rival = dest >= 0
+    movers = leaving[to_rival]
+    if len(movers):
+        skill = model.population.skill[movers]
+        transitions.move(model, movers, dest[to_rival], derived.lab_comp(model, dest[to_rival], skill),
+                         f"moved-{model.year}", covariates={k: v[to_rival] for k, v in chosen.items()})
+    # moves keep slots; departures renumber them, so they go last
+    transitions.depart(model, leaving[~to_rival], "quit", covariates={k: v[~to_rival] for k, v in chosen.items()})

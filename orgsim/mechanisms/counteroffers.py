@@ -1,0 +1,71 @@
+"""M2 counteroffers and retention grants.
+
+When a researcher above the incumbent's skill threshold accepts a rival
+offer, the incumbent may match or top it; the researcher then decides again
+with the new pay. Those who stay carry a ``countered`` flag that changes their
+later hazard (low-confidence evidence: countered staff stay 1.7-3.5 years).
+Retention grants (OpenAI's one-off multi-million bonus to ~1,000 staff in
+Aug 2025) add unvested equity to the top of a lab.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim import derived
+
+if TYPE_CHECKING:
+    from orgsim.agents import Lab
+    from orgsim.model import OrgModel
+    from orgsim.schema import RetentionGrant
+
+
+def respond(model: OrgModel, rival: Lab, slots: np.ndarray, offer_k: np.ndarray, touch: float) -> np.ndarray:
+    """Incumbents counter eligible acceptors; returns a mask of those who stay."""
+    from orgsim.mechanisms.offers import _sigmoid, utility_gain
+
+    stay = np.zeros(len(slots), dtype=bool)
+    if not model.params.counteroffers.enabled or len(slots) == 0:
+        return stay
+    pop = model.population
+    own = pop.lab[slots].astype(np.int64)
+    policy = np.array([lab.spec.hiring.counteroffer for lab in model.labs])[own]
+    threshold = np.array([derived.skill_quantile(model, lab.spec.hiring.counter_quantile) for lab in model.labs])[own]
+    eligible = policy & (pop.skill[slots] >= threshold)
+    if not eligible.any():
+        return stay
+    idx = np.flatnonzero(eligible)
+    s = slots[idx]
+    match = np.array([lab.spec.hiring.counter_match for lab in model.labs])[own[idx]]
+    cap = np.array([lab.spec.hiring.package_cap_musd * 1000 / 4 for lab in model.labs])[own[idx]]
+    countered = np.minimum(offer_k[idx] * match, np.maximum(cap, derived.current_comp(model, s)))
+    still_go = model.rng.random(len(s)) < _sigmoid(utility_gain(model, s, rival.index, offer_k[idx], countered, touch))
+    keep = s[~still_go]
+    model.recorder.event("counter", keep, own[idx][~still_go], rival.index)
+    model.recorder.count("counters", own[idx][~still_go])
+    raise_k = countered[~still_go] - derived.current_comp(model, keep)
+    pop.base_k[keep] += np.maximum(raise_k, 0.0)
+    pop.countered_week[keep] = model.week
+    stay[idx[~still_go]] = True
+    return stay
+
+
+def retention_grant(model: OrgModel, event: RetentionGrant) -> None:
+    """Timeline handler: extra unvested equity for the top ``share`` of a lab by skill."""
+    if not model.params.counteroffers.enabled:
+        return
+    lab = model.lab_by_key[event.lab]
+    pop = model.population
+    members = np.flatnonzero(pop.lab == lab.index)
+    if len(members) == 0:
+        return
+    k = int(round(event.share * len(members)))
+    top = members[np.argsort(-pop.skill[members], kind="stable")[:k]]
+    # fold the grant into the current grant's unvested value at today's price
+    vested, _ = derived.vested_share(model, top)
+    unvested_now = pop.grant_k[top] * (1 - vested)
+    pop.grant_k[top] = unvested_now + event.amount_k
+    pop.grant_week[top] = model.week
+    pop.grant_price[top] = model.lab_price()[lab.index]

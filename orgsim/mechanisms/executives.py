@@ -1,0 +1,108 @@
+"""M8 executives: CEO pressure and decisions, friction, and exits that shake teams.
+
+Pressure accumulates from the gap to the frontier, the share-price drawdown
+and failed releases. Past a threshold set by patience the CEO acts (reorg,
+hiring blitz, layoffs, leadership change), and acts sooner when pressure
+keeps rising ("the quicker the pivots are going to get"). Micromanagement
+grows friction; friction drives executive exits; an exit raises the hazard
+of those below by 15% (insider successor) or 30% (outsider; Hayes, Oyer &
+Schaefer 2006), fading over ``shock_weeks``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim.mechanisms import layoffs, reorgs
+from orgsim.schema import Blitz
+
+if TYPE_CHECKING:
+    from orgsim.agents import Executive, Lab
+    from orgsim.model import OrgModel
+    from orgsim.schema import ExecutiveExit
+
+
+def pressure_inputs(model: OrgModel, lab: Lab) -> float:
+    p = model.params.executives
+    frontier = max(other.capability for other in model.labs if other is not lab)
+    gap = max(0.0, frontier - lab.capability)
+    drawdown = max(0.0, 1.0 - lab.share_price / lab.peak_price)
+    return p.weight_gap * gap + p.weight_drawdown * drawdown
+
+
+def leave(model: OrgModel, executive: Executive, successor: str) -> None:
+    """An executive exits; the teams below get a fading hazard shock."""
+    p = model.params.executives
+    executive.active = False
+    rise = {"insider": p.successor_insider, "outsider": p.successor_outsider, "none": p.successor_outsider}[successor]
+    for team in executive.team_ids or [-1]:
+        model.recorder.executive_exit(executive, team)
+    if executive.team_ids:
+        teams = np.asarray(executive.team_ids)
+        model.team_manager_shock[teams] = np.maximum(model.team_manager_shock[teams], np.log1p(rise))
+    if successor != "none":
+        model.world.replace_executive(executive, insider=successor == "insider")
+
+
+def act(model: OrgModel, ceo: Executive) -> None:
+    """The CEO pulls one lever, chosen by the configured weights and risk appetite."""
+    p, lab = model.params.executives, ceo.lab
+    actions = list(p.action_weights)
+    weights = np.array([p.action_weights[a] for a in actions], dtype=float)
+    if "blitz" in actions:
+        weights[actions.index("blitz")] *= 0.5 + ceo.risk_appetite
+    if weights.sum() <= 0:
+        return
+    action = actions[model.rng.choice(len(actions), p=weights / weights.sum())]
+    ceo.last_action_week = model.week
+    ceo.pressure *= 1.0 - p.relief
+    model.decisions.append((model.week, lab.key, action))
+    if action == "reorg":
+        reorgs.reorganize(model, lab)
+    elif action == "layoffs":
+        layoffs.lay_off(model, lab, int(round(p.action_layoff_share * lab.headcount)))
+    elif action == "blitz" and model.params.offers.enabled:
+        lab.blitz = Blitz(kind="blitz", date=model.date, until=model.date + dt.timedelta(weeks=p.action_blitz_weeks),
+                          lab=lab.key, capacity_multiplier=4.0, package_premium=2.0, cohort=f"blitz-{model.year}")
+        lab.blitz_until = model.week + p.action_blitz_weeks
+    elif action == "leadership_change":
+        others = [e for e in lab.executives if e.active and e is not ceo]
+        if others:
+            leave(model, max(others, key=lambda e: e.friction), "outsider")
+
+
+def step(model: OrgModel) -> None:
+    p = model.params.executives
+    if not p.enabled:
+        return
+    for lab in model.labs:
+        ceo = next((e for e in lab.executives if e.active and e.role == "ceo"), None)
+        if ceo is not None:
+            previous = ceo.pressure
+            ceo.pressure = p.pressure_memory * ceo.pressure + (1 - p.pressure_memory) * pressure_inputs(model, lab)
+            ceo.pressure += p.weight_failure * lab.failures
+            ceo.rising_weeks = ceo.rising_weeks + 1 if ceo.pressure > previous else 0
+            # rising pressure shortens the pause between pivots, down to half of it
+            cooldown = p.cooldown_weeks * (0.5 + 0.5 * np.exp(-ceo.rising_weeks / 8.0))
+            threshold = p.threshold * (0.5 + ceo.patience)
+            if ceo.pressure > threshold and model.week - ceo.last_action_week >= cooldown:
+                act(model, ceo)
+        lab.failures = 0.0
+        boss = ceo.micromanagement if ceo is not None else 0.0
+        for executive in [e for e in lab.executives if e.active and e is not ceo]:
+            executive.friction = min(1.0, executive.friction + p.friction_growth * boss)
+            if model.rng.random() < p.exit_hazard * executive.friction:
+                leave(model, executive, "insider" if model.rng.random() < 0.5 else "outsider")
+    model.team_manager_shock *= np.exp(-1.0 / p.shock_weeks)
+
+
+def apply_exit(model: OrgModel, event: ExecutiveExit) -> None:
+    """Timeline handler: a named executive leaves (e.g. a chief scientist founding a start-up)."""
+    if not model.params.executives.enabled:
+        return
+    executive = model.executive_by_key.get(event.executive)
+    if executive is not None and executive.active:
+        leave(model, executive, event.successor)

@@ -1,0 +1,73 @@
+"""M11 finance: share prices, capex guidance, debt and compensation budgets.
+
+Prices (or private valuations) follow a weekly log random walk with jumps at
+earnings, releases (M9) and capex guidance; investors punish capex raised
+without a clear return, and debt loosens the compensation budget at the cost
+of scepticism. Unvested equity is priced at today's price (M5), so a falling
+share price loosens the golden handcuffs. Evidence: Meta capex $39bn (2024)
+-> >= $70bn (2025) -> > $100bn (2026 plan); shares -10% after the Oct 2025
+earnings and about -17% over November.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from orgsim.agents import Lab
+    from orgsim.model import OrgModel
+    from orgsim.schema import BudgetShift, CapexGuidance, Debt, ShareShock
+
+
+def jump(model: OrgModel, lab: Lab, log_change: float) -> None:
+    if not model.params.finance.enabled:
+        return
+    lab.share_price *= float(np.exp(log_change))
+    lab.peak_price = max(lab.peak_price, lab.share_price)
+
+
+def step(model: OrgModel) -> None:
+    p = model.params.finance
+    if not p.enabled:
+        return
+    for lab in model.labs:
+        f = lab.spec.finance
+        sd = f.volatility / np.sqrt(52.0)
+        noise = model.rng.normal(0.0, 1.0)
+        jump(model, lab, (f.drift - 0.5 * f.volatility**2) / 52.0 + sd * noise + p.jump_sd * model.rng.normal())
+        lab.comp_spent *= np.exp(-1.0 / 52.0)
+
+
+def budget_room(model: OrgModel, lab: Lab) -> float:
+    """Share of recruiting capacity the compensation budget still allows (1 with M11 off)."""
+    if not model.params.finance.enabled or lab.comp_budget <= 0:
+        return 1.0
+    return float(np.clip(1.0 - lab.comp_spent / lab.comp_budget, 0.0, 1.0))
+
+
+def share_shock(model: OrgModel, event: ShareShock) -> None:
+    jump(model, model.lab_by_key[event.lab], float(np.log1p(event.change)))
+
+
+def capex_guidance(model: OrgModel, event: CapexGuidance) -> None:
+    lab = model.lab_by_key[event.lab]
+    raised = max(0.0, event.capex_bn - lab.capex_bn)
+    if not event.clear_return:
+        jump(model, lab, -model.params.finance.capex_punishment * raised)
+    lab.capex_bn = event.capex_bn
+
+
+def debt(model: OrgModel, event: Debt) -> None:
+    lab, p = model.lab_by_key[event.lab], model.params.finance
+    jump(model, lab, -p.debt_scepticism * event.amount_bn)
+    if p.enabled:
+        lab.comp_budget += p.debt_budget_share * event.amount_bn * 1000.0
+
+
+def budget_shift(model: OrgModel, event: BudgetShift) -> None:
+    lab, p = model.lab_by_key[event.lab], model.params.finance
+    jump(model, lab, float(np.log1p(event.price_change)))
+    if p.enabled:
+        lab.comp_budget += p.debt_budget_share * event.amount_bn * 1000.0

@@ -1,0 +1,53 @@
+"""M7 layoffs and survivor syndrome.
+
+Cut ``n`` researchers from chosen (or all unprotected) teams; selection
+favours cutting low performers and protects insiders (weighted sampling
+without replacement via Gumbel top-k). Survivors lose morale and carry a
+decaying shock that raises their hazard (Maertz et al. 2010), both moderated
+by perceived fairness.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim import transitions
+
+if TYPE_CHECKING:
+    from orgsim.agents import Lab
+    from orgsim.model import OrgModel
+    from orgsim.schema import Layoff
+
+
+def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -> None:
+    p = model.params.layoffs
+    if not p.enabled or n <= 0:
+        return
+    pop = model.population
+    if not teams:
+        teams = [t for t in lab.team_ids if not model.team_protected[t]]
+    pool = np.flatnonzero(np.isin(pop.team, teams))
+    if len(pool) == 0:
+        return
+    log_skill = np.log(pop.skill[pool])
+    z = (log_skill - log_skill.mean()) / (log_skill.std() + 1e-12)
+    keys = -p.selectivity * z - p.insider_protection * pop.insider[pool] + model.rng.gumbel(size=len(pool))
+    cut = pool[np.argsort(-keys, kind="stable")[: min(n, len(pool))]]
+    transitions.depart(model, cut, "layoff")
+    survivors = pop.lab == lab.index
+    pop.morale[survivors] = np.clip(pop.morale[survivors] - p.survivor_morale_drop * (1.0 - p.fairness), 0.0, 1.0)
+    lab.layoff_shock = 1.0
+
+
+def apply_event(model: OrgModel, event: Layoff) -> None:
+    lab = model.lab_by_key[event.lab]
+    teams = [model.team_index[(lab.key, t)] for t in event.teams]
+    lay_off(model, lab, model.scaled(event.n), teams)
+
+
+def step(model: OrgModel) -> None:
+    decay = np.exp(-1.0 / model.params.layoffs.shock_weeks)
+    for lab in model.labs:
+        lab.layoff_shock *= decay

@@ -1,0 +1,210 @@
+"""M10 organizational learning (March 1991), vectorized over individuals.
+
+Every function works on *individuals with a group index*: ``beliefs`` is an
+int8 array (N, m) with values in {-1, 0, 1}, ``group`` an int array (N,)
+giving each individual's group, ``code`` an int8 array (G, m) with one
+organizational code per group.  The same functions serve two callers:
+
+* the organization model: N researchers in G labs, one shared reality (m,);
+* the March validation mode (:mod:`orgsim.march`): R independent runs are R
+  groups of n individuals, each run with its own reality row (R, m).
+
+All functions are pure: they return new arrays and leave their inputs
+untouched, so a caller can update beliefs and code *simultaneously* from
+the same start-of-period state.  All randomness comes from the numpy
+``Generator`` passed in.
+
+Readings of March (1991) made here (see also ``learn_code``):
+
+* socialization is gradual (one step toward the code per success, as in
+  Christensen 2015) rather than March's jump straight to the code's value;
+* the superior group is scored on actions (a belief of 0 acts as a fair
+  coin flip) rather than on March's count of dimensions where beliefs match
+  reality, and 0 beliefs cast no vote when the code learns;
+* turbulence flips each dimension of reality independently with
+  probability p4 per period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "random_beliefs",
+    "random_reality",
+    "socialize",
+    "act",
+    "learn_code",
+    "knowledge",
+    "turnover",
+    "turbulence",
+    "at_equilibrium",
+]
+
+
+def random_beliefs(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
+    """Fresh beliefs, uniform on {-1, 0, 1}: March's newcomers know nothing in particular."""
+    return rng.integers(-1, 2, size=(n, m), dtype=np.int8)
+
+
+def random_reality(g: int, m: int, rng: np.random.Generator) -> np.ndarray:
+    """``g`` realities of ``m`` dimensions, each ±1 with probability 0.5."""
+    return (2 * rng.integers(0, 2, size=(g, m), dtype=np.int8) - 1).astype(np.int8)
+
+
+def _per_row(p, rows: np.ndarray) -> np.ndarray | float:
+    """A scalar probability as is, or a per-group/per-individual array picked at ``rows``."""
+    p = np.asarray(p, dtype=float)
+    return float(p) if p.ndim == 0 else p[rows]
+
+
+def _reality_rows(reality: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Reality as seen by each individual: one shared (m,) vector or the row of its group."""
+    return reality if reality.ndim == 1 else reality[group]
+
+
+def _code_scores(code: np.ndarray, reality: np.ndarray) -> np.ndarray:
+    """Σ code·reality per group; a 0 in the code scores nothing."""
+    return (code * reality).sum(axis=-1, dtype=np.int32)
+
+
+def socialize(beliefs, code, group, p1, rng: np.random.Generator) -> np.ndarray:
+    """Individuals drift toward their group's code; returns new beliefs.
+
+    On each dimension where the code is non-zero and the belief differs, the
+    belief moves ONE step toward the code (-1 → 0 → 1, 1 → 0 → -1) with
+    probability ``p1`` (scalar or per group, shape (G,)).  Dimensions where
+    the code is 0 are left alone: the code has nothing to teach there.
+    """
+    target = code[group].ravel()
+    out = beliefs.copy()
+    flat = out.reshape(-1)
+    cells = np.flatnonzero((target != 0) & (flat != target))
+    cells = cells[rng.random(cells.size) < _per_row(p1, group[cells // beliefs.shape[1]])]
+    flat[cells] += np.sign(target[cells] - flat[cells]).astype(np.int8)
+    return out
+
+
+def act(beliefs, group, reality, rng: np.random.Generator) -> np.ndarray:
+    """Action scores Σ action·reality per individual (int32, shape (N,)).
+
+    An action is the belief, or a fair coin flip ±1 where the belief is 0.
+    A coin flip times a ±1 reality is itself a fair ±1, so the z coin flips
+    of an individual add 2·Binomial(z, ½) − z to Σ belief·reality: the same
+    distribution as flipping each coin, at a fraction of the cost.
+    """
+    known = (beliefs * _reality_rows(reality, group)).sum(axis=1, dtype=np.int32)
+    zeros = (beliefs == 0).sum(axis=1, dtype=np.int32)
+    return known + 2 * rng.binomial(zeros, 0.5).astype(np.int32) - zeros
+
+
+def learn_code(code, beliefs, group, reality, p2, rng: np.random.Generator, scores=None) -> np.ndarray:
+    """The code learns from its superior members; returns the new code.
+
+    ``reality`` is (m,) shared or (G, m) per group; ``p2`` is a scalar or
+    per group (G,).  ``scores`` are the action scores of ``act``; pass them
+    when the period's scores were taken before socialization changed the
+    beliefs, otherwise they are drawn here.
+
+    The superior group of a code is its members whose action score strictly
+    exceeds Σ code·reality.  On each dimension, superior members holding +1
+    and -1 vote; 0 beliefs abstain (our reading of March's "effective
+    majority": an individual with no belief neither supports nor opposes a
+    value).  With net = Σ of superior beliefs, the strict majority is
+    sign(net) and k = |net| = majority minus minority.  Where the majority
+    differs from the code, the code adopts it with probability
+    1 − (1 − p2)^k: a larger effective majority is more persuasive.
+    """
+    g, m = code.shape
+    if scores is None:
+        scores = act(beliefs, group, reality, rng)
+    superior = scores > _code_scores(code, reality)[group]
+    voters = group[superior]
+    cells = (voters[:, None] * m + np.arange(m)).ravel()
+    net = np.bincount(cells, weights=beliefs[superior].ravel(), minlength=g * m).reshape(g, m)
+    majority = np.sign(net).astype(np.int8).ravel()
+    out = code.copy()
+    flat = out.reshape(-1)
+    cells = np.flatnonzero((majority != 0) & (majority != flat))
+    p = 1.0 - (1.0 - _per_row(p2, cells // m)) ** np.abs(net.ravel()[cells])
+    cells = cells[rng.random(cells.size) < p]
+    flat[cells] = majority[cells]
+    return out
+
+
+def knowledge(code, reality) -> np.ndarray:
+    """Σ code·reality / m per group: +1 all right, 0 nothing known (or as much right as wrong)."""
+    return _code_scores(code, reality) / code.shape[-1]
+
+
+def turnover(beliefs, p3, rng: np.random.Generator) -> np.ndarray:
+    """Each individual leaves with probability ``p3`` (scalar or (N,)); newcomers get fresh random beliefs."""
+    out = beliefs.copy()
+    leave = np.flatnonzero(rng.random(beliefs.shape[0]) < np.asarray(p3, dtype=float))
+    out[leave] = random_beliefs(leave.size, beliefs.shape[1], rng)
+    return out
+
+
+def turbulence(reality, p4, rng: np.random.Generator) -> np.ndarray:
+    """The environment moves: each dimension flips sign independently with probability ``p4`` per period."""
+    flip = rng.random(reality.shape) < p4
+    return np.where(flip, -reality, reality).astype(np.int8)
+
+
+def at_equilibrium(beliefs, code, group, reality) -> np.ndarray:
+    """Per group (bool (G,)): nothing can change any more without p3 or p4.
+
+    True when no member's best possible score (Σ belief·reality plus its
+    number of 0 beliefs, all coin flips landing right) exceeds the code's
+    score, and every member's beliefs equal the code.  Then socialization
+    has nothing to move and no superior member can outvote the code.
+    """
+    g = code.shape[0]
+    best = (beliefs * _reality_rows(reality, group)).sum(axis=1, dtype=np.int32)
+    best += (beliefs == 0).sum(axis=1, dtype=np.int32)
+    can_beat = best > _code_scores(code, reality)[group]
+    differs = (beliefs != code[group]).any(axis=1)
+    unsettled = np.bincount(group[can_beat | differs], minlength=g)
+    return unsettled == 0
+
+
+# ---------------------------------------------------------------- in the organization model
+# Labs are the groups; reality is one shared vector (the state of the field).
+# Researchers carry their beliefs when they move, so poaching transfers
+# knowledge (March's p3 is endogenous here); reorgs disrupt socialization.
+
+
+def setup(model) -> None:
+    """Shared reality, empty lab codes, then a warm-up so labs start near their own equilibrium."""
+    p = model.params.learning
+    model.reality = random_reality(1, p.dimensions, model.rng)[0]
+    model.lab_code = np.zeros((len(model.labs), p.dimensions), dtype=np.int8)
+    if p.enabled:
+        for _ in range(p.warmup_weeks):
+            _learn(model, turbulence_on=False)
+
+
+def _learn(model, turbulence_on: bool = True) -> None:
+    p, pop = model.params.learning, model.population
+    if len(pop) == 0:
+        return
+    group = pop.lab.astype(np.int64)
+    disruption = model.params.reorgs.socialization_disruption if model.params.reorgs.enabled else 0.0
+    stability = np.array([lab.stability for lab in model.labs])
+    p1 = p.p1 * (1.0 - disruption * (1.0 - stability))
+    scores = act(pop.beliefs, group, model.reality, model.rng)
+    beliefs = socialize(pop.beliefs, model.lab_code, group, p1, model.rng)
+    model.lab_code = learn_code(model.lab_code, pop.beliefs, group, model.reality, p.p2, model.rng, scores=scores)
+    pop.beliefs[:] = beliefs
+    if turbulence_on and p.p4 > 0:
+        model.reality = turbulence(model.reality, p.p4, model.rng)
+
+
+def step(model) -> None:
+    if model.params.learning.enabled:
+        _learn(model)
+
+
+def lab_knowledge(model) -> np.ndarray:
+    """Each lab's code knowledge, Σ code·reality / m."""
+    return knowledge(model.lab_code, model.reality)

@@ -1,0 +1,27 @@
+"""M13 mission sorting.
+
+Researchers hold ideal points on safety emphasis and openness; fit with a lab
+is one minus the weighted distance to its profile (:func:`orgsim.derived.mission_fit`)
+and enters offers, quits and destinations, so safety-minded researchers drift
+toward safety-focused labs and open-science researchers toward labs that
+publish. A lab that closes a model it used to open loses fit with the latter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+    from orgsim.schema import MissionChange
+
+
+def change(model: OrgModel, event: MissionChange) -> None:
+    """Timeline handler: a lab changes its public profile (e.g. ships closed weights)."""
+    if not model.params.mission.enabled:
+        return
+    row = model.lab_mission[model.lab_by_key[event.lab].index]
+    for i, field in enumerate(("safety", "openness", "product")):
+        value = getattr(event, field)
+        if value is not None:
+            row[i] = value

@@ -1,0 +1,30 @@
+"""M5 golden handcuffs: vesting schedules, refresh grants and the value of unvested equity.
+
+The hazard terms (unvested years of pay, the spike just after a vest) are
+read in M3 from :func:`orgsim.derived.vested_share`; here grants that have
+fully vested are refreshed, so handcuffs persist as they do with yearly
+refreshers, and share-price moves change the unvested value automatically
+because it is priced at today's share price.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim import derived
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def step(model: OrgModel) -> None:
+    if not model.params.vesting.enabled or len(model.population) == 0:
+        return
+    from orgsim.transitions import new_grant
+
+    vested, _ = derived.vested_share(model)
+    done = np.flatnonzero(vested >= 1.0)
+    if len(done):
+        new_grant(model, done, model.population.lab[done].astype(np.int64))

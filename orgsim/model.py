@@ -1,0 +1,213 @@
+"""OrgModel: the AI talent market as a Mesa model.
+
+Labs, researchers and executives are ``mesa.Agent`` handles; researchers'
+weekly numbers live in :class:`~orgsim.population.Population` arrays and
+every mechanism is a vectorized pass over them. One step is one week, in the
+order of MODEL.md §2; dated scenario events run through Mesa's event list
+just before the week they fall in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from orgsim import derived, morale, timeline
+from orgsim.agents import Executive, Lab, Researcher
+from orgsim.mechanisms import (
+    attrition, contagion, entry, executives, finance, layoffs, learning, offers, releases, reorgs, reputation, vesting,
+)
+from orgsim.recording import Recorder
+from orgsim.schema import Scenario
+from orgsim.world import World
+
+# Stages (2)-(8) of the weekly order; stage (1), dated events, is Mesa's event list.
+WEEKLY_PIPELINE: tuple[Callable[[OrgModel], None], ...] = (
+    finance.step, vesting.step,            # (2) finance and equity values
+    executives.step,                       # (3) executive decisions
+    offers.step,                           # (4) offers, counteroffers, lift-outs
+    attrition.step,                        # (5) voluntary quits and destinations
+    learning.step,                         # (6) organizational learning
+    releases.step, reputation.step,        # (7) capability and releases
+    morale.step, entry.step,               # (8) morale, backfill hiring ...
+    contagion.step, reorgs.step, layoffs.step,
+)
+
+
+class OrgModel(mesa.Model):
+    """The 2025-26 race for AI research talent, one week per step.
+
+    >>> from orgsim import OrgModel, load_scenario
+    >>> model = OrgModel(load_scenario("configs/baseline.yaml", ["population.scale=0.05"]), rng=1)
+    >>> model.run(weeks=4)
+    >>> model.metrics_frame().metric.nunique() > 10
+    True
+    """
+
+    def __init__(self, scenario: Scenario, rng: int | None = None, run_id: str | None = None):
+        super().__init__(rng=rng)
+        self.config = scenario
+        self.params = scenario.mechanisms
+        self.scale = scenario.population.scale
+        self.run_id = run_id or f"{scenario.name}-seed{rng}"
+        self.week = 0
+        self.cohorts: list[str] = []
+        self.fired: list[tuple[int, str]] = []
+        self.decisions: list[tuple[int, str, str]] = []
+        self.releases: list[dict] = []
+        self.slips: list[dict] = []
+
+        self.world = World(self)
+        self.world.build_labs()
+        self.population = self.world.build_population()
+        self.star_threshold = derived.skill_quantile(self, scenario.population.star_quantile)
+        self.team_manager_shock = np.zeros(len(self.team_names))
+        self.contagion_exposure = np.zeros((len(self.team_names), 2))
+        self.reference_talent = float(np.mean(releases.effective_talent(self))) or 1.0
+        self.reference_compute = float(np.mean(derived.lab_array(self, "accelerators"))) or 1.0
+        learning.setup(self)
+        self.quit_scale = attrition.calibrate_scale(self)
+        self.recorder = Recorder(self, scenario.weeks)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "week": "week",
+            "researchers": lambda m: len(m.population),
+            "frontier": "frontier",
+            "focal_headcount": "focal_headcount",
+            "focal_top_talent_share": "focal_top_talent_share",
+        })
+        self._timeline = timeline.schedule(self)
+
+    # ------------------------------------------------------------ running
+
+    def step(self) -> None:
+        """Simulate one week (stages 2-8) and record it."""
+        for stage in WEEKLY_PIPELINE:
+            stage(self)
+        self._collect()
+        self.week += 1
+        if self.week >= self.config.weeks:
+            self.running = False
+
+    def run(self, weeks: int | None = None) -> OrgModel:
+        """Run ``weeks`` more weeks, or to the scenario's horizon."""
+        end = self.config.weeks if weeks is None else self.week + weeks
+        while self.week < end:
+            self.step()
+        return self
+
+    def schedule_week(self, week: int, function: Callable[[], None]) -> None:
+        """Run ``function`` before the step that simulates ``week``."""
+        self.schedule_event(function, at=float(max(week, self.week)))
+
+    # ------------------------------------------------------------ state readers
+
+    @property
+    def date(self) -> dt.date:
+        return self.config.start + dt.timedelta(weeks=self.week)
+
+    @property
+    def year(self) -> int:
+        return self.date.year
+
+    @property
+    def focal(self) -> Lab:
+        return self.lab_by_key[self.config.focal_lab]
+
+    @property
+    def frontier(self) -> float:
+        return max(lab.capability for lab in self.labs)
+
+    @property
+    def focal_headcount(self) -> int:
+        return self.focal.headcount
+
+    @property
+    def focal_top_talent_share(self) -> float:
+        """The focal lab's share of the world's top talent, as recorded this week."""
+        return float(self.recorder.level(self.week, self.focal.index, "top_talent_share"))
+
+    def headcounts(self) -> np.ndarray:
+        return np.bincount(self.population.lab.astype(np.int64), minlength=len(self.labs))
+
+    def team_targets(self) -> np.ndarray:
+        """Target headcount per team this week, grown at each lab's configured rate."""
+        growth = np.array([(1.0 + lab.spec.hiring.growth) ** (self.week / 52.0) for lab in self.labs])
+        return self.team_target * growth[self.team_lab]
+
+    def vacancies(self) -> np.ndarray:
+        """Open positions per lab (0 while a hiring freeze lasts)."""
+        open_ = np.bincount(self.team_lab, weights=self.team_targets(), minlength=len(self.labs)) - self.headcounts()
+        frozen = np.array([lab.hiring_frozen for lab in self.labs])
+        return np.where(frozen, 0.0, np.maximum(open_, 0.0))
+
+    def lab_price(self) -> np.ndarray:
+        return derived.lab_array(self, "share_price")
+
+    def compute_per_researcher(self) -> np.ndarray:
+        return derived.lab_array(self, "accelerators") / np.maximum(self.headcounts(), 1)
+
+    def knowledge(self) -> np.ndarray:
+        return learning.lab_knowledge(self)
+
+    def cohort_code(self, name: str) -> int:
+        if name not in self.cohorts:
+            self.cohorts.append(name)
+        return self.cohorts.index(name)
+
+    def scaled(self, n: int) -> int:
+        """A configured count (layoffs, acqui-hires) in this world's population scale."""
+        return int(round(n * self.scale))
+
+    def finance_shock(self, lab: Lab, log_change: float) -> None:
+        finance.jump(self, lab, log_change)
+
+    def budget_room(self, lab: Lab) -> float:
+        return finance.budget_room(self, lab)
+
+    @property
+    def researchers(self):
+        return self.agents_by_type.get(Researcher, mesa.AgentSet([], random=self.random))
+
+    @property
+    def executives(self) -> list[Executive]:
+        return [e for lab in self.labs for e in lab.executives if e.active]
+
+    # ------------------------------------------------------------ outputs
+
+    def _levels(self) -> dict[str, np.ndarray]:
+        pop, n_labs = self.population, len(self.labs)
+        labs = pop.lab.astype(np.int64)
+        headcount = np.bincount(labs, minlength=n_labs).astype(float)
+        stars = np.bincount(labs, weights=(pop.skill >= self.star_threshold), minlength=n_labs)
+        blitz = np.array([c.startswith("blitz") for c in self.cohorts] or [False])[pop.cohort]
+        ceo_pressure = [next((e.pressure for e in lab.executives if e.active and e.role == "ceo"), 0.0) for lab in self.labs]
+        return {
+            "headcount": headcount,
+            "top_talent": stars,
+            "top_talent_share": stars / max(stars.sum(), 1.0),
+            "capability": derived.lab_array(self, "capability"),
+            "knowledge": self.knowledge(),
+            "morale": np.bincount(labs, weights=pop.morale, minlength=n_labs) / np.maximum(headcount, 1),
+            "stability": derived.lab_array(self, "stability"),
+            "share_price": self.lab_price(),
+            "prestige": derived.lab_array(self, "prestige"),
+            "trust": derived.lab_array(self, "trust"),
+            "pressure": np.array(ceo_pressure),
+            "blitz_cohort": np.bincount(labs, weights=blitz, minlength=n_labs),
+        }
+
+    def _collect(self) -> None:
+        self.recorder.collect(self._levels())
+        self.datacollector.collect(self)
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """Weekly metrics, tidy: run_id, week, date, lab, metric, value."""
+        return self.recorder.metrics_frame(self.run_id)
+
+    def events_frame(self) -> pd.DataFrame:
+        """One row per researcher event with the hazard covariates at that moment."""
+        return self.recorder.events_frame(self.run_id)

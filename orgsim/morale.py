@@ -1,0 +1,35 @@
+"""Weekly morale: relaxes toward a lab-level target set by stability, vision, trust and momentum.
+
+Shocks (reorgs, layoffs, release outcomes, slips) move morale at once in
+their mechanisms; this step lets it drift back, so shocks fade unless they
+repeat.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim import derived
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def target(model: OrgModel) -> np.ndarray:
+    p = model.config.morale
+    target = (
+        p.base + p.weight_stability * derived.lab_array(model, "stability")
+        + p.weight_vision * derived.lab_array(model, "vision")
+        + p.weight_trust * derived.lab_array(model, "trust")
+        + p.weight_momentum * derived.lab_array(model, "momentum")
+    )
+    return np.clip(target, 0.0, 1.0)
+
+
+def step(model: OrgModel) -> None:
+    pop = model.population
+    goal = target(model)[pop.lab.astype(np.int64)]
+    pop.morale += model.config.morale.rate * (goal - pop.morale)
+    np.clip(pop.morale, 0.0, 1.0, out=pop.morale)

@@ -1,0 +1,118 @@
+"""Researcher state as a struct of numpy arrays.
+
+One contiguous array per hot field; a researcher is a slot. Removal swaps
+the last slot into the hole so arrays stay dense and every weekly pass is a
+numpy operation over ``[:n]``. ``Researcher`` agents hold their slot, and the
+population keeps the slot -> agent map current through swaps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# field name -> (dtype, trailing shape key or None, fill value)
+FIELDS: dict[str, tuple[Any, str | None, Any]] = {
+    "uid": (np.int64, None, -1),
+    "lab": (np.int16, None, -1),
+    "team": (np.int16, None, -1),
+    "prev_lab": (np.int16, None, -1),
+    "cohort": (np.int16, None, 0),
+    "skill": (np.float64, None, 1.0),
+    "hire_week": (np.int32, None, 0),
+    "team_since": (np.int32, None, 0),
+    "insider": (np.bool_, None, False),
+    "newcomer_until": (np.int32, None, -1),
+    "base_k": (np.float64, None, 0.0),
+    "equity_k": (np.float64, None, 0.0),
+    "grant_k": (np.float64, None, 0.0),
+    "grant_week": (np.int32, None, 0),
+    "grant_price": (np.float64, None, 1.0),
+    "signon_k": (np.float64, None, 0.0),
+    "signon_week": (np.int32, None, -10_000),
+    "countered_week": (np.int32, None, -1),
+    "approached_week": (np.int32, None, -10_000),
+    "morale": (np.float64, None, 0.7),
+    "prefs": (np.float64, "prefs", 1.0),
+    "safety_pref": (np.float64, None, 0.5),
+    "openness_pref": (np.float64, None, 0.5),
+    "beliefs": (np.int8, "beliefs", 0),
+}
+
+PREFERENCES = ("money", "mission", "compute", "prestige", "stability")
+
+
+class Population:
+    """Dense arrays of researcher state, grown by doubling."""
+
+    def __init__(self, dimensions: int, capacity: int = 1024):
+        self.n = 0
+        self._shapes = {"prefs": (len(PREFERENCES),), "beliefs": (dimensions,)}
+        self._capacity = max(capacity, 16)
+        self._data: dict[str, np.ndarray] = {}
+        for name, (dtype, shape_key, fill) in FIELDS.items():
+            shape = (self._capacity, *self._shapes.get(shape_key, ()))
+            self._data[name] = np.full(shape, fill, dtype=dtype)
+        self.agents: list[Any] = []
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        data = self.__dict__.get("_data")
+        if data is not None and name in data:
+            return data[name][: self.__dict__["n"]]
+        raise AttributeError(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # ``pop.morale += x`` rebinds the attribute: write into the array instead of shadowing it
+        if name in FIELDS:
+            self._data[name][: self.n] = value
+        else:
+            super().__setattr__(name, value)
+
+    def column(self, name: str) -> np.ndarray:
+        """The live view of one field (same as attribute access)."""
+        return self._data[name][: self.n]
+
+    def _grow(self, needed: int) -> None:
+        if needed <= self._capacity:
+            return
+        while self._capacity < needed:
+            self._capacity *= 2
+        for name, arr in self._data.items():
+            grown = np.full((self._capacity, *arr.shape[1:]), FIELDS[name][2], dtype=arr.dtype)
+            grown[: self.n] = arr[: self.n]
+            self._data[name] = grown
+
+    def add(self, agents: list[Any], **values: Any) -> np.ndarray:
+        """Append researchers; ``values`` are scalars or arrays per field. Returns the new slots."""
+        k = len(agents)
+        self._grow(self.n + k)
+        slots = np.arange(self.n, self.n + k)
+        for name, arr in self._data.items():
+            arr[slots] = values.get(name, FIELDS[name][2])
+        for slot, agent in zip(slots, agents, strict=True):
+            agent.slot = int(slot)
+        self.agents.extend(agents)
+        self.n += k
+        return slots
+
+    def remove(self, slots: np.ndarray) -> list[Any]:
+        """Remove slots by swapping in the last live rows; returns the removed agents."""
+        removed = []
+        for slot in sorted((int(s) for s in slots), reverse=True):
+            last = self.n - 1
+            agent = self.agents[slot]
+            if slot != last:
+                for arr in self._data.values():
+                    arr[slot] = arr[last]
+                moved = self.agents[last]
+                moved.slot = slot
+                self.agents[slot] = moved
+            self.agents.pop()
+            agent.slot = -1
+            removed.append(agent)
+            self.n -= 1
+        return removed

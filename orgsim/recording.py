@@ -1,0 +1,154 @@
+"""Weekly metrics (tidy) and the researcher event log.
+
+Metrics go into one preallocated ``(weeks, labs, metrics)`` array; events are
+appended as column batches, one batch per transition, never one row per
+researcher per week. Both become DataFrames only when asked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+# Counted during the week by transitions and mechanisms.
+FLOWS = (
+    "hires", "quits", "layoffs", "moves_in", "moves_out", "offers", "accepts",
+    "counters", "executive_exits", "pay_spent_musd",
+)
+# Read off the state at the end of the week.
+LEVELS = (
+    "headcount", "top_talent", "top_talent_share", "capability", "knowledge", "morale",
+    "stability", "share_price", "prestige", "trust", "pressure", "blitz_cohort",
+)
+METRICS = FLOWS + LEVELS
+
+EVENT_KINDS = (
+    "hire", "offer", "accept", "decline", "counter", "quit", "layoff", "move", "exit", "enter",
+    "executive_exit",
+)
+COVARIATES = (
+    "morale", "pay_gap", "mission_fit", "unvested_years", "post_vest", "instability",
+    "layoff_shock", "manager_exit", "newcomer", "countered", "contagion",
+)
+OUTSIDE = -1
+
+
+class Recorder:
+    """Collects the run's metrics and events."""
+
+    def __init__(self, model: OrgModel, weeks: int):
+        self.model = model
+        self.flows = np.zeros((weeks, len(model.labs), len(FLOWS)))
+        self.levels = np.zeros((weeks, len(model.labs), len(LEVELS)))
+        self._flow_index = {name: i for i, name in enumerate(FLOWS)}
+        self._batches: list[dict[str, np.ndarray]] = []
+
+    def _grow(self, week: int) -> None:
+        if week >= len(self.flows):
+            extra = week + 1 - len(self.flows)
+            self.flows = np.concatenate([self.flows, np.zeros((extra, *self.flows.shape[1:]))])
+            self.levels = np.concatenate([self.levels, np.zeros((extra, *self.levels.shape[1:]))])
+
+    def count(self, metric: str, labs: np.ndarray | int, amount: float | np.ndarray = 1.0) -> None:
+        """Add to a weekly flow; ``labs`` may hold OUTSIDE (-1), which is not counted."""
+        week = max(self.model.week, 0)
+        self._grow(week)
+        labs, amount = np.broadcast_arrays(np.atleast_1d(labs), np.atleast_1d(np.asarray(amount, dtype=float)))
+        inside = labs >= 0
+        np.add.at(self.flows[week, :, self._flow_index[metric]], labs[inside], amount[inside])
+
+    def event(self, kind: str, slots: np.ndarray, from_lab, to_lab, covariates: dict[str, np.ndarray] | None = None) -> None:
+        """Log one batch of researcher events (state read before the change)."""
+        slots = np.asarray(slots, dtype=np.int64)
+        if len(slots) == 0:
+            return
+        model, pop = self.model, self.model.population
+        n = len(slots)
+        batch = {
+            "week": np.full(n, model.week, dtype=np.int32),
+            "researcher_id": pop.uid[slots].copy(),
+            "kind": np.full(n, EVENT_KINDS.index(kind), dtype=np.int8),
+            "from_lab": np.broadcast_to(np.asarray(from_lab, dtype=np.int16), (n,)).copy(),
+            "to_lab": np.broadcast_to(np.asarray(to_lab, dtype=np.int16), (n,)).copy(),
+            "team": pop.team[slots].copy(),
+            "cohort": pop.cohort[slots].copy(),
+            "skill": pop.skill[slots].copy(),
+            "tenure_weeks": (model.week - pop.hire_week[slots]).astype(np.int32),
+        }
+        covariates = covariates or {}
+        for name in (*COVARIATES, "hazard"):
+            batch[name] = np.asarray(covariates.get(name, np.full(n, np.nan)), dtype=np.float64)
+        self._batches.append(batch)
+
+    def executive_exit(self, executive, team: int) -> None:
+        week, lab = self.model.week, executive.lab.index
+        self.count("executive_exits", lab)
+        row = {name: np.full(1, np.nan) for name in (*COVARIATES, "hazard")}
+        row.update(
+            week=np.array([week], np.int32), researcher_id=np.array([executive.unique_id]),
+            kind=np.array([EVENT_KINDS.index("executive_exit")], np.int8),
+            from_lab=np.array([lab], np.int16), to_lab=np.array([OUTSIDE], np.int16),
+            team=np.array([team], np.int16), cohort=np.array([0], np.int16),
+            skill=np.array([np.nan]), tenure_weeks=np.array([-1], np.int32),
+        )
+        self._batches.append(row)
+
+    def collect(self, levels: dict[str, np.ndarray]) -> None:
+        week = self.model.week
+        self._grow(week)
+        for i, name in enumerate(LEVELS):
+            self.levels[week, :, i] = levels[name]
+
+    def level(self, week: int, lab: int, name: str) -> float:
+        return self.levels[week, lab, LEVELS.index(name)]
+
+    # ------------------------------------------------------------ frames
+
+    def _lab_names(self) -> pd.Categorical:
+        return [lab.key for lab in self.model.labs]
+
+    def metrics_frame(self, run_id: str) -> pd.DataFrame:
+        """Tidy weekly metrics: run_id, week, date, lab, metric, value."""
+        model = self.model
+        weeks = model.week
+        values = np.concatenate([self.flows[:weeks], self.levels[:weeks]], axis=2)
+        w, lab, metric = np.meshgrid(np.arange(weeks), np.arange(len(model.labs)), np.arange(len(METRICS)), indexing="ij")
+        start = np.datetime64(model.config.start, "D")
+        lab_names = self._lab_names()
+        return pd.DataFrame({
+            "run_id": pd.Categorical([run_id] * values.size),
+            "week": w.ravel().astype(np.int32),
+            "date": (start + 7 * w.ravel().astype("timedelta64[D]")).astype("datetime64[ms]"),
+            "lab": pd.Categorical.from_codes(lab.ravel(), categories=lab_names),
+            "metric": pd.Categorical.from_codes(metric.ravel(), categories=list(METRICS)),
+            "value": values.ravel(),
+        })
+
+    def events_frame(self, run_id: str) -> pd.DataFrame:
+        """One row per researcher event, in the order they happened."""
+        model = self.model
+        columns = ["week", "researcher_id", "kind", "from_lab", "to_lab", "team", "cohort", "skill", "tenure_weeks", *COVARIATES, "hazard"]
+        if self._batches:
+            data = {c: np.concatenate([b[c] for b in self._batches]) for c in columns}
+        else:
+            data = {c: np.array([], dtype=float) for c in columns}
+        places = ["outside", *self._lab_names()]
+        frame = pd.DataFrame({"run_id": pd.Categorical([run_id] * len(data["week"]))})
+        frame["week"] = data["week"].astype(np.int32)
+        frame["date"] = (np.datetime64(model.config.start, "D") + 7 * frame["week"].to_numpy().astype("timedelta64[D]")).astype("datetime64[ms]")
+        frame["researcher_id"] = data["researcher_id"].astype(np.int64)
+        frame["kind"] = pd.Categorical.from_codes(data["kind"].astype(np.int8), categories=list(EVENT_KINDS))
+        for col in ("from_lab", "to_lab"):
+            frame[col] = pd.Categorical.from_codes(data[col].astype(np.int16) + 1, categories=places)
+        frame["team"] = pd.Categorical.from_codes(data["team"].astype(np.int16), categories=model.team_names)
+        frame["cohort"] = pd.Categorical.from_codes(data["cohort"].astype(np.int16), categories=list(model.cohorts))
+        frame["skill"] = data["skill"].astype(np.float64)
+        frame["tenure_weeks"] = data["tenure_weeks"].astype(np.int32)
+        for name in (*COVARIATES, "hazard"):
+            frame[name] = data[name].astype(np.float64)
+        return frame

@@ -1,0 +1,518 @@
+"""The scenario schema: world, mechanism parameters and timeline.
+
+Every parameter carries a unit and a source (or a stated assumption) in its
+field metadata; ``docs/ODD.md`` and ``orgsim schema`` are generated from the
+same place, so the documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ASSUMED = "assumption"
+
+
+def param(default: Any, unit: str, source: str = ASSUMED, **constraints: Any) -> Any:
+    """A documented parameter: default, unit and where the value comes from."""
+    return Field(default, json_schema_extra={"unit": unit, "source": source}, **constraints)
+
+
+class Strict(BaseModel):
+    """Frozen, no unknown keys: a typo in a config is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Switchable(Strict):
+    enabled: bool = param(True, "flag", "every mechanism can be switched off (MODEL.md §3)")
+
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+
+
+# ---------------------------------------------------------------- world
+
+class TeamSpec(Strict):
+    headcount: int = param(..., "researchers", ge=0)
+    protected: bool = param(False, "flag", "TBD Lab spared in the Oct 2025 layoffs (Bloomberg)")
+    skill_shift: float = param(0.0, "log-skill", "elite teams hired from the top of the market")
+
+
+class PaySpec(Strict):
+    base_k: float = param(..., "k$/year", "H-1B filings: Meta AI research engineer base ~$440k", gt=0)
+    equity_k: float = param(..., "k$/year of grant value", "WSJ/Equilar: OpenAI stock pay ~$1.5M/employee", ge=0)
+    skill_elasticity: float = param(1.0, "d log pay / d log skill", "stars are paid superlinearly", ge=0)
+    vesting_years: float = param(4.0, "years", "standard four-year grants", gt=0)
+    cliff_weeks: int = param(52, "weeks", "standard one-year cliff", ge=0)
+    vest_interval_weeks: int = param(13, "weeks", "quarterly vesting after the cliff", ge=1)
+    signon_k: float = param(0.0, "k$", "sign-on bonus on poached hires", ge=0)
+    clawback_weeks: int = param(52, "weeks", "sign-on repaid if leaving within this window", ge=0)
+
+
+class HiringSpec(Strict):
+    poaching_intensity: Unit = param(0.1, "share of capacity used", "assumption; blitz events raise it")
+    recruit_capacity: float = param(5.0, "approaches/week at full intensity", "~100 approached in ~2 months (WSJ)", ge=0)
+    target_quantile: Unit = param(0.9, "skill quantile", "labs target the top of the market (M1)")
+    package_premium: float = param(1.5, "x current annual comp", "assumption: offers beat current pay", ge=1)
+    package_cap_musd: float = param(10.0, "M$ over 4 years", "offers $1M to $100M+ (press)", gt=0)
+    counteroffer: bool = param(True, "flag", "incumbents counter for stars (M2)")
+    counter_quantile: Unit = param(0.9, "skill quantile", "counteroffers for researchers above a skill threshold")
+    counter_match: float = param(1.1, "x the rival offer", "a chief scientist's pay tripled to keep him", ge=0)
+    backfill_share: Unit = param(0.08, "share of vacancies filled per week", "assumption: ~3 months to fill")
+    growth: float = param(0.0, "annual growth of target headcount", "OpenAI ~3,000 -> ~4,000 in late 2025", ge=-0.5, le=3)
+
+
+class MissionSpec(Strict):
+    safety: Unit = param(0.5, "0-1 profile", "public positioning of each lab")
+    openness: Unit = param(0.5, "0-1 profile", "publishes papers / releases weights")
+    product: Unit = param(0.5, "0-1 profile", "product focus")
+
+
+class FinanceSpec(Strict):
+    public: bool = param(True, "flag", "Meta, Google, Apple, Microsoft are listed")
+    share_price: float = param(100.0, "$ (or valuation $bn if private)", "market data, June 2025", gt=0)
+    volatility: float = param(0.35, "annual sd of log price", "typical big-tech volatility", ge=0)
+    drift: float = param(0.08, "annual log drift", ASSUMED)
+    capex_bn: float = param(0.0, "$bn/year", "Meta capex $39bn 2024, >=$70bn 2025", ge=0)
+    free_cash_flow_bn: float = param(10.0, "$bn/year", "Meta FCF ~$54bn (2024)")
+    comp_budget_musd: float = param(500.0, "M$/year for new packages", ASSUMED, ge=0)
+
+
+ExecRole = Literal["ceo", "chief_ai_officer", "research_head", "product_head", "chief_scientist"]
+
+
+class ExecutiveSpec(Strict):
+    role: ExecRole
+    name: str = ""
+    teams: list[str] = param([], "team ids", "teams that report to this executive")
+    micromanagement: Unit = param(0.3, "0-1", "style; raises friction (M8)")
+    risk_appetite: Unit = param(0.5, "0-1", "'high-stakes poker' style (M8)")
+    patience: Unit = param(0.5, "0-1", "pressure the CEO tolerates before acting (M8)")
+    insider: bool = param(True, "flag", "long-tenured; outsider successors raise turnover more")
+    friction: Unit = param(0.1, "0-1", "friction with the CEO at start")
+
+
+class LabSpec(Strict):
+    name: str
+    teams: dict[str, TeamSpec]
+    pay: PaySpec
+    hiring: HiringSpec = HiringSpec()
+    mission: MissionSpec = MissionSpec()
+    finance: FinanceSpec = FinanceSpec()
+    executives: dict[str, ExecutiveSpec] = {}
+    accelerators_k: float = param(100.0, "thousand H100-equivalents", "public compute plans, 2025", ge=0)
+    capability: float = param(0.9, "index (Gemini 2.5 = 1.0)", "leaderboards, mid-2025", ge=0)
+    prestige: Unit = param(0.5, "0-1", "reputation among researchers")
+    trust: Unit = param(0.7, "0-1", "trust in leadership and conduct (M12)")
+    vision_clarity: Unit = param(0.6, "0-1", "clarity of research direction")
+    quit_rate: float = param(0.15, "annual voluntary quit rate at mean covariates", "fitted to SignalFire 2-yr retention", ge=0, le=2)
+    recent_reorgs: NonNeg = param(0.0, "reorgs (decaying count) before the start", "Meta: two AI reorgs in early 2025")
+    release_every_weeks: int = param(26, "weeks (0 = only dated releases)", "frontier labs ship roughly twice a year", ge=0)
+
+
+class PopulationSpec(Strict):
+    scale: float = param(1.0, "x headcounts", "0.1 gives a tenth-size world for tests", gt=0, le=10)
+    skill_alpha: float = param(2.5, "Pareto tail index", "heavy-tailed research output (Lotka; Azoulay)", gt=1)
+    star_quantile: Unit = param(0.98, "skill quantile", "top-talent threshold: the top 2% at the start")
+    mean_tenure_years: float = param(2.5, "years", "young labs; SignalFire 2025", gt=0)
+    insider_years: float = param(5.0, "years", "long-tenured 'friends of the CEO'", gt=0)
+    initial_morale: Unit = param(0.7, "0-1", ASSUMED)
+    preference_spread: float = param(0.5, "sd of log weight", "heterogeneous preferences (M13)", ge=0)
+    weight_money: NonNeg = param(1.0, "relative weight", "pay dominates offers (press)")
+    weight_mission: NonNeg = param(1.0, "relative weight", "mission sorting (M13)")
+    weight_compute: NonNeg = param(0.5, "relative weight", "'compute per researcher' pitch (press)")
+    weight_prestige: NonNeg = param(0.7, "relative weight", ASSUMED)
+    weight_stability: NonNeg = param(0.5, "relative weight", ASSUMED)
+    safety_pref_beta: tuple[float, float] = param((2.0, 2.0), "Beta(a, b)", ASSUMED)
+    openness_pref_beta: tuple[float, float] = param((2.0, 2.0), "Beta(a, b)", ASSUMED)
+    entrant_skill_shift: float = param(-0.15, "log-skill", "backfill hires are less senior")
+
+
+# ---------------------------------------------------------------- mechanisms
+
+class OffersParams(Switchable):
+    """M1 offers and poaching: logit acceptance of a rival package."""
+
+    beta_money: float = param(1.2, "utils per log comp ratio", "calibrated: ~10% of approached accept (WSJ)")
+    beta_mission: float = param(1.5, "utils per unit fit", "mission sorting (M13)")
+    beta_compute: float = param(0.3, "utils per log compute/researcher ratio", "Meta's compute pitch")
+    beta_prestige: float = param(1.0, "utils per unit prestige", ASSUMED)
+    beta_stability: float = param(0.8, "utils per unit stability", "reorg-weary targets")
+    beta_trust: float = param(1.0, "utils per unit trust", "M12 trust")
+    beta_colleagues: float = param(0.4, "utils per log(1+former colleagues)", "stars follow stars")
+    beta_unvested: float = param(0.4, "utils per year of pay unvested", "golden handcuffs (M5)")
+    beta_clawback: float = param(0.5, "utils per year of pay clawed back", ASSUMED)
+    beta_embeddedness: float = param(0.3, "utils per log(1+team tenure years)", "job embeddedness")
+    status_quo: float = param(-2.2, "utils", "calibrated: 45 courted, 4 moved (press)")
+    personal_touch: float = param(0.8, "utils", "the CEO's personal outreach (press)")
+    cooldown_weeks: int = param(26, "weeks", "a declined target is not re-approached soon", ge=0)
+
+
+class CounterofferParams(Switchable):
+    """M2 counteroffers and retention grants."""
+
+    beta_countered: float = param(0.5, "log hazard ratio", "low-confidence: countered staff stay 1.7-3.5 years")
+
+
+class AttritionParams(Switchable):
+    """M3 voluntary attrition: proportional weekly hazard."""
+
+    tenure_peak_weeks: float = param(26.0, "weeks", "Farber (1994): hazard peaks in the first months", gt=0)
+    tenure_peak_amplitude: float = param(1.0, "x baseline at the peak", "Farber (1994)", ge=0)
+    tenure_decline: float = param(0.1, "per year of tenure", "Farber (1994): hazard falls with tenure", ge=0)
+    beta_morale: float = param(-2.0, "log HR per unit morale", ASSUMED)
+    beta_pay_gap: float = param(1.0, "log HR per relative gap below market", ASSUMED)
+    beta_mission_fit: float = param(-1.0, "log HR per unit fit", "mission sorting (M13)")
+    beta_instability: float = param(0.6, "log HR per unit instability", "reorgs (M6)")
+    beta_layoff_shock: float = param(0.8, "log HR at full survivor shock", "Maertz et al. (2010)")
+    beta_manager_exit: float = param(0.5, "log HR at a fresh manager exit", "Hayes, Oyer & Schaefer (2006)")
+    beta_newcomer: float = param(0.4, "log HR for acqui-hired newcomers", "M15 friction with insiders")
+    outside_utility: float = param(2.0, "utils of the outside option", "start-ups, academia, other firms")
+    outside_star_bonus: float = param(0.5, "utils per log skill", "stars found start-ups")
+    dest_beta_pay: float = param(1.0, "utils per log pay ratio", ASSUMED)
+    dest_beta_mission: float = param(2.0, "utils per unit fit", "mission sorting (M13)")
+    dest_beta_prestige: float = param(1.0, "utils per unit prestige", ASSUMED)
+    dest_beta_momentum: float = param(1.0, "utils per unit momentum", "recent releases attract")
+    dest_beta_colleagues: float = param(0.5, "utils per log(1+former colleagues)", "stars follow stars")
+
+
+class ContagionParams(Switchable):
+    """M4 turnover contagion: each departure induces further quits in its team."""
+
+    per_quit: NonNeg = param(0.23, "further quits per quit", "turnover contagion meta-evidence (Felps et al. 2009)")
+    per_dismissal: NonNeg = param(0.17, "further quits per dismissal", "same source")
+    per_layoff: NonNeg = param(2.2, "further quits per layoff", "same source; saturated by max_weekly")
+    similarity: float = param(2.0, "x weight within the same skill tier", "stars follow stars (Sajjadiani et al.)", ge=1)
+    spread_weeks: float = param(8.0, "weeks", "induced quits spread over about two months", gt=0)
+    max_weekly: Unit = param(0.01, "probability/week", "assumption: saturation for mass events")
+
+
+class VestingParams(Switchable):
+    """M5 golden handcuffs."""
+
+    beta_unvested: float = param(-0.5, "log HR per year of pay unvested", "golden handcuffs")
+    beta_post_vest: float = param(0.92, "log HR just after a vest", "quits rise 88-239% after vesting (ln 2.5)")
+    post_vest_weeks: int = param(4, "weeks", "the spike right after a vesting date", ge=0)
+
+
+class ReorgParams(Switchable):
+    """M6 reorganizations."""
+
+    reassign_share: Unit = param(0.3, "share of members moved", "'experience not crystallising' (press)")
+    morale_drop: NonNeg = param(0.05, "morale units", ASSUMED)
+    repeat_exponent: NonNeg = param(0.7, "drop x (1+recent reorgs)^k", "'fourth restructuring in six months'")
+    stability_drop: Unit = param(0.2, "stability units", ASSUMED)
+    recovery_weeks: float = param(26.0, "weeks", ASSUMED, gt=0)
+    socialization_disruption: Unit = param(0.5, "share of p1 lost at zero stability", "M10")
+
+
+class LayoffParams(Switchable):
+    """M7 layoffs and survivor syndrome."""
+
+    selectivity: NonNeg = param(1.0, "log-odds per skill sd", "cuts by performance")
+    insider_protection: NonNeg = param(1.0, "log-odds", "insiders are protected (press)")
+    survivor_morale_drop: NonNeg = param(0.1, "morale units", "Maertz et al. (2010)")
+    fairness: Unit = param(0.4, "0-1", "perceived fairness moderates the survivor effect")
+    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0)
+
+
+class ExecutiveParams(Switchable):
+    """M8 executives: pressure, decisions, friction and exits."""
+
+    weight_gap: NonNeg = param(3.0, "pressure per unit gap to frontier", ASSUMED)
+    weight_drawdown: NonNeg = param(2.0, "pressure per unit drawdown", ASSUMED)
+    weight_failure: NonNeg = param(0.3, "pressure per failed release", ASSUMED)
+    pressure_memory: Unit = param(0.95, "weekly persistence of shocks", ASSUMED)
+    threshold: NonNeg = param(1.5, "pressure that triggers action at patience 0.5", ASSUMED)
+    relief: Unit = param(0.5, "share of pressure relieved by acting", ASSUMED)
+    cooldown_weeks: float = param(13.0, "weeks between actions", "'the quicker the pivots are going to get'", gt=0)
+    action_weights: dict[Literal["reorg", "blitz", "layoffs", "leadership_change"], NonNeg] = param(
+        {"reorg": 0.4, "blitz": 0.25, "layoffs": 0.15, "leadership_change": 0.2}, "relative", ASSUMED)
+    friction_growth: NonNeg = param(0.01, "friction/week per unit micromanagement", ASSUMED)
+    exit_hazard: NonNeg = param(0.02, "probability/week per unit friction", ASSUMED)
+    successor_insider: NonNeg = param(0.15, "hazard rise below", "Hayes, Oyer & Schaefer (2006)")
+    successor_outsider: NonNeg = param(0.30, "hazard rise below", "Hayes, Oyer & Schaefer (2006)")
+    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0)
+    action_layoff_share: Unit = param(0.05, "share of staff", ASSUMED)
+    action_blitz_weeks: int = param(8, "weeks", ASSUMED, ge=1)
+
+
+class ReleaseParams(Switchable):
+    """M9 capability and releases."""
+
+    growth: NonNeg = param(0.0009, "capability/week at reference talent", "frontier gains ~0.1-0.15/year")
+    star_exponent: float = param(1.5, "talent = sum skill^k", "stars carry output", ge=1)
+    talent_returns: Unit = param(0.5, "elasticity of growth to talent", "diminishing returns")
+    compute_returns: Unit = param(0.3, "elasticity of growth to compute", "scaling laws")
+    knowledge_weight: NonNeg = param(0.5, "growth multiplier per unit knowledge", "M10 code feeds M9")
+    instability_penalty: Unit = param(0.5, "growth lost at zero stability", "'experience not crystallising'")
+    quality_noise: NonNeg = param(0.03, "capability sd at release", ASSUMED)
+    partial_band: NonNeg = param(0.05, "capability below target still 'partial'", ASSUMED)
+    morale_effect: NonNeg = param(0.12, "morale units (success +, failure -)", ASSUMED)
+    prestige_effect: NonNeg = param(0.1, "prestige units", ASSUMED)
+    price_effect: NonNeg = param(0.08, "log share price", ASSUMED)
+    momentum_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0)
+    slip_morale: NonNeg = param(0.03, "morale units per slip", ASSUMED)
+    rush_quality_cost: NonNeg = param(0.01, "capability per week pulled forward", "a rushed AI-video feed")
+    gaming_gain: NonNeg = param(0.05, "prestige units", "a tuned variant ranked #2 (press)")
+    gaming_trust_loss: NonNeg = param(0.1, "trust units when found out", "the released model ranked ~32nd")
+    gaming_found_weeks: int = param(6, "weeks until found out", ASSUMED, ge=0)
+
+
+class LearningParams(Switchable):
+    """M10 organizational learning (March 1991)."""
+
+    dimensions: int = param(30, "dimensions of reality", "March (1991): m = 30", ge=1, le=256)
+    p1: Unit = param(0.1, "probability/week", "March (1991) socialization rate")
+    p2: Unit = param(0.5, "probability/week", "March (1991) code learning rate")
+    p4: Unit = param(0.002, "probability/week per dimension", "the field moves (turbulence)")
+    warmup_weeks: int = param(52, "weeks", "labs start near their own equilibrium", ge=0)
+
+
+class FinanceParams(Switchable):
+    """M11 finance: share prices, capex and budgets."""
+
+    capex_punishment: NonNeg = param(0.002, "log price per $bn capex raised without clear return", "Oct 2025: -10% after earnings")
+    debt_scepticism: NonNeg = param(0.001, "log price per $bn borrowed", "$30bn bond, $27bn SPV credit")
+    debt_budget_share: Unit = param(0.02, "share of debt added to comp budget", ASSUMED)
+    jump_sd: NonNeg = param(0.0, "sd of weekly jump noise", ASSUMED)
+
+
+class ReputationParams(Switchable):
+    """M12 reputation and trust."""
+
+    recovery_weeks: float = param(52.0, "weeks to recover (decay)", ASSUMED, gt=0)
+
+
+class MissionParams(Switchable):
+    """M13 mission sorting."""
+
+    weight_safety: NonNeg = param(1.0, "relative", ASSUMED)
+    weight_openness: NonNeg = param(1.0, "relative", ASSUMED)
+    weight_product: NonNeg = param(0.3, "relative", ASSUMED)
+
+
+class EntryParams(Switchable):
+    """M14 entry and exit."""
+
+    entrant_morale: Unit = param(0.75, "0-1", ASSUMED)
+
+
+class AcquisitionParams(Switchable):
+    """M15 acqui-hires and stakes."""
+
+    newcomer_weeks: float = param(52.0, "weeks of friction with insiders", ASSUMED, gt=0)
+    newcomer_morale: Unit = param(0.6, "0-1", ASSUMED)
+
+
+class MoraleParams(Strict):
+    """Weekly morale relaxation toward a lab-driven target."""
+
+    rate: Unit = param(0.05, "share of the gap closed per week", ASSUMED)
+    base: Unit = param(0.4, "target at neutral conditions", ASSUMED)
+    weight_stability: NonNeg = param(0.2, "target per unit stability", ASSUMED)
+    weight_vision: NonNeg = param(0.2, "target per unit vision clarity", ASSUMED)
+    weight_trust: NonNeg = param(0.1, "target per unit trust", ASSUMED)
+    weight_momentum: NonNeg = param(0.15, "target per unit momentum", ASSUMED)
+
+
+class Mechanisms(Strict):
+    offers: OffersParams = OffersParams()
+    counteroffers: CounterofferParams = CounterofferParams()
+    attrition: AttritionParams = AttritionParams()
+    contagion: ContagionParams = ContagionParams()
+    vesting: VestingParams = VestingParams()
+    reorgs: ReorgParams = ReorgParams()
+    layoffs: LayoffParams = LayoffParams()
+    executives: ExecutiveParams = ExecutiveParams()
+    releases: ReleaseParams = ReleaseParams()
+    learning: LearningParams = LearningParams()
+    finance: FinanceParams = FinanceParams()
+    reputation: ReputationParams = ReputationParams()
+    mission: MissionParams = MissionParams()
+    entry: EntryParams = EntryParams()
+    acquisitions: AcquisitionParams = AcquisitionParams()
+
+
+# ---------------------------------------------------------------- timeline
+
+class EventBase(Strict):
+    date: dt.date
+    lab: str
+    note: str = ""
+
+
+class Blitz(EventBase):
+    kind: Literal["blitz"]
+    until: dt.date
+    intensity: Unit = 1.0
+    capacity_multiplier: NonNeg = 1.0
+    package_cap_musd: float | None = Field(None, gt=0)
+    package_premium: float | None = Field(None, ge=1)
+    personal_touch: bool = True
+    target_quantile: Unit | None = None
+    team: str | None = None
+    cohort: str = "blitz"
+
+
+class Freeze(EventBase):
+    kind: Literal["freeze"]
+    until: dt.date | None = None
+
+
+class Reorg(EventBase):
+    kind: Literal["reorg"]
+    teams: list[str] = []
+    reassign_share: Unit | None = None
+
+
+class Layoff(EventBase):
+    kind: Literal["layoff"]
+    n: int = Field(..., ge=0)
+    teams: list[str] = []
+
+
+class ShareShock(EventBase):
+    kind: Literal["share_shock"]
+    change: float = Field(..., gt=-1.0)
+
+
+class Release(EventBase):
+    kind: Literal["release"]
+    model: str
+    target: float = Field(1.0, ge=0)
+    outcome: Literal["success", "failure", "partial", "endogenous"] = "endogenous"
+    capability_jump: float = 0.0
+    slips_weeks: list[Annotated[int, Field(ge=1)]] = []
+    open_weights: bool | None = None
+    gamed: bool = False
+    pull_forward_weeks: int = Field(0, ge=0)
+
+
+class ExecutiveExit(EventBase):
+    kind: Literal["executive_exit"]
+    executive: str
+    successor: Literal["insider", "outsider", "none"] = "outsider"
+    founds_startup: bool = False
+
+
+class CapexGuidance(EventBase):
+    kind: Literal["capex_guidance"]
+    capex_bn: float = Field(..., ge=0)
+    clear_return: bool = False
+
+
+class Debt(EventBase):
+    kind: Literal["debt"]
+    amount_bn: float = Field(..., ge=0)
+
+
+class BudgetShift(EventBase):
+    kind: Literal["budget_shift"]
+    amount_bn: float = Field(..., ge=0)
+    price_change: float = Field(0.0, gt=-1.0)
+
+
+class Acquihire(EventBase):
+    kind: Literal["acquihire"]
+    company: str
+    team: str
+    n: int = Field(..., ge=0)
+    skill_shift: float = 0.3
+    cost_bn: float = Field(0.0, ge=0)
+    executive: str | None = None
+    executive_role: ExecRole = "chief_ai_officer"
+
+
+class Scandal(EventBase):
+    kind: Literal["scandal"]
+    trust_drop: Unit = 0.1
+    prestige_drop: Unit = 0.05
+
+
+class RetentionGrant(EventBase):
+    kind: Literal["retention_grant"]
+    share: Unit = 1.0
+    amount_k: float = Field(..., ge=0)
+
+
+class MissionChange(EventBase):
+    kind: Literal["mission_change"]
+    safety: Unit | None = None
+    openness: Unit | None = None
+    product: Unit | None = None
+
+
+TimelineEvent = Annotated[
+    Blitz | Freeze | Reorg | Layoff | ShareShock | Release | ExecutiveExit | CapexGuidance
+    | Debt | BudgetShift | Acquihire | Scandal | RetentionGrant | MissionChange,
+    Field(discriminator="kind"),
+]
+
+
+class Scenario(Strict):
+    """A whole world: what ``orgsim validate`` checks and ``OrgModel`` runs."""
+
+    name: str = "scenario"
+    description: str = ""
+    start: dt.date = param(dt.date(2025, 6, 2), "date", "week 0 (MODEL.md §2)")
+    horizon: dt.date = param(dt.date(2027, 12, 31), "date", "default end (MODEL.md §2)")
+    focal_lab: str = "meta"
+    population: PopulationSpec = PopulationSpec()
+    labs: dict[str, LabSpec]
+    mechanisms: Mechanisms = Mechanisms()
+    morale: MoraleParams = MoraleParams()
+    timeline: dict[str, TimelineEvent] = {}
+
+    @property
+    def weeks(self) -> int:
+        return (self.horizon - self.start).days // 7 + 1
+
+    def week_of(self, date: dt.date) -> int:
+        return (date - self.start).days // 7
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Scenario:
+        if self.horizon <= self.start:
+            raise FieldProblem("horizon", f"{self.horizon} is not after start {self.start}")
+        if self.focal_lab not in self.labs:
+            raise FieldProblem("focal_lab", f"no lab {self.focal_lab!r} (labs: {', '.join(self.labs)})")
+        for lab_id, lab in self.labs.items():
+            if not lab.teams:
+                raise FieldProblem(f"labs.{lab_id}.teams", "a lab needs at least one team")
+            for ex_id, ex in lab.executives.items():
+                for team in ex.teams:
+                    if team not in lab.teams:
+                        raise FieldProblem(f"labs.{lab_id}.executives.{ex_id}.teams", f"no team {team!r} in lab {lab_id!r}")
+        for event_id, event in self.timeline.items():
+            self._check_event(f"timeline.{event_id}", event)
+        return self
+
+    def _check_event(self, where: str, event: Any) -> None:
+        for field in ("date", "until"):
+            date = getattr(event, field, None)
+            if date is not None and not self.start <= date <= self.horizon:
+                raise FieldProblem(f"{where}.{field}", f"{date} is outside the horizon {self.start} to {self.horizon}")
+        if event.lab not in self.labs:
+            raise FieldProblem(f"{where}.lab", f"no lab {event.lab!r} (labs: {', '.join(self.labs)})")
+        lab = self.labs[event.lab]
+        teams = list(getattr(event, "teams", [])) + ([event.team] if getattr(event, "team", None) else [])
+        for team in teams:
+            if team not in lab.teams:
+                raise FieldProblem(f"{where}.teams", f"no team {team!r} in lab {event.lab!r}")
+        if isinstance(event, ExecutiveExit) and event.executive not in lab.executives:
+            raise FieldProblem(f"{where}.executive", f"no executive {event.executive!r} in lab {event.lab!r}")
+        if getattr(event, "until", None) is not None and event.until < event.date:
+            raise FieldProblem(f"{where}.until", f"{event.until} is before the event date {event.date}")
+
+
+class FieldProblem(ValueError):
+    """A cross-reference problem; carries the field path for the error line."""
+
+    def __init__(self, field: str, reason: str):
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")

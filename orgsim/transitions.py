@@ -1,0 +1,107 @@
+"""The only code that changes who works where.
+
+Hiring from outside, moving between labs and departing to outside all pass
+through here, so the event log, the weekly flow counts and the turnover
+contagion of M4 are updated in one place and the headcount accounting
+(change = hires - quits - layoffs - moves out + moves in) holds by design.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim import derived
+from orgsim.agents import Researcher
+from orgsim.mechanisms import attrition, contagion
+from orgsim.recording import OUTSIDE
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+def new_grant(model: OrgModel, slots: np.ndarray, labs: np.ndarray) -> None:
+    """Start a fresh equity grant for ``slots`` at their lab's current price."""
+    pop = model.population
+    pop.grant_k[slots] = pop.equity_k[slots] * model.lab_vesting[labs, 2] / 52.0
+    pop.grant_week[slots] = model.week
+    pop.grant_price[slots] = model.lab_price()[labs]
+
+
+def set_pay(model: OrgModel, slots: np.ndarray, labs: np.ndarray, comp_k: np.ndarray) -> None:
+    """Split annual pay into base and equity by the lab's mix and re-grant equity."""
+    pop = model.population
+    equity_share = model.lab_pay[labs, 1] / (model.lab_pay[labs, 0] + model.lab_pay[labs, 1])
+    pop.base_k[slots] = comp_k * (1.0 - equity_share)
+    pop.equity_k[slots] = comp_k * equity_share
+    new_grant(model, slots, labs)
+
+
+def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *,
+         morale: float, newcomer: bool = False) -> np.ndarray:
+    """Create researchers from the outside pool at ``lab``/``team``; returns their slots."""
+    k = len(skill)
+    if k == 0:
+        return np.empty(0, dtype=np.int64)
+    rng, pop = model.rng, model.population
+    agents = [Researcher(model) for _ in range(k)]
+    labs = np.full(k, lab, dtype=np.int64)
+    values = model.world.new_researcher_traits(k)
+    values.update(
+        uid=np.array([a.unique_id for a in agents]), lab=lab, team=team, prev_lab=OUTSIDE,
+        cohort=model.cohort_code(cohort), skill=skill, hire_week=model.week,
+        team_since=model.week, morale=morale, grant_price=model.lab_price()[lab],
+        beliefs=rng.integers(-1, 2, size=(k, model.params.learning.dimensions), dtype=np.int8),
+    )
+    if newcomer:
+        values["newcomer_until"] = model.week + int(model.params.acquisitions.newcomer_weeks)
+    slots = pop.add(agents, **values)
+    set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
+    model.recorder.event("hire", slots, OUTSIDE, lab)
+    model.recorder.count("hires", labs)
+    return slots
+
+
+def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.ndarray, cohort: str,
+         *, team: int | None = None, signon_k: np.ndarray | float = 0.0, covariates: dict | None = None) -> None:
+    """Researchers change lab: new team, pay, grant, hire date and cohort; beliefs travel with them."""
+    slots = np.asarray(slots, dtype=np.int64)
+    if len(slots) == 0:
+        return
+    pop = model.population
+    to_labs = np.asarray(to_labs, dtype=np.int64)
+    from_labs = pop.lab[slots].astype(np.int64)
+    if covariates is None:
+        covariates = attrition.covariates(model, slots)
+    model.recorder.event("move", slots, from_labs, to_labs, covariates)
+    contagion.departure(model, slots, "quit")
+    model.recorder.count("moves_out", from_labs)
+    model.recorder.count("moves_in", to_labs)
+    pop.prev_lab[slots] = from_labs
+    pop.lab[slots] = to_labs
+    pop.team[slots] = team if team is not None else model.world.pick_teams(to_labs)
+    pop.hire_week[slots] = model.week
+    pop.team_since[slots] = model.week
+    pop.cohort[slots] = model.cohort_code(cohort)
+    pop.countered_week[slots] = -1
+    pop.newcomer_until[slots] = -1
+    pop.signon_k[slots] = signon_k
+    pop.signon_week[slots] = model.week
+    set_pay(model, slots, to_labs, np.asarray(comp_k, dtype=float))
+
+
+def depart(model: OrgModel, slots: np.ndarray, kind: str, covariates: dict | None = None) -> None:
+    """Researchers leave the simulated labs (``quit`` or ``layoff``) and are removed."""
+    slots = np.asarray(slots, dtype=np.int64)
+    if len(slots) == 0:
+        return
+    pop = model.population
+    from_labs = pop.lab[slots].astype(np.int64)
+    if covariates is None:
+        covariates = attrition.covariates(model, slots)
+    model.recorder.event(kind, slots, from_labs, OUTSIDE, covariates)
+    model.recorder.count("quits" if kind == "quit" else "layoffs", from_labs)
+    contagion.departure(model, slots, kind)
+    for agent in pop.remove(slots):
+        agent.remove()

@@ -1,0 +1,135 @@
+"""Building the world from a scenario: labs, teams, executives, the initial population.
+
+Also the draws every arrival needs (skill, preferences, a team), so hiring,
+acqui-hires and the initial population share one definition of a researcher.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from orgsim import derived
+from orgsim.agents import Executive, Lab, Researcher
+from orgsim.population import PREFERENCES, Population
+from orgsim.schema import ExecutiveSpec
+from orgsim.transitions import set_pay
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+
+
+class World:
+    """Creates labs, teams, executives and researchers for one model."""
+
+    def __init__(self, model: OrgModel):
+        self.model = model
+        self.spec = model.config.population
+
+    # ------------------------------------------------------------ draws
+
+    def draw_skill(self, k: int, log_shift: float | np.ndarray = 0.0) -> np.ndarray:
+        """Pareto(alpha) skill >= 1, shifted in logs: a few stars carry much of the output."""
+        return (1.0 + self.model.rng.pareto(self.spec.skill_alpha, size=k)) * np.exp(log_shift)
+
+    def new_researcher_traits(self, k: int) -> dict[str, np.ndarray]:
+        """Preference weights and mission ideals for ``k`` new researchers."""
+        rng, spec = self.model.rng, self.spec
+        means = np.array([getattr(spec, f"weight_{p}") for p in PREFERENCES])
+        spread = rng.lognormal(-0.5 * spec.preference_spread**2, spec.preference_spread, size=(k, len(PREFERENCES)))
+        return {
+            "prefs": means[None, :] * spread,
+            "safety_pref": rng.beta(*spec.safety_pref_beta, size=k),
+            "openness_pref": rng.beta(*spec.openness_pref_beta, size=k),
+        }
+
+    def pick_teams(self, labs: np.ndarray) -> np.ndarray:
+        """A team for each arrival, in proportion to the teams' target sizes."""
+        model = self.model
+        teams = np.empty(len(labs), dtype=np.int64)
+        for lab in np.unique(labs):
+            ids = np.asarray(model.labs[lab].team_ids)
+            weights = model.team_target[ids] + 1e-9
+            sel = labs == lab
+            teams[sel] = model.rng.choice(ids, size=int(sel.sum()), p=weights / weights.sum())
+        return teams
+
+    # ------------------------------------------------------------ structure
+
+    def build_labs(self) -> None:
+        model, scale = self.model, self.spec.scale
+        model.labs, model.lab_by_key, model.team_names, model.team_index = [], {}, [], {}
+        targets, protected, shifts = [], [], []
+        for index, (key, spec) in enumerate(model.config.labs.items()):
+            lab = Lab(model, index, key, spec)
+            model.labs.append(lab)
+            model.lab_by_key[key] = lab
+            for team_key, team in spec.teams.items():
+                model.team_index[(key, team_key)] = len(model.team_names)
+                lab.team_ids.append(len(model.team_names))
+                model.team_names.append(f"{key}/{team_key}")
+                targets.append(team.headcount * scale)
+                protected.append(team.protected)
+                shifts.append(team.skill_shift)
+        model.team_target = np.array(targets, dtype=float)
+        model.team_protected = np.array(protected, dtype=bool)
+        model.team_skill_shift = np.array(shifts, dtype=float)
+        model.team_lab = np.array([model.lab_by_key[name.split("/", 1)[0]].index for name in model.team_names])
+        labs = list(model.config.labs.values())
+        model.lab_pay = np.array([[lab.pay.base_k, lab.pay.equity_k, lab.pay.skill_elasticity] for lab in labs])
+        model.lab_vesting = np.array([
+            [lab.pay.cliff_weeks, lab.pay.vest_interval_weeks, lab.pay.vesting_years * 52, lab.pay.clawback_weeks]
+            for lab in labs
+        ], dtype=np.int64)
+        model.lab_mission = np.array([[lab.mission.safety, lab.mission.openness, lab.mission.product] for lab in labs])
+        model.executive_by_key = {}
+        for lab, spec in zip(model.labs, labs, strict=True):
+            for key, ex in spec.executives.items():
+                self._add(lab, key, ex)
+
+    def _add(self, lab: Lab, key: str, spec: ExecutiveSpec) -> Executive:
+        model = self.model
+        team_ids = [model.team_index[(lab.key, t)] for t in spec.teams]
+        executive = Executive(model, key, lab, spec, team_ids)
+        lab.executives.append(executive)
+        model.executive_by_key[key] = executive
+        return executive
+
+    def add_executive(self, lab: Lab, key: str, role: str, team_ids: list[int], *, insider: bool, friction: float) -> Executive:
+        """An executive arriving mid-run (acqui-hire, successor)."""
+        teams = [self.model.team_names[t].split("/", 1)[1] for t in team_ids]
+        return self._add(lab, key, ExecutiveSpec(role=role, teams=teams, insider=insider, friction=friction))
+
+    def replace_executive(self, leaver: Executive, *, insider: bool) -> Executive:
+        key = f"{leaver.key}-successor-w{self.model.week}"
+        return self.add_executive(leaver.lab, key, leaver.role, leaver.team_ids, insider=insider,
+                                  friction=0.1 if insider else 0.3)
+
+    # ------------------------------------------------------------ people
+
+    def build_population(self) -> Population:
+        """The initial researchers: skill, tenure, pay and grants, preferences, beliefs."""
+        model, spec, rng = self.model, self.spec, self.model.rng
+        sizes = np.maximum(np.rint(model.team_target), 0).astype(np.int64)
+        n = int(sizes.sum())
+        pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16)
+        team = np.repeat(np.arange(len(sizes)), sizes)
+        labs = model.team_lab[team]
+        tenure = np.floor(rng.exponential(spec.mean_tenure_years * 52.0, size=n)).astype(np.int64)
+        skill = self.draw_skill(n, model.team_skill_shift[team])
+        grant_weeks = model.lab_vesting[labs, 2]
+        values = self.new_researcher_traits(n)
+        agents = [Researcher(model) for _ in range(n)]
+        values.update(
+            uid=np.array([a.unique_id for a in agents]), lab=labs, team=team, skill=skill,
+            hire_week=-tenure, team_since=-np.minimum(tenure, rng.integers(0, 104, size=n)),
+            insider=tenure >= spec.insider_years * 52, morale=spec.initial_morale,
+            cohort=model.cohort_code("incumbent"),
+            beliefs=rng.integers(-1, 2, size=(n, model.params.learning.dimensions), dtype=np.int8),
+        )
+        model.population = pop
+        slots = pop.add(agents, **values)
+        set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
+        pop.grant_week[slots] = -(tenure % grant_weeks)  # grants started at hire or at the last refresh
+        return pop
