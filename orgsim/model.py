@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from orgsim import derived, morale, timeline
+from orgsim import derived, morale, outcomes, timeline
 from orgsim.agents import Executive, Lab, Researcher
 from orgsim.mechanisms import (
     attrition, contagion, entry, executives, finance, layoffs, learning, offers, releases, reorgs, reputation, vesting,
@@ -64,7 +64,7 @@ class OrgModel(mesa.Model):
         self.world = World(self)
         self.world.build_labs()
         self.population = self.world.build_population()
-        self.star_threshold = derived.skill_quantile(self, scenario.population.star_quantile)
+        self.star_threshold = derived.skill_quantile(self, scenario.outcomes.top_quantile)
         self.team_manager_shock = np.zeros(len(self.team_names))
         self.contagion_exposure = np.zeros((len(self.team_names), 2))
         self.reference_talent = float(np.mean(releases.effective_talent(self))) or 1.0
@@ -183,7 +183,7 @@ class OrgModel(mesa.Model):
         labs = pop.lab.astype(np.int64)
         headcount = np.bincount(labs, minlength=n_labs).astype(float)
         stars = np.bincount(labs, weights=(pop.skill >= self.star_threshold), minlength=n_labs)
-        blitz = np.array([c.startswith("blitz") for c in self.cohorts] or [False])[pop.cohort]
+        tracked = np.array([c == self.config.outcomes.cohort for c in self.cohorts] or [False])[pop.cohort]
         ceo_pressure = [next((e.pressure for e in lab.executives if e.active and e.role == "ceo"), 0.0) for lab in self.labs]
         return {
             "headcount": headcount,
@@ -197,7 +197,7 @@ class OrgModel(mesa.Model):
             "prestige": derived.lab_array(self, "prestige"),
             "trust": derived.lab_array(self, "trust"),
             "pressure": np.array(ceo_pressure),
-            "blitz_cohort": np.bincount(labs, weights=blitz, minlength=n_labs),
+            "tracked_cohort": np.bincount(labs, weights=tracked, minlength=n_labs),
         }
 
     def _collect(self) -> None:
@@ -211,3 +211,11 @@ class OrgModel(mesa.Model):
     def events_frame(self) -> pd.DataFrame:
         """One row per researcher event with the hazard covariates at that moment."""
         return self.recorder.events_frame(self.run_id)
+
+    def headline(self, metrics: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> outcomes.Headline:
+        """Release outcome, tracked-cohort retention after it, top-talent share (see :mod:`orgsim.outcomes`)."""
+        o = self.config.outcomes
+        return outcomes.headline(
+            self.metrics_frame() if metrics is None else metrics, self.events_frame() if events is None else events,
+            self.releases, self.config.focal_lab, o.cohort, o.release, o.retention_weeks,
+        )

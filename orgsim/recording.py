@@ -23,7 +23,7 @@ FLOWS = (
 # Read off the state at the end of the week.
 LEVELS = (
     "headcount", "top_talent", "top_talent_share", "capability", "knowledge", "morale",
-    "stability", "share_price", "prestige", "trust", "pressure", "blitz_cohort",
+    "stability", "share_price", "prestige", "trust", "pressure", "tracked_cohort",
 )
 METRICS = FLOWS + LEVELS
 

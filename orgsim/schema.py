@@ -117,7 +117,6 @@ class LabSpec(Strict):
 class PopulationSpec(Strict):
     scale: float = param(1.0, "x headcounts", "0.1 gives a tenth-size world for tests", gt=0, le=10)
     skill_alpha: float = param(2.5, "Pareto tail index", "heavy-tailed research output (Lotka; Azoulay)", gt=1)
-    star_quantile: Unit = param(0.98, "skill quantile", "top-talent threshold: the top 2% at the start")
     mean_tenure_years: float = param(2.5, "years", "young labs; SignalFire 2025", gt=0)
     insider_years: float = param(5.0, "years", "long-tenured 'friends of the CEO'", gt=0)
     initial_morale: Unit = param(0.7, "0-1", ASSUMED)
@@ -454,6 +453,15 @@ TimelineEvent = Annotated[
 ]
 
 
+class OutcomeSpec(Strict):
+    """What the headline outcomes refer to."""
+
+    cohort: str = param("blitz-2025", "cohort name", "the summer-2025 hires (MODEL.md §1)")
+    release: str = param("avocado", "model name", "the focal lab's flagship (MODEL.md §4)")
+    retention_weeks: int = param(52, "weeks", "12-month retention after the release", ge=1)
+    top_quantile: Unit = param(0.98, "skill quantile", "top talent: the top 2% at the start")
+
+
 class Scenario(Strict):
     """A whole world: what ``orgsim validate`` checks and ``OrgModel`` runs."""
 
@@ -467,6 +475,7 @@ class Scenario(Strict):
     mechanisms: Mechanisms = Mechanisms()
     morale: MoraleParams = MoraleParams()
     timeline: dict[str, TimelineEvent] = {}
+    outcomes: OutcomeSpec = OutcomeSpec()
 
     @property
     def weeks(self) -> int:

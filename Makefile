@@ -1,0 +1,33 @@
+# make demo  - build the environment, run the Avocado experiment, print the comparison
+# make test  - build the environment and run the fast test suite
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PYTHON ?= $(shell sh .ci/find-python)
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-slow bench march clean
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (see .ci/find-python)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/orgsim compare configs/avocado_success.yaml configs/avocado_failure.yaml configs/avocado_delayed.yaml --seeds 5
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+test-slow: $(STAMP)
+	$(VENV)/bin/pytest -q -m slow
+
+bench: $(STAMP)
+	$(VENV)/bin/orgsim bench configs/baseline.yaml --researchers full,10000 --repeats 3
+
+march: $(STAMP)
+	$(VENV)/bin/orgsim march --p1 0.1,0.5,0.9 --p2 0.1,0.5,0.9 --runs 500
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks results

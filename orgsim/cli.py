@@ -1,0 +1,202 @@
+"""The ``orgsim`` command.
+
+Bad input (config errors, missing files, bad options) prints one line naming
+the file, the field and the reason, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orgsim.config import ConfigError, load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Agent-based simulation of the 2025-26 race for AI research talent.")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _load(path: Path, overrides: list[str] | None = None):
+    try:
+        return load_scenario(path, overrides or [])
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _floats(text: str, option: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        fail(f"{option}: expected comma-separated numbers, got {text!r}")
+    if not values or any(not 0.0 <= v <= 1.0 for v in values):
+        fail(f"{option}: probabilities must lie in [0, 1], got {text!r}")
+    return values
+
+
+@app.command()
+def validate(config: Annotated[Path, typer.Argument(help="Scenario YAML file")],
+             set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE")] = None) -> None:
+    """Check a scenario file (and its extends: chain) without running it."""
+    scenario = _load(config, set_)
+    n = sum(team.headcount for lab in scenario.labs.values() for team in lab.teams.values())
+    console.print(f"[green]ok[/] {config}: scenario {scenario.name!r}, {len(scenario.labs)} labs, "
+                  f"{round(n * scenario.population.scale):,} researchers, {scenario.weeks} weeks, "
+                  f"{len(scenario.timeline)} timeline events")
+
+
+@app.command()
+def schema(out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout")] = None) -> None:
+    """Export the scenario JSON Schema (for editor completion and validation)."""
+    from orgsim.schema import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
+
+
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="Scenario YAML file")],
+    seed: Annotated[int, typer.Option(help="Random seed")] = 1,
+    out: Annotated[Path, typer.Option(help="Output directory")] = Path("results/run"),
+    weeks: Annotated[int | None, typer.Option(help="Weeks to simulate (default: to the horizon)", min=1)] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE, e.g. population.scale=0.1")] = None,
+) -> None:
+    """Run one scenario and write metrics.parquet, events.parquet and manifest.json."""
+    from orgsim.model import OrgModel
+    from orgsim.output import manifest, write_json, write_parquet
+    from orgsim.summary import summary_table
+
+    scenario = _load(config, set_)
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: --out exists and is not a directory")
+    started = dt.datetime.now(dt.UTC)
+    model = OrgModel(scenario, rng=seed, run_id=f"{scenario.name}-seed{seed}")
+    total = weeks or scenario.weeks
+    with console.status(f"simulating {total} weeks of {len(model.population):,} researchers") as status:
+        for week in range(total):
+            model.step()
+            if week % 10 == 0:
+                status.update(f"simulating week {week + 1}/{total} ({model.date})")
+    metrics, events = model.metrics_frame(), model.events_frame()
+    headline = model.headline(metrics, events)
+    out.mkdir(parents=True, exist_ok=True)
+    write_parquet(metrics, out / "metrics.parquet")
+    write_parquet(events, out / "events.parquet")
+    write_json(manifest(scenario, seed=seed, run_id=model.run_id, weeks=total, started=started,
+                        finished=dt.datetime.now(dt.UTC), source=str(config), overrides=list(set_ or []),
+                        headline=headline.as_dict()), out / "manifest.json")
+    console.print(summary_table(model, metrics, events, headline))
+    console.print(f"wrote {out}/metrics.parquet, events.parquet, manifest.json")
+
+
+@app.command()
+def compare(
+    configs: Annotated[list[Path], typer.Argument(help="Scenario YAML files to compare")],
+    seeds: Annotated[int, typer.Option(help="Seeds per scenario (1..N, shared across scenarios)", min=1)] = 5,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE in every scenario")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and seed here")] = None,
+) -> None:
+    """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    from orgsim.compare import OUTCOMES, compare as run_compare, summarize
+
+    for path in configs:
+        _load(path, set_)
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console) as bar:
+        task = bar.add_task("runs", total=len(configs) * seeds)
+        frame = run_compare(configs, list(range(1, seeds + 1)), set_, workers, progress=lambda: bar.advance(task))
+    summary = summarize(frame)
+    table = Table("outcome", *[str(s) for s in frame["scenario"].cat.categories],
+                  title=f"{len(configs)} scenarios x {seeds} seeds: mean [95% CI]")
+    for column, label in OUTCOMES.items():
+        cells = []
+        for scenario in frame["scenario"].cat.categories:
+            row = summary[(summary["scenario"] == scenario) & (summary["outcome"] == column)].iloc[0]
+            pct = column != "focal_headcount_end"
+            fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.0f}")
+            cells.append(f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]" if row["seeds"] > 1 else fmt(row["mean"]))
+        table.add_row(label, *cells)
+    console.print(table)
+    if csv is not None:
+        frame.to_csv(csv, index=False)
+        console.print(f"wrote {csv}")
+
+
+@app.command()
+def march(
+    p1: Annotated[str, typer.Option(help="Socialization rates, comma-separated")] = "0.1,0.5,0.9",
+    p2: Annotated[str, typer.Option(help="Code-learning rates, comma-separated")] = "0.1,0.5,0.9",
+    p3: Annotated[str, typer.Option(help="Turnover rates (time paths when > 0)")] = "0",
+    p4: Annotated[str, typer.Option(help="Turbulence rates (time paths when > 0)")] = "0",
+    periods: Annotated[int | None, typer.Option(help="Periods per run when p3 or p4 > 0", min=1)] = None,
+    runs: Annotated[int, typer.Option(help="Runs per cell", min=2)] = 80,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV: p1,p2,p3,p4,runs,mean,ci_low,ci_high")] = False,
+) -> None:
+    """March (1991) validation mode on orgsim's own M10 code."""
+    from orgsim import march as march_model
+
+    grids = [_floats(v, name) for v, name in ((p1, "--p1"), (p2, "--p2"), (p3, "--p3"), (p4, "--p4"))]
+    started = time.perf_counter()
+    results = march_model.simulate_grid(*grids, runs=runs, periods=periods, seed=seed)
+    table = march_model.table_frame(results)
+    if csv:
+        sys.stdout.write(table.to_csv(index=False, float_format="%.4f"))
+        return
+    console.print(march_model.render_table(table))
+    if any(v > 0 for v in grids[2] + grids[3]):
+        console.print(march_model.render_paths(march_model.paths_frame(results)))
+    console.print(f"{len(results)} cells x {runs} runs in {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def bench(
+    config: Annotated[Path, typer.Argument(help="Scenario YAML file")] = Path("configs/baseline.yaml"),
+    repeats: Annotated[int, typer.Option(help="Repeats per size", min=1)] = 3,
+    researchers: Annotated[str, typer.Option(help="World sizes to time: 'full' or researcher counts")] = "full,10000",
+    weeks: Annotated[int | None, typer.Option(help="Weeks per run (default: full horizon)", min=1)] = None,
+) -> None:
+    """Median wall time of whole runs (build + simulate) at several world sizes."""
+    from orgsim.model import OrgModel
+
+    base = _load(config)
+    full = sum(team.headcount for lab in base.labs.values() for team in lab.teams.values()) * base.population.scale
+    table = Table("researchers", "weeks", "median s", "min s", "max s", "s / 1k researcher-weeks", title=f"orgsim bench {config}")
+    for size in researchers.split(","):
+        scale = base.population.scale if size.strip() == "full" else base.population.scale * float(size) / full
+        scenario = _load(config, [f"population.scale={scale!r}"])
+        n_weeks = weeks or scenario.weeks
+        times = []
+        for rep in range(repeats):
+            start = time.perf_counter()
+            model = OrgModel(scenario, rng=rep + 1)
+            model.run(n_weeks)
+            model.metrics_frame(), model.events_frame()
+            times.append(time.perf_counter() - start)
+        med = statistics.median(times)
+        n = round(full * scale / base.population.scale)
+        table.add_row(f"{n:,}", str(n_weeks), f"{med:.2f}", f"{min(times):.2f}", f"{max(times):.2f}",
+                      f"{1000 * med / (n * n_weeks):.4f}")
+    console.print(table)

@@ -1,0 +1,87 @@
+"""Headline outcomes computed from a run's metrics and events frames.
+
+They read the stored tables, not a live model, so the same definitions serve
+``orgsim run``, sweeps and reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+LEAVING = ("quit", "move", "layoff")
+
+
+def _level(metrics: pd.DataFrame, lab: str, metric: str) -> pd.Series:
+    rows = metrics[(metrics["lab"] == lab) & (metrics["metric"] == metric)]
+    return rows.set_index("week")["value"]
+
+
+def cohort_retention(metrics: pd.DataFrame, events: pd.DataFrame, lab: str, cohort: str,
+                     from_week: int, weeks: int) -> float:
+    """Share of ``cohort`` at ``lab`` when ``from_week`` starts still there ``weeks`` later.
+
+    Nobody re-enters a cohort (a returning researcher gets a new one), so
+    members at the start minus members' departures in the window is exact.
+    NaN when the window runs past the recorded weeks or the cohort is empty.
+    """
+    tracked = _level(metrics, lab, "tracked_cohort")
+    if from_week < 1 or from_week + weeks > tracked.index.max() + 1:
+        return float("nan")
+    at_start = tracked.get(from_week - 1, 0.0)
+    if at_start <= 0:
+        return float("nan")
+    left = events[
+        events["kind"].isin(LEAVING) & (events["from_lab"] == lab) & (events["cohort"] == cohort)
+        & (events["week"] >= from_week) & (events["week"] < from_week + weeks)
+    ]
+    return float((at_start - len(left)) / at_start)
+
+
+def two_year_retention(events: pd.DataFrame, lab: str, week: int) -> float:
+    """SignalFire's definition: of those who joined ``lab`` in the two years to ``week``, the share still there."""
+    joined = events[events["kind"].isin(("hire", "move")) & (events["to_lab"] == lab)
+                    & (events["week"] > week - 104) & (events["week"] <= week)]
+    if joined.empty:
+        return float("nan")
+    left = events[events["kind"].isin(LEAVING) & (events["from_lab"] == lab) & (events["week"] <= week)]
+    last_join = joined.groupby("researcher_id")["week"].max()
+    last_leave = left.groupby("researcher_id")["week"].max().reindex(last_join.index)
+    still = last_leave.isna() | (last_leave < last_join)
+    return float(still.mean())
+
+
+@dataclass
+class Headline:
+    """The numbers a reader wants first from one run."""
+
+    release_week: float
+    release_outcome: str
+    cohort_retention: float
+    cohort_size_at_release: float
+    focal_top_talent_share_start: float
+    focal_top_talent_share_end: float
+    focal_headcount_start: float
+    focal_headcount_end: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def headline(metrics: pd.DataFrame, events: pd.DataFrame, releases: list[dict], focal: str,
+             cohort: str, release: str, weeks: int) -> Headline:
+    landed = [r for r in releases if r["lab"] == focal and r["model"] == release]
+    week = landed[0]["week"] if landed else None
+    share = _level(metrics, focal, "top_talent_share")
+    headcount = _level(metrics, focal, "headcount")
+    tracked = _level(metrics, focal, "tracked_cohort")
+    return Headline(
+        release_week=float(week) if week is not None else np.nan,
+        release_outcome=landed[0]["outcome"] if landed else "none",
+        cohort_retention=cohort_retention(metrics, events, focal, cohort, week, weeks) if week else np.nan,
+        cohort_size_at_release=float(tracked.get(week - 1, np.nan)) if week else np.nan,
+        focal_top_talent_share_start=float(share.iloc[0]), focal_top_talent_share_end=float(share.iloc[-1]),
+        focal_headcount_start=float(headcount.iloc[0]), focal_headcount_end=float(headcount.iloc[-1]),
+    )

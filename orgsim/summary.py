@@ -1,0 +1,42 @@
+"""The short rich table ``orgsim run`` prints."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from orgsim.model import OrgModel
+    from orgsim.outcomes import Headline
+
+
+def _pct(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{100 * x:.1f}%"
+
+
+def summary_table(model: OrgModel, metrics: pd.DataFrame, events: pd.DataFrame, headline: Headline) -> Table:
+    flows = metrics.pivot_table(index="lab", columns="metric", values="value", aggfunc="sum", observed=True)
+    levels = metrics.pivot_table(index=["lab", "week"], columns="metric", values="value", observed=True)
+    first, last = int(metrics["week"].min()), int(metrics["week"].max())
+    table = Table(title=f"{model.run_id}: {model.config.start} to {model.date} ({last + 1} weeks)")
+    for column in ("lab", "start", "end", "hires", "quits", "layoffs", "moves out", "moves in", "top talent"):
+        table.add_column(column, justify="left" if column == "lab" else "right")
+    for lab in model.labs:
+        key = lab.key
+        table.add_row(
+            key, f"{levels.loc[(key, first), 'headcount']:,.0f}", f"{levels.loc[(key, last), 'headcount']:,.0f}",
+            *(f"{flows.loc[key, m]:,.0f}" for m in ("hires", "quits", "layoffs", "moves_out", "moves_in")),
+            f"{_pct(levels.loc[(key, first), 'top_talent_share'])} -> {_pct(levels.loc[(key, last), 'top_talent_share'])}",
+        )
+    o = model.config.outcomes
+    table.caption = (
+        f"{o.release}: {headline.release_outcome}"
+        + (f" (week {headline.release_week:.0f})" if headline.release_outcome != "none" else "")
+        + f" | {o.cohort} at {model.config.focal_lab} at release: {headline.cohort_size_at_release:.0f}, "
+        f"{o.retention_weeks}-week retention {_pct(headline.cohort_retention)}"
+        f" | {model.config.focal_lab} top-talent share {_pct(headline.focal_top_talent_share_start)}"
+        f" -> {_pct(headline.focal_top_talent_share_end)}"
+    )
+    return table

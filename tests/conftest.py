@@ -1,0 +1,40 @@
+"""Shared fixtures: small worlds built from the real configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orgsim import OrgModel, load_scenario
+from orgsim.config import apply_overrides, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+
+
+def make_scenario(name: str = "baseline", scale: float = 0.1, **overrides):
+    """A scenario from ``configs/<name>.yaml`` at ``scale`` with dotted overrides.
+
+    ``make_scenario(**{"mechanisms.offers.enabled": False})`` switches M1 off.
+    Values may be any YAML-able Python value (dicts merge into the config).
+    """
+    base = load_scenario(CONFIGS / f"{name}.yaml", [f"population.scale={scale}"])
+    data = base.model_dump(mode="json")
+    for path, value in overrides.items():
+        node = data
+        keys = path.split(".")
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    return scenario_from_dict(apply_overrides(data, []), f"{name}.yaml")
+
+
+def run_model(name: str = "baseline", seed: int = 1, weeks: int | None = None, scale: float = 0.1, **overrides) -> OrgModel:
+    model = OrgModel(make_scenario(name, scale, **overrides), rng=seed)
+    return model.run(weeks)
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
