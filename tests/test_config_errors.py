@@ -1,0 +1,125 @@
+"""Bad configs give one line naming file, field and reason, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orgsim.cli import app
+from orgsim.config import ConfigError, load_scenario
+
+runner = CliRunner()
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def child(tmp_path: Path, body: str, name: str = "bad.yaml") -> Path:
+    """A scenario extending the real world file, with ``body`` appended."""
+    world = (CONFIGS / "world_2025.yaml").resolve()
+    (tmp_path / "world_2025.yaml").write_text(world.read_text(encoding="utf-8"), encoding="utf-8")
+    return write(tmp_path, name, "extends: world_2025.yaml\n" + body)
+
+
+CASES = {
+    "unknown key": ("population:\n  scael: 0.1\n", "population.scael", "unknown key"),
+    "wrong type": ("population:\n  scale: lots\n", "population.scale", "valid number"),
+    "negative headcount": ("labs:\n  meta:\n    teams:\n      fair: {headcount: -5}\n",
+                           "labs.meta.teams.fair.headcount", "greater than or equal to 0"),
+    "date outside horizon": ("timeline:\n  late: {date: 2031-01-01, kind: share_shock, lab: meta, change: -0.1}\n",
+                             "timeline.late.date", "outside the horizon"),
+    "unknown lab": ("timeline:\n  x: {date: 2025-09-01, kind: share_shock, lab: nvidia, change: -0.1}\n",
+                    "timeline.x.lab", "no lab 'nvidia'"),
+    "unknown team": ("timeline:\n  x: {date: 2025-09-01, kind: layoff, lab: meta, n: 5, teams: [robotics]}\n",
+                     "timeline.x.teams", "no team 'robotics'"),
+    "unknown event kind": ("timeline:\n  x: {date: 2025-09-01, kind: party, lab: meta}\n",
+                           "timeline.x", "does not match any of the expected tags"),
+    "unknown executive": ("timeline:\n  x: {date: 2025-09-01, kind: executive_exit, lab: meta, executive: nobody}\n",
+                          "timeline.x.executive", "no executive 'nobody'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_config_gives_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    body, field, reason = CASES[case]
+    path = child(tmp_path, body)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert str(path) in lines[0] and field in lines[0] and reason in lines[0], lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "nope.yaml" in result.output and "file not found" in result.output
+
+
+def test_missing_parent(tmp_path: Path) -> None:
+    path = write(tmp_path, "orphan.yaml", "extends: gone.yaml\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "orphan.yaml: extends: parent file 'gone.yaml' not found" in result.output
+
+
+def test_malformed_yaml_names_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.yaml", "name: x\nlabs: {meta: [unclosed\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "broken.yaml" in result.output and "malformed YAML at line" in result.output
+
+
+def test_circular_extends(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "extends: b.yaml\n")
+    path = write(tmp_path, "b.yaml", "extends: a.yaml\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "circular extends" in result.output and "a.yaml" in result.output
+
+
+def test_bad_override_is_validated_like_the_file() -> None:
+    result = runner.invoke(app, ["validate", str(CONFIGS / "baseline.yaml"), "--set", "population.scale=-1"])
+    assert result.exit_code == 2
+    assert "population.scale" in result.output and "greater than 0" in result.output
+
+
+def test_run_with_bad_config_keeps_existing_outputs(tmp_path: Path) -> None:
+    """A failing run writes nothing: files from an earlier run are left as they were."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "metrics.parquet").write_bytes(b"earlier results")
+    bad = child(tmp_path, "population:\n  scale: lots\n")
+    result = runner.invoke(app, ["run", str(bad), "--out", str(out)])
+    assert result.exit_code == 2
+    assert (out / "metrics.parquet").read_bytes() == b"earlier results"
+
+
+def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
+    """The real entry point (not the test runner) exits 2 with one stderr line."""
+    bad = child(tmp_path, "population:\n  scael: 0.1\n")
+    proc = subprocess.run([sys.executable, "-m", "orgsim", "validate", str(bad)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert len(proc.stderr.strip().splitlines()) == 1 and "population.scael: unknown key" in proc.stderr
+
+
+def test_every_shipped_config_validates() -> None:
+    for path in sorted(CONFIGS.glob("*.yaml")):
+        scenario = load_scenario(path)
+        assert scenario.labs, path
+
+
+def test_config_error_carries_parts(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_scenario(child(tmp_path, "population:\n  scale: 0\n"))
+    assert info.value.field == "population.scale" and "greater than 0" in info.value.reason
