@@ -7,6 +7,7 @@ random numbers), and each outcome is shown as a mean with a 95% t-interval.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -48,17 +49,17 @@ def compare(paths: list[Path], seeds: list[int], overrides: list[str] | None = N
     jobs = [(str(p), tuple(overrides or []), s) for p in paths for s in seeds]
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     rows = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn: forking a process that already runs threads (numpy, rich) can deadlock
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(run_one, *job) for job in jobs]
         for future in as_completed(futures):
             rows.append(future.result())
             if progress:
                 progress()
-    order = {(str(p), s): i for i, (p, _, s) in enumerate(jobs)}
     names = [load_scenario(p).name for p in paths]
     frame = pd.DataFrame(rows)
     frame["scenario"] = pd.Categorical(frame["scenario"], categories=list(dict.fromkeys(names)))
-    return frame.sort_values(["scenario", "seed"], kind="stable").reset_index(drop=True) if order else frame
+    return frame.sort_values(["scenario", "seed"], kind="stable").reset_index(drop=True)
 
 
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:

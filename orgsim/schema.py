@@ -161,7 +161,7 @@ class AttritionParams(Switchable):
     """M3 voluntary attrition: proportional weekly hazard."""
 
     tenure_peak_weeks: float = param(26.0, "weeks", "Farber (1994): hazard peaks in the first months", gt=0)
-    tenure_peak_amplitude: float = param(1.0, "x baseline at the peak", "Farber (1994)", ge=0)
+    tenure_peak_amplitude: float = param(2.0, "x baseline at the peak", "Farber (1994)", ge=0)
     tenure_decline: float = param(0.1, "per year of tenure", "Farber (1994): hazard falls with tenure", ge=0)
     beta_morale: float = param(-2.0, "log HR per unit morale", ASSUMED)
     beta_pay_gap: float = param(1.0, "log HR per relative gap below market", ASSUMED)
@@ -312,7 +312,7 @@ class MoraleParams(Strict):
     """Weekly morale relaxation toward a lab-driven target."""
 
     rate: Unit = param(0.05, "share of the gap closed per week", ASSUMED)
-    base: Unit = param(0.4, "target at neutral conditions", ASSUMED)
+    base: Unit = param(0.3, "target at neutral conditions", ASSUMED)
     weight_stability: NonNeg = param(0.2, "target per unit stability", ASSUMED)
     weight_vision: NonNeg = param(0.2, "target per unit vision clarity", ASSUMED)
     weight_trust: NonNeg = param(0.1, "target per unit trust", ASSUMED)
