@@ -110,8 +110,12 @@ def star_tier(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.nd
 
 
 def skill_quantile(model: OrgModel, q: float) -> float:
-    skill = model.population.skill
-    return float(np.quantile(skill, q)) if len(skill) else np.inf
+    """The market's skill quantile, fixed for the week (thresholds do not move with each hire)."""
+    cache = model.week_cache
+    if q not in cache:
+        skill = model.population.skill
+        cache[q] = float(np.quantile(skill, q)) if len(skill) else np.inf
+    return cache[q]
 
 
 def team_sizes(model: OrgModel) -> np.ndarray:

@@ -55,6 +55,7 @@ class OrgModel(mesa.Model):
         self.scale = scenario.population.scale
         self.run_id = run_id or f"{scenario.name}-seed{rng}"
         self.week = 0
+        self.week_cache: dict = {}
         self.cohorts: list[str] = []
         self.fired: list[tuple[int, str]] = []
         self.decisions: list[tuple[int, str, str]] = []
@@ -85,6 +86,7 @@ class OrgModel(mesa.Model):
 
     def step(self) -> None:
         """Simulate one week (stages 2-8) and record it."""
+        self.week_cache = {}
         for stage in WEEKLY_PIPELINE:
             stage(self)
         self._collect()

@@ -1,0 +1,22 @@
+"""Speed benchmarks (pytest-benchmark). Disabled timing by default; `pytest --benchmark-enable tests/test_bench.py`."""
+
+from __future__ import annotations
+
+from orgsim import OrgModel
+
+from conftest import make_scenario
+
+
+def test_bench_full_scale_week(benchmark) -> None:
+    """One simulated week of the full world (~16,800 researchers)."""
+    model = OrgModel(make_scenario("baseline", scale=1.0), rng=1)
+    model.run(5)
+    benchmark(model.step)
+    assert model.week >= 6
+
+
+def test_bench_tenth_scale_run(benchmark) -> None:
+    """A whole tenth-size run to the horizon, build included."""
+    scenario = make_scenario("avocado_failure", scale=0.1)
+    model = benchmark.pedantic(lambda: OrgModel(scenario, rng=1).run(), rounds=1, iterations=1)
+    assert model.week == scenario.weeks
