@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
@@ -203,13 +202,13 @@ def _bounds(metadata: list[Any]) -> str:
             item_bounds = _bounds(item.metadata)
             if item_bounds:
                 return item_bounds
-        elif isinstance(item, at.Ge):
+        elif getattr(item, "ge", None) is not None:  # annotated_types.Ge, Gt, Le, Lt
             lo = ("[", "≥", item.ge)
-        elif isinstance(item, at.Gt):
+        elif getattr(item, "gt", None) is not None:
             lo = ("(", ">", item.gt)
-        elif isinstance(item, at.Le):
+        elif getattr(item, "le", None) is not None:
             hi = ("]", "≤", item.le)
-        elif isinstance(item, at.Lt):
+        elif getattr(item, "lt", None) is not None:
             hi = (")", "<", item.lt)
     if lo and hi:
         return f"in {lo[0]}{lo[2]:g}, {hi[2]:g}{hi[0]}"
@@ -243,7 +242,7 @@ def type_name(annotation: Any) -> str:
 
 
 def field_type(field: FieldInfo) -> str:
-    """Type and constraints of a field (``float in [0, 1]``, ``int ≥ 0``, ``float or null > 0``)."""
+    """Type and constraints of a field (``float in [0, 1]``, ``int ≥ 0``, ``float > 0 or null``)."""
     bounds = _bounds(list(field.metadata))
     args = get_args(field.annotation)
     if bounds and get_origin(field.annotation) in (Union, types.UnionType) and type(None) in args:
@@ -274,7 +273,8 @@ def render_block(block: Block) -> str:
         if source == schema.ASSUMED:
             source = "*assumption*"
         description = "; ".join(filter(None, [field.description, field_type(field)]))
-        lines.append("| " + " | ".join(_cell(c) for c in (f"`{name}`", format_value(field.default), unit, source, description)) + " |")
+        cells = (f"`{name}`", format_value(field.default), unit, source, description)
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 
 
@@ -339,8 +339,8 @@ def render_world_tables(configs: Path = CONFIGS) -> str:
     out += [
         "",
         "| lab | mission safety / openness / product | poaching intensity | approaches/week | target quantile "
-        "| package cap M$ (4 yr) | counteroffers | backfill share/week | headcount growth/yr | share price | volatility "
-        "| capex $bn | comp budget M$/yr |",
+        "| package cap M$ (4 yr) | counteroffers | backfill share/week | headcount growth/yr | share price "
+        "| volatility | capex $bn | comp budget M$/yr |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key, lab in world.labs.items():
@@ -386,7 +386,8 @@ def render_timeline_table(configs: Path = CONFIGS) -> str:
                      f"`{key}`", f"`{event.kind}`", f"`{event.lab}`", settings or "—", event.note or "—")
             rows.append((event.date, order, key, "| " + " | ".join(_cell(c) for c in cells) + " |"))
     rows.sort()
-    head = ["| date | week | scenario | event | kind | lab | settings | source note (from the config) |",
+    head = ["Settings show the fields that differ from their defaults (§8 gives the defaults).", "",
+            "| date | week | scenario | event | kind | lab | settings | source note (from the config) |",
             "| --- | ---: | --- | --- | --- | --- | --- | --- |"]
     return "\n".join(head + [r[3] for r in rows]) + "\n"
 
@@ -435,7 +436,8 @@ def render(text: str) -> tuple[str, list[str]]:
         old = text[span[0]:span[1]]
         if old != new:
             before, after = _pieces(old), _pieces(new)
-            changed = [k for k in after if before.get(k) != after[k]] + [f"{k} (removed)" for k in before if k not in after]
+            changed = [k for k in after if before.get(k) != after[k]]
+            changed += [f"{k} (removed)" for k in before if k not in after]
             stale += [f"{name}: {k}" for k in changed] or [f"{name}: (whitespace)"]
             text = text[:span[0]] + new + text[span[1]:]
     return text, stale
@@ -457,6 +459,7 @@ def stale_sections(path: str | Path = ODD_PATH) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m orgsim.odd [--check] [PATH]``: 0 done or up to date, 1 stale (--check), 2 bad file or config."""
     parser = argparse.ArgumentParser(prog="python -m orgsim.odd", description=__doc__.split("\n\n")[0])
     parser.add_argument("path", nargs="?", default=str(ODD_PATH), help="ODD file (default: docs/ODD.md)")
     parser.add_argument("--check", action="store_true", help="exit 1 if the generated tables are stale; write nothing")
@@ -464,19 +467,19 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args.path)
     try:
         stale = stale_sections(path) if args.check else None
-        changed = update_odd(path) if not args.check else bool(stale)
-    except (OSError, ValueError) as exc:
+        changed = None if args.check else update_odd(path)
+    except (OSError, ValueError) as exc:  # ConfigError is a ValueError
         print(f"error: {path.name}: {exc}", file=sys.stderr)
         return 2
-    if args.check:
-        if stale:
-            print(f"{path.name} is stale; run `python -m orgsim.odd`. Changed blocks:", file=sys.stderr)
-            for item in stale:
-                print(f"  {item}", file=sys.stderr)
-            return 1
-        print(f"{path.name}: generated tables up to date")
+    if not args.check:
+        print(f"{path.name}: {'updated' if changed else 'already up to date'}")
         return 0
-    print(f"{path.name}: {'updated' if changed else 'already up to date'}")
+    if stale:
+        print(f"{path.name} is stale; run `python -m orgsim.odd`. Changed blocks:", file=sys.stderr)
+        for item in stale:
+            print(f"  {item}", file=sys.stderr)
+        return 1
+    print(f"{path.name}: generated tables up to date")
     return 0
 
 

@@ -93,7 +93,7 @@ class Recorder:
             week=np.array([week], np.int32), researcher_id=np.array([executive.unique_id]),
             kind=np.array([EVENT_KINDS.index("executive_exit")], np.int8),
             from_lab=np.array([lab], np.int16), to_lab=np.array([OUTSIDE], np.int16),
-            team=np.array([team], np.int16), cohort=np.array([0], np.int16),
+            team=np.array([team], np.int16), cohort=np.array([-1], np.int16),
             skill=np.array([np.nan]), tenure_weeks=np.array([-1], np.int32),
         )
         self._batches.append(row)

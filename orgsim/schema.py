@@ -73,12 +73,11 @@ class MissionSpec(Strict):
 
 
 class FinanceSpec(Strict):
-    public: bool = param(True, "flag", "Meta, Google, Apple, Microsoft are listed")
+    public: bool = param(True, "flag", "listed (weekly random walk) or private (valuation moves only on events)")
     share_price: float = param(100.0, "$ (or valuation $bn if private)", "market data, June 2025", gt=0)
     volatility: float = param(0.35, "annual sd of log price", "typical big-tech volatility", ge=0)
     drift: float = param(0.08, "annual log drift", ASSUMED)
     capex_bn: float = param(0.0, "$bn/year", "Meta capex $39bn 2024, >=$70bn 2025", ge=0)
-    free_cash_flow_bn: float = param(10.0, "$bn/year", "Meta FCF ~$54bn (2024)")
     comp_budget_musd: float = param(500.0, "M$/year for new packages", ASSUMED, ge=0)
 
 
@@ -168,7 +167,7 @@ class AttritionParams(Switchable):
     beta_mission_fit: float = param(-1.0, "log HR per unit fit", "mission sorting (M13)")
     beta_instability: float = param(0.6, "log HR per unit instability", "reorgs (M6)")
     beta_layoff_shock: float = param(0.8, "log HR at full survivor shock", "Maertz et al. (2010)")
-    beta_manager_exit: float = param(0.5, "log HR at a fresh manager exit", "Hayes, Oyer & Schaefer (2006)")
+    beta_manager_exit: float = param(1.0, "log HR per unit of the manager-exit shock", "shock = log(1 + rise) (M8), so 1 applies Hayes, Oyer & Schaefer as is")
     beta_newcomer: float = param(0.4, "log HR for acqui-hired newcomers", "M15 friction with insiders")
     outside_utility: float = param(2.0, "utils of the outside option", "start-ups, academia, other firms")
     outside_star_bonus: float = param(0.5, "utils per log skill", "stars found start-ups")
@@ -183,7 +182,6 @@ class ContagionParams(Switchable):
     """M4 turnover contagion: each departure induces further quits in its team."""
 
     per_quit: NonNeg = param(0.23, "further quits per quit", "turnover contagion meta-evidence (Felps et al. 2009)")
-    per_dismissal: NonNeg = param(0.17, "further quits per dismissal", "same source")
     per_layoff: NonNeg = param(2.2, "further quits per layoff", "same source; saturated by max_weekly")
     similarity: float = param(2.0, "x weight within the same skill tier", "stars follow stars (Sajjadiani et al.)", ge=1)
     spread_weeks: float = param(8.0, "weeks", "induced quits spread over about two months", gt=0)
@@ -204,7 +202,6 @@ class ReorgParams(Switchable):
     reassign_share: Unit = param(0.3, "share of members moved", "'experience not crystallising' (press)")
     morale_drop: NonNeg = param(0.05, "morale units", ASSUMED)
     repeat_exponent: NonNeg = param(0.7, "drop x (1+recent reorgs)^k", "'fourth restructuring in six months'")
-    stability_drop: Unit = param(0.2, "stability units", ASSUMED)
     recovery_weeks: float = param(26.0, "weeks", ASSUMED, gt=0)
     socialization_disruption: Unit = param(0.5, "share of p1 lost at zero stability", "M10")
 
@@ -275,7 +272,7 @@ class LearningParams(Switchable):
 class FinanceParams(Switchable):
     """M11 finance: share prices, capex and budgets."""
 
-    capex_punishment: NonNeg = param(0.002, "log price per $bn capex raised without clear return", "Oct 2025: -10% after earnings")
+    capex_punishment: NonNeg = param(0.0035, "log price per $bn capex raised without clear return", "Oct 2025: -10% after guiding 2026 capex ~$30bn above 2025")
     debt_scepticism: NonNeg = param(0.001, "log price per $bn borrowed", "$30bn bond, $27bn SPV credit")
     debt_budget_share: Unit = param(0.02, "share of debt added to comp budget", ASSUMED)
     jump_sd: NonNeg = param(0.0, "sd of weekly jump noise", ASSUMED)
@@ -396,7 +393,6 @@ class ExecutiveExit(EventBase):
     kind: Literal["executive_exit"]
     executive: str
     successor: Literal["insider", "outsider", "none"] = "outsider"
-    founds_startup: bool = False
 
 
 class CapexGuidance(EventBase):
@@ -422,7 +418,6 @@ class Acquihire(EventBase):
     team: str
     n: int = Field(..., ge=0)
     skill_shift: float = 0.3
-    cost_bn: float = Field(0.0, ge=0)
     executive: str | None = None
     executive_role: ExecRole = "chief_ai_officer"
 

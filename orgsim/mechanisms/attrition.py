@@ -63,7 +63,7 @@ def log_hazard_ratio(model: OrgModel, x: dict[str, np.ndarray]) -> np.ndarray:
     return (
         a.beta_morale * x["morale"] + a.beta_pay_gap * x["pay_gap"] + a.beta_mission_fit * x["mission_fit"]
         + a.beta_instability * x["instability"] + a.beta_layoff_shock * x["layoff_shock"]
-        + x["manager_exit"] + a.beta_newcomer * x["newcomer"] + c.beta_countered * x["countered"]
+        + a.beta_manager_exit * x["manager_exit"] + a.beta_newcomer * x["newcomer"] + c.beta_countered * x["countered"]
         + v.beta_unvested * x["unvested_years"] + v.beta_post_vest * x["post_vest"]
     )
 

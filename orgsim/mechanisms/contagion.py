@@ -2,7 +2,8 @@
 
 Each departure of kind k from team T adds an excess weekly hazard to T's
 members, sized so that it induces ``per_<k>`` further quits in expectation
-(Felps et al. 2009: 0.23 per quit, 0.17 per dismissal, 2.2 per layoff),
+(MODEL.md M4: 0.23 per quit, 2.2 per layoff; the model has no performance
+dismissals, so the 0.17 per dismissal has no counterpart),
 weighted ``similarity``-fold toward the leaver's own skill tier (stars follow
 stars) and spread over ``spread_weeks``. Per member the excess is capped at
 ``max_weekly``: mass layoffs saturate.
@@ -19,7 +20,7 @@ from orgsim import derived
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
-WEIGHTS = {"quit": "per_quit", "dismissal": "per_dismissal", "layoff": "per_layoff"}
+WEIGHTS = {"quit": "per_quit", "layoff": "per_layoff"}
 
 
 def departure(model: OrgModel, slots: np.ndarray, kind: str) -> None:

@@ -38,8 +38,7 @@ def leave(model: OrgModel, executive: Executive, successor: str) -> None:
     p = model.params.executives
     executive.active = False
     rise = {"insider": p.successor_insider, "outsider": p.successor_outsider, "none": p.successor_outsider}[successor]
-    for team in executive.team_ids or [-1]:
-        model.recorder.executive_exit(executive, team)
+    model.recorder.executive_exit(executive, executive.team_ids[0] if executive.team_ids else -1)
     if executive.team_ids:
         teams = np.asarray(executive.team_ids)
         model.team_manager_shock[teams] = np.maximum(model.team_manager_shock[teams], np.log1p(rise))
@@ -66,7 +65,7 @@ def act(model: OrgModel, ceo: Executive) -> None:
         layoffs.lay_off(model, lab, int(round(p.action_layoff_share * lab.headcount)))
     elif action == "blitz" and model.params.offers.enabled:
         lab.blitz = Blitz(kind="blitz", date=model.date, until=model.date + dt.timedelta(weeks=p.action_blitz_weeks),
-                          lab=lab.key, capacity_multiplier=4.0, package_premium=2.0, cohort=f"blitz-{model.year}")
+                          lab=lab.key, capacity_multiplier=4.0, package_premium=2.0, cohort=f"ceo-blitz-{model.year}")
         lab.blitz_until = model.week + p.action_blitz_weeks
     elif action == "leadership_change":
         others = [e for e in lab.executives if e.active and e is not ceo]

@@ -34,10 +34,12 @@ def step(model: OrgModel) -> None:
         return
     for lab in model.labs:
         f = lab.spec.finance
+        lab.comp_spent *= np.exp(-1.0 / 52.0)
+        if not f.public:
+            continue  # private valuations move only on events (tender offers, releases)
         sd = f.volatility / np.sqrt(52.0)
         noise = model.rng.normal(0.0, 1.0)
         jump(model, lab, (f.drift - 0.5 * f.volatility**2) / 52.0 + sd * noise + p.jump_sd * model.rng.normal())
-        lab.comp_spent *= np.exp(-1.0 / 52.0)
 
 
 def budget_room(model: OrgModel, lab: Lab) -> float:
