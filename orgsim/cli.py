@@ -145,6 +145,58 @@ def compare(
 
 
 @app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="Experiment spec (experiments/*.yaml)")],
+    out: Annotated[Path, typer.Option(help="Results folder")],
+    executor: Annotated[str, typer.Option(help="serial, process or dask")] = "process",
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Run only what is missing or failed")] = False,
+) -> None:
+    """Run an experiment: scenarios x design x replications, results streamed to OUT."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from orgsim.sweep.runner import plan, run_sweep
+    from orgsim.sweep.spec import load_experiment
+
+    if executor not in ("serial", "process", "dask"):
+        fail(f"--executor: expected serial, process or dask, got {executor!r}")
+    if scheduler and executor != "dask":
+        fail("--scheduler: only with --executor dask")
+    try:
+        experiment, base = load_experiment(spec)
+        total = len(plan(experiment, base, spec))
+    except ConfigError as exc:
+        fail(str(exc))
+    failed = 0
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[rate]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(experiment.name, total=total, failed=0, rate="")
+        started = time.perf_counter()
+
+        def advance(record: dict) -> None:
+            nonlocal failed
+            failed += record["status"] != "ok"
+            done = bar.tasks[task].completed + 1
+            bar.update(task, advance=1, failed=failed, rate=f"{done / max(time.perf_counter() - started, 1e-9):.2f} runs/s")
+
+        try:
+            result = run_sweep(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
+                               resume=resume, progress=advance)
+        except ConfigError as exc:
+            fail(str(exc))
+        bar.update(task, completed=total)
+    console.print(f"{result.ok} runs ok, {len(result.failed)} failed, {result.skipped} already done; "
+                  f"{result.seconds:.1f} s; results in {out}")
+    if result.failed:
+        err_console.print(f"[bold red]failed runs[/] ({len(result.failed)}): {', '.join(result.failed)}"
+                          f" - see runs.parquet (error column); rerun with --resume")
+        raise typer.Exit(1)
+
+
+@app.command()
 def march(
     p1: Annotated[str, typer.Option(help="Socialization rates, comma-separated")] = "0.1,0.5,0.9",
     p2: Annotated[str, typer.Option(help="Code-learning rates, comma-separated")] = "0.1,0.5,0.9",

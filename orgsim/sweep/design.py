@@ -1,0 +1,47 @@
+"""Parameter designs: full grid, Latin hypercube (scipy) and Sobol (SALib).
+
+A design is a DataFrame with one row per design point and one column per
+parameter path (``labs.meta.hiring.counter_match``); point 0 of ``none`` is
+the scenario as configured.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from orgsim.sweep.spec import Design
+
+
+def points(design: Design, seed: int) -> pd.DataFrame:
+    names = list(design.parameters)
+    if design.kind == "none":
+        return pd.DataFrame(index=pd.RangeIndex(1))
+    if design.kind == "grid":
+        rows = list(itertools.product(*(design.parameters[n] for n in names)))
+        return pd.DataFrame(rows, columns=names)
+    lows = np.array([design.parameters[n].low for n in names])
+    highs = np.array([design.parameters[n].high for n in names])
+    if design.kind == "lhs":
+        unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(design.samples)
+        return pd.DataFrame(qmc.scale(unit, lows, highs), columns=names)
+    from SALib.sample import sobol
+
+    problem = {"num_vars": len(names), "names": names, "bounds": np.column_stack([lows, highs]).tolist()}
+    return pd.DataFrame(sobol.sample(problem, design.samples, calc_second_order=False, seed=seed), columns=names)
+
+
+def overrides(point: pd.Series) -> list[str]:
+    """``--set``-style overrides for one design point."""
+    return [f"{name}={_yaml(value)}" for name, value in point.items()]
+
+
+def _yaml(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    return str(value)

@@ -1,0 +1,224 @@
+"""The sweep driver: one loop over ``concurrent.futures``, three executors.
+
+Runs are planned up front (every scenario x design point validated before
+anything starts), grouped into small batches, and submitted to a serial
+executor, a local process pool or Dask distributed. At most a few batches
+are in flight at once and every finished run is written to the store as it
+arrives, so memory stays flat however long the sweep. A run that raises is
+recorded as failed with its error and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from orgsim.config import ConfigError, apply_overrides, load_scenario, scenario_from_dict
+from orgsim.output import git_revision, versions
+from orgsim.sweep import design as designs
+from orgsim.sweep.spec import Experiment, load_experiment
+from orgsim.sweep.store import Store
+
+ExecutorKind = Literal["serial", "process", "dask"]
+#: test-only switch: runs whose id matches one of these comma-separated patterns raise
+FAIL_ENV = "ORGSIM_FAIL_RUNS"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: str
+    scenario: str
+    config: dict
+    seed: int
+    point: int
+    replication: int
+    parameters: dict
+    weeks: int | None
+    keep: tuple[str, ...]
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    planned: int
+    skipped: int
+    ok: int = 0
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def all_ok(self) -> bool:
+        return not self.failed
+
+
+# ------------------------------------------------------------ planning
+
+def run_seeds(experiment_seed: int, replications: int) -> list[int]:
+    """One seed per replication, shared by every scenario and design point (common random numbers)."""
+    children = np.random.SeedSequence(experiment_seed).spawn(replications)
+    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+
+
+def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
+    seeds = run_seeds(spec.seed, spec.replications)
+    table = designs.points(spec.design, spec.seed)
+    keep = tuple(name for name in ("metrics", "events") if getattr(spec.outputs, name))
+    runs = []
+    for scenario_file in spec.scenarios:
+        path = base / scenario_file
+        data = load_scenario(path, spec.set).model_dump(mode="json")
+        applies = spec.design.scenarios is None or scenario_file in spec.design.scenarios
+        point_rows = list(table.iterrows()) if applies else [(0, pd.Series(dtype=object))]
+        for point, row in point_rows:
+            params = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            try:
+                config = scenario_from_dict(apply_overrides(data, designs.overrides(row)), path)
+            except ConfigError as exc:
+                raise ConfigError(source, f"design point {point} ({exc.field})", exc.reason) from None
+            for rep, seed in enumerate(seeds):
+                runs.append(RunSpec(f"{config.name}-p{point:03d}-r{rep:03d}", config.name,
+                                    config.model_dump(mode="json"), seed, int(point), rep, params, spec.weeks, keep))
+    ids = [r.run_id for r in runs]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(source, "scenarios", "two scenarios share a name; run ids would collide")
+    return runs
+
+
+# ------------------------------------------------------------ running (in workers)
+
+def run_one(run: RunSpec) -> tuple[dict, dict]:
+    """Simulate one run; never raises: failures come back as a failed record."""
+    from orgsim.model import OrgModel
+
+    started = time.perf_counter()
+    record = {"run_id": run.run_id, "scenario": run.scenario, "point": run.point, "replication": run.replication,
+              "seed": run.seed, **{f"param:{k}": v for k, v in run.parameters.items()}}
+    tables = {}
+    try:
+        patterns = [p for p in os.environ.get(FAIL_ENV, "").split(",") if p]
+        if any(fnmatch(run.run_id, p) for p in patterns):
+            raise RuntimeError(f"test failure injected by {FAIL_ENV}")
+        model = OrgModel(scenario_from_dict(run.config), rng=run.seed, run_id=run.run_id).run(run.weeks)
+        metrics, events = model.metrics_frame(), model.events_frame()
+        record.update(model.headline(metrics, events).as_dict(), status="ok", error="")
+        tables = {name: frame for name, frame in (("metrics", metrics), ("events", events)) if name in run.keep}
+    except Exception as exc:  # a failed run is data, not a crash
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}",
+                      traceback="".join(traceback.format_exception(exc)[-3:]))
+    record["duration_s"] = round(time.perf_counter() - started, 3)
+    return record, tables
+
+
+def run_batch(batch: list[RunSpec]) -> list[tuple[dict, dict]]:
+    return [run_one(run) for run in batch]
+
+
+# ------------------------------------------------------------ executors
+
+class SerialExecutor(Executor):
+    """Runs each task at submit time: the reference every other executor must match."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None) -> Iterator[tuple[Executor, int]]:
+    """The executor and how many tasks it runs at once."""
+    if kind == "serial":
+        yield SerialExecutor(), 1
+    elif kind == "process":
+        n = workers or os.cpu_count() or 1
+        # spawn: forking a process that already runs threads can deadlock
+        with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool, n
+    elif kind == "dask":
+        from distributed import Client, LocalCluster
+
+        if scheduler:
+            with Client(scheduler) as client:
+                yield client.get_executor(pure=False), max(sum(client.nthreads().values()), 1)
+        else:
+            n = workers or os.cpu_count() or 1
+            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                    Client(cluster) as client:
+                yield client.get_executor(pure=False), n
+    else:
+        raise ValueError(f"unknown executor {kind!r}")
+
+
+# ------------------------------------------------------------ the driver
+
+def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
+              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+              progress=None) -> SweepResult:
+    """Run (or resume) the sweep of ``spec_path`` into ``out``; returns counts and failed run ids.
+
+    ``progress(record)`` is called once per finished run (the CLI draws a bar with it).
+    """
+    spec_path = Path(spec_path)
+    spec, base = load_experiment(spec_path)
+    runs = plan(spec, base, spec_path)
+    store = Store(out)
+    resolved = spec.model_dump(mode="json")
+    previous = store.read_manifest()
+    if store.has_results() and not resume:
+        raise ConfigError(out, "--out", "already holds a sweep; use --resume to continue it, or another folder")
+    if resume and previous is not None and previous.get("spec") != resolved:
+        raise ConfigError(spec_path, "", f"differs from the spec of the sweep in {out}; cannot resume it")
+    store.prepare()
+    done = store.completed() if resume else set()
+    todo = [r for r in runs if r.run_id not in done]
+    manifest = {
+        "experiment": spec.name, "spec_file": str(spec_path), "spec": resolved, "experiment_seed": spec.seed,
+        "run_seeds": run_seeds(spec.seed, spec.replications), "planned_runs": len(runs),
+        "versions": versions(), "git_revision": git_revision(), "executor": executor_kind,
+        "started": (previous or {}).get("started") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    store.write_manifest(manifest)
+    result = SweepResult(Path(out), planned=len(runs), skipped=len(runs) - len(todo))
+    started = time.perf_counter()
+    batches = [todo[i:i + spec.batch_size] for i in range(0, len(todo), spec.batch_size)]
+    with executor(executor_kind, workers, scheduler) as (pool, slots):
+        pending: set[Future] = set()
+        queue = iter(batches)
+        while True:
+            while len(pending) < 2 * slots and (batch := next(queue, None)) is not None:
+                pending.add(pool.submit(run_batch, batch))
+            if not pending:
+                break
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                for record, tables in future.result():
+                    store.write_run(record, tables)
+                    if record["status"] == "ok":
+                        result.ok += 1
+                    else:
+                        result.failed.append(record["run_id"])
+                    if progress:
+                        progress(record)
+    result.seconds = time.perf_counter() - started
+    store.consolidate()
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["failed_runs"] = sorted(r["run_id"] for r in store.records() if r["status"] != "ok")
+    store.write_manifest(manifest)
+    result.failed.sort()
+    return result

@@ -1,0 +1,101 @@
+"""Experiment specs (``experiments/*.yaml``), validated like scenario configs.
+
+A spec names the scenarios to compare, a parameter design (full grid, Latin
+hypercube or Sobol), the replications, one experiment seed from which every
+run's seed is derived, the horizon, which outputs to keep and which outcomes
+to summarize. Errors name the file, the field and the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from orgsim.config import ConfigError, _first_error, _resolve
+from orgsim.schema import Strict
+
+OUTCOME_NAMES = (
+    "cohort_retention", "focal_top_talent_share_end", "focal_headcount_end", "release_week",
+)
+
+
+class Range(Strict):
+    """A continuous parameter range for Latin hypercube and Sobol designs."""
+
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class Design(Strict):
+    """Which parameter points each scenario runs at.
+
+    ``grid`` takes lists of values and runs their full product; ``lhs`` and
+    ``sobol`` take ranges and ``samples`` (for Sobol, the base sample size
+    N: SALib then draws N * (D + 2) points).
+    """
+
+    kind: Literal["none", "grid", "lhs", "sobol"] = "none"
+    parameters: dict[str, list[float | int | str | bool] | Range] = {}
+    samples: Annotated[int, Field(ge=1)] = 8
+    scenarios: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Design:
+        if self.kind == "none" and self.parameters:
+            raise ValueError("parameters given but design kind is 'none' (use grid, lhs or sobol)")
+        if self.kind != "none" and not self.parameters:
+            raise ValueError(f"a {self.kind} design needs parameters")
+        for name, values in self.parameters.items():
+            if self.kind == "grid" and not isinstance(values, list):
+                raise ValueError(f"parameters.{name}: a grid takes a list of values")
+            if self.kind in ("lhs", "sobol") and not isinstance(values, Range):
+                raise ValueError(f"parameters.{name}: {self.kind} takes a range {{low, high}}")
+            if isinstance(values, list) and not values:
+                raise ValueError(f"parameters.{name}: empty list")
+        return self
+
+
+class Outputs(Strict):
+    metrics: bool = True
+    events: bool = True
+
+
+class Experiment(Strict):
+    name: str
+    description: str = ""
+    scenarios: Annotated[list[str], Field(min_length=1)]
+    design: Design = Design()
+    replications: Annotated[int, Field(ge=1, le=100_000)] = 10
+    seed: Annotated[int, Field(ge=0)] = 0
+    weeks: Annotated[int, Field(ge=1)] | None = None
+    set: list[str] = []
+    outputs: Outputs = Outputs()
+    outcomes: list[Literal[OUTCOME_NAMES]] = list(OUTCOME_NAMES)  # type: ignore[valid-type]
+    batch_size: Annotated[int, Field(ge=1)] = 2
+
+
+def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
+    """The validated spec and the folder its relative scenario paths start from."""
+    path = Path(path)
+    data = _resolve(path, ())
+    data.setdefault("name", path.stem)
+    try:
+        spec = Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, path) from None
+    base = path.resolve().parent
+    for i, scenario in enumerate(spec.scenarios):
+        if not (base / scenario).is_file():
+            raise ConfigError(path, f"scenarios[{i}]", f"scenario file {scenario!r} not found")
+    for i, scenario in enumerate(spec.design.scenarios or []):
+        if scenario not in spec.scenarios:
+            raise ConfigError(path, f"design.scenarios[{i}]", f"{scenario!r} is not one of the experiment's scenarios")
+    return spec, base

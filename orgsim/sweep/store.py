@@ -1,0 +1,110 @@
+"""The results store of a sweep, on disk.
+
+Layout of ``DIR``::
+
+    manifest.json                         resolved spec, seeds, versions, git revision, times
+    runs/<run_id>.json                    one record per finished run (written last: the commit point)
+    runs.parquet                          all records, one row per run, sorted by run_id
+    metrics/scenario=<name>/<run_id>.parquet
+    events/scenario=<name>/<run_id>.parquet
+
+Every file is written to a temporary name and renamed, so a sweep killed at
+any moment leaves only whole files; a run counts as done only once its
+record exists, so ``--resume`` re-runs anything half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from orgsim.output import write_json, write_parquet
+
+VOLATILE = ("duration_s",)
+LEADING = ("run_id", "scenario", "point", "replication", "seed", "status", "error", "duration_s")
+
+
+class Store:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+
+    def table_dir(self, table: str, scenario: str) -> Path:
+        return self.root / table / f"scenario={scenario}"
+
+    def prepare(self) -> None:
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for tmp in self.root.rglob(".*.tmp-*"):
+            tmp.unlink(missing_ok=True)
+
+    def has_results(self) -> bool:
+        return self.runs_dir.is_dir() and any(self.runs_dir.glob("*.json"))
+
+    def records(self) -> list[dict]:
+        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.runs_dir.glob("*.json"))]
+
+    def completed(self) -> set[str]:
+        """Run ids whose record says ok (their tables were written before the record)."""
+        return {r["run_id"] for r in self.records() if r["status"] == "ok"}
+
+    def write_run(self, record: dict, tables: dict[str, pd.DataFrame]) -> None:
+        for table, frame in tables.items():
+            folder = self.table_dir(table, record["scenario"])
+            folder.mkdir(parents=True, exist_ok=True)
+            write_parquet(frame, folder / f"{record['run_id']}.parquet")
+        write_json(record, self.runs_dir / f"{record['run_id']}.json")
+
+    def consolidate(self) -> pd.DataFrame:
+        """Gather every run record into ``runs.parquet`` (sorted, rewritten atomically)."""
+        frame = pd.DataFrame(self.records())
+        if not frame.empty:
+            first = [c for c in LEADING if c in frame.columns]
+            params = sorted(c for c in frame.columns if c.startswith("param:"))
+            rest = sorted(set(frame.columns) - set(first) - set(params))
+            frame = frame[first + params + rest].sort_values("run_id", kind="stable").reset_index(drop=True)
+        write_parquet(frame, self.root / "runs.parquet")
+        return frame
+
+    def write_manifest(self, manifest: dict) -> None:
+        write_json(manifest, self.root / "manifest.json")
+
+    def read_manifest(self) -> dict | None:
+        path = self.root / "manifest.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def runs(self) -> pd.DataFrame:
+        return pd.read_parquet(self.root / "runs.parquet")
+
+    def table(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """A whole table across runs (hive partition ``scenario`` becomes a column)."""
+        folder = self.root / table
+        if not folder.is_dir():
+            return pd.DataFrame()
+        return pd.read_parquet(folder, columns=columns)
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A content hash of a frame's values (row order and dtypes as given)."""
+    h = hashlib.sha256()
+    h.update(",".join(map(str, frame.columns)).encode())
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def content_hashes(root: str | Path) -> dict[str, str]:
+    """Hashes of what a sweep computed, blind to timings and to the order runs finished in."""
+    store = Store(root)
+    runs = store.runs().drop(columns=[c for c in VOLATILE if c in store.runs().columns])
+    hashes = {"runs": frame_digest(runs)}
+    for table in ("metrics", "events"):
+        frame = store.table(table)
+        if not frame.empty:
+            frame = frame.assign(scenario=frame["scenario"].astype(str), run_id=frame["run_id"].astype(str))
+            frame = frame.sort_values(["run_id"], kind="stable").reset_index(drop=True)
+            for col in frame.select_dtypes("category").columns:
+                frame[col] = frame[col].astype(str)
+            hashes[table] = frame_digest(frame)
+    return hashes
