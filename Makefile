@@ -1,4 +1,4 @@
-# make demo  - build the environment, run the Avocado experiment, print the comparison
+# make demo  - build the environment, run the Avocado experiment, write its report
 # make test  - build the environment and run the fast test suite
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -14,8 +14,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+DEMO := results/avocado_retention
+
 demo: $(STAMP)
-	$(VENV)/bin/orgsim compare configs/avocado_success.yaml configs/avocado_failure.yaml configs/avocado_delayed.yaml --seeds 5
+	$(VENV)/bin/orgsim sweep experiments/avocado_retention.yaml --out $(DEMO) --resume
+	$(VENV)/bin/orgsim report $(DEMO) --out $(DEMO)/report.html
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q

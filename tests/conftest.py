@@ -38,3 +38,14 @@ def run_model(name: str = "baseline", seed: int = 1, weeks: int | None = None, s
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def small_store(tmp_path_factory) -> Path:
+    """A small results store (experiments/smoke.yaml: 8 runs, 100 weeks), made once per test session."""
+    from orgsim.sweep import run_sweep
+
+    out = tmp_path_factory.mktemp("store") / "smoke"
+    result = run_sweep(ROOT / "experiments" / "smoke.yaml", out, executor_kind="serial")
+    assert result.all_ok, result.failed
+    return out

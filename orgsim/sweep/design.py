@@ -1,8 +1,7 @@
 """Parameter designs: full grid, Latin hypercube (scipy) and Sobol (SALib).
 
 A design is a DataFrame with one row per design point and one column per
-parameter path (``labs.meta.hiring.counter_match``); point 0 of ``none`` is
-the scenario as configured.
+parameter path (``labs.meta.hiring.counter_match``).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from orgsim.sweep.spec import Design
 def points(design: Design, seed: int) -> pd.DataFrame:
     names = list(design.parameters)
     if design.kind == "none":
-        return pd.DataFrame(index=pd.RangeIndex(1))
+        return pd.DataFrame()
     if design.kind == "grid":
         rows = list(itertools.product(*(design.parameters[n] for n in names)))
         return pd.DataFrame(rows, columns=names)

@@ -73,24 +73,26 @@ def run_seeds(experiment_seed: int, replications: int) -> list[int]:
 
 
 def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
-    seeds = run_seeds(spec.seed, spec.replications)
+    seeds = run_seeds(spec.seed, max(spec.replications, spec.design.replications or 0))
     table = designs.points(spec.design, spec.seed)
     keep = tuple(name for name in ("metrics", "events") if getattr(spec.outputs, name))
     runs = []
     for scenario_file in spec.scenarios:
         path = base / scenario_file
         data = load_scenario(path, spec.set).model_dump(mode="json")
-        applies = spec.design.scenarios is None or scenario_file in spec.design.scenarios
-        point_rows = list(table.iterrows()) if applies else [(0, pd.Series(dtype=object))]
-        for point, row in point_rows:
+        points = [(0, pd.Series(dtype=object), seeds)]
+        if spec.design.kind != "none" and (spec.design.scenarios is None or scenario_file in spec.design.scenarios):
+            design_seeds = seeds[: spec.design.replications or spec.replications]
+            points += [(i + 1, row, design_seeds) for i, row in table.iterrows()]
+        for point, row, point_seeds in points:
             params = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
             try:
                 config = scenario_from_dict(apply_overrides(data, designs.overrides(row)), path)
             except ConfigError as exc:
                 raise ConfigError(source, f"design point {point} ({exc.field})", exc.reason) from None
-            for rep, seed in enumerate(seeds):
+            for rep, seed in enumerate(point_seeds):
                 runs.append(RunSpec(f"{config.name}-p{point:03d}-r{rep:03d}", config.name,
-                                    config.model_dump(mode="json"), seed, int(point), rep, params, spec.weeks, keep))
+                                    config.model_dump(mode="json"), seed, point, rep, params, spec.weeks, keep))
     ids = [r.run_id for r in runs]
     if len(set(ids)) != len(ids):
         raise ConfigError(source, "scenarios", "two scenarios share a name; run ids would collide")
@@ -189,7 +191,8 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     todo = [r for r in runs if r.run_id not in done]
     manifest = {
         "experiment": spec.name, "spec_file": str(spec_path), "spec": resolved, "experiment_seed": spec.seed,
-        "run_seeds": run_seeds(spec.seed, spec.replications), "planned_runs": len(runs),
+        "run_seeds": run_seeds(spec.seed, max(spec.replications, spec.design.replications or 0)),
+        "planned_runs": len(runs),
         "versions": versions(), "git_revision": git_revision(), "executor": executor_kind,
         "started": (previous or {}).get("started") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

@@ -39,13 +39,16 @@ class Design(Strict):
 
     ``grid`` takes lists of values and runs their full product; ``lhs`` and
     ``sobol`` take ranges and ``samples`` (for Sobol, the base sample size
-    N: SALib then draws N * (D + 2) points).
+    N: SALib then draws N * (D + 2) points). The design's scenarios (all by
+    default) run at point 0, as configured, and at every design point 1..K,
+    the latter with ``replications`` each (default: the experiment's).
     """
 
     kind: Literal["none", "grid", "lhs", "sobol"] = "none"
     parameters: dict[str, list[float | int | str | bool] | Range] = {}
     samples: Annotated[int, Field(ge=1)] = 8
     scenarios: list[str] | None = None
+    replications: Annotated[int, Field(ge=1)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
