@@ -135,10 +135,14 @@ class OrgModel(mesa.Model):
     def headcounts(self) -> np.ndarray:
         return np.bincount(self.population.lab.astype(np.int64), minlength=len(self.labs))
 
+    def growth_factor(self) -> np.ndarray:
+        """Per team: how much its lab's target headcount has grown since the start."""
+        growth = np.array([(1.0 + lab.spec.hiring.growth) ** (self.week / 52.0) for lab in self.labs])
+        return growth[self.team_lab]
+
     def team_targets(self) -> np.ndarray:
         """Target headcount per team this week, grown at each lab's configured rate."""
-        growth = np.array([(1.0 + lab.spec.hiring.growth) ** (self.week / 52.0) for lab in self.labs])
-        return self.team_target * growth[self.team_lab]
+        return self.team_target * self.growth_factor()
 
     def vacancies(self) -> np.ndarray:
         """Open positions per lab (0 while a hiring freeze lasts)."""

@@ -145,7 +145,7 @@ class OffersParams(Switchable):
     beta_unvested: float = param(0.4, "utils per year of pay unvested", "golden handcuffs (M5)")
     beta_clawback: float = param(0.5, "utils per year of pay clawed back", ASSUMED)
     beta_embeddedness: float = param(0.3, "utils per log(1+team tenure years)", "job embeddedness")
-    status_quo: float = param(-2.2, "utils", "calibrated: 45 courted, 4 moved (press)")
+    status_quo: float = param(-3.0, "utils", "calibrated: 45 courted, 4 moved (press)")
     personal_touch: float = param(0.8, "utils", "the CEO's personal outreach (press)")
     cooldown_weeks: int = param(26, "weeks", "a declined target is not re-approached soon", ge=0)
 
@@ -429,9 +429,12 @@ class Scandal(EventBase):
 
 
 class RetentionGrant(EventBase):
+    """Extra unvested equity for the top ``share`` of a lab: a flat amount plus years of each one's pay."""
+
     kind: Literal["retention_grant"]
     share: Unit = 1.0
-    amount_k: float = Field(..., ge=0)
+    amount_k: float = Field(0.0, ge=0)
+    amount_years: float = Field(0.0, ge=0)
 
 
 class MissionChange(EventBase):

@@ -22,8 +22,14 @@ if TYPE_CHECKING:
     from orgsim.schema import RetentionGrant
 
 
-def respond(model: OrgModel, rival: Lab, slots: np.ndarray, offer_k: np.ndarray, touch: float) -> np.ndarray:
-    """Incumbents counter eligible acceptors; returns a mask of those who stay."""
+def respond(model: OrgModel, rival: Lab, slots: np.ndarray, offer_k: np.ndarray, touch: float,
+            p_accept: np.ndarray) -> np.ndarray:
+    """Incumbents counter eligible acceptors; returns a mask of those who stay.
+
+    The researcher's taste shock is the one that made them accept: with the
+    logit gains g1 (before) and g2 (after the counter), they still go with
+    probability P(go | accepted) = sigmoid(g2) / sigmoid(g1), not a fresh draw.
+    """
     from orgsim.mechanisms.offers import _sigmoid, utility_gain
 
     stay = np.zeros(len(slots), dtype=bool)
@@ -41,7 +47,8 @@ def respond(model: OrgModel, rival: Lab, slots: np.ndarray, offer_k: np.ndarray,
     match = np.array([lab.spec.hiring.counter_match for lab in model.labs])[own[idx]]
     cap = np.array([lab.spec.hiring.package_cap_musd * 1000 / 4 for lab in model.labs])[own[idx]]
     countered = np.minimum(offer_k[idx] * match, np.maximum(cap, derived.current_comp(model, s)))
-    still_go = model.rng.random(len(s)) < _sigmoid(utility_gain(model, s, rival.index, offer_k[idx], countered, touch))
+    p_still = _sigmoid(utility_gain(model, s, rival.index, offer_k[idx], countered, touch)) / p_accept[idx]
+    still_go = model.rng.random(len(s)) < np.minimum(p_still, 1.0)
     keep = s[~still_go]
     model.recorder.event("counter", keep, own[idx][~still_go], rival.index)
     model.recorder.count("counters", own[idx][~still_go])
@@ -65,7 +72,8 @@ def retention_grant(model: OrgModel, event: RetentionGrant) -> None:
     top = members[np.argsort(-pop.skill[members], kind="stable")[:k]]
     # fold the grant into the current grant's unvested value at today's price
     vested, _ = derived.vested_share(model, top)
-    unvested_now = pop.grant_k[top] * (1 - vested)
-    pop.grant_k[top] = unvested_now + event.amount_k
+    price_ratio = model.lab_price()[lab.index] / pop.grant_price[top]
+    unvested_now = pop.grant_k[top] * (1 - vested) * price_ratio
+    pop.grant_k[top] = unvested_now + event.amount_k + event.amount_years * derived.current_comp(model, top)
     pop.grant_week[top] = model.week
     pop.grant_price[top] = model.lab_price()[lab.index]

@@ -1,6 +1,7 @@
 """M7 layoffs and survivor syndrome.
 
-Cut ``n`` researchers from chosen (or all unprotected) teams; selection
+Cut ``n`` researchers from chosen (or all unprotected) teams, and their
+posts with them (team targets fall, so backfill does not rehire); selection
 favours cutting low performers and protects insiders (weighted sampling
 without replacement via Gumbel top-k). Survivors lose morale and carry a
 decaying shock that raises their hazard (Maertz et al. 2010), both moderated
@@ -35,6 +36,9 @@ def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -
     z = (log_skill - log_skill.mean()) / (log_skill.std() + 1e-12)
     keys = -p.selectivity * z - p.insider_protection * pop.insider[pool] + model.rng.gumbel(size=len(pool))
     cut = pool[np.argsort(-keys, kind="stable")[: min(n, len(pool))]]
+    # the posts go with the people: backfill must not rehire them
+    model.team_target -= np.bincount(pop.team[cut].astype(np.int64), minlength=len(model.team_target)) / model.growth_factor()
+    np.maximum(model.team_target, 0.0, out=model.team_target)
     transitions.depart(model, cut, "layoff")
     survivors = pop.lab == lab.index
     pop.morale[survivors] = np.clip(pop.morale[survivors] - p.survivor_morale_drop * (1.0 - p.fairness), 0.0, 1.0)

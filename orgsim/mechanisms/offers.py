@@ -124,9 +124,10 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
     pop.approached_week[targets] = model.week
     rec.event("offer", targets, own, lab.index)
     rec.count("offers", lab.index, len(targets))
-    accept = model.rng.random(len(targets)) < _sigmoid(utility_gain(model, targets, lab.index, offer, current, terms["touch"]))
+    p_accept = _sigmoid(utility_gain(model, targets, lab.index, offer, current, terms["touch"]))
+    accept = model.rng.random(len(targets)) < p_accept
     rec.event("decline", targets[~accept], own[~accept], lab.index)
-    stay = counteroffers.respond(model, lab, targets[accept], offer[accept], terms["touch"])
+    stay = counteroffers.respond(model, lab, targets[accept], offer[accept], terms["touch"], p_accept[accept])
     movers = targets[accept][~stay]
     offer_movers = offer[accept][~stay]
     rec.event("accept", movers, own[accept][~stay], lab.index)
