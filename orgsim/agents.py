@@ -74,6 +74,7 @@ class Executive(mesa.Agent):
         self.rising_weeks = 0
         self.last_action_week = -10_000
         self.active = True
+        self.scripted = False
 
     def __repr__(self) -> str:
         return f"<Executive {self.key} ({self.role}) at {self.lab.key}>"

@@ -184,8 +184,8 @@ class ContagionParams(Switchable):
     per_quit: NonNeg = param(0.23, "further quits per quit", "turnover contagion meta-evidence (Felps et al. 2009)")
     per_layoff: NonNeg = param(2.2, "further quits per layoff", "same source; saturated by max_weekly")
     similarity: float = param(2.0, "x weight within the same skill tier", "stars follow stars (Sajjadiani et al.)", ge=1)
-    spread_weeks: float = param(8.0, "weeks", "induced quits spread over about two months", gt=0)
-    max_weekly: Unit = param(0.01, "probability/week", "assumption: saturation for mass events")
+    spread_weeks: float = param(8.0, "weeks", "induced quits spread over about two months", gt=1)
+    max_weekly: Unit = param(0.004, "probability/week", "assumption: saturation for mass events (a mass layoff roughly doubles survivors' quits)")
 
 
 class VestingParams(Switchable):

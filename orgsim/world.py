@@ -87,6 +87,10 @@ class World:
         for lab, spec in zip(model.labs, labs, strict=True):
             for key, ex in spec.executives.items():
                 self._add(lab, key, ex)
+        # an exit the scenario dates is a fact: friction must not pre-empt it
+        for event in model.config.timeline.values():
+            if event.kind == "executive_exit":
+                model.executive_by_key[event.executive].scripted = True
 
     def _add(self, lab: Lab, key: str, spec: ExecutiveSpec) -> Executive:
         model = self.model

@@ -484,8 +484,10 @@ def test_departure_raises_teammates_hazard_more_in_same_tier(leaver_is_star: boo
     # one excess per (team, tier); stars follow stars: the leaver's tier gets `similarity` (2x) the other's
     assert np.ptp(ex[same]) == 0 and np.ptp(ex[other]) == 0
     np.testing.assert_allclose(ex[same][0] / ex[other][0], p.similarity)
-    # sized to induce per_quit = 0.23 further quits over the geometric fade (sum = spread_weeks)
-    np.testing.assert_allclose(ex[np.r_[stars, others]].sum() * p.spread_weeks, p.per_quit)
+    # sized to induce per_quit = 0.23 further quits among those who stay, over the geometric fade
+    # that starts after one decay (sum = spread_weeks - 1 weeks)
+    stayers = np.setdiff1d(np.r_[stars, others], leaver)
+    np.testing.assert_allclose(ex[stayers].sum() * (p.spread_weeks - 1), p.per_quit)
     rate_after = weekly_rate(attrition.covariates(m))
     assert (rate_after[np.r_[stars, others]] > rate_before[np.r_[stars, others]]).all()
     np.testing.assert_allclose(rate_after[outsiders], rate_before[outsiders])

@@ -1,7 +1,7 @@
 """M4 turnover contagion: departures raise teammates' hazard, more so among similar performers.
 
-Each departure of kind k from team T adds an excess weekly hazard to T's
-members, sized so that it induces ``per_<k>`` further quits in expectation
+Each departure of kind k from team T adds an excess weekly hazard to the
+members who stay, sized so that it induces ``per_<k>`` further quits in expectation
 (MODEL.md M4: 0.23 per quit, 2.2 per layoff; the model has no performance
 dismissals, so the 0.17 per dismissal has no counterpart),
 weighted ``similarity``-fold toward the leaver's own skill tier (stars follow
@@ -32,10 +32,11 @@ def departure(model: OrgModel, slots: np.ndarray, kind: str) -> None:
     weight = getattr(p, WEIGHTS[kind])
     n_teams = len(model.team_names)
     tiers = derived.star_tier(model)
-    # members of each (team, tier), excluding nobody: leavers still count this week
-    members = np.bincount(pop.team.astype(np.int64) * 2 + tiers, minlength=n_teams * 2).reshape(n_teams, 2)
     leaver_team = pop.team[slots].astype(np.int64)
     leaver_tier = derived.star_tier(model, slots)
+    # those who stay behind in each (team, tier): the leavers' own share would be lost
+    members = np.bincount(pop.team.astype(np.int64) * 2 + tiers, minlength=n_teams * 2).reshape(n_teams, 2)
+    members = members - np.bincount(leaver_team * 2 + leaver_tier, minlength=n_teams * 2).reshape(n_teams, 2)
     for tier_of_leaver in (0, 1):
         sel = leaver_tier == tier_of_leaver
         if not sel.any():
@@ -46,7 +47,8 @@ def departure(model: OrgModel, slots: np.ndarray, kind: str) -> None:
         # induced quits distribute over members in proportion to similarity
         denominator = (members * sim[None, :]).sum(axis=1)
         share = np.where(denominator > 0, weight * per_team / np.maximum(denominator, 1e-12), 0.0)
-        model.contagion_exposure += share[:, None] * sim[None, :] / p.spread_weeks
+        # used from the next week on, after one decay: the geometric sum is (spread - 1) weeks
+        model.contagion_exposure += share[:, None] * sim[None, :] / (p.spread_weeks - 1.0)
 
 
 def excess(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:

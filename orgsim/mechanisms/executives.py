@@ -93,7 +93,7 @@ def step(model: OrgModel) -> None:
         boss = ceo.micromanagement if ceo is not None else 0.0
         for executive in [e for e in lab.executives if e.active and e is not ceo]:
             executive.friction = min(1.0, executive.friction + p.friction_growth * boss)
-            if model.rng.random() < p.exit_hazard * executive.friction:
+            if not executive.scripted and model.rng.random() < p.exit_hazard * executive.friction:
                 leave(model, executive, "insider" if model.rng.random() < 0.5 else "outsider")
     model.team_manager_shock *= np.exp(-1.0 / p.shock_weeks)
 
