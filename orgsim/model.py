@@ -80,6 +80,7 @@ class OrgModel(mesa.Model):
             "focal_headcount": "focal_headcount",
             "focal_top_talent_share": "focal_top_talent_share",
         })
+        self.top_talent_watch = outcomes.TopTalentWatch(self, scenario.outcomes.retention_weeks)
         self._timeline = timeline.schedule(self)
 
     # ------------------------------------------------------------ running
@@ -224,4 +225,5 @@ class OrgModel(mesa.Model):
         return outcomes.headline(
             self.metrics_frame() if metrics is None else metrics, self.events_frame() if events is None else events,
             self.releases, self.config.focal_lab, o.cohort, o.release, o.retention_weeks,
+            self.top_talent_watch.retention,
         )

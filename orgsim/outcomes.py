@@ -65,13 +65,39 @@ class Headline:
     focal_top_talent_share_end: float
     focal_headcount_start: float
     focal_headcount_end: float
+    top_talent_retention: float
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+class TopTalentWatch:
+    """Who of the focal lab's top talent at the release is still there ``weeks`` later.
+
+    Measured live (the event log cannot tell which incumbents were top talent
+    at a given week): the model starts the watch when the focal release lands
+    and the check runs through Mesa's event list at release + ``weeks``.
+    """
+
+    def __init__(self, model, weeks: int):
+        self.model, self.weeks = model, weeks
+        self.watched: np.ndarray | None = None
+        self.retention = float("nan")
+
+    def start(self) -> None:
+        pop, model = self.model.population, self.model
+        at_focal = (pop.lab == model.focal.index) & (pop.skill >= model.star_threshold)
+        self.watched = pop.uid[at_focal].copy()
+        model.schedule_week(model.week + self.weeks, self.measure)
+
+    def measure(self) -> None:
+        pop = self.model.population
+        still = np.isin(self.watched, pop.uid[pop.lab == self.model.focal.index])
+        self.retention = float(still.mean()) if len(still) else float("nan")
+
+
 def headline(metrics: pd.DataFrame, events: pd.DataFrame, releases: list[dict], focal: str,
-             cohort: str, release: str, weeks: int) -> Headline:
+             cohort: str, release: str, weeks: int, top_talent_retention: float = float("nan")) -> Headline:
     landed = [r for r in releases if r["lab"] == focal and r["model"] == release]
     week = landed[0]["week"] if landed else None
     share = _level(metrics, focal, "top_talent_share")
@@ -84,4 +110,5 @@ def headline(metrics: pd.DataFrame, events: pd.DataFrame, releases: list[dict], 
         cohort_size_at_release=float(tracked.get(week - 1, np.nan)) if week else np.nan,
         focal_top_talent_share_start=float(share.iloc[0]), focal_top_talent_share_end=float(share.iloc[-1]),
         focal_headcount_start=float(headcount.iloc[0]), focal_headcount_end=float(headcount.iloc[-1]),
+        top_talent_retention=top_talent_retention,
     )

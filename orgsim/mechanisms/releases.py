@@ -85,6 +85,8 @@ def release(model: OrgModel, lab: Lab, name: str, target: float | None = None, f
     if gamed and model.params.reputation.enabled:
         lab.prestige = float(min(1.0, lab.prestige + p.gaming_gain))
         lab.pending_gaming.append(model.week + p.gaming_found_weeks)
+    if lab is model.focal and name == model.config.outcomes.release:
+        model.top_talent_watch.start()
     model.releases.append({"week": model.week, "lab": lab.key, "model": name, "outcome": outcome,
                            "quality": quality, "target": target})
     return outcome

@@ -16,8 +16,9 @@ from pydantic import Field, ValidationError, model_validator
 from orgsim.config import ConfigError, _first_error, _resolve
 from orgsim.schema import Strict
 
+#: headline outcomes a spec may ask the report to summarize and rank levers on (see orgsim.outcomes.Headline)
 OUTCOME_NAMES = (
-    "cohort_retention", "focal_top_talent_share_end", "focal_headcount_end", "release_week",
+    "cohort_retention", "top_talent_retention", "focal_top_talent_share_end", "focal_headcount_end", "release_week",
 )
 
 
