@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "experiments" / "notebooks"
@@ -44,7 +43,6 @@ def test_parameter_sweep_notebook(tmp_path: Path) -> None:
     assert (tmp_path / "sweep" / "store" / "runs.parquet").is_file()
 
 
-@pytest.mark.skipif(not (NOTEBOOKS / "01_avocado_retention.ipynb").is_file(), reason="notebook 01 not written yet")
 def test_avocado_retention_notebook(tmp_path: Path, small_store: Path) -> None:
     nb = execute("01_avocado_retention.ipynb", tmp_path, store=str(small_store))
     assert not errors(nb)
