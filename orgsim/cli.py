@@ -197,6 +197,110 @@ def sweep(
 
 
 @app.command()
+def report(
+    directory: Annotated[Path, typer.Argument(help="Results folder of `orgsim sweep`")],
+    out: Annotated[Path, typer.Option(help="HTML file to write (figures go beside it as PNG)")] = Path("report.html"),
+) -> None:
+    """Write the retention report of a sweep: one self-contained HTML file plus the figures as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: the report never needs a display
+    from orgsim.analysis import StoreError
+    from orgsim.report import write_report
+
+    if out.exists() and out.is_dir():
+        fail(f"{out}: --out is a directory; give a file name such as {out / 'report.html'}")
+    try:
+        result = write_report(directory, out)
+    except StoreError as exc:
+        fail(str(exc))
+    console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")
+
+
+@app.command()
+def calibrate(
+    spec: Annotated[Path, typer.Argument(help="Calibration spec (experiments/calibration.yaml)")],
+    out: Annotated[Path, typer.Option(help="Calibration folder (Optuna study, tables, plots)")] = Path("results/calibration"),
+    executor: Annotated[str, typer.Option(help="serial, process or dask")] = "process",
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the calibration in OUT")] = False,
+    trials: Annotated[int | None, typer.Option(help="Total finished trials wanted (default: the spec's)", min=1)] = None,
+) -> None:
+    """Fit scenario parameters to the public facts (Optuna), verify the fit and write the calibrated config."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from orgsim.calibration.fit import CalibrationFailed, calibrate as run_calibration
+    from orgsim.calibration.targets import load_calibration
+
+    if executor not in ("serial", "process", "dask"):
+        fail(f"--executor: expected serial, process or dask, got {executor!r}")
+    if scheduler and executor != "dask":
+        fail("--scheduler: only with --executor dask")
+    try:
+        load_calibration(spec)
+    except ConfigError as exc:
+        fail(str(exc))
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        state: dict = {"stage": None, "runs": None}
+
+        def progress(kind: str, **info) -> None:
+            if kind == "stage":
+                if state["stage"] is not None:
+                    bar.update(state["stage"], completed=bar.tasks[state["stage"]].total)
+                state["stage"] = bar.add_task(info["name"], total=info["total"], completed=info["done"], info="")
+                if state["runs"] is None:
+                    state["runs"] = bar.add_task("  runs", total=info["runs"], info="")
+                bar.update(state["runs"], total=info["runs"], completed=0, visible=info["runs"] > 1)
+            elif kind == "run":
+                if info.get("advance"):
+                    bar.advance(state["stage"])
+                else:
+                    task = bar.tasks[state["runs"]]
+                    bar.update(state["runs"], completed=(task.completed + 1) if task.completed < task.total else 1)
+            elif kind == "trial":
+                best = info.get("best")
+                loss = info["loss"]
+                text = f"trial {info['number']}: loss {loss:.2f}" if loss != float("inf") else f"trial {info['number']} failed"
+                bar.update(state["stage"], advance=1, info=text + (f", best {best:.2f}" if best is not None else ""))
+                bar.update(state["runs"], completed=0)
+
+        try:
+            result = run_calibration(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
+                                     resume=resume, trials=trials, progress=progress)
+        except ConfigError as exc:
+            fail(str(exc))
+        except CalibrationFailed as exc:
+            err_console.print(f"[bold red]calibration failed:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+    params = Table("parameter", "fitted", "mean ± sd", "5-95%", title=f"fitted values ({result.method})")
+    for r in result.uncertainty.itertuples():
+        params.add_row(r.parameter, f"{r.fitted:.4g}", f"{r.mean:.4g} ± {r.sd:.2g}", f"{r.q05:.4g} to {r.q95:.4g}")
+    console.print(params)
+    for scale, rows in result.table.groupby("scale", sort=False):
+        table = Table("target", "fact", "tolerance", "simulated mean", "95% CI", "2.5-97.5% of seeds", "within",
+                      title=f"target vs simulated, population.scale {scale}, {int(rows['seeds'].min())} seeds")
+        for r in rows.itertuples():
+            pct = bool(r.percent)
+            fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.0f}")
+            table.add_row(r.label, fmt(r.value), f"±{100 * r.tolerance:.1f} pp" if pct else f"±{r.tolerance:,.0f}",
+                          fmt(r.mean), f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]", f"[{fmt(r.seed_p025)}, {fmt(r.seed_p975)}]",
+                          "[green]yes" if r.within else "[red]no")
+        console.print(table)
+    timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
+    console.print(f"{result.trials_done} trials finished ({result.trials_run} run now"
+                  f"{f', {len(result.requeued)} re-queued after an interruption' if result.requeued else ''}); {timing}")
+    console.print(f"wrote {out}/fit.json, fit_table.md, trials.csv, loss.png"
+                  + (f" and {result.config}" if result.config else ""))
+    for warning in result.warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    if not result.table["within"].all():
+        err_console.print("[yellow]warning:[/] some targets are outside their tolerance (see the table)")
+
+
+@app.command()
 def march(
     p1: Annotated[str, typer.Option(help="Socialization rates, comma-separated")] = "0.1,0.5,0.9",
     p2: Annotated[str, typer.Option(help="Code-learning rates, comma-separated")] = "0.1,0.5,0.9",

@@ -51,13 +51,21 @@ def versions() -> dict[str, str]:
     return found
 
 
-def git_revision() -> str | None:
+def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=5,
                              cwd=Path(__file__).resolve().parent)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return out.stdout.strip() or None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def git_revision() -> str | None:
+    """HEAD, with ``-dirty`` when the package's tree has uncommitted changes (the revision alone cannot reproduce it)."""
+    head = _git("rev-parse", "HEAD")
+    if not head:
+        return None
+    return f"{head}-dirty" if _git("status", "--porcelain", "--untracked-files=no", "--", ".") else head
 
 
 def manifest(scenario: Any, *, seed: int, run_id: str, weeks: int, started: dt.datetime,

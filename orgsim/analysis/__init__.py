@@ -1,0 +1,25 @@
+"""Analysis of a results store: retention, flows and outcome summaries across replications.
+
+Reads the files ``orgsim sweep`` writes, never a live model. Typical use::
+
+    from orgsim import analysis
+    data = analysis.load("results/avocado_retention")
+    log = analysis.EventLog.of(data.events)          # index the event log once
+    stays = analysis.spells(log, data.last_week, data.metrics)
+    curves = analysis.retention_curves(stays[stays["lab"] == "meta"])
+"""
+
+from orgsim.analysis.flows import flow_counts, flow_matrix
+from orgsim.analysis.retention import (
+    EventLog, life_table, retention_curves, spells, two_year_retention_table,
+)
+from orgsim.analysis.summaries import (
+    StoreData, StoreError, headline_table, lab_totals, lever_effects, load, mean_ci, metric_bands, paired_differences,
+    read_runs, release_outcomes, weekly,
+)
+
+__all__ = [
+    "EventLog", "StoreData", "StoreError", "flow_counts", "flow_matrix", "headline_table", "lab_totals",
+    "lever_effects", "life_table", "load", "mean_ci", "metric_bands", "paired_differences", "read_runs",
+    "release_outcomes", "retention_curves", "spells", "two_year_retention_table", "weekly",
+]

@@ -1,0 +1,249 @@
+"""Reading a results store and summarizing across replications.
+
+Every statistic is computed per run first; a scenario's value is then the
+mean over its replications with a 95% Student-t interval for that mean
+(:func:`mean_ci`). Curves are summarized the same way, pointwise: at each
+week, the mean over the runs observed at that week and a t-interval for it
+(a band for the mean, not for the spread of single runs).
+
+Scenario comparisons use the runs at design point 0 (each scenario as
+configured); the design points 1..K feed :func:`lever_effects` only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.dataset as ds
+from scipy import stats
+
+from orgsim.outcomes import Headline
+
+#: headline outcomes summarized per scenario (the numeric fields of a run's Headline)
+HEADLINE = tuple(f.name for f in dataclasses.fields(Headline) if f.type == "float")
+#: those of them that are shares (their intervals are clipped to 0-1; the others' at 0)
+SHARES = ("cohort_retention", "top_talent_retention", "focal_top_talent_share_start", "focal_top_talent_share_end")
+#: the columns of the event log the analysis needs
+EVENT_COLUMNS = ("run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "cohort", "skill")
+#: weekly metrics the analysis reads (flows that give the initial headcount, levels for the curves)
+METRICS = ("headcount", "hires", "quits", "layoffs", "moves_in", "moves_out", "top_talent", "top_talent_share",
+           "capability", "pay_spent_musd", "executive_exits", "tracked_cohort")
+
+
+class StoreError(ValueError):
+    """The folder is not a usable results store (the CLI turns this into one line and exit 2)."""
+
+
+@dataclass
+class StoreData:
+    """What the analysis reads from a store: successful runs, and the events and metrics of the chosen points.
+
+    ``events`` or ``metrics`` is None when the sweep did not keep that table.
+    """
+
+    root: Path
+    runs: pd.DataFrame
+    events: pd.DataFrame | None
+    metrics: pd.DataFrame | None
+
+    @property
+    def scenario_runs(self) -> pd.DataFrame:
+        return self.runs[self.runs["point"] == 0]
+
+    @property
+    def last_week(self) -> pd.Series:
+        """Per run, the last simulated week: the censoring time of every stay still going on."""
+        table = self.metrics if self.metrics is not None else self.events
+        return table.groupby("run_id", observed=True)["week"].max().rename("last_week")
+
+
+def read_runs(root: str | Path) -> pd.DataFrame:
+    """The successful runs of a store, one row each; raises StoreError when ``root`` is not a store."""
+    root = Path(root)
+    if not root.is_dir():
+        raise StoreError(f"{root}: not a directory")
+    path = root / "runs.parquet"
+    if not path.is_file():
+        raise StoreError(f"{root}: no runs.parquet here; is it the --out folder of `orgsim sweep`?")
+    try:
+        runs = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise StoreError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
+    missing = {"run_id", "scenario", "point", "status"} - set(runs.columns)
+    if missing:
+        raise StoreError(f"{path}: missing columns {', '.join(sorted(missing))}")
+    runs = runs[runs["status"] == "ok"].reset_index(drop=True)
+    if runs.empty:
+        raise StoreError(f"{path}: no successful runs")
+    return runs
+
+
+def _read_table(root: Path, table: str, runs: pd.DataFrame, columns: list[str], filter_=None) -> pd.DataFrame | None:
+    """One table for the given runs, reading only their files and only ``columns``."""
+    files = [root / table / f"scenario={s}" / f"{r}.parquet" for r, s in zip(runs["run_id"], runs["scenario"])]
+    files = [str(f) for f in files if f.is_file()]
+    if not files:
+        return None
+    frame = ds.dataset(files, format="parquet").to_table(columns=columns, filter=filter_).to_pandas()
+    frame.insert(1, "scenario", frame["run_id"].map(runs.set_index("run_id")["scenario"]).astype("category"))
+    return frame
+
+
+def load(root: str | Path, points: tuple[int, ...] | None = (0,)) -> StoreData:
+    """Read a store: all successful runs, plus events and metrics of the runs at ``points`` (None: all)."""
+    root = Path(root)
+    runs = read_runs(root)
+    chosen = runs if points is None else runs[runs["point"].isin(points)]
+    events = _read_table(root, "events", chosen, list(EVENT_COLUMNS), ds.field("kind") != "executive_exit")
+    metrics = _read_table(root, "metrics", chosen, ["run_id", "week", "date", "lab", "metric", "value"],
+                          ds.field("metric").isin(list(METRICS)))
+    return StoreData(root, runs, events, metrics)
+
+
+# ------------------------------------------------------------ intervals
+
+def mean_ci(frame: pd.DataFrame, by: list[str], value: str = "value", level: float = 0.95,
+            bounds: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Per group: mean of ``value``, Student-t interval of the mean, and n (NaN values dropped).
+
+    One group per row of the result; the interval is NaN for n = 1 and
+    collapses to the mean when all values agree. ``bounds`` clips the
+    interval to the values the quantity can take (e.g. 0-1 for a share).
+    """
+    out = frame.groupby(list(by), observed=True)[value].agg(["mean", "std", "count"]).reset_index()
+    n = out.pop("count")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + level / 2, n - 1) * out.pop("std") / np.sqrt(n)
+    out["ci_low"], out["ci_high"], out["n"] = out["mean"] - half, out["mean"] + half, n
+    if bounds is not None:
+        out[["ci_low", "ci_high"]] = out[["ci_low", "ci_high"]].clip(*bounds)
+    return out
+
+
+def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and headline outcome: mean, 95% CI, n (runs at point 0)."""
+    scenario_runs = runs[runs["point"] == 0]
+    columns = [c for c in HEADLINE if c in scenario_runs.columns]
+    tidy = scenario_runs.melt(id_vars=["scenario"], value_vars=columns, var_name="outcome")
+    tidy["value"] = tidy["value"].astype(float)
+    table = mean_ci(tidy, ["scenario", "outcome"], bounds=(0.0, np.inf))  # all are counts, weeks or shares
+    share = table["outcome"].isin(SHARES)
+    table.loc[share, ["ci_low", "ci_high"]] = table.loc[share, ["ci_low", "ci_high"]].clip(0.0, 1.0)
+    return table
+
+
+def paired_differences(runs: pd.DataFrame, outcome: str, reference: str) -> pd.DataFrame:
+    """Per scenario: ``outcome`` minus the ``reference`` scenario's in the same replication, mean [95% CI], n.
+
+    Scenarios share their seeds (common random numbers), so pairing runs by
+    replication removes the seed-to-seed spread both scenarios have in
+    common; the interval is usually much narrower than comparing the two
+    unpaired intervals.
+    """
+    if outcome not in runs:
+        return pd.DataFrame(columns=["scenario", "mean", "ci_low", "ci_high", "n"])
+    wide = runs[runs["point"] == 0].pivot_table(index="replication", columns="scenario", values=outcome, dropna=False)
+    if reference not in wide:
+        return pd.DataFrame(columns=["scenario", "mean", "ci_low", "ci_high", "n"])
+    diff = wide.drop(columns=reference).sub(wide[reference], axis=0)
+    return mean_ci(diff.melt(var_name="scenario"), ["scenario"])
+
+
+def release_outcomes(runs: pd.DataFrame) -> pd.Series:
+    """Per scenario, the release outcome most of its runs had (``success``, ``failure``, ``partial``, ``none``)."""
+    scenario_runs = runs[runs["point"] == 0]
+    if "release_outcome" not in scenario_runs.columns:
+        return pd.Series(dtype=object)
+    return scenario_runs.groupby("scenario")["release_outcome"].agg(lambda s: s.mode().iloc[0])
+
+
+# ------------------------------------------------------------ weekly metrics
+
+def weekly(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per run, lab and week, one column per metric, plus the derived series the report shows.
+
+    ``gap`` is capability minus the best lab's capability that week (0 for
+    the frontier lab); ``pay_spent_cum`` and ``executive_exits_cum`` are
+    running totals of the weekly flows.
+    """
+    wide = metrics.pivot_table(index=["scenario", "run_id", "lab", "week", "date"], columns="metric", values="value",
+                               observed=True).reset_index()
+    wide.columns.name = None
+    by_run = wide.groupby(["run_id", "week"], observed=True)
+    if "capability" in wide:
+        wide["gap"] = wide["capability"] - by_run["capability"].transform("max")
+    by_lab = wide.groupby(["run_id", "lab"], observed=True)
+    for flow in ("pay_spent_musd", "executive_exits"):
+        if flow in wide:
+            wide[f"{flow}_cum"] = by_lab[flow].cumsum()
+    return wide
+
+
+def metric_bands(wide: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Pointwise mean and 95% t-interval across runs, per scenario, lab, week and metric (tidy)."""
+    tidy = wide.melt(id_vars=["scenario", "lab", "week", "date"], value_vars=columns, var_name="metric")
+    return mean_ci(tidy, ["metric", "scenario", "lab", "week", "date"])
+
+
+def lab_totals(wide: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario, lab and quantity: mean [95% CI] over runs of the whole-run totals and end-of-run levels."""
+    by_run = wide.sort_values("week").groupby(["scenario", "run_id", "lab"], observed=True)
+    per_run = pd.concat({
+        "pay spent (M$, 4-yr value)": by_run["pay_spent_musd"].sum(),
+        "executive exits": by_run["executive_exits"].sum(),
+        "headcount at end": by_run["headcount"].last(),
+        "top-talent share at end": by_run["top_talent_share"].last(),
+        "capability gap at end": by_run["gap"].last(),
+    }, names=["quantity"]).rename("value").reset_index()
+    return mean_ci(per_run, ["quantity", "scenario", "lab"])
+
+
+# ------------------------------------------------------------ levers
+
+def lever_effects(runs: pd.DataFrame, outcome: str = "cohort_retention") -> pd.DataFrame:
+    """Per scenario with a design: each lever's effect on ``outcome``, all levers fitted jointly by OLS.
+
+    Uses the runs at design points 1..K. ``src`` is the standardized
+    regression coefficient (SD change in the outcome per SD of the lever,
+    the usual sensitivity measure for Latin-hypercube designs) with its 95%
+    t-interval; ``range_effect`` is the outcome change predicted over the
+    lever's whole sampled range (e.g. percentage points of retention), with
+    its interval. Levers that do not vary are left out; a scenario with no
+    more runs than coefficients gets no rows.
+    """
+    design = runs[runs["point"] > 0].dropna(subset=[outcome])
+    levers = [c for c in runs.columns if c.startswith("param:") and pd.api.types.is_numeric_dtype(runs[c])]
+    rows = []
+    for scenario, group in design.groupby("scenario"):
+        x = group[levers].astype(float)
+        x = x.loc[:, (x.std() > 0) & x.notna().all()]
+        n, p = len(group), x.shape[1]
+        if p == 0 or n <= p + 1:
+            continue
+        y = group[outcome].to_numpy(float)
+        z = ((x - x.mean()) / x.std()).to_numpy()
+        design_matrix = np.column_stack([np.ones(n), z])
+        beta, *_ = np.linalg.lstsq(design_matrix, y, rcond=None)
+        resid = y - design_matrix @ beta
+        sigma2 = resid @ resid / (n - p - 1)
+        se = np.sqrt(np.diag(sigma2 * np.linalg.pinv(design_matrix.T @ design_matrix)))[1:]
+        half = stats.t.ppf(0.975, n - p - 1) * se
+        sd_y = y.std(ddof=1)
+        to_range = ((x.max() - x.min()) / x.std()).to_numpy()
+        for j, lever in enumerate(x.columns):
+            b = beta[j + 1]
+            rows.append({
+                "scenario": scenario, "lever": lever.removeprefix("param:"), "outcome": outcome, "n": n,
+                "src": b / sd_y if sd_y > 0 else np.nan,
+                "src_low": (b - half[j]) / sd_y if sd_y > 0 else np.nan,
+                "src_high": (b + half[j]) / sd_y if sd_y > 0 else np.nan,
+                "low": x[lever].min(), "high": x[lever].max(),
+                "range_effect": b * to_range[j],
+                "range_low": (b - half[j]) * to_range[j], "range_high": (b + half[j]) * to_range[j],
+            })
+    return pd.DataFrame(rows, columns=["scenario", "lever", "outcome", "n", "src", "src_low", "src_high", "low", "high",
+                                       "range_effect", "range_low", "range_high"])

@@ -1,0 +1,148 @@
+"""The report's figures: seaborn-styled matplotlib, drawn from summary tables (mean and 95% band).
+
+Each function takes tidy tables from :mod:`orgsim.analysis` and returns a
+Figure; none reads the store. Importing this module leaves matplotlib's
+backend alone (notebooks keep showing figures inline); ``orgsim report``
+selects the headless Agg backend itself.
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure
+
+sns.set_theme(style="whitegrid", context="notebook")
+BAND_ALPHA = 0.2
+
+
+def palette(keys: list[str]) -> dict[str, tuple]:
+    return dict(zip(keys, sns.color_palette("colorblind", len(keys))))
+
+
+def _band(ax, frame: pd.DataFrame, x: str, label: str, color) -> None:
+    """A mean line with its 95% band."""
+    frame = frame.sort_values(x)
+    ax.plot(frame[x], frame["mean"], color=color, label=label, lw=1.8)
+    ax.fill_between(frame[x], frame["ci_low"], frame["ci_high"], color=color, alpha=BAND_ALPHA, lw=0)
+
+
+def _facets(n: int, width: float = 5.0, height: float = 3.6, sharey: bool = True) -> tuple[Figure, np.ndarray]:
+    fig, axes = plt.subplots(1, n, figsize=(width * n, height), sharey=sharey, squeeze=False, layout="constrained")
+    return fig, axes[0]
+
+
+def _dates(ax) -> None:
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _release_lines(ax, releases: dict[str, pd.Timestamp], colors: dict[str, tuple] | None = None) -> None:
+    for scenario, date in releases.items():
+        if pd.notna(date):
+            ax.axvline(date, color=(colors or {}).get(scenario, "0.4"), ls="--", lw=1)
+
+
+def followed(curves: pd.DataFrame) -> pd.DataFrame:
+    """The part of each curve where at least half of its runs are still followed up (the tail is a few runs' mean)."""
+    most = curves.groupby(["measure", "scenario", "lab", "cohort"], observed=True)["n"].transform("max")
+    return curves[curves["n"] >= most / 2]
+
+
+def survival_figure(curves: pd.DataFrame, lab: str, cohorts: list[str], scenarios: list[str]) -> Figure:
+    """Kaplan–Meier retention at ``lab`` by scenario, one panel per cohort."""
+    colors = palette(scenarios)
+    fig, axes = _facets(len(cohorts))
+    curves = followed(curves)
+    for ax, cohort in zip(axes, cohorts):
+        part = curves[(curves["measure"] == "survival") & (curves["lab"] == lab) & (curves["cohort"] == cohort)]
+        for scenario in scenarios:
+            _band(ax, part[part["scenario"] == scenario], "t", scenario, colors[scenario])
+        since = "weeks since 2025-06-02" if cohort == "incumbent" else "weeks since arrival"
+        ax.set(title=f"{cohort} at {lab}", xlabel=since, ylabel="still at the lab (KM)", ylim=(0, 1.02))
+    axes[0].legend(loc="lower left", fontsize="small")
+    return fig
+
+
+def incidence_figure(curves: pd.DataFrame, lab: str, cohorts: list[str], scenarios: list[str]) -> Figure:
+    """Cumulative incidence of each way of leaving ``lab`` (rows: cohorts; columns: causes), mean with 95% band."""
+    colors = palette(scenarios)
+    causes = {"cif_rival": "left for a rival", "cif_quit": "left otherwise", "cif_layoff": "laid off"}
+    fig, axes = plt.subplots(len(cohorts), len(causes), figsize=(14, 3.4 * len(cohorts)), sharex="row", sharey=True,
+                             squeeze=False, layout="constrained")
+    curves = followed(curves)
+    for row, cohort in zip(axes, cohorts):
+        part = curves[(curves["lab"] == lab) & (curves["cohort"] == cohort)]
+        for ax, (measure, title) in zip(row, causes.items()):
+            for scenario in scenarios:
+                line = part[(part["measure"] == measure) & (part["scenario"] == scenario)]
+                _band(ax, line, "t", scenario, colors[scenario])
+            ax.set(title=f"{cohort}: {title}", xlabel="weeks", ylabel="cumulative incidence")
+    axes[0, 0].legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def lines_by_lab(bands: pd.DataFrame, metric: str, scenarios: list[str], ylabel: str,
+                 releases: dict[str, pd.Timestamp]) -> Figure:
+    """One panel per scenario, one line per lab, for a weekly metric."""
+    part = bands[bands["metric"] == metric]
+    labs = list(dict.fromkeys(part["lab"].astype(str)))
+    colors = palette(labs)
+    fig, axes = _facets(len(scenarios))
+    for ax, scenario in zip(axes, scenarios):
+        for lab in labs:
+            _band(ax, part[(part["scenario"] == scenario) & (part["lab"] == lab)], "date", lab, colors[lab])
+        _release_lines(ax, {scenario: releases.get(scenario)})
+        ax.set(title=scenario, xlabel="", ylabel=ylabel)
+        _dates(ax)
+    axes[-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+    return fig
+
+
+def lab_by_scenario(bands: pd.DataFrame, metric: str, lab: str, scenarios: list[str], ylabel: str,
+                    releases: dict[str, pd.Timestamp]) -> Figure:
+    """One lab's weekly metric, one line per scenario (dashed: each scenario's release)."""
+    colors = palette(scenarios)
+    fig, axes = _facets(1, width=8, height=4)
+    ax = axes[0]
+    part = bands[(bands["metric"] == metric) & (bands["lab"] == lab)]
+    for scenario in scenarios:
+        _band(ax, part[part["scenario"] == scenario], "date", scenario, colors[scenario])
+    _release_lines(ax, releases, colors)
+    ax.set(title=f"{lab}: {ylabel}", xlabel="", ylabel=ylabel)
+    _dates(ax)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def flow_figure(flows: pd.DataFrame, scenarios: list[str]) -> Figure:
+    """Heatmaps of mean researchers moved per run, from row to column (outside = hires and exits), log colour scale."""
+    fig, axes = _facets(len(scenarios), width=6.2, height=5.2, sharey=False)
+    positive = flows.loc[flows["mean"] > 0, "mean"]
+    norm = LogNorm(vmin=max(positive.min(), 0.1), vmax=positive.max()) if len(positive) else None
+    for ax, scenario in zip(axes, scenarios):
+        matrix = flows[flows["scenario"] == scenario].pivot(index="from_lab", columns="to_lab", values="mean")
+        sns.heatmap(matrix, ax=ax, annot=True, fmt=".0f", cmap="rocket_r", cbar=False, annot_kws={"size": 7},
+                    mask=~(matrix > 0), norm=norm)
+        ax.set(title=scenario, xlabel="to", ylabel="from")
+    return fig
+
+
+def lever_figure(levers: pd.DataFrame) -> Figure:
+    """Standardized effect of each lever with its 95% interval, per scenario and outcome."""
+    panels = list(levers.groupby(["scenario", "outcome"]).groups)
+    fig, axes = _facets(len(panels), width=6.5, height=0.6 * levers["lever"].nunique() + 1.8, sharey=False)
+    for ax, (scenario, outcome) in zip(axes, panels):
+        part = levers[(levers["scenario"] == scenario) & (levers["outcome"] == outcome)].sort_values("src")
+        y = np.arange(len(part))
+        ax.errorbar(part["src"], y, xerr=[part["src"] - part["src_low"], part["src_high"] - part["src"]], fmt="o",
+                    color=sns.color_palette("colorblind")[0], capsize=3)
+        ax.axvline(0, color="0.3", lw=1)
+        ax.set_yticks(y, [".".join(lever.split(".")[-2:]) for lever in part["lever"]])
+        ax.set(title=f"{scenario}\n{outcome}", xlabel="SD of outcome per SD of lever")
+    return fig
