@@ -1,0 +1,622 @@
+"""Simulation-based fitting with Optuna, through the sweep executors.
+
+One calibration, in ``DIR``::
+
+    manifest.json        resolved spec, scenario digest, seeds, versions, git revision, times
+    optuna.db            the Optuna study (SQLite): every trial, its parameters, loss and per-target means
+    trials.csv           the same, one row per trial
+    refine.json          the best candidates re-run on fresh seeds (written after each one)
+    verify/scale=S.csv   per-seed statistics at the fitted values, one file per population scale
+    fit.json             fitted values, their uncertainty and how it was obtained
+    fit_table.csv/.md    target vs simulated: mean, 95% CI of the mean, 2.5-97.5% of seeds
+    loss.png             loss over trials; params.png: each parameter over trials
+
+Search: a TPE sampler (seeded from the spec) proposes a candidate; the
+candidate runs on the same R seeds as every other candidate (common random
+numbers), one task per seed (or small batch) on a serial, process or Dask
+executor; loss = sum over targets of ((mean over seeds - target) /
+tolerance)^2. Every trial is committed to the study as it ends, so a killed
+calibration resumes: trials that were in flight (left RUNNING) are marked
+failed and their candidates re-run first. The sampler is re-seeded with
+the spec seed plus the number of trials so far, so a resumed search never
+replays the random start-up candidates it already tried.
+
+Then the best few candidates are re-run on fresh seeds (``refine``) and the
+lowest loss there is the fit (rounded to 4 significant digits); the
+uncertainty is the spread of the accepted trials (loss at most
+``accept_loss``; the top-k trials if too few), and the fit is verified on
+``verify.replications`` fresh seeds at each ``verify.scales``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import time
+import warnings
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from orgsim.calibration.targets import (
+    CalibrationSpec, Target, load_calibration, loss, measure, param_overrides, scenario_for,
+)
+from orgsim.config import ConfigError, _read_yaml
+from orgsim.output import atomic_write, git_revision, versions, write_json
+from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one
+
+# which parts of the spec the finished trials depend on: resuming with others changed is refused
+SEARCH_FIELDS = ("scenario", "set", "weeks", "seed", "replications", "parameters", "targets")
+
+Progress = Callable[..., None]
+
+
+def _quiet(*_args, **_kwargs) -> None:
+    return None
+
+
+# ------------------------------------------------------------------ seeds and runs
+
+
+def stream_seeds(seed: int, stream: int, n: int) -> list[int]:
+    """``n`` run seeds from stream 0 (search), 1 (refine) or 2 (verify) of the spec seed."""
+    children = np.random.SeedSequence([seed, stream]).spawn(n)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+def measure_runs(runs: list[RunSpec], targets: dict[str, dict]) -> list[dict]:
+    """Worker task: simulate each run and return only its statistics (never raises)."""
+    from orgsim.calibration.targets import Target
+    from orgsim.config import scenario_from_dict
+
+    parsed = {name: Target.model_validate(t) for name, t in targets.items()}
+    rows = []
+    for run in runs:
+        record, tables = run_one(run)
+        row = {"run_id": run.run_id, "point": run.point, "seed": run.seed, "status": record["status"],
+               "error": record.get("error", ""), "duration_s": record["duration_s"]}
+        if record["status"] == "ok":
+            try:
+                row.update(measure(parsed, scenario_from_dict(run.config), tables["metrics"], tables["events"]))
+            except Exception as exc:  # a statistic that cannot be computed fails the run, not the calibration
+                row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class Candidate:
+    key: int                 # trial number, or a refine/verify index
+    values: dict[str, float]
+    config: dict | None = None
+    error: str = ""
+
+
+def evaluate(pool, slots: int, candidates: list[Candidate], seeds: list[int], spec: CalibrationSpec,
+             label: str, on_run: Progress = _quiet) -> dict[int, pd.DataFrame]:
+    """Run every candidate on every seed; per candidate, one row of statistics per seed."""
+    targets = {name: t.model_dump(mode="json") for name, t in spec.targets.items()}
+    tasks = []
+    for cand in candidates:
+        if cand.config is None:
+            continue
+        runs = [RunSpec(f"{label}{cand.key:04d}-r{rep:03d}", "calibration", cand.config, seed, cand.key, rep,
+                        cand.values, spec.weeks, ("metrics", "events")) for rep, seed in enumerate(seeds)]
+        tasks += [runs[i:i + spec.batch_size] for i in range(0, len(runs), spec.batch_size)]
+    rows: list[dict] = []
+    pending: set[Future] = set()
+    queue = iter(tasks)
+    while True:
+        while len(pending) < 2 * slots and (batch := next(queue, None)) is not None:
+            pending.add(pool.submit(measure_runs, batch, targets))
+        if not pending:
+            break
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            for row in future.result():
+                rows.append(row)
+                on_run(row)
+    frame = pd.DataFrame(rows)
+    return {c.key: frame[frame["point"] == c.key].sort_values("run_id").reset_index(drop=True) if len(frame) else frame
+            for c in candidates if c.config is not None}
+
+
+def summarize(spec: CalibrationSpec, frame: pd.DataFrame) -> dict:
+    """Per-target mean and sd over seeds, the loss, and the first error if a run failed."""
+    ok = frame[frame["status"] == "ok"] if len(frame) else frame
+    failed = frame[frame["status"] != "ok"] if len(frame) else frame
+    means = {name: float(ok[name].mean()) if name in ok and len(ok) else float("nan") for name in spec.targets}
+    sds = {name: float(ok[name].std(ddof=1)) if name in ok and len(ok) > 1 else float("nan") for name in spec.targets}
+    return {"means": means, "sds": sds, "loss": loss(spec.targets, means) if len(failed) == 0 else float("inf"),
+            "ok_runs": int(len(ok)), "failed_runs": int(len(failed)),
+            "error": str(failed["error"].iloc[0]) if len(failed) else ""}
+
+
+def _config(spec: CalibrationSpec, base: Path, values: dict[str, float], extra: list[str] | None = None) -> Candidate:
+    cand = Candidate(-1, values)
+    try:
+        cand.config = scenario_for(spec, base, values, extra).model_dump(mode="json")
+    except ConfigError as exc:
+        cand.error = str(exc)
+    return cand
+
+
+# ------------------------------------------------------------------ the study
+
+
+def _study(spec: CalibrationSpec, out: Path):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    storage = optuna.storages.RDBStorage(f"sqlite:///{(out / 'optuna.db').resolve()}")
+    study = optuna.create_study(study_name=spec.name, storage=storage, direction="minimize", load_if_exists=True)
+    study.sampler = optuna.samplers.TPESampler(
+        seed=spec.seed + len(study.trials), n_startup_trials=spec.optimizer.startup_trials,
+        multivariate=spec.optimizer.multivariate, constant_liar=spec.optimizer.parallel_trials > 1)
+    return study
+
+
+def _requeue_interrupted(study) -> list[int]:
+    """Trials a kill left RUNNING: mark them failed and queue their candidates again."""
+    from optuna.trial import TrialState
+
+    requeued = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
+        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        study.enqueue_trial(dict(trial.params), user_attrs={"rerun_of": trial.number})
+        requeued.append(trial.number)
+    return requeued
+
+
+def _suggest(trial, spec: CalibrationSpec) -> dict[str, float]:
+    values = {}
+    for name, par in spec.parameters.items():
+        if par.integer:
+            values[name] = trial.suggest_int(name, int(par.low), int(par.high), log=par.log)
+        else:
+            values[name] = trial.suggest_float(name, par.low, par.high, log=par.log)
+    return values
+
+
+def trials_frame(study, spec: CalibrationSpec) -> pd.DataFrame:
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        row = {"trial": t.number, "state": t.state.name, "loss": t.value if t.value is not None else np.nan,
+               "seconds": t.user_attrs.get("seconds", np.nan), "rerun_of": t.user_attrs.get("rerun_of", np.nan),
+               "interrupted": bool(t.user_attrs.get("interrupted", False)),
+               "error": t.user_attrs.get("error", "")}
+        row.update({f"param:{k}": t.params.get(k, np.nan) for k in spec.parameters})
+        row.update({f"sim:{k}": t.user_attrs.get("means", {}).get(k, np.nan) for k in spec.targets})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ results
+
+
+def round_sig(value: float, digits: int = 4) -> float:
+    if value == 0 or not math.isfinite(value):
+        return float(value)
+    return float(f"{value:.{digits}g}")
+
+
+def fitted_values(spec: CalibrationSpec, values: dict[str, float]) -> dict[str, float | int]:
+    """The fit as written to the config: integers stay integers, floats keep 4 significant digits."""
+    return {name: int(round(values[name])) if par.integer else round_sig(values[name])
+            for name, par in spec.parameters.items()}
+
+
+def uncertainty(spec: CalibrationSpec, trials: pd.DataFrame, fit: dict[str, float]) -> tuple[str, pd.DataFrame]:
+    """The spread of the accepted trials (loss <= accept_loss), or of the top-k if too few were accepted."""
+    done = trials[trials["state"] == "COMPLETE"].sort_values("loss")
+    accepted = done[done["loss"] <= spec.accept_loss]
+    if len(accepted) >= spec.uncertainty.min_accepted:
+        method = (f"accepted set: the {len(accepted)} trials with loss <= {spec.accept_loss:g} "
+                  f"(of {len(done)} finished)")
+    else:
+        accepted = done.head(spec.uncertainty.top_k)
+        method = (f"top-{len(accepted)} trials by loss (only {int((done['loss'] <= spec.accept_loss).sum())} "
+                  f"had loss <= {spec.accept_loss:g})")
+    rows = []
+    for name in spec.parameters:
+        v = accepted[f"param:{name}"].astype(float)
+        rows.append({"parameter": name, "fitted": fit[name], "mean": v.mean(), "sd": v.std(ddof=1),
+                     "q05": v.quantile(0.05), "q95": v.quantile(0.95), "min": v.min(), "max": v.max(),
+                     "low": spec.parameters[name].low, "high": spec.parameters[name].high, "n": len(v)})
+    return method, pd.DataFrame(rows)
+
+
+def fit_table(spec: CalibrationSpec, frame: pd.DataFrame, scale_label: str) -> pd.DataFrame:
+    """Target vs simulated: mean, 95% CI of the mean (t), 2.5-97.5% of the seeds, within tolerance."""
+    from scipy import stats
+
+    ok = frame[frame["status"] == "ok"]
+    rows = []
+    for name, t in spec.targets.items():
+        v = ok[name].dropna().astype(float)
+        n, mean = len(v), float(v.mean()) if len(v) else float("nan")
+        half = float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+        rows.append({"scale": scale_label, "target": name, "label": t.label or name, "value": t.value,
+                     "tolerance": t.tolerance, "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
+                     "seed_p025": float(v.quantile(0.025)) if n else np.nan,
+                     "seed_p975": float(v.quantile(0.975)) if n else np.nan, "seeds": n,
+                     "within": bool(abs(mean - t.value) <= t.tolerance) if n else False,
+                     "percent": t.percent})
+    return pd.DataFrame(rows)
+
+
+def _fmt(value: float, percent: bool) -> str:
+    if not math.isfinite(value):
+        return "nan"
+    return f"{100 * value:.1f}%" if percent else f"{value:,.0f}"
+
+
+def table_markdown(table: pd.DataFrame) -> str:
+    lines = []
+    for scale, rows in table.groupby("scale", sort=False):
+        seeds = int(rows["seeds"].min())
+        lines += [f"population.scale = {scale}, {seeds} seeds", "",
+                  "| target | fact | tolerance | simulated mean | 95% CI of mean | 2.5-97.5% of seeds | within |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | :---: |"]
+        for r in rows.itertuples():
+            p = bool(r.percent)
+            tol = f"±{100 * r.tolerance:.1f} pp" if p else f"±{r.tolerance:,.0f}"
+            lines.append(f"| {r.label} | {_fmt(r.value, p)} | {tol} | {_fmt(r.mean, p)} | "
+                         f"[{_fmt(r.ci_low, p)}, {_fmt(r.ci_high, p)}] | [{_fmt(r.seed_p025, p)}, {_fmt(r.seed_p975, p)}] | "
+                         f"{'yes' if r.within else '**no**'} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(trials: pd.DataFrame, spec: CalibrationSpec, fit_trial: int | None, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = trials[trials["state"] == "COMPLETE"].sort_values("trial")
+    paths = []
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.scatter(done["trial"], done["loss"], s=14, color="tab:blue", alpha=0.7, label="trial loss")
+    ax.step(done["trial"], done["loss"].cummin(), where="post", color="tab:red", label="best so far")
+    ax.axhline(spec.accept_loss, color="grey", ls="--", lw=1, label=f"accepted (loss ≤ {spec.accept_loss:g})")
+    ax.axvline(spec.optimizer.startup_trials - 0.5, color="grey", ls=":", lw=1, label="end of random start-up")
+    if fit_trial is not None and (done["trial"] == fit_trial).any():
+        ax.scatter([fit_trial], done.loc[done["trial"] == fit_trial, "loss"], s=80, facecolor="none",
+                   edgecolor="black", label="fit")
+    ax.set_yscale("log")
+    ax.set_xlabel("trial")
+    ax.set_ylabel("loss = Σ ((sim − target) / tolerance)²")
+    ax.set_title(f"{spec.name}: loss over trials ({spec.replications} seeds per candidate)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "loss.png", dpi=120)
+    plt.close(fig)
+    paths.append(out / "loss.png")
+    names = list(spec.parameters)
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows), squeeze=False)
+    good = done["loss"] <= spec.accept_loss
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        ax.scatter(done["trial"], done[f"param:{name}"], s=8, c=np.log10(done["loss"].clip(lower=1e-3)), cmap="viridis_r")
+        ax.scatter(done.loc[good, "trial"], done.loc[good, f"param:{name}"], s=20, facecolor="none", edgecolor="red", lw=0.6)
+        ax.set_title(name, fontsize=8)
+        ax.set_ylim(spec.parameters[name].low, spec.parameters[name].high)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(names):]:
+        ax.axis("off")
+    fig.suptitle("parameters over trials (colour: log10 loss, dark = low; red rings: accepted)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out / "params.png", dpi=110)
+    plt.close(fig)
+    paths.append(out / "params.png")
+    return paths
+
+
+def _nested(values: dict[str, float | int]) -> dict:
+    root: dict = {}
+    for dotted, value in values.items():
+        node = root
+        keys = dotted.split(".")
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    return root
+
+
+def _rel(path: Path, start: Path) -> str:
+    return os.path.relpath(path.resolve(), start.resolve())
+
+
+def write_config(spec: CalibrationSpec, spec_path: Path, base: Path, fit: dict, unc: pd.DataFrame, method: str,
+                 info: dict) -> Path:
+    """``configs/calibrated.yaml``: extends the world, overrides only the fitted parameters, says how it was made."""
+    path = (base / spec.output.config).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stats = unc.set_index("parameter")
+    header = [
+        "# Calibrated parameters: written by `orgsim calibrate`, do not edit by hand.",
+        f"# Spec: {_rel(spec_path, path.parent)} ({len(spec.targets)} public facts, {len(spec.parameters)} parameters).",
+        f"# Made {info['date']} (git {info['git'] or 'unknown'}): {info['trials']} Optuna TPE trials on "
+        f"{spec.replications} seeds each ({', '.join(spec.set) or 'scenario as configured'}),",
+        f"# best {spec.refine.top} re-run on {spec.refine.replications} fresh seeds; fit = lowest loss there "
+        f"({info['loss']:.2f}); verified on {spec.verify.replications} fresh seeds"
+        f"{' at population.scale ' + ' and '.join(f'{x:g}' for x in spec.verify.scales) if spec.verify.scales else ''}.",
+        f"# Uncertainty (after each value): mean ± sd and 5-95% range over the {method}.",
+        "# Re-calibrate: edit the spec, run `orgsim calibrate <spec> --out <dir>`, commit this file.",
+        "",
+    ]
+    body = yaml.safe_dump({"extends": spec.output.extends}, sort_keys=False)
+    lines: list[str] = []
+
+    def emit(node: dict, path: list[str], depth: int) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                lines.append(f"{'  ' * depth}{key}:")
+                emit(value, [*path, key], depth + 1)
+                continue
+            s = stats.loc[".".join([*path, key])]
+            leaf = yaml.safe_dump({key: value}, default_flow_style=True).strip()[1:-1]
+            lines.append(f"{'  ' * depth}{leaf}   # {s['mean']:.4g} ± {s['sd']:.2g} (5-95%: {s['q05']:.4g} to "
+                         f"{s['q95']:.4g}; bounds {s['low']:g} to {s['high']:g})")
+
+    emit(_nested(fit), [], 0)
+    text = "\n".join(header) + body + "\n".join(lines) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
+
+
+def chain_warnings(spec: CalibrationSpec, base: Path, written: Path) -> list[str]:
+    """Does the calibrated scenario actually use the written config? (extends chain, nothing shadowing it)."""
+    warns = []
+    path = (base / spec.scenario).resolve()
+    before: list[Path] = []
+    seen = set()
+    while path not in seen:
+        seen.add(path)
+        if path == written.resolve():
+            break
+        before.append(path)
+        parent = _read_yaml(path).get("extends")
+        if not isinstance(parent, str):
+            warns.append(f"{Path(spec.scenario).name} does not extend {written.name} yet: "
+                         f"set `extends: {written.name}` in its chain to use the fit")
+            return warns
+        path = (path.parent / parent).resolve()
+    for file in before:
+        data = _read_yaml(file)
+        for name in spec.parameters:
+            node = data
+            for key in name.split("."):
+                node = node.get(key) if isinstance(node, dict) else None
+            if node is not None:
+                warns.append(f"{file.name} sets {name} itself, which overrides {written.name}")
+    return warns
+
+
+# ------------------------------------------------------------------ the driver
+
+
+@dataclass
+class CalibrationResult:
+    out: Path
+    trials_done: int
+    trials_run: int
+    requeued: list[int]
+    fitted: dict[str, float]
+    method: str
+    uncertainty: pd.DataFrame
+    table: pd.DataFrame
+    config: Path | None
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _digest(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
+              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+              trials: int | None = None, write_config_file: bool = True, progress: Progress = _quiet) -> CalibrationResult:
+    """Run (or resume) the calibration of ``spec_path`` into ``out``.
+
+    ``trials`` is the total number of finished trials wanted (default: the
+    spec's), counting those a resumed study already has. ``progress(kind,
+    **info)`` receives ``stage`` (name, total, done), ``trial`` and ``run``
+    events for a progress bar.
+    """
+    from optuna.trial import TrialState
+
+    spec_path = Path(spec_path)
+    spec, base = load_calibration(spec_path)
+    out = Path(out)
+    wanted = trials or spec.trials
+    if out.exists() and not out.is_dir():
+        raise ConfigError(out, "--out", "exists and is not a directory")
+    manifest_path = out / "manifest.json"
+    previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
+    if (out / "optuna.db").exists() and not resume:
+        raise ConfigError(out, "--out", "already holds a calibration; use --resume to continue it, or another folder")
+    resolved = spec.model_dump(mode="json")
+    search = {k: resolved[k] for k in SEARCH_FIELDS}
+    scenario_digest = _digest(scenario_for(spec, base, {}).model_dump(mode="json"))
+    if resume and previous is not None:
+        if previous.get("search") != search:
+            changed = [k for k in SEARCH_FIELDS if previous.get("search", {}).get(k) != search[k]]
+            raise ConfigError(spec_path, ", ".join(changed),
+                              f"differs from the calibration in {out}; cannot resume it (use another folder)")
+        if previous.get("scenario_digest") != scenario_digest:
+            raise ConfigError(spec_path, "scenario", f"the scenario changed since the calibration in {out} started")
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "calibration": spec.name, "spec_file": spec_path.name, "spec": resolved, "search": search,
+        "scenario_digest": scenario_digest, "executor": executor_kind, "workers": workers,
+        "search_seeds": stream_seeds(spec.seed, 0, spec.replications),
+        "versions": versions(), "git_revision": git_revision(),
+        "started": (previous or {}).get("started") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "sessions": [*(previous or {}).get("sessions", []), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
+    }
+    write_json(manifest, manifest_path)
+
+    study = _study(spec, out)
+    requeued = _requeue_interrupted(study)
+    seconds: dict[str, float] = {}
+    search_seeds = manifest["search_seeds"]
+    ran = 0
+    with executor(executor_kind, workers, scheduler) as (pool, slots):
+        # ---- search
+        started = time.perf_counter()
+        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+        progress("stage", name="search", total=wanted, done=min(done, wanted), runs=spec.replications)
+        failed_in_a_row = 0
+        while done < wanted:
+            batch = []
+            for _ in range(min(spec.optimizer.parallel_trials, wanted - done)):
+                trial = study.ask()
+                cand = _config(spec, base, _suggest(trial, spec))
+                cand.key = trial.number
+                batch.append((trial, cand))
+            t0 = time.perf_counter()
+            frames = evaluate(pool, slots, [c for _, c in batch], search_seeds, spec, "t",
+                              on_run=lambda row: progress("run", row=row))
+            for trial, cand in batch:
+                if cand.config is None:
+                    summary = {"means": {}, "sds": {}, "loss": float("inf"), "error": cand.error}
+                else:
+                    summary = summarize(spec, frames[cand.key])
+                trial.set_user_attr("means", summary["means"])
+                trial.set_user_attr("sds", summary["sds"])
+                trial.set_user_attr("seconds", round(time.perf_counter() - t0, 2))
+                if math.isfinite(summary["loss"]):
+                    study.tell(trial, summary["loss"])
+                    done += 1
+                    failed_in_a_row = 0
+                else:
+                    trial.set_user_attr("error", summary["error"] or "a statistic was NaN")
+                    study.tell(trial, state=TrialState.FAIL)
+                    failed_in_a_row += 1
+                ran += 1
+                progress("trial", number=trial.number, loss=summary["loss"], error=summary.get("error", ""),
+                         best=_best_value(study))
+            if failed_in_a_row >= spec.optimizer.max_failed_in_a_row:
+                last = trials_frame(study, spec).iloc[-1]
+                raise CalibrationFailed(f"{failed_in_a_row} trials in a row failed; last error: {last['error']}")
+        seconds["search"] = time.perf_counter() - started
+        frame = trials_frame(study, spec)
+        frame.to_csv(out / ".trials.csv.tmp", index=False)
+        os.replace(out / ".trials.csv.tmp", out / "trials.csv")
+
+        # ---- refine: the best few candidates on fresh seeds
+        started = time.perf_counter()
+        complete = frame[frame["state"] == "COMPLETE"].sort_values(["loss", "trial"])
+        top = complete.drop_duplicates(subset=[f"param:{k}" for k in spec.parameters]).head(spec.refine.top)
+        refine_path = out / "refine.json"
+        refined = json.loads(refine_path.read_text(encoding="utf-8")) if refine_path.is_file() else {}
+        refine_seeds = stream_seeds(spec.seed, 1, spec.refine.replications)
+        todo = [int(t) for t in top["trial"] if str(int(t)) not in refined or refined[str(int(t))]["seeds"] != refine_seeds]
+        progress("stage", name="refine", total=len(top), done=len(top) - len(todo), runs=spec.refine.replications)
+        for number in todo:
+            row = complete[complete["trial"] == number].iloc[0]
+            values = {k: float(row[f"param:{k}"]) for k in spec.parameters}
+            cand = _config(spec, base, values)
+            cand.key = number
+            result = summarize(spec, evaluate(pool, slots, [cand], refine_seeds, spec, "refine",
+                                              on_run=lambda r: progress("run", row=r))[number])
+            refined[str(number)] = {"values": values, "seeds": refine_seeds, "search_loss": float(row["loss"]), **result}
+            write_json(refined, refine_path)
+            progress("trial", number=number, loss=result["loss"], best=None)
+        pool_best = {int(k): v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}
+        if pool_best:
+            fit_trial = min(pool_best, key=lambda k: (pool_best[k]["loss"], k))
+            raw = pool_best[fit_trial]["values"]
+        else:
+            fit_trial = int(complete.iloc[0]["trial"])
+            raw = {k: float(complete.iloc[0][f"param:{k}"]) for k in spec.parameters}
+        fit = fitted_values(spec, raw)
+        seconds["refine"] = time.perf_counter() - started
+
+        # ---- verify at each scale on fresh seeds
+        started = time.perf_counter()
+        verify_seeds = stream_seeds(spec.seed, 2, spec.verify.replications)
+        scales = spec.verify.scales or [None]
+        tables = []
+        (out / "verify").mkdir(exist_ok=True)
+        fit_digest = _digest({"fit": fit, "seeds": verify_seeds, "weeks": spec.weeks})
+        for i, scale in enumerate(scales):
+            label = "as configured" if scale is None else f"{scale:g}"
+            path = out / "verify" / f"scale={label.replace(' ', '_')}.csv"
+            meta = path.with_suffix(".json")
+            if path.is_file() and meta.is_file() and json.loads(meta.read_text())["digest"] == fit_digest:
+                per_seed = pd.read_csv(path)
+            else:
+                progress("stage", name=f"verify (scale {label})", total=spec.verify.replications, done=0, runs=1)
+                extra = [] if scale is None else [f"population.scale={scale!r}"]
+                cand = _config(spec, base, fit, extra)
+                cand.key = i
+                if cand.config is None:
+                    raise ConfigError(spec_path, "verify.scales", cand.error)
+                per_seed = evaluate(pool, slots, [cand], verify_seeds, spec, f"verify{i}-",
+                                    on_run=lambda r: progress("run", row=r, advance=True))[i]
+                per_seed.to_csv(path.with_name(f".{path.name}.tmp"), index=False)
+                os.replace(path.with_name(f".{path.name}.tmp"), path)
+                write_json({"digest": fit_digest, "fit": fit, "scale": label}, meta)
+            if (per_seed["status"] != "ok").any():
+                bad = per_seed[per_seed["status"] != "ok"].iloc[0]
+                raise CalibrationFailed(f"verification run {bad['run_id']} failed: {bad['error']}")
+            tables.append(fit_table(spec, per_seed, label))
+        seconds["verify"] = time.perf_counter() - started
+
+    table = pd.concat(tables, ignore_index=True)
+    table.to_csv(out / "fit_table.csv", index=False)
+    markdown = table_markdown(table)
+    atomic_write(out / "fit_table.md", lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
+    method, unc = uncertainty(spec, frame, fit)
+    plot(frame, spec, fit_trial, out)
+    info = {"date": dt.date.today().isoformat(), "git": (git_revision() or "")[:10],
+            "trials": int((frame["state"] == "COMPLETE").sum()),
+            "loss": float(pool_best[fit_trial]["loss"]) if pool_best else float(complete.iloc[0]["loss"])}
+    config_path = None
+    warns: list[str] = []
+    if write_config_file:
+        config_path = write_config(spec, spec_path, base, fit, unc, method, info)
+        warns = chain_warnings(spec, base, config_path)
+    fit_doc = {
+        "fitted": fit, "fit_trial": fit_trial, "fit_loss_refined": info["loss"],
+        "uncertainty_method": method, "uncertainty": unc.to_dict(orient="records"),
+        "accept_loss": spec.accept_loss, "trials_complete": info["trials"],
+        "trials_failed": int((frame["state"] == "FAIL").sum()), "requeued_after_interrupt": requeued,
+        "seconds_this_session": {k: round(v, 1) for k, v in seconds.items()},
+        "search_seconds_all_sessions": round(float(frame.loc[frame["state"] == "COMPLETE", "seconds"].sum()), 1),
+        "config": config_path.name if config_path else None, "warnings": warns,
+    }
+    write_json(fit_doc, out / "fit.json")
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    write_json(manifest, manifest_path)
+    return CalibrationResult(out, info["trials"], ran, requeued, fit, method, unc, table, config_path, warns, seconds)
+
+
+def _best_value(study) -> float | None:
+    try:
+        return float(study.best_value)
+    except ValueError:
+        return None
+
+
+class CalibrationFailed(RuntimeError):
+    """Trials or verification runs kept failing: a model error, not bad input."""
+
+
+__all__ = ["calibrate", "CalibrationResult", "CalibrationFailed", "measure_runs", "stream_seeds", "Target",
+           "load_calibration", "param_overrides"]

@@ -1,0 +1,332 @@
+"""The calibration spec: public facts, the statistics that match them, the parameters to fit.
+
+A spec (``experiments/calibration.yaml``) names the scenario it is measured
+on, the facts to hit (each with a value, a tolerance, a source and the
+simulated statistic defined the way the source defines it), the parameters
+to fit with their bounds, and how hard to search. It is validated like
+scenario configs and experiment specs: every problem is one
+:class:`~orgsim.config.ConfigError` line naming the file, the field and the
+reason.
+
+Statistics read a run's stored metrics and events frames (the same tables
+``orgsim run`` and sweeps write), and counts are divided by
+``population.scale`` so targets stay in full-world units at any scale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, ValidationError, model_validator
+
+from orgsim import outcomes
+from orgsim.config import ConfigError, _first_error, _resolve, apply_overrides, load_scenario, scenario_from_dict
+from orgsim.schema import Scenario, Strict
+
+__all__ = [
+    "CalibrationSpec", "Parameter", "Target", "load_calibration", "measure", "scenario_for", "param_overrides",
+]
+
+# ------------------------------------------------------------------ statistics
+
+
+class _Statistic(Strict):
+    lab: str
+
+    def weeks_needed(self, scenario: Scenario) -> int:
+        """How many simulated weeks the statistic reads (its last week + 1)."""
+        raise NotImplementedError
+
+    def dates(self) -> list[tuple[str, dt.date]]:
+        return []
+
+    def compute(self, scenario: Scenario, metrics: pd.DataFrame, events: pd.DataFrame) -> float:
+        raise NotImplementedError
+
+
+class TwoYearRetention(_Statistic):
+    """SignalFire's definition: of those who joined ``lab`` in the 104 weeks to ``week``, the share still there.
+
+    Joining is a hire from outside or a move in (poaching, walk-ins, acqui-hires);
+    leaving is a quit, a move out or a layoff; someone who left and came back
+    counts from the last time they joined.
+    """
+
+    kind: Literal["two_year_retention"]
+    week: Annotated[int, Field(ge=0)]
+
+    def weeks_needed(self, scenario: Scenario) -> int:
+        return self.week + 1
+
+    def compute(self, scenario, metrics, events) -> float:
+        return outcomes.two_year_retention(events, self.lab, self.week)
+
+
+class OfferAcceptance(_Statistic):
+    """Of the offers ``lab`` made in weeks ``start``..``end``, the share taken (the target moved).
+
+    An offer beaten by a counteroffer counts as declined: the press counts who moved.
+    """
+
+    kind: Literal["offer_acceptance"]
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OfferAcceptance:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    def dates(self):
+        return [("start", self.start), ("end", self.end)]
+
+    def weeks_needed(self, scenario):
+        return scenario.week_of(self.end) + 1
+
+    def compute(self, scenario, metrics, events) -> float:
+        lo, hi = scenario.week_of(self.start), scenario.week_of(self.end)
+        window = events[(events["to_lab"] == self.lab) & (events["week"] >= lo) & (events["week"] <= hi)]
+        offers = int((window["kind"] == "offer").sum())
+        accepts = int((window["kind"] == "accept").sum())
+        return accepts / offers if offers else float("nan")
+
+
+class BlitzSize(_Statistic):
+    """People the blitz brought in and still at ``lab`` at ``date`` (the tracked cohort), plus acqui-hires by then.
+
+    Full-world units: divided by ``population.scale``. Only the scenario's
+    ``outcomes.cohort`` is tracked week by week, so ``cohort`` must name it.
+    """
+
+    kind: Literal["blitz_size"]
+    date: dt.date
+    cohort: str = "blitz-2025"
+    acquihires: bool = True
+
+    def dates(self):
+        return [("date", self.date)]
+
+    def weeks_needed(self, scenario):
+        return scenario.week_of(self.date) + 1
+
+    def compute(self, scenario, metrics, events) -> float:
+        week = scenario.week_of(self.date)
+        rows = metrics[(metrics["lab"] == self.lab) & (metrics["metric"] == "tracked_cohort") & (metrics["week"] == week)]
+        total = float(rows["value"].iloc[0]) if len(rows) else float("nan")
+        if self.acquihires:
+            hired = events[(events["kind"] == "hire") & (events["to_lab"] == self.lab) & (events["week"] <= week)]
+            total += float(hired["cohort"].astype(str).str.startswith("acquihire-").sum())
+        return total / scenario.population.scale
+
+
+class Headcount(_Statistic):
+    """Researchers at ``lab`` at the end of the week ``date`` falls in (full-world units)."""
+
+    kind: Literal["headcount"]
+    date: dt.date
+
+    def dates(self):
+        return [("date", self.date)]
+
+    def weeks_needed(self, scenario):
+        return scenario.week_of(self.date) + 1
+
+    def compute(self, scenario, metrics, events) -> float:
+        week = scenario.week_of(self.date)
+        rows = metrics[(metrics["lab"] == self.lab) & (metrics["metric"] == "headcount") & (metrics["week"] == week)]
+        return float(rows["value"].iloc[0]) / scenario.population.scale if len(rows) else float("nan")
+
+
+Statistic = Annotated[TwoYearRetention | OfferAcceptance | BlitzSize | Headcount, Field(discriminator="kind")]
+
+
+# ------------------------------------------------------------------ the spec
+
+
+class Target(Strict):
+    """A public fact and the simulated statistic that matches it."""
+
+    value: float
+    tolerance: Annotated[float, Field(gt=0)]
+    statistic: Statistic
+    source: Annotated[str, Field(min_length=1)]
+    label: str = ""
+    note: str = ""
+    percent: bool = False  # display as a percentage
+
+
+class Parameter(Strict):
+    """A scenario field to fit, by dotted path, with its search bounds."""
+
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Parameter:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.log and self.low <= 0:
+            raise ValueError("a log-scale range needs low > 0")
+        if self.integer and not (float(self.low).is_integer() and float(self.high).is_integer()):
+            raise ValueError("an integer parameter needs whole-number bounds")
+        return self
+
+
+class Optimizer(Strict):
+    sampler: Literal["tpe"] = "tpe"
+    startup_trials: Annotated[int, Field(ge=1)] = 20
+    multivariate: bool = True
+    parallel_trials: Annotated[int, Field(ge=1)] = 1  # candidates in flight at once (constant liar)
+    max_failed_in_a_row: Annotated[int, Field(ge=1)] = 3
+
+
+class Uncertainty(Strict):
+    """Which trials carry the parameter uncertainty.
+
+    The accepted set is every finished trial whose loss is at most
+    ``accept_loss`` (default: the number of targets, i.e. on average each
+    target within one tolerance); if it has fewer than ``min_accepted``
+    trials, the ``top_k`` lowest-loss trials are used instead.
+    """
+
+    accept_loss: Annotated[float, Field(gt=0)] | None = None
+    min_accepted: Annotated[int, Field(ge=1)] = 5
+    top_k: Annotated[int, Field(ge=1)] = 10
+
+
+class Refine(Strict):
+    """Re-evaluate the best few candidates on fresh seeds and keep the best (counters the winner's curse)."""
+
+    top: Annotated[int, Field(ge=0)] = 5
+    replications: Annotated[int, Field(ge=1)] = 16
+
+
+class Verify(Strict):
+    """The final check of the fitted values: ``replications`` fresh seeds at each population scale."""
+
+    replications: Annotated[int, Field(ge=1)] = 30
+    scales: list[Annotated[float, Field(gt=0, le=10)]] = []
+
+
+class Output(Strict):
+    config: str = "../configs/calibrated.yaml"  # relative to the spec
+    extends: str = "world_2025.yaml"            # relative to the written config
+
+
+class CalibrationSpec(Strict):
+    name: str
+    description: str = ""
+    scenario: str
+    set: list[str] = []
+    weeks: Annotated[int, Field(ge=1)] | None = None
+    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(ge=1, le=10_000)] = 8
+    trials: Annotated[int, Field(ge=1)] = 100
+    batch_size: Annotated[int, Field(ge=1)] = 1
+    optimizer: Optimizer = Optimizer()
+    uncertainty: Uncertainty = Uncertainty()
+    refine: Refine = Refine()
+    verify: Verify = Verify()
+    output: Output = Output()
+    parameters: Annotated[dict[str, Parameter], Field(min_length=1)]
+    targets: Annotated[dict[str, Target], Field(min_length=1)]
+
+    @property
+    def accept_loss(self) -> float:
+        return self.uncertainty.accept_loss or float(len(self.targets))
+
+
+# ------------------------------------------------------------------ loading
+
+
+def param_overrides(values: dict[str, float]) -> list[str]:
+    """``PATH=VALUE`` overrides for a candidate."""
+    return [f"{path}={value}" if isinstance(value, int | np.integer) else f"{path}={float(value)!r}"
+            for path, value in values.items()]
+
+
+def scenario_for(spec: CalibrationSpec, base: Path, values: dict[str, float], extra: list[str] | None = None) -> Scenario:
+    """The scenario a candidate is measured on: spec scenario + ``set`` + extra + the candidate's values."""
+    return load_scenario(base / spec.scenario, [*spec.set, *(extra or []), *param_overrides(values)])
+
+
+def _lookup(data: Any, dotted: str) -> Any:
+    node = data
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            raise KeyError(key)
+        node = node[key]
+    return node
+
+
+def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
+    """The validated spec and the folder its relative paths start from."""
+    path = Path(path)
+    data = _resolve(path, ())
+    data.setdefault("name", path.stem)
+    try:
+        spec = CalibrationSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, path) from None
+    base = path.resolve().parent
+    scenario_path = base / spec.scenario
+    if not scenario_path.is_file():
+        raise ConfigError(path, "scenario", f"scenario file {spec.scenario!r} not found")
+    load_scenario(scenario_path)  # a broken scenario names its own file
+    try:
+        scenario = load_scenario(scenario_path, spec.set)
+    except ConfigError as exc:
+        raise ConfigError(path, f"set ({exc.field})" if exc.field else "set", exc.reason) from None
+    resolved = scenario.model_dump(mode="json")
+    for name, par in spec.parameters.items():
+        where = f"parameters.{name}"
+        try:
+            current = _lookup(resolved, name)
+        except KeyError:
+            raise ConfigError(path, where, f"no such field in scenario {scenario.name!r}") from None
+        if isinstance(current, bool) or not isinstance(current, int | float):
+            raise ConfigError(path, where, f"is not a number in the scenario (got {current!r})")
+        for bound in (par.low, par.high):
+            try:
+                scenario_from_dict(apply_overrides(resolved, param_overrides({name: bound})))
+            except ConfigError as exc:
+                raise ConfigError(path, where, f"bound {bound} is invalid: {exc.field}: {exc.reason}") from None
+    weeks = spec.weeks or scenario.weeks
+    for name, target in spec.targets.items():
+        stat, where = target.statistic, f"targets.{name}.statistic"
+        if stat.lab not in scenario.labs:
+            raise ConfigError(path, f"{where}.lab", f"no lab {stat.lab!r} (labs: {', '.join(scenario.labs)})")
+        for field, date in stat.dates():
+            if not scenario.start <= date <= scenario.horizon:
+                raise ConfigError(path, f"{where}.{field}", f"{date} is outside the horizon {scenario.start} to {scenario.horizon}")
+        if stat.weeks_needed(scenario) > weeks:
+            raise ConfigError(path, where, f"needs {stat.weeks_needed(scenario)} simulated weeks, the spec runs {weeks}")
+        if isinstance(stat, BlitzSize) and stat.cohort != scenario.outcomes.cohort:
+            raise ConfigError(path, f"{where}.cohort",
+                              f"only the scenario's outcomes.cohort ({scenario.outcomes.cohort!r}) is tracked weekly")
+    return spec, base
+
+
+def measure(targets: dict[str, Target], scenario: Scenario, metrics: pd.DataFrame,
+            events: pd.DataFrame) -> dict[str, float]:
+    """Every target's statistic on one run."""
+    return {name: float(t.statistic.compute(scenario, metrics, events)) for name, t in targets.items()}
+
+
+def loss(targets: dict[str, Target], means: dict[str, float]) -> float:
+    """Sum over targets of ((simulated mean - target) / tolerance)^2; inf if a statistic is missing."""
+    total = 0.0
+    for name, t in targets.items():
+        m = means.get(name, float("nan"))
+        if not np.isfinite(m):
+            return float("inf")
+        total += ((m - t.value) / t.tolerance) ** 2
+    return total
