@@ -48,6 +48,13 @@ def _floats(text: str, option: str) -> list[float]:
     return values
 
 
+def _check_executor(executor: str, scheduler: str | None) -> None:
+    if executor not in ("serial", "process", "dask"):
+        fail(f"--executor: expected serial, process or dask, got {executor!r}")
+    if scheduler and executor != "dask":
+        fail("--scheduler: only with --executor dask")
+
+
 @app.command()
 def validate(config: Annotated[Path, typer.Argument(help="Scenario YAML file")],
              set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE")] = None) -> None:
@@ -159,10 +166,7 @@ def sweep(
     from orgsim.sweep.runner import plan, run_sweep
     from orgsim.sweep.spec import load_experiment
 
-    if executor not in ("serial", "process", "dask"):
-        fail(f"--executor: expected serial, process or dask, got {executor!r}")
-    if scheduler and executor != "dask":
-        fail("--scheduler: only with --executor dask")
+    _check_executor(executor, scheduler)
     try:
         experiment, base = load_experiment(spec)
         total = len(plan(experiment, base, spec))
@@ -233,10 +237,7 @@ def calibrate(
     from orgsim.calibration.fit import CalibrationFailed, calibrate as run_calibration
     from orgsim.calibration.targets import load_calibration
 
-    if executor not in ("serial", "process", "dask"):
-        fail(f"--executor: expected serial, process or dask, got {executor!r}")
-    if scheduler and executor != "dask":
-        fail("--scheduler: only with --executor dask")
+    _check_executor(executor, scheduler)
     try:
         load_calibration(spec)
     except ConfigError as exc:

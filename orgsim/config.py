@@ -148,6 +148,18 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     return scenario_from_dict(data, path)
 
 
+def load_spec(path: str | Path, model: type) -> tuple[Any, Path]:
+    """Validate a spec file (experiment, calibration) with ``extends:`` into ``model``; also its folder."""
+    path = Path(path)
+    data = _resolve(path, ())
+    data.setdefault("name", path.stem)
+    try:
+        spec = model.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc, path) from None
+    return spec, path.resolve().parent
+
+
 def week_of(start: dt.date, date: dt.date) -> int:
     """The simulated week (0 = the start date's week) a date falls in."""
     return (date - start).days // 7

@@ -21,10 +21,10 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from orgsim import outcomes
-from orgsim.config import ConfigError, _first_error, _resolve, apply_overrides, load_scenario, scenario_from_dict
+from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict
 from orgsim.schema import Scenario, Strict
 
 __all__ = [
@@ -270,13 +270,7 @@ def _lookup(data: Any, dotted: str) -> Any:
 def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     """The validated spec and the folder its relative paths start from."""
     path = Path(path)
-    data = _resolve(path, ())
-    data.setdefault("name", path.stem)
-    try:
-        spec = CalibrationSpec.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(exc, path) from None
-    base = path.resolve().parent
+    spec, base = load_spec(path, CalibrationSpec)
     scenario_path = base / spec.scenario
     if not scenario_path.is_file():
         raise ConfigError(path, "scenario", f"scenario file {spec.scenario!r} not found")

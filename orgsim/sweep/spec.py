@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from orgsim.config import ConfigError, _first_error, _resolve
+from orgsim.config import ConfigError, load_spec
 from orgsim.schema import Strict
 
 #: headline outcomes a spec may ask the report to summarize and rank levers on (see orgsim.outcomes.Headline)
@@ -89,13 +89,7 @@ class Experiment(Strict):
 def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
     """The validated spec and the folder its relative scenario paths start from."""
     path = Path(path)
-    data = _resolve(path, ())
-    data.setdefault("name", path.stem)
-    try:
-        spec = Experiment.model_validate(data)
-    except ValidationError as exc:
-        raise _first_error(exc, path) from None
-    base = path.resolve().parent
+    spec, base = load_spec(path, Experiment)
     for i, scenario in enumerate(spec.scenarios):
         if not (base / scenario).is_file():
             raise ConfigError(path, f"scenarios[{i}]", f"scenario file {scenario!r} not found")
