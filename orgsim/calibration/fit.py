@@ -423,6 +423,22 @@ class CalibrationResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def _search_digest(spec: CalibrationSpec, base: Path) -> str:
+    """A digest of the scenario the search runs on, blind to the fitted fields (every candidate sets them).
+
+    So switching the scenario to extend the calibrated config does not block a resume, while any other
+    change to the scenario does.
+    """
+    data = scenario_for(spec, base, {}).model_dump(mode="json")
+    for name in spec.parameters:
+        *parents, leaf = name.split(".")
+        node = data
+        for key in parents:
+            node = node[key]
+        node.pop(leaf, None)
+    return _digest(data)
+
+
 def _digest(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -451,7 +467,7 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
         raise ConfigError(out, "--out", "already holds a calibration; use --resume to continue it, or another folder")
     resolved = spec.model_dump(mode="json")
     search = {k: resolved[k] for k in SEARCH_FIELDS}
-    scenario_digest = _digest(scenario_for(spec, base, {}).model_dump(mode="json"))
+    scenario_digest = _search_digest(spec, base)
     if resume and previous is not None:
         if previous.get("search") != search:
             changed = [k for k in SEARCH_FIELDS if previous.get("search", {}).get(k) != search[k]]
@@ -524,6 +540,7 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
         top = complete.drop_duplicates(subset=[f"param:{k}" for k in spec.parameters]).head(spec.refine.top)
         refine_path = out / "refine.json"
         refined = json.loads(refine_path.read_text(encoding="utf-8")) if refine_path.is_file() else {}
+        refined = {k: v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}  # only the current top
         refine_seeds = stream_seeds(spec.seed, 1, spec.refine.replications)
         todo = [int(t) for t in top["trial"] if str(int(t)) not in refined or refined[str(int(t))]["seeds"] != refine_seeds]
         progress("stage", name="refine", total=len(top), done=len(top) - len(todo), runs=spec.refine.replications)
