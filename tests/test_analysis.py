@@ -43,7 +43,7 @@ design:
 replications: 3
 seed: 5
 weeks: 95
-set: [population.scale=0.1]
+set: [population.scale=0.2]
 batch_size: 4
 """, encoding="utf-8")
     result = run_sweep(spec, out, executor_kind="serial")

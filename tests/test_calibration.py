@@ -312,8 +312,6 @@ def test_failing_runs_stop_the_calibration_with_exit_1(tmp_path: Path, monkeypat
 # ------------------------------------------------------------------ the shipped calibration
 
 
-@pytest.mark.skip(reason="configs/calibrated.yaml is not adopted by baseline.yaml yet: adopting it re-measures "
-                         "every Avocado figure (issue 4 continues)")
 def test_baseline_uses_the_calibrated_values() -> None:
     """configs/baseline.yaml -> calibrated.yaml -> world_2025.yaml, and nothing below shadows a fitted value."""
     calibrated = CONFIGS / "calibrated.yaml"
