@@ -1,11 +1,12 @@
 # make demo  - build the environment, run the Avocado experiment, write its report
 # make test  - build the environment and run the fast test suite
+# make sensitivity - the Sobol analysis of the Avocado outcomes (~25 min on 2 cores); refreshes docs/sensitivity
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= $(shell sh .ci/find-python)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench march clean
+.PHONY: demo test test-slow bench march sensitivity clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (see .ci/find-python)"; exit 2; }
@@ -18,7 +19,7 @@ DEMO := results/avocado_retention
 
 demo: $(STAMP)
 	$(VENV)/bin/orgsim sweep experiments/avocado_retention.yaml --out $(DEMO) --resume
-	$(VENV)/bin/orgsim report $(DEMO) --out $(DEMO)/report.html
+	$(VENV)/bin/orgsim report $(DEMO) --out $(DEMO)/report.html --sensitivity docs/sensitivity
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
@@ -28,6 +29,13 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/orgsim bench configs/baseline.yaml --researchers full,10000 --repeats 3
+
+SENSITIVITY := results/sensitivity_avocado
+
+sensitivity: $(STAMP)
+	$(VENV)/bin/orgsim sensitivity experiments/sensitivity_avocado.yaml --out $(SENSITIVITY) --resume
+	mkdir -p docs/sensitivity
+	cp $(addprefix $(SENSITIVITY)/,sobol_indices.csv sobol_indices.md sobol.png sensitivity.json) docs/sensitivity/
 
 march: $(STAMP)
 	$(VENV)/bin/orgsim march --p1 0.1,0.5,0.9 --p2 0.1,0.5,0.9 --runs 500

@@ -11,6 +11,7 @@ import json
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -151,6 +152,47 @@ def compare(
         console.print(f"wrote {csv}")
 
 
+@contextmanager
+def _run_bar(name: str, total: int):
+    """A progress bar over ``total`` runs; yields the per-run callback the sweep driver takes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[rate]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(name, total=total, failed=0, rate="")
+        started = time.perf_counter()
+        failed = 0
+
+        def advance(record: dict) -> None:
+            nonlocal failed
+            failed += record["status"] != "ok"
+            done = bar.tasks[task].completed + 1
+            bar.update(task, advance=1, failed=failed, rate=f"{done / max(time.perf_counter() - started, 1e-9):.2f} runs/s")
+
+        yield advance
+        bar.update(task, completed=total)
+
+
+def _planned(spec: Path, load) -> tuple:
+    """The validated spec and its number of runs; a bad spec exits 2."""
+    from orgsim.sweep.runner import plan
+
+    try:
+        experiment, base = load(spec)
+        return experiment, len(plan(experiment, base, spec))
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _report_failed(failed: list[str]) -> None:
+    if failed:
+        err_console.print(f"[bold red]failed runs[/] ({len(failed)}): {', '.join(failed)}"
+                          f" - see runs.parquet (error column); rerun with --resume")
+        raise typer.Exit(1)
+
+
 @app.command()
 def sweep(
     spec: Annotated[Path, typer.Argument(help="Experiment spec (experiments/*.yaml)")],
@@ -161,49 +203,63 @@ def sweep(
     resume: Annotated[bool, typer.Option("--resume", help="Run only what is missing or failed")] = False,
 ) -> None:
     """Run an experiment: scenarios x design x replications, results streamed to OUT."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    from orgsim.sweep.runner import plan, run_sweep
+    from orgsim.sweep.runner import run_sweep
     from orgsim.sweep.spec import load_experiment
 
     _check_executor(executor, scheduler)
-    try:
-        experiment, base = load_experiment(spec)
-        total = len(plan(experiment, base, spec))
-    except ConfigError as exc:
-        fail(str(exc))
-    failed = 0
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[rate]}"),
-               TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(experiment.name, total=total, failed=0, rate="")
-        started = time.perf_counter()
-
-        def advance(record: dict) -> None:
-            nonlocal failed
-            failed += record["status"] != "ok"
-            done = bar.tasks[task].completed + 1
-            bar.update(task, advance=1, failed=failed, rate=f"{done / max(time.perf_counter() - started, 1e-9):.2f} runs/s")
-
+    experiment, total = _planned(spec, load_experiment)
+    with _run_bar(experiment.name, total) as advance:
         try:
             result = run_sweep(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
                                resume=resume, progress=advance)
         except ConfigError as exc:
             fail(str(exc))
-        bar.update(task, completed=total)
     console.print(f"{result.ok} runs ok, {len(result.failed)} failed, {result.skipped} already done; "
                   f"{result.seconds:.1f} s; results in {out}")
-    if result.failed:
-        err_console.print(f"[bold red]failed runs[/] ({len(result.failed)}): {', '.join(result.failed)}"
-                          f" - see runs.parquet (error column); rerun with --resume")
-        raise typer.Exit(1)
+    _report_failed(result.failed)
+
+
+@app.command()
+def sensitivity(
+    spec: Annotated[Path, typer.Argument(help="Sensitivity spec: an experiment spec with a sobol design")],
+    out: Annotated[Path, typer.Option(help="Results folder (the sweep store plus the indices)")],
+    executor: Annotated[str, typer.Option(help="serial, process or dask")] = "process",
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Run only what is missing or failed")] = False,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals", min=10)] = 1000,
+) -> None:
+    """Global sensitivity: run the Sobol design, then first- and total-order indices of each outcome."""
+    from orgsim.analysis import ranking
+    from orgsim.sensitivity import load_sensitivity, run_sensitivity
+
+    _check_executor(executor, scheduler)
+    experiment, total = _planned(spec, load_sensitivity)
+    with _run_bar(experiment.name, total) as advance:
+        try:
+            result = run_sensitivity(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
+                                     resume=resume, resamples=resamples, progress=advance)
+        except ConfigError as exc:
+            fail(str(exc))
+    _report_failed(result.failed)
+    defined = result.indices.dropna(subset=["parameter"])
+    for (scenario, outcome), _ in defined.groupby(["scenario", "outcome"], sort=False):
+        table = Table("parameter", "S1 [95% CI]", "ST [95% CI]", title=f"{outcome} ({scenario})")
+        for _, row in ranking(defined[defined["scenario"] == scenario], outcome).iterrows():
+            table.add_row(row["parameter"], f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]",
+                          f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]")
+        console.print(table)
+    for _, row in result.indices[result.indices["parameter"].isna()].iterrows():
+        console.print(f"{row['outcome']} ({row['scenario']}): undefined at {row['points_undefined']} points; no indices")
+    console.print(f"{total} runs ({result.seconds['sweep']:.1f} s this session), indices in "
+                  f"{result.seconds['analysis']:.1f} s; wrote {out / 'sobol_indices.csv'} and {out / 'sobol.png'}")
 
 
 @app.command()
 def report(
     directory: Annotated[Path, typer.Argument(help="Results folder of `orgsim sweep`")],
     out: Annotated[Path, typer.Option(help="HTML file to write (figures go beside it as PNG)")] = Path("report.html"),
+    sensitivity: Annotated[Path | None, typer.Option(help="Output folder of `orgsim sensitivity`: adds its section")] = None,
 ) -> None:
     """Write the retention report of a sweep: one self-contained HTML file plus the figures as PNG."""
     import matplotlib
@@ -215,7 +271,7 @@ def report(
     if out.exists() and out.is_dir():
         fail(f"{out}: --out is a directory; give a file name such as {out / 'report.html'}")
     try:
-        result = write_report(directory, out)
+        result = write_report(directory, out, sensitivity)
     except StoreError as exc:
         fail(str(exc))
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")

@@ -40,6 +40,13 @@ def cohort_retention(metrics: pd.DataFrame, events: pd.DataFrame, lab: str, coho
     return float((at_start - len(left)) / at_start)
 
 
+def capability_gap(metrics: pd.DataFrame, lab: str) -> float:
+    """``lab``'s capability minus the frontier's (the best lab's) in the last recorded week: 0 at the frontier."""
+    capability = metrics[metrics["metric"] == "capability"]
+    last = capability[capability["week"] == capability["week"].max()]
+    return float(last.loc[last["lab"] == lab, "value"].iloc[0] - last["value"].max())
+
+
 def two_year_retention(events: pd.DataFrame, lab: str, week: int) -> float:
     """SignalFire's definition: of those who joined ``lab`` in the two years to ``week``, the share still there."""
     joined = events[events["kind"].isin(("hire", "move")) & (events["to_lab"] == lab)
@@ -66,6 +73,7 @@ class Headline:
     focal_headcount_start: float
     focal_headcount_end: float
     top_talent_retention: float
+    capability_gap_end: float
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -111,4 +119,5 @@ def headline(metrics: pd.DataFrame, events: pd.DataFrame, releases: list[dict], 
         focal_top_talent_share_start=float(share.iloc[0]), focal_top_talent_share_end=float(share.iloc[-1]),
         focal_headcount_start=float(headcount.iloc[0]), focal_headcount_end=float(headcount.iloc[-1]),
         top_talent_retention=top_talent_retention,
+        capability_gap_end=capability_gap(metrics, focal),
     )

@@ -260,6 +260,11 @@ def test_tiny_calibration_writes_outputs_and_resumes_without_loss_or_duplicates(
     assert scenario.labs["meta"].quit_rate == fit["fitted"]["labs.meta.quit_rate"]
     table = pd.read_csv(out / "fit_table.csv")
     assert list(table["target"]) == ["msl", "ret", "acc"] and (table["seeds"] == 2).all()
+    # the accepted vectors beside the config, in the form sweeps draw from (parameter_draws)
+    accepted = pd.read_csv(tmp_path / "calibrated_accepted.csv")
+    assert list(accepted.columns) == ["trial", "loss", "labs.meta.quit_rate", "labs.meta.teams.products.headcount"]
+    assert len(accepted) == fit["uncertainty"][0]["n"] and accepted["loss"].is_monotonic_increasing
+    assert set(accepted["trial"]) <= {t.number for t in first}
 
     # without --resume the folder is refused; a changed search is refused too
     again = runner.invoke(app, ["calibrate", str(path), "--out", str(out), "--executor", "serial"])

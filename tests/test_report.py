@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -79,4 +80,43 @@ def test_bad_directory_exits_2_with_one_line(tmp_path, make):
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_without_draws_says_intervals_are_seed_noise_only(report):
+    assert "Intervals reflect seed noise only" in report.read_text(encoding="utf-8")
+
+
+def sensitivity_folder(root: Path) -> Path:
+    """What `orgsim sensitivity` writes, for two outcomes and four parameters (indices made up, ranked a > b > c > d)."""
+    folder = root / "sens"
+    folder.mkdir()
+    rows = []
+    for outcome in ("cohort_retention", "top_talent_retention"):
+        for name, st in (("p.a", 0.6), ("p.b", 0.3), ("p.c", 0.2), ("p.d", 0.01)):
+            rows.append({"scenario": "avocado_failure", "outcome": outcome, "parameter": name, "S1": st / 2,
+                         "S1_low": st / 2 - 0.1, "S1_high": st / 2 + 0.1, "ST": st, "ST_low": st - 0.05,
+                         "ST_high": st + 0.05, "points": 60, "points_undefined": 0})
+    pd.DataFrame(rows).to_csv(folder / "sobol_indices.csv", index=False)
+    (folder / "sensitivity.json").write_text(json.dumps({"runs": 61, "base_samples": 10, "parameters": 4,
+                                                         "points": 60, "conf_level": 0.95}), encoding="utf-8")
+    return folder
+
+
+def test_report_adds_the_sensitivity_section(store, tmp_path):
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(store), "--out", str(out), "--sensitivity",
+                                 str(sensitivity_folder(tmp_path))])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "Global sensitivity: the three parameters that matter most" in text
+    assert ("the three that matter most for top-talent retention are p.a (ST 0.60, 95% CI 0.55 to 0.65), "
+            "p.b (ST 0.30, 95% CI 0.25 to 0.35) and p.c (ST 0.20, 95% CI 0.15 to 0.25).") in text
+    assert (tmp_path / "report_sobol.png").read_bytes().startswith(PNG)
+
+
+def test_report_with_a_missing_sensitivity_folder_exits_2(store, tmp_path):
+    result = runner.invoke(app, ["report", str(store), "--out", str(tmp_path / "r.html"), "--sensitivity",
+                                 str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "no sobol_indices.csv here" in result.output
     assert not (tmp_path / "r.html").exists()

@@ -153,6 +153,32 @@ def paired_differences(runs: pd.DataFrame, outcome: str, reference: str) -> pd.D
     return mean_ci(diff.melt(var_name="scenario"), ["scenario"])
 
 
+def drawn_share(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Per scenario at point 0: the share of ``outcome``'s spread over replications the drawn parameters explain.
+
+    Runs of a sweep with ``parameter_draws`` carry the drawn values as
+    ``draw:*`` columns; an OLS fit of the outcome on them gives an adjusted
+    R² (0 when the draws explain nothing beyond chance; the rest is seed
+    noise). Scenarios with no more runs than coefficients get no row.
+    """
+    drawn = [c for c in runs.columns if c.startswith("draw:")]
+    rows = []
+    for scenario, group in runs[runs["point"] == 0].dropna(subset=[outcome]).groupby("scenario"):
+        x = group[drawn].astype(float)
+        x = x.loc[:, x.std() > 0]
+        n, p = len(group), x.shape[1]
+        if p == 0 or n <= p + 1:
+            continue
+        y = group[outcome].to_numpy(float)
+        design = np.column_stack([np.ones(n), x.to_numpy()])
+        beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+        total = ((y - y.mean()) ** 2).sum()
+        r2 = 1 - ((y - design @ beta) ** 2).sum() / total if total > 0 else np.nan
+        rows.append({"scenario": scenario, "outcome": outcome, "r2_adj": 1 - (1 - r2) * (n - 1) / (n - p - 1),
+                     "runs": n, "parameters": p, "draws": group["draw"].nunique()})
+    return pd.DataFrame(rows, columns=["scenario", "outcome", "r2_adj", "runs", "parameters", "draws"])
+
+
 def release_outcomes(runs: pd.DataFrame) -> pd.Series:
     """Per scenario, the release outcome most of its runs had (``success``, ``failure``, ``partial``, ``none``)."""
     scenario_runs = runs[runs["point"] == 0]

@@ -8,6 +8,7 @@ One calibration, in ``DIR``::
     refine.json          the best candidates re-run on fresh seeds (written after each one)
     verify/scale=S.csv   per-seed statistics at the fitted values, one file per population scale
     fit.json             fitted values, their uncertainty and how it was obtained
+    (output.accepted)    the accepted parameter vectors, CSV: what sweeps draw from (parameter_draws)
     fit_table.csv/.md    target vs simulated: mean, 95% CI of the mean, 2.5-97.5% of seeds
     loss.png             loss over trials; params.png: each parameter over trials
 
@@ -216,24 +217,38 @@ def fitted_values(spec: CalibrationSpec, values: dict[str, float]) -> dict[str, 
             for name, par in spec.parameters.items()}
 
 
-def uncertainty(spec: CalibrationSpec, trials: pd.DataFrame, fit: dict[str, float]) -> tuple[str, pd.DataFrame]:
-    """The spread of the accepted trials (loss <= accept_loss), or of the top-k if too few were accepted."""
-    done = trials[trials["state"] == "COMPLETE"].sort_values("loss")
+def accepted_trials(spec: CalibrationSpec, trials: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """The trials with loss <= accept_loss, or the top-k if too few were accepted, and how they were chosen."""
+    done = trials[trials["state"] == "COMPLETE"].sort_values(["loss", "trial"])
     accepted = done[done["loss"] <= spec.accept_loss]
     if len(accepted) >= spec.uncertainty.min_accepted:
-        method = (f"accepted set: the {len(accepted)} trials with loss <= {spec.accept_loss:g} "
-                  f"(of {len(done)} finished)")
-    else:
-        accepted = done.head(spec.uncertainty.top_k)
-        method = (f"top-{len(accepted)} trials by loss (only {int((done['loss'] <= spec.accept_loss).sum())} "
-                  f"had loss <= {spec.accept_loss:g})")
+        return (f"accepted set: the {len(accepted)} trials with loss <= {spec.accept_loss:g} "
+                f"(of {len(done)} finished)"), accepted
+    return (f"top-{min(len(done), spec.uncertainty.top_k)} trials by loss (only {len(accepted)} "
+            f"had loss <= {spec.accept_loss:g})"), done.head(spec.uncertainty.top_k)
+
+
+def uncertainty(spec: CalibrationSpec, accepted: pd.DataFrame, fit: dict[str, float]) -> pd.DataFrame:
+    """Each fitted parameter's spread over the accepted trials."""
     rows = []
     for name in spec.parameters:
         v = accepted[f"param:{name}"].astype(float)
         rows.append({"parameter": name, "fitted": fit[name], "mean": v.mean(), "sd": v.std(ddof=1),
                      "q05": v.quantile(0.05), "q95": v.quantile(0.95), "min": v.min(), "max": v.max(),
                      "low": spec.parameters[name].low, "high": spec.parameters[name].high, "n": len(v)})
-    return method, pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def write_accepted(spec: CalibrationSpec, base: Path, accepted: pd.DataFrame) -> Path:
+    """The accepted parameter vectors as CSV (trial, loss, one column per parameter path) for parameter draws."""
+    path = (base / spec.output.accepted_file).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame({"trial": accepted["trial"].astype(int), "loss": accepted["loss"].round(3)})
+    for name, par in spec.parameters.items():
+        values = accepted[f"param:{name}"].astype(float)
+        table[name] = values.round().astype(int) if par.integer else values.map(round_sig)
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+    return path
 
 
 def fit_table(spec: CalibrationSpec, frame: pd.DataFrame, scale_label: str) -> pd.DataFrame:
@@ -599,15 +614,17 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     table.to_csv(out / "fit_table.csv", index=False)
     markdown = table_markdown(table)
     atomic_write(out / "fit_table.md", lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
-    method, unc = uncertainty(spec, frame, fit)
+    method, accepted = accepted_trials(spec, frame)
+    unc = uncertainty(spec, accepted, fit)
     plot(frame, spec, fit_trial, out)
     info = {"date": dt.date.today().isoformat(), "git": (git_revision() or "")[:10],
             "trials": int((frame["state"] == "COMPLETE").sum()),
             "loss": float(pool_best[fit_trial]["loss"]) if pool_best else float(complete.iloc[0]["loss"])}
-    config_path = None
+    config_path = accepted_path = None
     warns: list[str] = []
     if write_config_file:
         config_path = write_config(spec, spec_path, base, fit, unc, method, info)
+        accepted_path = write_accepted(spec, base, accepted)
         warns = chain_warnings(spec, base, config_path)
     fit_doc = {
         "fitted": fit, "fit_trial": fit_trial, "fit_loss_refined": info["loss"],
@@ -616,7 +633,8 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
         "trials_failed": int((frame["state"] == "FAIL").sum()), "requeued_after_interrupt": requeued,
         "seconds_this_session": {k: round(v, 1) for k, v in seconds.items()},
         "search_seconds_all_sessions": round(float(frame.loc[frame["state"] == "COMPLETE", "seconds"].sum()), 1),
-        "config": config_path.name if config_path else None, "warnings": warns,
+        "config": config_path.name if config_path else None,
+        "accepted_file": accepted_path.name if config_path else None, "warnings": warns,
     }
     write_json(fit_doc, out / "fit.json")
     manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

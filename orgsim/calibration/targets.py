@@ -219,6 +219,14 @@ class Verify(Strict):
 class Output(Strict):
     config: str = "../configs/calibrated.yaml"  # relative to the spec
     extends: str = "world_2025.yaml"            # relative to the written config
+    # the accepted parameter vectors, one per row, that sweeps draw from (parameter_draws) to carry the
+    # uncertainty; relative to the spec (default: beside the config, <config stem>_accepted.csv)
+    accepted: str | None = None
+
+    @property
+    def accepted_file(self) -> str:
+        config = Path(self.config)
+        return self.accepted or str(config.with_name(f"{config.stem}_accepted.csv"))
 
 
 class CalibrationSpec(Strict):

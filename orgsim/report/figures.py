@@ -146,3 +146,22 @@ def lever_figure(levers: pd.DataFrame) -> Figure:
         ax.set_yticks(y, [".".join(lever.split(".")[-2:]) for lever in part["lever"]])
         ax.set(title=f"{scenario}\n{outcome}", xlabel="SD of outcome per SD of lever")
     return fig
+
+
+def sobol_figure(indices: pd.DataFrame) -> Figure:
+    """First- (S1) and total-order (ST) Sobol indices with their intervals, one panel per scenario and outcome."""
+    panels = list(indices.groupby(["scenario", "outcome"], sort=False).groups)
+    colors = sns.color_palette("colorblind")
+    fig, axes = _facets(len(panels), width=5.5, height=0.45 * indices["parameter"].nunique() + 1.8, sharey=False)
+    for ax, (scenario, outcome) in zip(axes, panels):
+        part = indices[(indices["scenario"] == scenario) & (indices["outcome"] == outcome)].sort_values("ST")
+        y = np.arange(len(part))
+        for offset, order, color in ((-0.17, "S1", colors[0]), (0.17, "ST", colors[1])):
+            ax.errorbar(part[order], y + offset, xerr=[part[order] - part[f"{order}_low"],
+                                                       part[f"{order}_high"] - part[order]],
+                        fmt="o", color=color, capsize=2, label=order)
+        ax.axvline(0, color="0.3", lw=1)
+        ax.set_yticks(y, [".".join(name.split(".")[-2:]) for name in part["parameter"]])
+        ax.set(title=f"{scenario}\n{outcome}", xlabel="share of outcome variance")
+    axes[0].legend(loc="lower right", fontsize=8)
+    return fig

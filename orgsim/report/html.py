@@ -24,6 +24,7 @@ import pandas as pd
 from orgsim import analysis
 from orgsim.sweep.store import Store
 from orgsim.analysis.retention import INCUMBENT, TRACKED, EventLog
+from orgsim.analysis.sensitivity import ranking
 from orgsim.report import figures
 from orgsim.schema import OutcomeSpec, Scenario
 
@@ -40,6 +41,7 @@ OUTCOME_LABELS = {
     "focal_headcount_start": (f"{FOCAL} headcount, start", "count"),
     "focal_headcount_end": (f"{FOCAL} headcount, end", "count"),
     "release_week": (f"{RELEASE} release week", "week"),
+    "capability_gap_end": (f"{FOCAL} capability gap to the frontier, end", "num"),
 }
 #: outcomes whose lever effects the report shows and names in the summary, with how the summary calls them
 LEVER_OUTCOMES = {"cohort_retention": f"{TRACKED} retention", "top_talent_retention": "top-talent retention"}
@@ -140,7 +142,7 @@ class _Builder:
         self.log = EventLog.of(self.data.events) if self.data.events is not None else None
         self.runs = self.data.runs
         self.scenarios, self.outcomes = _scenarios(self.runs)
-        manifest = Store(root).read_manifest() or {}
+        self.manifest = manifest = Store(root).read_manifest() or {}
         # the spec's own list of outcomes to summarize decides what levers are ranked on
         asked = manifest.get("spec", {}).get("outcomes") or list(LEVER_OUTCOMES)
         self.lever_outcomes = {o: LEVER_OUTCOMES.get(o, o.replace("_", " ")) for o in asked
@@ -342,12 +344,67 @@ class _Builder:
                                  f"{reference} is " + _listing(parts) + ".")
         return sentences
 
+    def uncertainty(self) -> None:
+        """Say what the intervals carry: seed noise alone, or seed noise plus drawn parameter uncertainty."""
+        drawn = self.manifest.get("parameter_draws")
+        if not drawn or "draw" not in self.runs:
+            self.method.append("Intervals reflect seed noise only: every replication ran with the same parameters "
+                               "(the spec has no parameter_draws).")
+            return
+        name = Path(drawn["file"]).name
+        self.summary.append(
+            f"Every interval carries parameter uncertainty as well as seed noise: each replication ran with its own "
+            f"parameter vector, drawn from the {drawn['pool']} vectors in {name} (the parameter sets the calibration "
+            f"accepted; {len(set(drawn['ids']))} distinct draws over {len(drawn['ids'])} replications), and the same "
+            "replication of every scenario used the same vector and seed.")
+        shares = [analysis.drawn_share(self.runs, o) for o in self.lever_outcomes]
+        shares = pd.concat([s for s in shares if not s.empty] or [pd.DataFrame()], ignore_index=True)
+        if shares.empty:
+            return
+        shown = pd.DataFrame({"scenario": shares["scenario"], "outcome": shares["outcome"],
+                              "explained by the drawn parameters (adjusted R²)": shares["r2_adj"].map("{:.2f}".format),
+                              "runs": shares["runs"], "parameters": shares["parameters"]})
+        self.tables.append(("Parameter uncertainty", f"Share of each outcome's spread over replications (design "
+                            f"point 0) that the parameters drawn from {name} explain: adjusted R² of an OLS fit on "
+                            "them. The rest is seed noise.", _table(shown)))
+
+    def sensitivity(self, directory: Path) -> None:
+        """The Sobol section from the output folder of ``orgsim sensitivity``."""
+        indices, meta = analysis.read_sensitivity(directory)
+        defined = indices.dropna(subset=["parameter"])
+        self.figures["sobol"] = (
+            figures.sobol_figure(defined),
+            f"Global sensitivity (Sobol): first-order (S1) and total-order (ST) indices with {meta['conf_level']:.0%} "
+            f"bootstrap intervals, {meta['parameters']} parameters, {meta['points']} design points.")
+        rows = []
+        for (scenario, outcome), group in defined.groupby(["scenario", "outcome"], sort=False):
+            for rank, (_, row) in enumerate(ranking(group, outcome).head(3).iterrows(), start=1):
+                rows.append({"scenario": scenario, "outcome": outcome, "rank": rank, "parameter": row["parameter"],
+                             "ST [95% CI]": f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]",
+                             "S1 [95% CI]": f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]"})
+        self.tables.append(("Global sensitivity: the three parameters that matter most",
+                            f"Sobol indices from {directory.name} ({meta['runs']} runs, N = {meta['base_samples']} "
+                            f"base samples, git {str(meta.get('git_revision') or 'n/a')[:10]}); ranked by total-order "
+                            "index ST (the share of variance a parameter is involved in, interactions included).",
+                            _table(pd.DataFrame(rows))))
+        for outcome, name in LEVER_OUTCOMES.items():
+            for scenario, group in defined[defined["outcome"] == outcome].groupby("scenario"):
+                top = ranking(group, outcome).head(3)
+                parts = [f"{r['parameter']} (ST {r['ST']:.2f}, 95% CI {r['ST_low']:.2f} to {r['ST_high']:.2f})"
+                         for _, r in top.iterrows()]
+                self.summary.append(f"Global sensitivity on {scenario} ({meta['runs']} Sobol runs over "
+                                    f"{meta['parameters']} parameters): the three that matter most for {name} are "
+                                    + _listing(parts) + ".")
+
     # -------------------------------------------------------- assembly
 
-    def build(self) -> None:
+    def build(self, sensitivity: Path | None = None) -> None:
         self.lead(self.headline())
+        self.uncertainty()
         self.retention()
         self.levers()
+        if sensitivity is not None:
+            self.sensitivity(sensitivity)
         self.two_year()
         self.series()
         self.flows()
@@ -391,12 +448,15 @@ def _page(builder: _Builder, images: dict[str, str], root: Path, seconds: float)
             f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
 
-def write_report(root: str | Path, out: str | Path) -> Report:
-    """Analyze the store at ``root`` and write ``out`` (HTML) and one PNG per figure beside it."""
+def write_report(root: str | Path, out: str | Path, sensitivity: str | Path | None = None) -> Report:
+    """Analyze the store at ``root`` and write ``out`` (HTML) and one PNG per figure beside it.
+
+    ``sensitivity``: the output folder of ``orgsim sensitivity``, for a section on its Sobol indices.
+    """
     started = time.perf_counter()
     root, out = Path(root), Path(out)
     builder = _Builder(root)
-    builder.build()
+    builder.build(None if sensitivity is None else Path(sensitivity))
     out.parent.mkdir(parents=True, exist_ok=True)
     report = Report(out)
     images = {}

@@ -29,8 +29,15 @@ def points(design: Design, seed: int) -> pd.DataFrame:
         return pd.DataFrame(qmc.scale(unit, lows, highs), columns=names)
     from SALib.sample import sobol
 
-    problem = {"num_vars": len(names), "names": names, "bounds": np.column_stack([lows, highs]).tolist()}
-    return pd.DataFrame(sobol.sample(problem, design.samples, calc_second_order=False, seed=seed), columns=names)
+    return pd.DataFrame(sobol.sample(problem(design), design.samples, calc_second_order=False, seed=seed),
+                        columns=names)
+
+
+def problem(design: Design) -> dict:
+    """SALib's problem definition of a range design: the same for sampling and for the analysis."""
+    names = list(design.parameters)
+    return {"num_vars": len(names), "names": names,
+            "bounds": [[design.parameters[n].low, design.parameters[n].high] for n in names]}
 
 
 def overrides(point: pd.Series) -> list[str]:

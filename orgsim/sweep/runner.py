@@ -11,6 +11,8 @@ recorded as failed with its error and the sweep goes on.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import multiprocessing
 import os
 import time
@@ -29,6 +31,8 @@ import pandas as pd
 from orgsim.config import ConfigError, apply_overrides, load_scenario, scenario_from_dict
 from orgsim.output import git_revision, versions
 from orgsim.sweep import design as designs
+from orgsim.sweep import draws
+from orgsim.sweep.draws import Draw
 from orgsim.sweep.spec import Experiment, load_experiment
 from orgsim.sweep.store import Store
 
@@ -48,6 +52,7 @@ class RunSpec:
     parameters: dict
     weeks: int | None
     keep: tuple[str, ...]
+    draw: Draw | None = None
 
 
 @dataclass
@@ -73,9 +78,11 @@ def run_seeds(experiment_seed: int, replications: int) -> list[int]:
 
 
 def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
-    seeds = run_seeds(spec.seed, max(spec.replications, spec.design.replications or 0))
+    replications = max(spec.replications, spec.design.replications or 0)
+    seeds = run_seeds(spec.seed, replications)
     table = designs.points(spec.design, spec.seed)
     keep = tuple(name for name in ("metrics", "events") if getattr(spec.outputs, name))
+    drawn = parameter_draws(spec, base, source, replications)
     runs = []
     for scenario_file in spec.scenarios:
         path = base / scenario_file
@@ -86,17 +93,46 @@ def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
             points += [(i + 1, row, design_seeds) for i, row in table.iterrows()]
         for point, row, point_seeds in points:
             params = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-            try:
-                config = scenario_from_dict(apply_overrides(data, designs.overrides(row)), path)
-            except ConfigError as exc:
-                raise ConfigError(source, f"design point {point} ({exc.field})", exc.reason) from None
+            config = _configure(data, path, designs.overrides(row), source, f"design point {point}")
             for rep, seed in enumerate(point_seeds):
+                draw = drawn[rep] if drawn else None
+                if draw is not None:  # the drawn parameters first: a design point's own values win
+                    config = _configure(data, path, draw.overrides() + designs.overrides(row), source,
+                                        f"design point {point}, draw {draw.id}")
                 runs.append(RunSpec(f"{config.name}-p{point:03d}-r{rep:03d}", config.name,
-                                    config.model_dump(mode="json"), seed, point, rep, params, spec.weeks, keep))
+                                    config.model_dump(mode="json"), seed, point, rep, params, spec.weeks, keep, draw))
     ids = [r.run_id for r in runs]
     if len(set(ids)) != len(ids):
         raise ConfigError(source, "scenarios", "two scenarios share a name; run ids would collide")
     return runs
+
+
+def parameter_draws(spec: Experiment, base: Path, source: Path, replications: int) -> list[Draw] | None:
+    """One parameter vector per replication index, or None without ``parameter_draws``."""
+    if spec.parameter_draws is None:
+        return None
+    table = draws.read_table(base / spec.parameter_draws.file, source)
+    swept = set(spec.design.parameters) & set(table.columns)
+    if swept:
+        raise ConfigError(source, "parameter_draws.file", f"{sorted(swept)[0]} is both drawn and a design parameter")
+    return draws.draw(table, spec.seed, replications)
+
+
+def draws_manifest(spec: Experiment, runs: list[RunSpec]) -> dict | None:
+    """Which vector each replication drew, and a digest of the values (a resume must draw the same)."""
+    if spec.parameter_draws is None:
+        return None
+    by_rep = {r.replication: r.draw for r in runs}
+    values = json.dumps([by_rep[k].values for k in sorted(by_rep)], sort_keys=True)
+    return {"file": spec.parameter_draws.file, "pool": by_rep[0].pool, "ids": [by_rep[k].id for k in sorted(by_rep)],
+            "sha256": hashlib.sha256(values.encode()).hexdigest()[:16]}
+
+
+def _configure(data: dict, path: Path, overrides: list[str], source: Path, where: str):
+    try:
+        return scenario_from_dict(apply_overrides(data, overrides), path)
+    except ConfigError as exc:
+        raise ConfigError(source, f"{where} ({exc.field})", exc.reason) from None
 
 
 # ------------------------------------------------------------ running (in workers)
@@ -108,6 +144,8 @@ def run_one(run: RunSpec) -> tuple[dict, dict]:
     started = time.perf_counter()
     record = {"run_id": run.run_id, "scenario": run.scenario, "point": run.point, "replication": run.replication,
               "seed": run.seed, **{f"param:{k}": v for k, v in run.parameters.items()}}
+    if run.draw is not None:
+        record.update({"draw": run.draw.id, **{f"draw:{k}": v for k, v in run.draw.values.items()}})
     tables = {}
     try:
         patterns = [p for p in os.environ.get(FAIL_ENV, "").split(",") if p]
@@ -186,13 +224,17 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
         raise ConfigError(out, "--out", "already holds a sweep; use --resume to continue it, or another folder")
     if resume and previous is not None and previous.get("spec") != resolved:
         raise ConfigError(spec_path, "", f"differs from the spec of the sweep in {out}; cannot resume it")
+    drawn = draws_manifest(spec, runs)
+    if resume and previous is not None and previous.get("parameter_draws") != drawn:
+        raise ConfigError(spec_path, "parameter_draws.file", f"its vectors changed since the sweep in {out} "
+                          "started; cannot resume it")
     store.prepare()
     done = store.completed() if resume else set()
     todo = [r for r in runs if r.run_id not in done]
     manifest = {
         "experiment": spec.name, "spec_file": str(spec_path), "spec": resolved, "experiment_seed": spec.seed,
         "run_seeds": run_seeds(spec.seed, max(spec.replications, spec.design.replications or 0)),
-        "planned_runs": len(runs),
+        "planned_runs": len(runs), "parameter_draws": drawn,
         "versions": versions(), "git_revision": git_revision(), "executor": executor_kind,
         "started": (previous or {}).get("started") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

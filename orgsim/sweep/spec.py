@@ -19,6 +19,7 @@ from orgsim.schema import Strict
 #: headline outcomes a spec may ask the report to summarize and rank levers on (see orgsim.outcomes.Headline)
 OUTCOME_NAMES = (
     "cohort_retention", "top_talent_retention", "focal_top_talent_share_end", "focal_headcount_end", "release_week",
+    "capability_gap_end",
 )
 
 
@@ -67,6 +68,20 @@ class Design(Strict):
         return self
 
 
+class ParameterDraws(Strict):
+    """Parameter uncertainty carried into every outcome.
+
+    ``file`` is a CSV with one parameter vector per row and one column per
+    parameter path (``orgsim calibrate`` writes its accepted set this way;
+    ``trial`` and ``loss`` columns are ignored). Replication r of every
+    scenario and design point runs with the same drawn row, so paired
+    differences keep common parameters as well as common seeds. Rows are
+    drawn without replacement while there are enough.
+    """
+
+    file: str
+
+
 class Outputs(Strict):
     metrics: bool = True
     events: bool = True
@@ -84,6 +99,7 @@ class Experiment(Strict):
     outputs: Outputs = Outputs()
     outcomes: list[Literal[OUTCOME_NAMES]] = list(OUTCOME_NAMES)  # type: ignore[valid-type]
     batch_size: Annotated[int, Field(ge=1)] = 2
+    parameter_draws: ParameterDraws | None = None
 
 
 def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
@@ -93,6 +109,8 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
     for i, scenario in enumerate(spec.scenarios):
         if not (base / scenario).is_file():
             raise ConfigError(path, f"scenarios[{i}]", f"scenario file {scenario!r} not found")
+    if spec.parameter_draws and not (base / spec.parameter_draws.file).is_file():
+        raise ConfigError(path, "parameter_draws.file", f"file {spec.parameter_draws.file!r} not found")
     for i, scenario in enumerate(spec.design.scenarios or []):
         if scenario not in spec.scenarios:
             raise ConfigError(path, f"design.scenarios[{i}]", f"{scenario!r} is not one of the experiment's scenarios")

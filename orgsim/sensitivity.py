@@ -1,0 +1,110 @@
+"""``orgsim sensitivity``: a Sobol sweep, then first- and total-order indices of the Avocado outcomes.
+
+A sensitivity spec is an experiment spec whose design is ``kind: sobol``
+over parameter ranges. The sweep runs (and resumes) like any other, into
+``OUT``; then, for each design scenario and each outcome the spec lists,
+SALib's estimator gives S1 and ST with bootstrap intervals. Written beside
+the store::
+
+    sobol_indices.csv   scenario, outcome, parameter, S1 [low, high], ST [low, high]
+    sobol_indices.md    the same as tables, parameters ranked by ST
+    sobol.png           S1 and ST with intervals, one panel per outcome
+    sensitivity.json    N, D, runs, resamples, confidence level, times, git revision
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from orgsim.analysis import ranking, read_runs, sobol_indices
+from orgsim.config import ConfigError, load_scenario
+from orgsim.output import atomic_write, git_revision, write_json
+from orgsim.sweep.runner import ExecutorKind, run_sweep
+from orgsim.sweep.spec import Experiment, load_experiment
+
+
+@dataclass
+class SensitivityResult:
+    out: Path
+    runs: int
+    failed: list[str]
+    indices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def load_sensitivity(spec_path: Path) -> tuple[Experiment, Path]:
+    spec, base = load_experiment(spec_path)
+    if spec.design.kind != "sobol":
+        raise ConfigError(spec_path, "design.kind", f"is {spec.design.kind!r}; a sensitivity analysis needs 'sobol'")
+    return spec, base
+
+
+def design_scenarios(spec: Experiment, base: Path) -> list[str]:
+    """The names of the scenarios the Sobol design runs on."""
+    files = spec.design.scenarios or spec.scenarios
+    return [load_scenario(base / f, spec.set).name for f in files]
+
+
+def run_sensitivity(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
+                    workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+                    resamples: int = 1000, conf_level: float = 0.95, progress=None) -> SensitivityResult:
+    """Run (or resume) the Sobol sweep of ``spec_path`` into ``out`` and write its indices.
+
+    With failed runs the indices are not computed (every point is needed):
+    the result lists them and ``--resume`` reruns only those.
+    """
+    spec_path, out = Path(spec_path), Path(out)
+    spec, base = load_sensitivity(spec_path)
+    sweep = run_sweep(spec_path, out, executor_kind=executor_kind, workers=workers, scheduler=scheduler,
+                      resume=resume, progress=progress)
+    result = SensitivityResult(out, sweep.planned, sweep.failed, seconds={"sweep": round(sweep.seconds, 1)})
+    if sweep.failed:
+        return result
+    started = time.perf_counter()
+    runs = read_runs(out)
+    outcomes = [o for o in spec.outcomes if o != "release_week"]
+    result.indices = pd.concat([sobol_indices(runs, spec.design, name, outcomes, resamples=resamples,
+                                              conf_level=conf_level, seed=spec.seed)
+                                for name in design_scenarios(spec, base)], ignore_index=True)
+    result.seconds["analysis"] = round(time.perf_counter() - started, 1)
+    write_outputs(result, spec, resamples, conf_level)
+    return result
+
+
+def write_outputs(result: SensitivityResult, spec: Experiment, resamples: int, conf_level: float) -> None:
+    from orgsim.report.figures import sobol_figure
+
+    out, indices = result.out, result.indices
+    atomic_write(out / "sobol_indices.csv", lambda tmp: indices.to_csv(tmp, index=False))
+    atomic_write(out / "sobol_indices.md", lambda tmp: tmp.write_text(markdown(indices), encoding="utf-8"))
+    figure = sobol_figure(indices.dropna(subset=["parameter"]))
+    atomic_write(out / "sobol.png", lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+    write_json({
+        "experiment": spec.name, "base_samples": spec.design.samples, "parameters": len(spec.design.parameters),
+        "points": spec.design.samples * (len(spec.design.parameters) + 2),
+        "replications_per_point": spec.design.replications or spec.replications, "runs": result.runs,
+        "resamples": resamples, "conf_level": conf_level, "seconds_this_session": result.seconds,
+        "git_revision": git_revision(), "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }, out / "sensitivity.json")
+
+
+def markdown(indices: pd.DataFrame) -> str:
+    """One table per scenario and outcome, parameters ranked by total-order index."""
+    parts = []
+    for (scenario, outcome), group in indices.groupby(["scenario", "outcome"], sort=False):
+        undefined = int(group["points_undefined"].max())
+        parts.append(f"### {outcome} ({scenario})\n")
+        if undefined:
+            parts.append(f"Not computed: the outcome is undefined at {undefined} design points.\n")
+            continue
+        parts.append("| rank | parameter | S1 [95% CI] | ST [95% CI] |\n|---|---|---|---|")
+        for i, row in ranking(group, outcome).iterrows():
+            parts.append(f"| {i + 1} | `{row['parameter']}` | {row['S1']:.2f} [{row['S1_low']:.2f}, "
+                         f"{row['S1_high']:.2f}] | {row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}] |")
+        parts.append("")
+    return "\n".join(parts) + "\n"
