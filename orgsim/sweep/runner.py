@@ -118,6 +118,12 @@ def parameter_draws(spec: Experiment, base: Path, source: Path, replications: in
     return draws.draw(table, spec.seed, replications)
 
 
+def spec_changes(previous: dict, current: dict) -> list[str]:
+    """The top-level fields that differ; a field added to the spec format since, and left unset, is no change."""
+    return [key for key in sorted(set(previous) | set(current))
+            if previous.get(key) != current.get(key) and not (key not in previous and current.get(key) is None)]
+
+
 def draws_manifest(spec: Experiment, runs: list[RunSpec]) -> dict | None:
     """Which vector each replication drew, and a digest of the values (a resume must draw the same)."""
     if spec.parameter_draws is None:
@@ -222,8 +228,10 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     previous = store.read_manifest()
     if store.has_results() and not resume:
         raise ConfigError(out, "--out", "already holds a sweep; use --resume to continue it, or another folder")
-    if resume and previous is not None and previous.get("spec") != resolved:
-        raise ConfigError(spec_path, "", f"differs from the spec of the sweep in {out}; cannot resume it")
+    changed = spec_changes(previous.get("spec", {}), resolved) if resume and previous is not None else []
+    if changed:
+        raise ConfigError(spec_path, ", ".join(changed), f"differs from the spec of the sweep in {out}; "
+                          "cannot resume it (use another folder)")
     drawn = draws_manifest(spec, runs)
     if resume and previous is not None and previous.get("parameter_draws") != drawn:
         raise ConfigError(spec_path, "parameter_draws.file", f"its vectors changed since the sweep in {out} "
