@@ -27,6 +27,13 @@ console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
 
+# options shared by the commands that run on an executor
+ExecutorOption = Annotated[str, typer.Option(help="serial, process or dask")]
+WorkersOption = Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)]
+SchedulerOption = Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")]
+ResumeOption = Annotated[bool, typer.Option("--resume", help="Run only what is missing or failed")]
+
+
 def fail(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
@@ -120,7 +127,7 @@ def run(
 def compare(
     configs: Annotated[list[Path], typer.Argument(help="Scenario YAML files to compare")],
     seeds: Annotated[int, typer.Option(help="Seeds per scenario (1..N, shared across scenarios)", min=1)] = 5,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)] = None,
+    workers: WorkersOption = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE in every scenario")] = None,
     csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and seed here")] = None,
 ) -> None:
@@ -175,15 +182,21 @@ def _run_bar(name: str, total: int):
         bar.update(task, completed=total)
 
 
-def _planned(spec: Path, load) -> tuple:
-    """The validated spec and its number of runs; a bad spec exits 2."""
+def _run_planned(spec: Path, load, run, executor: str, scheduler: str | None, **options):
+    """Validate ``spec`` with ``load`` (a bad spec exits 2), then ``run`` it under a progress bar over its runs."""
     from orgsim.sweep.runner import plan
 
+    _check_executor(executor, scheduler)
     try:
         experiment, base = load(spec)
-        return experiment, len(plan(experiment, base, spec))
+        total = len(plan(experiment, base, spec))
     except ConfigError as exc:
         fail(str(exc))
+    with _run_bar(experiment.name, total) as advance:
+        try:
+            return run(spec, executor_kind=executor, scheduler=scheduler, progress=advance, **options)
+        except ConfigError as exc:
+            fail(str(exc))
 
 
 def _report_failed(failed: list[str]) -> None:
@@ -197,23 +210,17 @@ def _report_failed(failed: list[str]) -> None:
 def sweep(
     spec: Annotated[Path, typer.Argument(help="Experiment spec (experiments/*.yaml)")],
     out: Annotated[Path, typer.Option(help="Results folder")],
-    executor: Annotated[str, typer.Option(help="serial, process or dask")] = "process",
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Run only what is missing or failed")] = False,
+    executor: ExecutorOption = "process",
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: ResumeOption = False,
 ) -> None:
     """Run an experiment: scenarios x design x replications, results streamed to OUT."""
     from orgsim.sweep.runner import run_sweep
     from orgsim.sweep.spec import load_experiment
 
-    _check_executor(executor, scheduler)
-    experiment, total = _planned(spec, load_experiment)
-    with _run_bar(experiment.name, total) as advance:
-        try:
-            result = run_sweep(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
-                               resume=resume, progress=advance)
-        except ConfigError as exc:
-            fail(str(exc))
+    result = _run_planned(spec, load_experiment, run_sweep, executor, scheduler, out=out, workers=workers,
+                          resume=resume)
     console.print(f"{result.ok} runs ok, {len(result.failed)} failed, {result.skipped} already done; "
                   f"{result.seconds:.1f} s; results in {out}")
     _report_failed(result.failed)
@@ -223,24 +230,18 @@ def sweep(
 def sensitivity(
     spec: Annotated[Path, typer.Argument(help="Sensitivity spec: an experiment spec with a sobol design")],
     out: Annotated[Path, typer.Option(help="Results folder (the sweep store plus the indices)")],
-    executor: Annotated[str, typer.Option(help="serial, process or dask")] = "process",
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Run only what is missing or failed")] = False,
+    executor: ExecutorOption = "process",
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: ResumeOption = False,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals", min=10)] = 1000,
 ) -> None:
     """Global sensitivity: run the Sobol design, then first- and total-order indices of each outcome."""
     from orgsim.analysis import ranking
     from orgsim.sensitivity import load_sensitivity, run_sensitivity
 
-    _check_executor(executor, scheduler)
-    experiment, total = _planned(spec, load_sensitivity)
-    with _run_bar(experiment.name, total) as advance:
-        try:
-            result = run_sensitivity(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
-                                     resume=resume, resamples=resamples, progress=advance)
-        except ConfigError as exc:
-            fail(str(exc))
+    result = _run_planned(spec, load_sensitivity, run_sensitivity, executor, scheduler, out=out, workers=workers,
+                          resume=resume, resamples=resamples)
     _report_failed(result.failed)
     defined = result.indices.dropna(subset=["parameter"])
     for (scenario, outcome), _ in defined.groupby(["scenario", "outcome"], sort=False):
@@ -251,7 +252,7 @@ def sensitivity(
         console.print(table)
     for _, row in result.indices[result.indices["parameter"].isna()].iterrows():
         console.print(f"{row['outcome']} ({row['scenario']}): undefined at {row['points_undefined']} points; no indices")
-    console.print(f"{total} runs ({result.seconds['sweep']:.1f} s this session), indices in "
+    console.print(f"{result.runs} runs ({result.seconds['sweep']:.1f} s this session), indices in "
                   f"{result.seconds['analysis']:.1f} s; wrote {out / 'sobol_indices.csv'} and {out / 'sobol.png'}")
 
 
@@ -281,9 +282,9 @@ def report(
 def calibrate(
     spec: Annotated[Path, typer.Argument(help="Calibration spec (experiments/calibration.yaml)")],
     out: Annotated[Path, typer.Option(help="Calibration folder (Optuna study, tables, plots)")] = Path("results/calibration"),
-    executor: Annotated[str, typer.Option(help="serial, process or dask")] = "process",
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")] = None,
+    executor: ExecutorOption = "process",
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the calibration in OUT")] = False,
     trials: Annotated[int | None, typer.Option(help="Total finished trials wanted (default: the spec's)", min=1)] = None,
 ) -> None:

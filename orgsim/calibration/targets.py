@@ -96,7 +96,25 @@ class OfferAcceptance(_Statistic):
         return accepts / offers if offers else float("nan")
 
 
-class BlitzSize(_Statistic):
+class _DatedStatistic(_Statistic):
+    """A statistic read at the end of the week ``date`` falls in."""
+
+    date: dt.date
+
+    def dates(self):
+        return [("date", self.date)]
+
+    def weeks_needed(self, scenario):
+        return scenario.week_of(self.date) + 1
+
+    def level(self, scenario: Scenario, metrics: pd.DataFrame, metric: str) -> float:
+        """``metric`` of ``lab`` that week, NaN if it was not recorded."""
+        week = scenario.week_of(self.date)
+        rows = metrics[(metrics["lab"] == self.lab) & (metrics["metric"] == metric) & (metrics["week"] == week)]
+        return float(rows["value"].iloc[0]) if len(rows) else float("nan")
+
+
+class BlitzSize(_DatedStatistic):
     """People the blitz brought in and still at ``lab`` at ``date`` (the tracked cohort), plus acqui-hires by then.
 
     Full-world units: divided by ``population.scale``. Only the scenario's
@@ -104,42 +122,25 @@ class BlitzSize(_Statistic):
     """
 
     kind: Literal["blitz_size"]
-    date: dt.date
     cohort: str = "blitz-2025"
     acquihires: bool = True
 
-    def dates(self):
-        return [("date", self.date)]
-
-    def weeks_needed(self, scenario):
-        return scenario.week_of(self.date) + 1
-
     def compute(self, scenario, metrics, events) -> float:
-        week = scenario.week_of(self.date)
-        rows = metrics[(metrics["lab"] == self.lab) & (metrics["metric"] == "tracked_cohort") & (metrics["week"] == week)]
-        total = float(rows["value"].iloc[0]) if len(rows) else float("nan")
+        total = self.level(scenario, metrics, "tracked_cohort")
         if self.acquihires:
+            week = scenario.week_of(self.date)
             hired = events[(events["kind"] == "hire") & (events["to_lab"] == self.lab) & (events["week"] <= week)]
             total += float(hired["cohort"].astype(str).str.startswith("acquihire-").sum())
         return total / scenario.population.scale
 
 
-class Headcount(_Statistic):
+class Headcount(_DatedStatistic):
     """Researchers at ``lab`` at the end of the week ``date`` falls in (full-world units)."""
 
     kind: Literal["headcount"]
-    date: dt.date
-
-    def dates(self):
-        return [("date", self.date)]
-
-    def weeks_needed(self, scenario):
-        return scenario.week_of(self.date) + 1
 
     def compute(self, scenario, metrics, events) -> float:
-        week = scenario.week_of(self.date)
-        rows = metrics[(metrics["lab"] == self.lab) & (metrics["metric"] == "headcount") & (metrics["week"] == week)]
-        return float(rows["value"].iloc[0]) / scenario.population.scale if len(rows) else float("nan")
+        return self.level(scenario, metrics, "headcount") / scenario.population.scale
 
 
 Statistic = Annotated[TwoYearRetention | OfferAcceptance | BlitzSize | Headcount, Field(discriminator="kind")]
