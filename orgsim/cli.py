@@ -244,14 +244,18 @@ def sensitivity(
                           resume=resume, resamples=resamples)
     _report_failed(result.failed)
     defined = result.indices.dropna(subset=["parameter"])
-    for (scenario, outcome), _ in defined.groupby(["scenario", "outcome"], sort=False):
-        table = Table("parameter", "S1 [95% CI]", "ST [95% CI]", title=f"{outcome} ({scenario})")
+    defined = defined[defined["method"] == "metamodel"]
+    for (scenario, outcome), part in defined.groupby(["scenario", "outcome"], sort=False):
+        table = Table("parameter", "S1 [95% CI]", "ST [95% CI]",
+                      title=f"{outcome} ({scenario}): parameters explain {part['explained'].iloc[0]:.0%} of the "
+                            "run-to-run variance; indices are shares of that")
         for _, row in ranking(defined[defined["scenario"] == scenario], outcome).iterrows():
             table.add_row(row["parameter"], f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]",
                           f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]")
         console.print(table)
-    for _, row in result.indices[result.indices["parameter"].isna()].iterrows():
-        console.print(f"{row['outcome']} ({row['scenario']}): undefined at {row['points_undefined']} points; no indices")
+    for _, row in result.indices[result.indices["parameter"].isna()].drop_duplicates("outcome").iterrows():
+        console.print(f"{row['outcome']} ({row['scenario']}): undefined at {row['points_undefined']} points, or "
+                      "constant; no indices")
     console.print(f"{result.runs} runs ({result.seconds['sweep']:.1f} s this session), indices in "
                   f"{result.seconds['analysis']:.1f} s; wrote {out / 'sobol_indices.csv'} and {out / 'sobol.png'}")
 

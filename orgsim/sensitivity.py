@@ -6,22 +6,28 @@ over parameter ranges. The sweep runs (and resumes) like any other, into
 SALib's estimator gives S1 and ST with bootstrap intervals. Written beside
 the store::
 
-    sobol_indices.csv   scenario, outcome, parameter, S1 [low, high], ST [low, high]
+    sobol_indices.csv   method, scenario, outcome, parameter, S1 [low, high], ST [low, high]
     sobol_indices.md    the same as tables, parameters ranked by ST
-    sobol.png           S1 and ST with intervals, one panel per outcome
-    sensitivity.json    N, D, runs, resamples, confidence level, times, git revision
+    sobol.png           S1 and ST of the metamodel with intervals, one panel per outcome
+
+Two estimates (see :mod:`orgsim.analysis.sensitivity`): ``metamodel``, the
+indices of a polynomial fitted to the mean response (robust to seed noise,
+the one to read), and ``direct``, SALib's estimator on the single runs.
+    sensitivity.json    N, D, runs, resamples, confidence level, git revision, and per session the
+                        runs simulated and the seconds taken (a resumed analysis appends a session)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from orgsim.analysis import ranking, read_runs, sobol_indices
+from orgsim.analysis import metamodel_indices, ranking, read_runs, sobol_indices
 from orgsim.config import ConfigError, load_scenario
 from orgsim.output import atomic_write, git_revision, write_json
 from orgsim.sweep.runner import ExecutorKind, run_sweep
@@ -35,6 +41,7 @@ class SensitivityResult:
     failed: list[str]
     indices: pd.DataFrame = field(default_factory=pd.DataFrame)
     seconds: dict[str, float] = field(default_factory=dict)
+    ran: int = 0  # runs simulated in this session (the rest were already in the store)
 
 
 def load_sensitivity(spec_path: Path) -> tuple[Experiment, Path]:
@@ -62,15 +69,17 @@ def run_sensitivity(spec_path: str | Path, out: str | Path, *, executor_kind: Ex
     spec, base = load_sensitivity(spec_path)
     sweep = run_sweep(spec_path, out, executor_kind=executor_kind, workers=workers, scheduler=scheduler,
                       resume=resume, progress=progress)
-    result = SensitivityResult(out, sweep.planned, sweep.failed, seconds={"sweep": round(sweep.seconds, 1)})
+    result = SensitivityResult(out, sweep.planned, sweep.failed, seconds={"sweep": round(sweep.seconds, 1)},
+                               ran=sweep.planned - sweep.skipped)
     if sweep.failed:
         return result
     started = time.perf_counter()
     runs = read_runs(out)
     outcomes = [o for o in spec.outcomes if o != "release_week"]
-    result.indices = pd.concat([sobol_indices(runs, spec.design, name, outcomes, resamples=resamples,
-                                              conf_level=conf_level, seed=spec.seed)
-                                for name in design_scenarios(spec, base)], ignore_index=True)
+    result.indices = pd.concat([estimate(runs, spec.design, name, outcomes, resamples=resamples,
+                                         conf_level=conf_level, seed=spec.seed)
+                                for name in design_scenarios(spec, base)
+                                for estimate in (metamodel_indices, sobol_indices)], ignore_index=True)
     result.seconds["analysis"] = round(time.perf_counter() - started, 1)
     write_outputs(result, spec, resamples, conf_level)
     return result
@@ -82,29 +91,42 @@ def write_outputs(result: SensitivityResult, spec: Experiment, resamples: int, c
     out, indices = result.out, result.indices
     atomic_write(out / "sobol_indices.csv", lambda tmp: indices.to_csv(tmp, index=False))
     atomic_write(out / "sobol_indices.md", lambda tmp: tmp.write_text(markdown(indices), encoding="utf-8"))
-    figure = sobol_figure(indices.dropna(subset=["parameter"]))
+    figure = sobol_figure(indices[indices["method"] == "metamodel"].dropna(subset=["parameter"]))
     atomic_write(out / "sobol.png", lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+    meta_path = out / "sensitivity.json"
+    previous = json.loads(meta_path.read_text(encoding="utf-8")).get("sessions", []) if meta_path.is_file() else []
+    session = {"written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "runs_simulated": result.ran,
+               **{f"{k}_seconds": v for k, v in result.seconds.items()}}
     write_json({
         "experiment": spec.name, "base_samples": spec.design.samples, "parameters": len(spec.design.parameters),
         "points": spec.design.samples * (len(spec.design.parameters) + 2),
         "replications_per_point": spec.design.replications or spec.replications, "runs": result.runs,
-        "resamples": resamples, "conf_level": conf_level, "seconds_this_session": result.seconds,
-        "git_revision": git_revision(), "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }, out / "sensitivity.json")
+        "resamples": resamples, "conf_level": conf_level, "sessions": [*previous, session],
+        "git_revision": git_revision(),
+    }, meta_path)
 
 
 def markdown(indices: pd.DataFrame) -> str:
-    """One table per scenario and outcome, parameters ranked by total-order index."""
+    """One table per method, scenario and outcome, parameters ranked by total-order index."""
     parts = []
-    for (scenario, outcome), group in indices.groupby(["scenario", "outcome"], sort=False):
+    for (method, scenario, outcome), group in indices.groupby(["method", "scenario", "outcome"], sort=False):
         undefined = int(group["points_undefined"].max())
-        parts.append(f"### {outcome} ({scenario})\n")
-        if undefined:
-            parts.append(f"Not computed: the outcome is undefined at {undefined} design points.\n")
+        parts.append(f"### {outcome} ({scenario}), {METHODS[method]}\n")
+        if group["parameter"].isna().all():
+            parts.append(f"Not computed: the outcome is undefined at {undefined} design points, or constant.\n")
             continue
+        if method == "metamodel":
+            first = group.iloc[0]
+            parts.append(f"Degree-{int(first['metamodel_degree'])} polynomial; the parameters explain "
+                         f"{first['explained']:.0%} of the run-to-run variance (cross-validated R²), the rest is "
+                         "seed noise. Indices are shares of the explained part.\n")
         parts.append("| rank | parameter | S1 [95% CI] | ST [95% CI] |\n|---|---|---|---|")
-        for i, row in ranking(group, outcome).iterrows():
+        for i, row in group.sort_values("ST", ascending=False).reset_index(drop=True).iterrows():
             parts.append(f"| {i + 1} | `{row['parameter']}` | {row['S1']:.2f} [{row['S1_low']:.2f}, "
                          f"{row['S1_high']:.2f}] | {row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}] |")
         parts.append("")
     return "\n".join(parts) + "\n"
+
+
+METHODS = {"metamodel": "metamodel of the mean response (polynomial chaos)",
+           "direct": "direct estimate on single runs (seed noise included)"}

@@ -372,10 +372,13 @@ class _Builder:
         """The Sobol section from the output folder of ``orgsim sensitivity``."""
         indices, meta = analysis.read_sensitivity(directory)
         defined = indices.dropna(subset=["parameter"])
+        if "method" in defined and (defined["method"] == "metamodel").any():
+            defined = defined[defined["method"] == "metamodel"]
         self.figures["sobol"] = (
             figures.sobol_figure(defined),
             f"Global sensitivity (Sobol): first-order (S1) and total-order (ST) indices with {meta['conf_level']:.0%} "
-            f"bootstrap intervals, {meta['parameters']} parameters, {meta['points']} design points.")
+            f"bootstrap intervals, {meta['parameters']} parameters, {meta['points']} design points; indices of the "
+            "metamodel of the mean response, i.e. shares of the variance the parameters explain.")
         rows = []
         for (scenario, outcome), group in defined.groupby(["scenario", "outcome"], sort=False):
             for rank, (_, row) in enumerate(ranking(group, outcome).head(3).iterrows(), start=1):
@@ -392,9 +395,11 @@ class _Builder:
                 top = ranking(group, outcome).head(3)
                 parts = [f"{r['parameter']} (ST {r['ST']:.2f}, 95% CI {r['ST_low']:.2f} to {r['ST_high']:.2f})"
                          for _, r in top.iterrows()]
+                explained = (f"; together the {meta['parameters']} parameters explain {top['explained'].iloc[0]:.0%} "
+                             "of the run-to-run variance, the rest is seed noise") if "explained" in top else ""
                 self.summary.append(f"Global sensitivity on {scenario} ({meta['runs']} Sobol runs over "
                                     f"{meta['parameters']} parameters): the three that matter most for {name} are "
-                                    + _listing(parts) + ".")
+                                    + _listing(parts) + explained + ".")
 
     # -------------------------------------------------------- assembly
 
