@@ -150,7 +150,7 @@ def lever_figure(levers: pd.DataFrame) -> Figure:
 
 def sobol_figure(indices: pd.DataFrame) -> Figure:
     """First- (S1) and total-order (ST) Sobol indices with their intervals, one panel per scenario and outcome."""
-    panels = list(indices.groupby(["scenario", "outcome"], sort=False).groups)
+    panels = [key for key, _ in indices.groupby(["scenario", "outcome"], sort=False)]
     colors = sns.color_palette("colorblind")
     fig, axes = _facets(len(panels), width=5.5, height=0.45 * indices["parameter"].nunique() + 1.8, sharey=False)
     for ax, (scenario, outcome) in zip(axes, panels):
