@@ -340,7 +340,8 @@ class _Builder:
             diff = analysis.paired_differences(self.runs, outcome, reference)
             if diff["mean"].notna().any():
                 parts = [f"{s} {_points(r)}" for s in self.scenarios if (r := _pick(diff, scenario=s)) is not None]
-                sentences.append(f"Paired by replication (the scenarios share their seeds), {name} minus that after "
+                shared = "seeds and parameter draws" if "draw" in self.runs else "seeds"
+                sentences.append(f"Paired by replication (the scenarios share their {shared}), {name} minus that after "
                                  f"{reference} is " + _listing(parts) + ".")
         return sentences
 
@@ -366,7 +367,8 @@ class _Builder:
                               "runs": shares["runs"], "parameters": shares["parameters"]})
         self.tables.append(("Parameter uncertainty", f"Share of each outcome's spread over replications (design "
                             f"point 0) that the parameters drawn from {name} explain: adjusted R² of an OLS fit on "
-                            "them. The rest is seed noise.", _table(shown)))
+                            "them. The rest is seed noise; a value at or below 0 means the draws explain no more "
+                            "than chance would with this many runs.", _table(shown)))
 
     def sensitivity(self, directory: Path) -> None:
         """The Sobol section from the output folder of ``orgsim sensitivity``."""
