@@ -3,18 +3,18 @@
 A sensitivity spec is an experiment spec whose design is ``kind: sobol``
 over parameter ranges. The sweep runs (and resumes) like any other, into
 ``OUT``; then, for each design scenario and each outcome the spec lists,
-SALib's estimator gives S1 and ST with bootstrap intervals. Written beside
-the store::
+first- (S1) and total-order (ST) indices with bootstrap intervals. Written
+beside the store::
 
     sobol_indices.csv   method, scenario, outcome, parameter, S1 [low, high], ST [low, high]
     sobol_indices.md    the same as tables, parameters ranked by ST
     sobol.png           S1 and ST of the metamodel with intervals, one panel per outcome
+    sensitivity.json    N, D, runs, resamples, confidence level, git revision, and per session the
+                        runs simulated and the seconds taken (a resumed analysis appends a session)
 
 Two estimates (see :mod:`orgsim.analysis.sensitivity`): ``metamodel``, the
 indices of a polynomial fitted to the mean response (robust to seed noise,
 the one to read), and ``direct``, SALib's estimator on the single runs.
-    sensitivity.json    N, D, runs, resamples, confidence level, git revision, and per session the
-                        runs simulated and the seconds taken (a resumed analysis appends a session)
 """
 
 from __future__ import annotations

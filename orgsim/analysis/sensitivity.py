@@ -9,11 +9,11 @@ indices off), each on the same seeds (common random numbers).
   the first-order ones near 0, so these say little about the parameters.
 - ``metamodel``: a polynomial fitted to all design runs (the degree chosen
   by cross-validation, :mod:`orgsim.analysis.metamodel`) stands for the mean
-  response, and SALib's estimators run on it at many points. The indices are
-  shares of the variance of the *expected* outcome; ``explained`` (the
-  metamodel's cross-validated R²) says how much of the run-to-run variance
-  that is, the rest being seed noise. Intervals: the design runs are
-  bootstrapped and the metamodel refitted.
+  response; its indices are exact functions of its coefficients (polynomial
+  chaos). They are shares of the variance of the *expected* outcome;
+  ``explained`` (the metamodel's cross-validated R²) says how much of the
+  run-to-run variance that is, the rest being seed noise. Intervals: the
+  design runs are bootstrapped and the metamodel refitted (percentiles).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ from orgsim.sweep.spec import Design
 
 class SensitivityError(ValueError):
     """The store cannot give Sobol indices (not a Sobol design, or points missing)."""
+
+
+def _require_sobol(design: Design) -> None:
+    if design.kind != "sobol":
+        raise SensitivityError(f"the design is {design.kind!r}; Sobol indices need a design of kind 'sobol'")
 
 
 def point_means(runs: pd.DataFrame, scenario: str, outcome: str, expected: int) -> np.ndarray:
@@ -55,8 +60,7 @@ def sobol_indices(runs: pd.DataFrame, design: Design, scenario: str, outcomes: l
     """
     from SALib.analyze import sobol
 
-    if design.kind != "sobol":
-        raise SensitivityError(f"the design is {design.kind!r}; Sobol indices need a design of kind 'sobol'")
+    _require_sobol(design)
     problem = designs.problem(design)
     expected = design.samples * (problem["num_vars"] + 2)
     rows = []
@@ -96,8 +100,7 @@ def unit_design(runs: pd.DataFrame, design: Design, scenario: str, expected: int
 def metamodel_indices(runs: pd.DataFrame, design: Design, scenario: str, outcomes: list[str], *,
                       resamples: int = 1000, conf_level: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """Indices of the metamodel of each outcome's mean response, with intervals from bootstrapping the runs."""
-    if design.kind != "sobol":
-        raise SensitivityError(f"the design is {design.kind!r}; Sobol indices need a design of kind 'sobol'")
+    _require_sobol(design)
     d = len(design.parameters)
     expected = design.samples * (d + 2)
     x = unit_design(runs, design, scenario, expected)
