@@ -634,7 +634,7 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
         "seconds_this_session": {k: round(v, 1) for k, v in seconds.items()},
         "search_seconds_all_sessions": round(float(frame.loc[frame["state"] == "COMPLETE", "seconds"].sum()), 1),
         "config": config_path.name if config_path else None,
-        "accepted_file": accepted_path.name if config_path else None, "warnings": warns,
+        "accepted_file": accepted_path.name if accepted_path else None, "warnings": warns,
     }
     write_json(fit_doc, out / "fit.json")
     manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -24,7 +24,6 @@ import pandas as pd
 from orgsim import analysis
 from orgsim.sweep.store import Store
 from orgsim.analysis.retention import INCUMBENT, TRACKED, EventLog
-from orgsim.analysis.sensitivity import ranking
 from orgsim.report import figures
 from orgsim.schema import OutcomeSpec, Scenario
 
@@ -383,7 +382,7 @@ class _Builder:
             "metamodel of the mean response, i.e. shares of the variance the parameters explain.")
         rows = []
         for (scenario, outcome), group in defined.groupby(["scenario", "outcome"], sort=False):
-            for rank, (_, row) in enumerate(ranking(group, outcome).head(3).iterrows(), start=1):
+            for rank, (_, row) in enumerate(analysis.ranking(group, outcome).head(3).iterrows(), start=1):
                 rows.append({"scenario": scenario, "outcome": outcome, "rank": rank, "parameter": row["parameter"],
                              "ST [95% CI]": f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]",
                              "S1 [95% CI]": f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]"})
@@ -394,7 +393,7 @@ class _Builder:
                             _table(pd.DataFrame(rows))))
         for outcome, name in LEVER_OUTCOMES.items():
             for scenario, group in defined[defined["outcome"] == outcome].groupby("scenario"):
-                top = ranking(group, outcome).head(3)
+                top = analysis.ranking(group, outcome).head(3)
                 parts = [f"{r['parameter']} (ST {r['ST']:.2f}, 95% CI {r['ST_low']:.2f} to {r['ST_high']:.2f})"
                          for _, r in top.iterrows()]
                 explained = (f"; together the {meta['parameters']} parameters explain {top['explained'].iloc[0]:.0%} "
