@@ -49,11 +49,13 @@ def driver(tmp_path):
 
 def test_report_figures_load_without_console_errors(driver, tmp_path_factory, tmp_path):
     store = tiny_store(tmp_path_factory.getbasetemp())
-    report = write_report(store, tmp_path / "report.html")
+    shipped = Path(__file__).resolve().parent.parent / "docs" / "sensitivity"  # as `make demo` reports it
+    report = write_report(store, tmp_path / "report.html", sensitivity=shipped)
     driver.get(Path(report.html).resolve().as_uri())
     images = driver.execute_script(
         "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight]);")
-    assert len(images) == len(report.figures) >= 7
+    assert len(images) == len(report.figures) >= 8
+    assert any(path.stem.endswith("_sobol") for path in report.figures)
     assert all(complete and width > 0 and height > 0 for complete, width, height in images), images
     assert driver.title.startswith("orgsim report")
     severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
