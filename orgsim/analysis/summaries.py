@@ -164,16 +164,13 @@ def drawn_share(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     drawn = [c for c in runs.columns if c.startswith("draw:")]
     rows = []
     for scenario, group in runs[runs["point"] == 0].dropna(subset=[outcome]).groupby("scenario"):
-        x = group[drawn].astype(float)
-        x = x.loc[:, x.std() > 0]
-        n, p = len(group), x.shape[1]
-        if p == 0 or n <= p + 1:
+        fit = _ols(group, drawn, outcome)
+        if fit is None:
             continue
-        y = group[outcome].to_numpy(float)
-        design = np.column_stack([np.ones(n), x.to_numpy()])
-        beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+        x, y, _, _, resid = fit
+        n, p = len(y), x.shape[1]
         total = ((y - y.mean()) ** 2).sum()
-        r2 = 1 - ((y - design @ beta) ** 2).sum() / total if total > 0 else np.nan
+        r2 = 1 - (resid @ resid) / total if total > 0 else np.nan
         rows.append({"scenario": scenario, "outcome": outcome, "r2_adj": 1 - (1 - r2) * (n - 1) / (n - p - 1),
                      "runs": n, "parameters": p, "draws": group["draw"].nunique()})
     return pd.DataFrame(rows, columns=["scenario", "outcome", "r2_adj", "runs", "parameters", "draws"])
@@ -230,6 +227,23 @@ def lab_totals(wide: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------ levers
 
+def _ols(group: pd.DataFrame, columns: list[str], outcome: str):
+    """OLS of ``outcome`` on the standardized ``columns`` that vary, with an intercept.
+
+    Returns (x, y, design matrix, coefficients, residuals), or None when no
+    column varies or there are no more runs than coefficients.
+    """
+    x = group[columns].astype(float)
+    x = x.loc[:, (x.std() > 0) & x.notna().all()]
+    n, p = len(group), x.shape[1]
+    if p == 0 or n <= p + 1:
+        return None
+    y = group[outcome].to_numpy(float)
+    matrix = np.column_stack([np.ones(n), ((x - x.mean()) / x.std()).to_numpy()])
+    beta, *_ = np.linalg.lstsq(matrix, y, rcond=None)
+    return x, y, matrix, beta, y - matrix @ beta
+
+
 def lever_effects(runs: pd.DataFrame, outcome: str = "cohort_retention") -> pd.DataFrame:
     """Per scenario with a design: each lever's effect on ``outcome``, all levers fitted jointly by OLS.
 
@@ -245,16 +259,11 @@ def lever_effects(runs: pd.DataFrame, outcome: str = "cohort_retention") -> pd.D
     levers = [c for c in runs.columns if c.startswith("param:") and pd.api.types.is_numeric_dtype(runs[c])]
     rows = []
     for scenario, group in design.groupby("scenario"):
-        x = group[levers].astype(float)
-        x = x.loc[:, (x.std() > 0) & x.notna().all()]
-        n, p = len(group), x.shape[1]
-        if p == 0 or n <= p + 1:
+        fit = _ols(group, levers, outcome)
+        if fit is None:
             continue
-        y = group[outcome].to_numpy(float)
-        z = ((x - x.mean()) / x.std()).to_numpy()
-        design_matrix = np.column_stack([np.ones(n), z])
-        beta, *_ = np.linalg.lstsq(design_matrix, y, rcond=None)
-        resid = y - design_matrix @ beta
+        x, y, design_matrix, beta, resid = fit
+        n, p = design_matrix.shape[0], x.shape[1]
         sigma2 = resid @ resid / (n - p - 1)
         se = np.sqrt(np.diag(sigma2 * np.linalg.pinv(design_matrix.T @ design_matrix)))[1:]
         half = stats.t.ppf(0.975, n - p - 1) * se
