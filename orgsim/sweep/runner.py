@@ -93,14 +93,16 @@ def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
             points += [(i + 1, row, design_seeds) for i, row in table.iterrows()]
         for point, row, point_seeds in points:
             params = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-            config = _configure(data, path, designs.overrides(row), source, f"design point {point}")
             for rep, seed in enumerate(point_seeds):
                 draw = drawn[rep] if drawn else None
-                if draw is not None:  # the drawn parameters first: a design point's own values win
-                    config = _configure(data, path, draw.overrides() + designs.overrides(row), source,
-                                        f"design point {point}, draw {draw.id}")
+                if draw is not None or rep == 0:  # one config per point, or per draw when parameters are drawn
+                    # the drawn parameters first: a design point's own values win
+                    overrides = (draw.overrides() if draw else []) + designs.overrides(row)
+                    where = f"design point {point}" + (f", draw {draw.id}" if draw else "")
+                    config = _configure(data, path, overrides, source, where)
+                    resolved = config.model_dump(mode="json")
                 runs.append(RunSpec(f"{config.name}-p{point:03d}-r{rep:03d}", config.name,
-                                    config.model_dump(mode="json"), seed, point, rep, params, spec.weeks, keep, draw))
+                                    resolved, seed, point, rep, params, spec.weeks, keep, draw))
     ids = [r.run_id for r in runs]
     if len(set(ids)) != len(ids):
         raise ConfigError(source, "scenarios", "two scenarios share a name; run ids would collide")
