@@ -106,7 +106,7 @@ class Lab(mesa.Agent):
         self.frozen_until = -1
         self.blitz = None
         self.blitz_until = -1
-        self.last_release_week = -int(model.rng.integers(0, max(spec.release_every_weeks, 1)))
+        self.last_release_week = -int(model.stream("releases").integers(0, max(spec.release_every_weeks, 1)))
         self.pending_gaming: list[int] = []
 
     @property

@@ -23,6 +23,7 @@ from orgsim.mechanisms import (
 )
 from orgsim.recording import Recorder
 from orgsim.schema import Scenario
+from orgsim.streams import Streams
 from orgsim.world import World
 
 # Stages (2)-(8) of the weekly order; stage (1), dated events, is Mesa's event list.
@@ -50,6 +51,8 @@ class OrgModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, rng: int | None = None, run_id: str | None = None):
         super().__init__(rng=rng)
+        # every mechanism draws from its own stream of this seed (common random numbers across scenarios)
+        self.streams = Streams(rng if isinstance(rng, int | np.integer) else self.rng.integers(2**63))
         self.config = scenario
         self.params = scenario.mechanisms
         self.scale = scenario.population.scale
@@ -101,6 +104,10 @@ class OrgModel(mesa.Model):
         while self.week < end:
             self.step()
         return self
+
+    def stream(self, name: str) -> np.random.Generator:
+        """This week's random generator of mechanism ``name`` (see :mod:`orgsim.streams`)."""
+        return self.streams.get(name, self.week)
 
     def schedule_week(self, week: int, function: Callable[[], None]) -> None:
         """Run ``function`` before the step that simulates ``week``."""

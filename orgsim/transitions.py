@@ -44,7 +44,7 @@ def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *
     k = len(skill)
     if k == 0:
         return np.empty(0, dtype=np.int64)
-    rng, pop = model.rng, model.population
+    rng, pop = model.stream("population"), model.population
     agents = [Researcher(model) for _ in range(k)]
     labs = np.full(k, lab, dtype=np.int64)
     values = model.world.new_researcher_traits(k)

@@ -31,11 +31,11 @@ class World:
 
     def draw_skill(self, k: int, log_shift: float | np.ndarray = 0.0) -> np.ndarray:
         """Pareto(alpha) skill >= 1, shifted in logs: a few stars carry much of the output."""
-        return (1.0 + self.model.rng.pareto(self.spec.skill_alpha, size=k)) * np.exp(log_shift)
+        return (1.0 + self.model.stream("population").pareto(self.spec.skill_alpha, size=k)) * np.exp(log_shift)
 
     def new_researcher_traits(self, k: int) -> dict[str, np.ndarray]:
         """Preference weights and mission ideals for ``k`` new researchers."""
-        rng, spec = self.model.rng, self.spec
+        rng, spec = self.model.stream("population"), self.spec
         means = np.array([getattr(spec, f"weight_{p}") for p in PREFERENCES])
         spread = rng.lognormal(-0.5 * spec.preference_spread**2, spec.preference_spread, size=(k, len(PREFERENCES)))
         return {
@@ -52,7 +52,7 @@ class World:
             ids = np.asarray(model.labs[lab].team_ids)
             weights = model.team_target[ids] + 1e-9
             sel = labs == lab
-            teams[sel] = model.rng.choice(ids, size=int(sel.sum()), p=weights / weights.sum())
+            teams[sel] = model.stream("population").choice(ids, size=int(sel.sum()), p=weights / weights.sum())
         return teams
 
     # ------------------------------------------------------------ structure
@@ -114,7 +114,7 @@ class World:
 
     def build_population(self) -> Population:
         """The initial researchers: skill, tenure, pay and grants, preferences, beliefs."""
-        model, spec, rng = self.model, self.spec, self.model.rng
+        model, spec, rng = self.model, self.spec, self.model.stream("population")
         sizes = np.maximum(np.rint(model.team_target), 0).astype(np.int64)
         n = int(sizes.sum())
         pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16)

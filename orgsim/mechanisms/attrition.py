@@ -106,14 +106,14 @@ def destinations(model: OrgModel, slots: np.ndarray) -> np.ndarray:
     utility = np.where(closed, -np.inf, utility)
     outside = p.outside_utility + p.outside_star_bonus * np.log(skill)
     utility = np.column_stack([utility, outside])
-    choice = np.argmax(utility + model.rng.gumbel(size=utility.shape), axis=1)
+    choice = np.argmax(utility + model.stream("destinations").gumbel(size=utility.shape), axis=1)
     dest = np.where(choice == n_labs, -1, choice)
     # a lab takes no more walk-ins than it has open positions; the rest go outside
     for lab in np.unique(dest[dest >= 0]):
         chosen = np.flatnonzero(dest == lab)
         room = int(vacancies[lab])
         if len(chosen) > room:
-            dest[model.rng.choice(chosen, size=len(chosen) - room, replace=False)] = -1
+            dest[model.stream("destinations").choice(chosen, size=len(chosen) - room, replace=False)] = -1
     return dest
 
 
@@ -124,7 +124,7 @@ def step(model: OrgModel) -> None:
     from orgsim import transitions
 
     x = covariates(model)
-    leaving = np.flatnonzero(model.rng.random(len(x["hazard"])) < x["hazard"])
+    leaving = np.flatnonzero(model.streams.per_researcher("attrition", model.week, model.population.uid) < x["hazard"])
     if len(leaving) == 0:
         return
     dest = destinations(model, leaving)

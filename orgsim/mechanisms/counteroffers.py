@@ -48,7 +48,7 @@ def respond(model: OrgModel, rival: Lab, slots: np.ndarray, offer_k: np.ndarray,
     cap = np.array([lab.spec.hiring.package_cap_musd * 1000 / 4 for lab in model.labs])[own[idx]]
     countered = np.minimum(offer_k[idx] * match, np.maximum(cap, derived.current_comp(model, s)))
     p_still = _sigmoid(utility_gain(model, s, rival.index, offer_k[idx], countered, touch)) / p_accept[idx]
-    still_go = model.rng.random(len(s)) < np.minimum(p_still, 1.0)
+    still_go = model.stream("counteroffers").random(len(s)) < np.minimum(p_still, 1.0)
     keep = s[~still_go]
     model.recorder.event("counter", keep, own[idx][~still_go], rival.index)
     model.recorder.count("counters", own[idx][~still_go])

@@ -55,7 +55,7 @@ def act(model: OrgModel, ceo: Executive) -> None:
         weights[actions.index("blitz")] *= 0.5 + ceo.risk_appetite
     if weights.sum() <= 0:
         return
-    action = actions[model.rng.choice(len(actions), p=weights / weights.sum())]
+    action = actions[model.stream("executives").choice(len(actions), p=weights / weights.sum())]
     ceo.last_action_week = model.week
     ceo.pressure *= 1.0 - p.relief
     model.decisions.append((model.week, lab.key, action))
@@ -93,8 +93,8 @@ def step(model: OrgModel) -> None:
         boss = ceo.micromanagement if ceo is not None else 0.0
         for executive in [e for e in lab.executives if e.active and e is not ceo]:
             executive.friction = min(1.0, executive.friction + p.friction_growth * boss)
-            if not executive.scripted and model.rng.random() < p.exit_hazard * executive.friction:
-                leave(model, executive, "insider" if model.rng.random() < 0.5 else "outsider")
+            if not executive.scripted and model.stream("executives").random() < p.exit_hazard * executive.friction:
+                leave(model, executive, "insider" if model.stream("executives").random() < 0.5 else "outsider")
     model.team_manager_shock *= np.exp(-1.0 / p.shock_weeks)
 
 

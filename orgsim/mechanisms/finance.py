@@ -38,8 +38,8 @@ def step(model: OrgModel) -> None:
         if not f.public:
             continue  # private valuations move only on events (tender offers, releases)
         sd = f.volatility / np.sqrt(52.0)
-        noise = model.rng.normal(0.0, 1.0)
-        jump(model, lab, (f.drift - 0.5 * f.volatility**2) / 52.0 + sd * noise + p.jump_sd * model.rng.normal())
+        noise = model.stream("finance").normal(0.0, 1.0)
+        jump(model, lab, (f.drift - 0.5 * f.volatility**2) / 52.0 + sd * noise + p.jump_sd * model.stream("finance").normal())
 
 
 def budget_room(model: OrgModel, lab: Lab) -> float:

@@ -34,7 +34,7 @@ def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -
         return
     log_skill = np.log(pop.skill[pool])
     z = (log_skill - log_skill.mean()) / (log_skill.std() + 1e-12)
-    keys = -p.selectivity * z - p.insider_protection * pop.insider[pool] + model.rng.gumbel(size=len(pool))
+    keys = -p.selectivity * z - p.insider_protection * pop.insider[pool] + model.stream("layoffs").gumbel(size=len(pool))
     cut = pool[np.argsort(-keys, kind="stable")[: min(n, len(pool))]]
     # the posts go with the people: backfill must not rehire them
     model.team_target -= np.bincount(pop.team[cut].astype(np.int64), minlength=len(model.team_target)) / model.growth_factor()

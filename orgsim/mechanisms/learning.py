@@ -177,7 +177,7 @@ def at_equilibrium(beliefs, code, group, reality) -> np.ndarray:
 def setup(model) -> None:
     """Shared reality, empty lab codes, then a warm-up so labs start near their own equilibrium."""
     p = model.params.learning
-    model.reality = random_reality(1, p.dimensions, model.rng)[0]
+    model.reality = random_reality(1, p.dimensions, model.stream("learning"))[0]
     model.lab_code = np.zeros((len(model.labs), p.dimensions), dtype=np.int8)
     if p.enabled:
         for _ in range(p.warmup_weeks):
@@ -192,12 +192,12 @@ def _learn(model, turbulence_on: bool = True) -> None:
     disruption = model.params.reorgs.socialization_disruption if model.params.reorgs.enabled else 0.0
     stability = np.array([lab.stability for lab in model.labs])
     p1 = p.p1 * (1.0 - disruption * (1.0 - stability))
-    scores = act(pop.beliefs, group, model.reality, model.rng)
-    beliefs = socialize(pop.beliefs, model.lab_code, group, p1, model.rng)
-    model.lab_code = learn_code(model.lab_code, pop.beliefs, group, model.reality, p.p2, model.rng, scores=scores)
+    scores = act(pop.beliefs, group, model.reality, model.stream("learning"))
+    beliefs = socialize(pop.beliefs, model.lab_code, group, p1, model.stream("learning"))
+    model.lab_code = learn_code(model.lab_code, pop.beliefs, group, model.reality, p.p2, model.stream("learning"), scores=scores)
     pop.beliefs[:] = beliefs
     if turbulence_on and p.p4 > 0:
-        model.reality = turbulence(model.reality, p.p4, model.rng)
+        model.reality = turbulence(model.reality, p.p4, model.stream("learning"))
 
 
 def step(model) -> None:

@@ -99,7 +99,7 @@ def pick_targets(model: OrgModel, lab: int, k: int, quantile: float) -> np.ndarr
     idx = np.flatnonzero(eligible)
     if len(idx) <= k:
         return idx
-    key = np.log(pop.skill[idx]) + 0.5 * model.rng.gumbel(size=len(idx))
+    key = np.log(pop.skill[idx]) + 0.5 * model.stream("offers").gumbel(size=len(idx))
     return idx[np.argpartition(-key, k)[:k]]
 
 
@@ -110,7 +110,7 @@ def step(model: OrgModel) -> None:
         terms = recruiting_terms(model, lab)
         if terms is None:
             continue
-        targets = pick_targets(model, lab.index, int(model.rng.poisson(terms["capacity"])), terms["quantile"])
+        targets = pick_targets(model, lab.index, int(model.stream("offers").poisson(terms["capacity"])), terms["quantile"])
         if len(targets):
             make_offers(model, lab, targets, terms)
 
@@ -125,7 +125,7 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
     rec.event("offer", targets, own, lab.index)
     rec.count("offers", lab.index, len(targets))
     p_accept = _sigmoid(utility_gain(model, targets, lab.index, offer, current, terms["touch"]))
-    accept = model.rng.random(len(targets)) < p_accept
+    accept = model.stream("offers").random(len(targets)) < p_accept
     rec.event("decline", targets[~accept], own[~accept], lab.index)
     stay = counteroffers.respond(model, lab, targets[accept], offer[accept], terms["touch"], p_accept[accept])
     movers = targets[accept][~stay]

@@ -69,7 +69,7 @@ def release(model: OrgModel, lab: Lab, name: str, target: float | None = None, f
     if target is None:
         target = max(other.capability for other in model.labs if other is not lab) - band
         band = 2 * band
-    quality = lab.capability + model.rng.normal(0.0, p.quality_noise) - quality_cost
+    quality = lab.capability + model.stream("releases").normal(0.0, p.quality_noise) - quality_cost
     outcome = judge(quality, target, band, forced)
     if outcome == "success":
         lab.capability = max(lab.capability, target)

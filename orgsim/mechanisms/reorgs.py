@@ -31,10 +31,10 @@ def reorganize(model: OrgModel, lab: Lab, teams: list[int] | None = None, share:
     in_lab = pop.lab == lab.index
     pop.morale[in_lab] = np.clip(pop.morale[in_lab] - p.morale_drop * lab.recent_reorgs**p.repeat_exponent, 0.0, 1.0)
     members = np.flatnonzero(np.isin(pop.team, teams))
-    moved = members[model.rng.random(len(members)) < share]
+    moved = members[model.stream("reorgs").random(len(members)) < share]
     if len(teams) > 1 and len(moved):
         choices = np.asarray(teams)
-        pop.team[moved] = choices[model.rng.integers(0, len(choices), size=len(moved))]
+        pop.team[moved] = choices[model.stream("reorgs").integers(0, len(choices), size=len(moved))]
     pop.team_since[moved] = model.week
 
 
