@@ -295,7 +295,7 @@ def calibrate(
     """Fit scenario parameters to the public facts (Optuna), verify the fit and write the calibrated config."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from orgsim.calibration.fit import CalibrationFailed, calibrate as run_calibration
+    from orgsim.calibration.fit import CalibrationFailed, calibrate as run_calibration, fact_cells
     from orgsim.calibration.targets import load_calibration
 
     _check_executor(executor, scheduler)
@@ -347,8 +347,7 @@ def calibrate(
         for r in rows.itertuples():
             pct = bool(r.percent)
             fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.0f}")
-            table.add_row(r.label, fmt(r.value), f"±{100 * r.tolerance:.1f} pp" if pct else f"±{r.tolerance:,.0f}",
-                          fmt(r.mean), f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]", f"[{fmt(r.seed_p025)}, {fmt(r.seed_p975)}]",
+            table.add_row(r.label, *fact_cells(r), fmt(r.mean), f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]", f"[{fmt(r.seed_p025)}, {fmt(r.seed_p975)}]",
                           "[green]yes" if r.within else "[red]no")
         console.print(table)
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())

@@ -265,7 +265,7 @@ def fit_table(spec: CalibrationSpec, frame: pd.DataFrame, scale_label: str) -> p
                      "tolerance": t.tolerance, "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
                      "seed_p025": float(v.quantile(0.025)) if n else np.nan,
                      "seed_p975": float(v.quantile(0.975)) if n else np.nan, "seeds": n,
-                     "within": bool(abs(mean - t.value) <= t.tolerance) if n else False,
+                     "within": t.within(mean) if n else False, "range": t.range,
                      "percent": t.percent})
     return pd.DataFrame(rows)
 
@@ -274,6 +274,14 @@ def _fmt(value: float, percent: bool) -> str:
     if not math.isfinite(value):
         return "nan"
     return f"{100 * value:.1f}%" if percent else f"{value:,.0f}"
+
+
+def fact_cells(row) -> tuple[str, str]:
+    """The fact and its tolerance as printed: a point ± tolerance, or a plausibility range."""
+    p = bool(row.percent)
+    if row.range:
+        return f"{_fmt(row.value - row.tolerance, p)} to {_fmt(row.value + row.tolerance, p)}", "range"
+    return _fmt(row.value, p), (f"±{100 * row.tolerance:.1f} pp" if p else f"±{row.tolerance:,.0f}")
 
 
 def table_markdown(table: pd.DataFrame) -> str:
@@ -285,8 +293,8 @@ def table_markdown(table: pd.DataFrame) -> str:
                   "| --- | ---: | ---: | ---: | ---: | ---: | :---: |"]
         for r in rows.itertuples():
             p = bool(r.percent)
-            tol = f"±{100 * r.tolerance:.1f} pp" if p else f"±{r.tolerance:,.0f}"
-            lines.append(f"| {r.label} | {_fmt(r.value, p)} | {tol} | {_fmt(r.mean, p)} | "
+            fact, tol = fact_cells(r)
+            lines.append(f"| {r.label} | {fact} | {tol} | {_fmt(r.mean, p)} | "
                          f"[{_fmt(r.ci_low, p)}, {_fmt(r.ci_high, p)}] | [{_fmt(r.seed_p025, p)}, {_fmt(r.seed_p975, p)}] | "
                          f"{'yes' if r.within else '**no**'} |")
         lines.append("")

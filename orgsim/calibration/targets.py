@@ -66,36 +66,6 @@ class TwoYearRetention(_Statistic):
         return outcomes.two_year_retention(events, self.lab, self.week)
 
 
-class OfferAcceptance(_Statistic):
-    """Of the offers ``lab`` made in weeks ``start``..``end``, the share taken (the target moved).
-
-    An offer beaten by a counteroffer counts as declined: the press counts who moved.
-    """
-
-    kind: Literal["offer_acceptance"]
-    start: dt.date
-    end: dt.date
-
-    @model_validator(mode="after")
-    def _ordered(self) -> OfferAcceptance:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
-
-    def dates(self):
-        return [("start", self.start), ("end", self.end)]
-
-    def weeks_needed(self, scenario):
-        return scenario.week_of(self.end) + 1
-
-    def compute(self, scenario, metrics, events) -> float:
-        lo, hi = scenario.week_of(self.start), scenario.week_of(self.end)
-        window = events[(events["to_lab"] == self.lab) & (events["week"] >= lo) & (events["week"] <= hi)]
-        offers = int((window["kind"] == "offer").sum())
-        accepts = int((window["kind"] == "accept").sum())
-        return accepts / offers if offers else float("nan")
-
-
 class _DatedStatistic(_Statistic):
     """A statistic read at the end of the week ``date`` falls in."""
 
@@ -143,14 +113,151 @@ class Headcount(_DatedStatistic):
         return self.level(scenario, metrics, "headcount") / scenario.population.scale
 
 
-Statistic = Annotated[TwoYearRetention | OfferAcceptance | BlitzSize | Headcount, Field(discriminator="kind")]
+class _WindowStatistic(_Statistic):
+    """A statistic over the weeks from ``start`` to ``end`` (inclusive)."""
+
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _WindowStatistic:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    def dates(self):
+        return [("start", self.start), ("end", self.end)]
+
+    def weeks_needed(self, scenario):
+        return scenario.week_of(self.end) + 1
+
+    def window(self, scenario: Scenario, events: pd.DataFrame) -> pd.DataFrame:
+        lo, hi = scenario.week_of(self.start), scenario.week_of(self.end)
+        return events[(events["week"] >= lo) & (events["week"] <= hi)]
+
+    def years(self, scenario: Scenario) -> float:
+        return (scenario.week_of(self.end) - scenario.week_of(self.start) + 1) / 52.0
+
+
+class OfferAcceptance(_WindowStatistic):
+    """Of the offers ``lab`` made in weeks ``start``..``end``, the share taken (the target moved).
+
+    An offer beaten by a counteroffer counts as declined: the press counts who moved.
+    """
+
+    kind: Literal["offer_acceptance"]
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        window = window[window["to_lab"] == self.lab]
+        offers = int((window["kind"] == "offer").sum())
+        accepts = int((window["kind"] == "accept").sum())
+        return accepts / offers if offers else float("nan")
+
+
+class VoluntaryAttrition(_WindowStatistic):
+    """Voluntary exits (quits and moves to a rival lab) per year over the window's average headcount.
+
+    The definition of workforce attrition studies (LinkedIn 2018): layoffs
+    are not voluntary and do not count.
+    """
+
+    kind: Literal["voluntary_attrition"]
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        leavers = int((window["kind"].isin(("quit", "move")) & (window["from_lab"] == self.lab)).sum())
+        lo, hi = scenario.week_of(self.start), scenario.week_of(self.end)
+        rows = metrics[(metrics["lab"] == self.lab) & (metrics["metric"] == "headcount")
+                       & (metrics["week"] >= lo) & (metrics["week"] <= hi)]
+        headcount = float(rows["value"].mean()) if len(rows) else float("nan")
+        return leavers / headcount / self.years(scenario) if headcount > 0 else float("nan")
+
+
+class RivalShare(_WindowStatistic):
+    """Of ``lab``'s voluntary leavers in the window, the share who moved to another simulated (frontier) lab."""
+
+    kind: Literal["rival_share"]
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        leaving = window[window["kind"].isin(("quit", "move")) & (window["from_lab"] == self.lab)]
+        return float((leaving["kind"] == "move").mean()) if len(leaving) else float("nan")
+
+
+class LabMoves(_WindowStatistic):
+    """Moves from ``lab`` to another simulated lab per year (full-world units)."""
+
+    kind: Literal["lab_moves"]
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        moves = int(((window["kind"] == "move") & (window["from_lab"] == self.lab)).sum())
+        return moves / scenario.population.scale / self.years(scenario)
+
+
+class Approaches(_WindowStatistic):
+    """Offers ``lab`` made in the window (full-world units)."""
+
+    kind: Literal["approaches"]
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        return int(((window["kind"] == "offer") & (window["to_lab"] == self.lab)).sum()) / scenario.population.scale
+
+
+class SourceShare(_WindowStatistic):
+    """Of ``lab``'s offers (``of: offer``) or accepted offers (``of: accept``) in the window, the share from ``source``."""
+
+    kind: Literal["source_share"]
+    source: str
+    of: Literal["offer", "accept"] = "offer"
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        made = window[(window["kind"] == self.of) & (window["to_lab"] == self.lab)]
+        return float((made["from_lab"] == self.source).mean()) if len(made) else float("nan")
+
+
+class EarlyExits(_WindowStatistic):
+    """Counted early exits of a hiring drive, as the press counted them (full-world units).
+
+    Members of ``cohort`` who left ``lab`` in the window, plus (``reneged``)
+    people who accepted ``lab``'s offer in the window and then stayed where
+    they were on a counteroffer: "accepted but never started".
+    """
+
+    kind: Literal["early_exits"]
+    cohort: str = "blitz-2025"
+    reneged: bool = True
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        left = window["kind"].isin(outcomes.LEAVING) & (window["from_lab"] == self.lab) & (window["cohort"] == self.cohort)
+        total = int(left.sum())
+        if self.reneged:
+            total += int(((window["kind"] == "counter") & (window["to_lab"] == self.lab)).sum())
+        return total / scenario.population.scale
+
+
+Statistic = Annotated[
+    TwoYearRetention | OfferAcceptance | BlitzSize | Headcount | VoluntaryAttrition | RivalShare | LabMoves
+    | Approaches | SourceShare | EarlyExits,
+    Field(discriminator="kind"),
+]
 
 
 # ------------------------------------------------------------------ the spec
 
 
 class Target(Strict):
-    """A public fact and the simulated statistic that matches it."""
+    """A public fact and the simulated statistic that matches it.
+
+    A point fact is ``value`` ± ``tolerance``. A plausibility range is given
+    as ``low``/``high`` (stored as its midpoint ± half-width with
+    ``range: true``): anywhere inside it is as good as anywhere else, so the
+    fit is not pulled toward its middle.
+    """
 
     value: float
     tolerance: Annotated[float, Field(gt=0)]
@@ -159,6 +266,36 @@ class Target(Strict):
     label: str = ""
     note: str = ""
     percent: bool = False  # display as a percentage
+    range: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounds(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("low" in data or "high" in data):
+            data = dict(data)
+            low, high = data.pop("low", None), data.pop("high", None)
+            if low is None or high is None or "value" in data or "tolerance" in data:
+                raise ValueError("a range needs both low and high, and no value or tolerance")
+            if not float(low) < float(high):
+                raise ValueError(f"low ({low}) must be below high ({high})")
+            data.update(value=(float(low) + float(high)) / 2, tolerance=(float(high) - float(low)) / 2, range=True)
+        return data
+
+    @property
+    def low(self) -> float:
+        return self.value - self.tolerance
+
+    @property
+    def high(self) -> float:
+        return self.value + self.tolerance
+
+    def within(self, mean: float) -> bool:
+        return bool(np.isfinite(mean) and abs(mean - self.value) <= self.tolerance)
+
+    def penalty(self, mean: float) -> float:
+        """Squared distance in tolerances: from the value, or from the range's nearer edge (0 inside)."""
+        z = abs(mean - self.value) / self.tolerance
+        return max(0.0, z - 1.0) ** 2 if self.range else z**2
 
 
 class Parameter(Strict):
@@ -305,8 +442,10 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     weeks = spec.weeks or scenario.weeks
     for name, target in spec.targets.items():
         stat, where = target.statistic, f"targets.{name}.statistic"
-        if stat.lab not in scenario.labs:
-            raise ConfigError(path, f"{where}.lab", f"no lab {stat.lab!r} (labs: {', '.join(scenario.labs)})")
+        for field in ("lab", "source"):
+            lab = getattr(stat, field, None)
+            if lab is not None and lab not in scenario.labs:
+                raise ConfigError(path, f"{where}.{field}", f"no lab {lab!r} (labs: {', '.join(scenario.labs)})")
         for field, date in stat.dates():
             if not scenario.start <= date <= scenario.horizon:
                 raise ConfigError(path, f"{where}.{field}", f"{date} is outside the horizon {scenario.start} to {scenario.horizon}")
@@ -325,11 +464,11 @@ def measure(targets: dict[str, Target], scenario: Scenario, metrics: pd.DataFram
 
 
 def loss(targets: dict[str, Target], means: dict[str, float]) -> float:
-    """Sum over targets of ((simulated mean - target) / tolerance)^2; inf if a statistic is missing."""
+    """Sum over targets of their penalties (squared distance in tolerances); inf if a statistic is missing."""
     total = 0.0
     for name, t in targets.items():
         m = means.get(name, float("nan"))
         if not np.isfinite(m):
             return float("inf")
-        total += ((m - t.value) / t.tolerance) ** 2
+        total += t.penalty(m)
     return total
