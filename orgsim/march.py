@@ -7,11 +7,15 @@ faithful reproduction here vouches for M10 there.
 
 Setup: m = 30 dimensions of reality (±1 with p = 0.5), n = 50 individuals
 with beliefs uniform on {-1, 0, 1}, a code of all zeros.  Each period: (1)
-individuals act and are scored, (2) socialization, (3) the code learns, then
-turnover (p3) and turbulence (p4).  Socialization and code learning both
-start from the beliefs and code of the start of the period (March's
-simultaneous updating): the code learns from what the members believed when
-they acted, not from what socialization just taught them.
+individuals act (a 0 belief acts as a coin flip) and are scored, (2)
+socialization, (3) the code learns from the actions of the superior group,
+then turnover (p3) and turbulence (p4).  Socialization and code learning
+both start from the beliefs and code of the start of the period (March's
+simultaneous updating): the code learns from what the members did in step
+(1), not from what socialization just taught them.  This is March's
+original program as Christensen (2015) reconstructs it, and it reproduces
+his Figure 1: equilibrium knowledge is highest at the slowest
+socialization (p1 = 0.1) for every p2.
 
 The R runs of a cell are R groups of one batch, so a cell costs one numpy
 pass per period whatever R.  Without p3 and p4 a run stops at equilibrium;
@@ -107,9 +111,9 @@ def cell_seed(seed: int, p1: float, p2: float, p3: float, p4: float) -> np.rando
 
 def _period(beliefs, code, group, reality, p1, p2, rng):
     """Steps (1)–(3) of a period from one start-of-period state."""
-    scores = act(beliefs, group, reality, rng)
+    actions = act(beliefs, rng)
     new_beliefs = socialize(beliefs, code, group, p1, rng)
-    new_code = learn_code(code, beliefs, group, reality, p2, rng, scores=scores)
+    new_code = learn_code(code, actions, group, reality, p2, rng)
     return new_beliefs, new_code
 
 

@@ -14,15 +14,13 @@ untouched, so a caller can update beliefs and code *simultaneously* from
 the same start-of-period state.  All randomness comes from the numpy
 ``Generator`` passed in.
 
-Readings of March (1991) made here (see also ``learn_code``):
-
-* socialization is gradual (one step toward the code per success, as in
-  Christensen 2015) rather than March's jump straight to the code's value;
-* the superior group is scored on actions (a belief of 0 acts as a fair
-  coin flip) rather than on March's count of dimensions where beliefs match
-  reality, and 0 beliefs cast no vote when the code learns;
-* turbulence flips each dimension of reality independently with
-  probability p4 per period.
+March's program as Christensen (2015) reconstructs it, with one reading
+of our own: socialization is gradual (one step toward the code per
+success, as in Christensen) rather than March's jump straight to the code's
+value.  Each period the individuals *act* (a belief of 0 acts as a fair
+coin flip); those actions give the scores and, for the superior group, are
+the votes the code learns from (``learn_code``).  Turbulence flips each
+dimension of reality independently with probability p4 per period.
 """
 
 from __future__ import annotations
@@ -34,6 +32,7 @@ __all__ = [
     "random_reality",
     "socialize",
     "act",
+    "scores",
     "learn_code",
     "knowledge",
     "turnover",
@@ -85,43 +84,40 @@ def socialize(beliefs, code, group, p1, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def act(beliefs, group, reality, rng: np.random.Generator) -> np.ndarray:
-    """Action scores Σ action·reality per individual (int32, shape (N,)).
+def act(beliefs, rng: np.random.Generator) -> np.ndarray:
+    """Actions (int8, shape (N, m)): the belief, or a fair coin flip ±1 where the belief is 0.
 
-    An action is the belief, or a fair coin flip ±1 where the belief is 0.
-    A coin flip times a ±1 reality is itself a fair ±1, so the z coin flips
-    of an individual add 2·Binomial(z, ½) − z to Σ belief·reality: the same
-    distribution as flipping each coin, at a fraction of the cost.
+    Drawn once per period and used twice, for the scores and for the code's
+    vote, so the code learns from what the superior members did.
     """
-    known = (beliefs * _reality_rows(reality, group)).sum(axis=1, dtype=np.int32)
-    zeros = (beliefs == 0).sum(axis=1, dtype=np.int32)
-    return known + 2 * rng.binomial(zeros, 0.5).astype(np.int32) - zeros
+    unsure = beliefs == 0
+    out = beliefs.copy()
+    out[unsure] = 2 * rng.integers(0, 2, size=int(np.count_nonzero(unsure)), dtype=np.int8) - 1
+    return out
 
 
-def learn_code(code, beliefs, group, reality, p2, rng: np.random.Generator, scores=None) -> np.ndarray:
-    """The code learns from its superior members; returns the new code.
+def scores(actions, group, reality) -> np.ndarray:
+    """Σ action·reality per individual (int32, shape (N,))."""
+    return (actions * _reality_rows(reality, group)).sum(axis=1, dtype=np.int32)
 
+
+def learn_code(code, actions, group, reality, p2, rng: np.random.Generator) -> np.ndarray:
+    """The code learns from the actions of its superior members; returns the new code.
+
+    ``actions`` come from :func:`act` on the start-of-period beliefs;
     ``reality`` is (m,) shared or (G, m) per group; ``p2`` is a scalar or
-    per group (G,).  ``scores`` are the action scores of ``act``; pass them
-    when the period's scores were taken before socialization changed the
-    beliefs, otherwise they are drawn here.
-
-    The superior group of a code is its members whose action score strictly
-    exceeds Σ code·reality.  On each dimension, superior members holding +1
-    and -1 vote; 0 beliefs abstain (our reading of March's "effective
-    majority": an individual with no belief neither supports nor opposes a
-    value).  With net = Σ of superior beliefs, the strict majority is
-    sign(net) and k = |net| = majority minus minority.  Where the majority
-    differs from the code, the code adopts it with probability
+    per group (G,).  The superior group of a code is its members whose
+    action score strictly exceeds Σ code·reality.  On each dimension their
+    ±1 actions vote: with net = Σ of superior actions, the strict majority
+    is sign(net) and k = |net| = majority minus minority.  Where the
+    majority differs from the code, the code adopts it with probability
     1 − (1 − p2)^k: a larger effective majority is more persuasive.
     """
     g, m = code.shape
-    if scores is None:
-        scores = act(beliefs, group, reality, rng)
-    superior = scores > _code_scores(code, reality)[group]
+    superior = scores(actions, group, reality) > _code_scores(code, reality)[group]
     voters = group[superior]
     cells = (voters[:, None] * m + np.arange(m)).ravel()
-    net = np.bincount(cells, weights=beliefs[superior].ravel(), minlength=g * m).reshape(g, m)
+    net = np.bincount(cells, weights=actions[superior].ravel(), minlength=g * m).reshape(g, m)
     majority = np.sign(net).astype(np.int8).ravel()
     out = code.copy()
     flat = out.reshape(-1)
@@ -192,9 +188,9 @@ def _learn(model, turbulence_on: bool = True) -> None:
     disruption = model.params.reorgs.socialization_disruption if model.params.reorgs.enabled else 0.0
     stability = np.array([lab.stability for lab in model.labs])
     p1 = p.p1 * (1.0 - disruption * (1.0 - stability))
-    scores = act(pop.beliefs, group, model.reality, model.stream("learning"))
+    actions = act(pop.beliefs, model.stream("learning"))
     beliefs = socialize(pop.beliefs, model.lab_code, group, p1, model.stream("learning"))
-    model.lab_code = learn_code(model.lab_code, pop.beliefs, group, model.reality, p.p2, model.stream("learning"), scores=scores)
+    model.lab_code = learn_code(model.lab_code, actions, group, model.reality, p.p2, model.stream("learning"))
     pop.beliefs[:] = beliefs
     if turbulence_on and p.p4 > 0:
         model.reality = turbulence(model.reality, p.p4, model.stream("learning"))
