@@ -78,21 +78,39 @@ def vested_share(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> tu
     return vested, since_vest
 
 
-def unvested_years(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Unvested equity at today's price, in years of current pay: the cost of leaving."""
+def unvested_value(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Unvested equity at today's share price (k$)."""
     pop = model.population
     vested, _ = vested_share(model, slots)
     price_ratio = model.lab_price()[pop.lab[slots]] / pop.grant_price[slots]
-    value = pop.grant_k[slots] * (1.0 - vested) * price_ratio
-    return value / np.maximum(current_comp(model, slots), 1.0)
+    return pop.grant_k[slots] * (1.0 - vested) * price_ratio
 
 
-def clawback_years(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Sign-on bonus still repayable, in years of current pay."""
+def clawback_owed(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Sign-on bonus still repayable on leaving (k$)."""
     pop = model.population
     window = model.lab_vesting[pop.lab[slots], 3]
-    owed = np.where(model.week - pop.signon_week[slots] < window, pop.signon_k[slots], 0.0)
-    return owed / np.maximum(current_comp(model, slots), 1.0)
+    return np.where(model.week - pop.signon_week[slots] < window, pop.signon_k[slots], 0.0)
+
+
+def forfeited(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """What leaving costs in money (k$): unvested equity at today's price plus any sign-on claw-back.
+
+    Zero without M5 (no vesting schedule, nothing to forfeit).
+    """
+    owed = clawback_owed(model, slots)
+    return owed + unvested_value(model, slots) if model.params.vesting.enabled else owed
+
+
+def forfeit_term(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """log(1 + forfeited / market pay): the golden handcuffs, concave in money and measured against the market.
+
+    Against the *market's* pay for the person's skill, not their own pay, so
+    forfeiting $200M weighs far more than forfeiting $2M; concave, so each
+    extra dollar weighs less (a rival can buy out part of it).
+    """
+    market = market_comp(model, model.population.skill[slots])
+    return np.log1p(forfeited(model, slots) / np.maximum(market, 1.0))
 
 
 def former_colleagues(model: OrgModel) -> np.ndarray:

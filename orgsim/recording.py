@@ -22,7 +22,7 @@ FLOWS = (
 )
 # Read off the state at the end of the week.
 LEVELS = (
-    "headcount", "top_talent", "top_talent_share", "capability", "knowledge", "morale",
+    "headcount", "top_talent", "top_talent_share", "capability", "standing", "knowledge", "morale",
     "stability", "share_price", "prestige", "trust", "pressure", "tracked_cohort",
 )
 METRICS = FLOWS + LEVELS
@@ -32,7 +32,7 @@ EVENT_KINDS = (
     "executive_exit",
 )
 COVARIATES = (
-    "morale", "pay_gap", "mission_fit", "unvested_years", "post_vest", "instability",
+    "morale", "pay_gap", "mission_fit", "forfeit", "post_vest", "instability",
     "layoff_shock", "manager_exit", "newcomer", "countered", "contagion",
 )
 OUTSIDE = -1

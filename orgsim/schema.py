@@ -64,6 +64,9 @@ class HiringSpec(Strict):
     counter_match: float = param(1.1, "x the rival offer", "a chief scientist's pay tripled to keep him", ge=0)
     backfill_share: Unit = param(0.08, "share of vacancies filled per week", "assumption: ~3 months to fill")
     growth: float = param(0.0, "annual growth of target headcount", "OpenAI ~3,000 -> ~4,000 in late 2025", ge=-0.5, le=3)
+    source_weights: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] = param(
+        {}, "odds multiplier per rival lab (default 1)",
+        "fitted for Meta: 45 of the ~100 first approached were OpenAI researchers (seed article; press, Jun-Aug 2025)")
 
 
 class MissionSpec(Strict):
@@ -104,7 +107,7 @@ class LabSpec(Strict):
     finance: FinanceSpec = FinanceSpec()
     executives: dict[str, ExecutiveSpec] = {}
     accelerators_k: float = param(100.0, "thousand H100-equivalents", "public compute plans, 2025", ge=0)
-    capability: float = param(0.9, "index (Gemini 2.5 = 1.0)", "leaderboards, mid-2025", ge=0)
+    capability: float = param(45.0, "index points (Gemini 2.5 = 47, Gemini 3 = 55)", "public composite index, June 2025 (ODD, M9)", ge=0)
     prestige: Unit = param(0.5, "0-1", "reputation among researchers")
     trust: Unit = param(0.7, "0-1", "trust in leadership and conduct (M12)")
     vision_clarity: Unit = param(0.6, "0-1", "clarity of research direction")
@@ -118,7 +121,9 @@ class PopulationSpec(Strict):
     skill_alpha: float = param(2.5, "Pareto tail index", "heavy-tailed research output (Lotka; Azoulay)", gt=1)
     mean_tenure_years: float = param(2.5, "years", "young labs; SignalFire 2025", gt=0)
     insider_years: float = param(5.0, "years", "long-tenured 'friends of the CEO'", gt=0)
-    initial_morale: Unit = param(0.7, "0-1", ASSUMED)
+    mission_sorting: Unit = param(
+        0.6, "share of a researcher's ideals drawn toward their lab's profile",
+        "assumption: people self-select into labs that fit them (M13); 0 = labs staffed at random")
     preference_spread: float = param(0.5, "sd of log weight", "heterogeneous preferences (M13)", ge=0)
     weight_money: NonNeg = param(1.0, "relative weight", "pay dominates offers (press)")
     weight_mission: NonNeg = param(1.0, "relative weight", "mission sorting (M13)")
@@ -136,14 +141,15 @@ class OffersParams(Switchable):
     """M1 offers and poaching: logit acceptance of a rival package."""
 
     beta_money: float = param(1.2, "utils per log comp ratio", "calibrated: ~10% of approached accept (WSJ)")
-    beta_mission: float = param(1.5, "utils per unit fit", "mission sorting (M13)")
+    beta_mission: float = param(4.0, "utils per unit fit (x the mission weight)", "assumption sized so mission fit moves choices as much as the pay gaps between labs do (researchers turned down nine-figure offers for mission, press 2025); M13 must shape the flow matrix")
     beta_compute: float = param(0.3, "utils per log compute/researcher ratio", "Meta's compute pitch")
     beta_prestige: float = param(1.0, "utils per unit prestige", ASSUMED)
     beta_stability: float = param(0.8, "utils per unit stability", "reorg-weary targets")
     beta_trust: float = param(1.0, "utils per unit trust", "M12 trust")
     beta_colleagues: float = param(0.4, "utils per log(1+former colleagues)", "stars follow stars")
-    beta_unvested: float = param(0.4, "utils per year of pay unvested", "golden handcuffs (M5)")
-    beta_clawback: float = param(0.5, "utils per year of pay clawed back", ASSUMED)
+    beta_forfeit: float = param(
+        1.2, "utils per log(1 + forfeited / market pay)",
+        "assumption: forfeited money weighs like a pay cut of the same log size (beta_money); the offer must beat it")
     beta_embeddedness: float = param(0.3, "utils per log(1+team tenure years)", "job embeddedness")
     status_quo: float = param(-3.0, "utils", "calibrated: 45 courted, 4 moved (press)")
     personal_touch: float = param(0.8, "utils", "the CEO's personal outreach (press)")
@@ -164,16 +170,20 @@ class AttritionParams(Switchable):
     tenure_decline: float = param(0.1, "per year of tenure", "Farber (1994): hazard falls with tenure", ge=0)
     beta_morale: float = param(-2.0, "log HR per unit morale", ASSUMED)
     beta_pay_gap: float = param(1.0, "log HR per relative gap below market", ASSUMED)
-    beta_mission_fit: float = param(-1.0, "log HR per unit fit", "mission sorting (M13)")
+    beta_mission_fit: float = param(-2.0, "log HR per unit fit", "assumption: misfits leave (M13), half the offer weight")
     beta_instability: float = param(0.6, "log HR per unit instability", "reorgs (M6)")
-    beta_layoff_shock: float = param(0.8, "log HR at full survivor shock", "Maertz et al. (2010)")
+    beta_layoff_shock: float = param(
+        0.39, "log HR per unit survivor shock (shock = ln(1 + % of staff cut) x (1 - fairness))",
+        "Trevor & Nyberg (2008): a 1% downsizing raises voluntary turnover by about 31%: 0.39 x ln 2 = ln 1.31 "
+        "with no fairness (x1.18 at the default 0.4); concave in the cut (assumption beyond small cuts)")
     beta_manager_exit: float = param(1.0, "log HR per unit of the manager-exit shock", "shock = log(1 + rise) (M8), so 1 applies Hayes, Oyer & Schaefer as is")
     beta_newcomer: float = param(0.4, "log HR for acqui-hired newcomers", "M15 friction with insiders")
-    outside_utility: float = param(2.0, "utils of the outside option", "start-ups, academia, other firms")
-    outside_star_bonus: float = param(0.5, "utils per log skill", "stars found start-ups")
-    dest_beta_pay: float = param(1.0, "utils per log pay ratio", ASSUMED)
-    dest_beta_mission: float = param(2.0, "utils per unit fit", "mission sorting (M13)")
-    dest_beta_prestige: float = param(1.0, "utils per unit prestige", ASSUMED)
+    rival_share: Unit = param(
+        0.25, "probability a voluntary leaver moves to another simulated lab",
+        "assumption: most people leaving a big lab go to start-ups, other firms and academia; no public share")
+    dest_beta_pay: float = param(1.0, "utils per log pay ratio (x the money weight)", ASSUMED)
+    dest_beta_mission: float = param(6.0, "utils per unit fit (x the mission weight)", "assumption sized so mission fit moves choices as much as the pay gaps between labs do (researchers turned down nine-figure offers for mission, press 2025); M13 must shape the flow matrix")
+    dest_beta_prestige: float = param(1.0, "utils per unit prestige (x the prestige weight)", ASSUMED)
     dest_beta_momentum: float = param(1.0, "utils per unit momentum", "recent releases attract")
     dest_beta_colleagues: float = param(0.5, "utils per log(1+former colleagues)", "stars follow stars")
 
@@ -191,7 +201,10 @@ class ContagionParams(Switchable):
 class VestingParams(Switchable):
     """M5 golden handcuffs."""
 
-    beta_unvested: float = param(-0.5, "log HR per year of pay unvested", "golden handcuffs")
+    beta_forfeit: float = param(
+        -0.8, "log HR per log(1 + forfeited / market pay)",
+        "removing vesting took voluntary CEO departures from 5% to 21% (x4.2) at about 4-5 years of pay unvested: "
+        "-ln 4.2 / ln 6 = -0.8")
     beta_post_vest: float = param(0.92, "log HR just after a vest", "quits rise 88-239% after vesting (ln 2.5)")
     post_vest_weeks: int = param(4, "weeks", "the spike right after a vesting date", ge=0)
 
@@ -238,22 +251,36 @@ class ExecutiveParams(Switchable):
 
 
 class ReleaseParams(Switchable):
-    """M9 capability and releases."""
+    """M9 capability and releases; capability in index points of a public composite benchmark (ODD, M9)."""
 
-    growth: NonNeg = param(0.0009, "capability/week at reference talent", "frontier gains ~0.1-0.15/year")
+    growth: NonNeg = param(0.165, "index points/week at reference talent, compute and knowledge 0",
+                           "leaders 47-48 (June 2025) to 57 (April 2026): ~0.2/week at the frontier")
     star_exponent: float = param(1.5, "talent = sum skill^k", "stars carry output", ge=1)
-    talent_returns: Unit = param(0.5, "elasticity of growth to talent", "diminishing returns")
-    compute_returns: Unit = param(0.3, "elasticity of growth to compute", "scaling laws")
+    talent_returns: Unit = param(0.2, "elasticity of growth to talent",
+                                 "strongly diminishing: Anthropic stays at the frontier with a third of "
+                                 "DeepMind's effective talent (assumption)")
+    compute_returns: NonNeg = param(0.1, "growth multiplier gained per doubling of compute",
+                                    "scaling laws: capability linear in log compute (Kaplan et al. 2020); "
+                                    "size assumed")
     knowledge_weight: NonNeg = param(0.5, "growth multiplier per unit knowledge", "M10 code feeds M9")
     instability_penalty: Unit = param(0.5, "growth lost at zero stability", "'experience not crystallising'")
-    quality_noise: NonNeg = param(0.03, "capability sd at release", ASSUMED)
-    partial_band: NonNeg = param(0.05, "capability below target still 'partial'", ASSUMED)
+    diffusion: Unit = param(0.0192, "share of the gap to the public frontier closed per week (1/52)",
+                            "a follower with no research of its own trails by 1/diffusion weeks; open models "
+                            "trail the closed frontier by about a year (Epoch AI 2024, 'How far behind are open "
+                            "models?': 5-22 months)")
+    know_how: Unit = param(0.5, "share of a mover's old lab's lead carried, per unit of talent share",
+                           "learning-by-hiring (Song, Almeida & Wu 2003); half stays tacit (assumption)")
+    gap_unit: float = param(14.0, "index points per unit of gap in CEO pressure (M8 weight_gap)",
+                            "keeps Meta's mean gap term at its calibrated size: 0.35 former units "
+                            "(a runaway frontier) = ~5 points (a bounded one), baseline seeds 1-6", gt=0)
+    quality_noise: NonNeg = param(1.5, "index points (sd of a release's quality)", ASSUMED)
+    partial_band: NonNeg = param(2.5, "index points below target still 'partial'", ASSUMED)
     morale_effect: NonNeg = param(0.12, "morale units (success +, failure -)", ASSUMED)
     prestige_effect: NonNeg = param(0.1, "prestige units", ASSUMED)
     price_effect: NonNeg = param(0.08, "log share price", ASSUMED)
     momentum_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0)
     slip_morale: NonNeg = param(0.03, "morale units per slip", ASSUMED)
-    rush_quality_cost: NonNeg = param(0.01, "capability per week pulled forward", "a rushed AI-video feed")
+    rush_quality_cost: NonNeg = param(0.5, "index points per week pulled forward", "a rushed AI-video feed")
     gaming_gain: NonNeg = param(0.05, "prestige units", "a tuned variant ranked #2 (press)")
     gaming_trust_loss: NonNeg = param(0.1, "trust units when found out", "the released model ranked ~32nd")
     gaming_found_weeks: int = param(6, "weeks until found out", ASSUMED, ge=0)
@@ -380,13 +407,21 @@ class ShareShock(EventBase):
 class Release(EventBase):
     kind: Literal["release"]
     model: str
-    target: float = Field(1.0, ge=0)
+    target: float | None = Field(None, ge=0)
+    floor: float | None = Field(None, ge=0)
     outcome: Literal["success", "failure", "partial", "endogenous"] = "endogenous"
-    capability_jump: float = 0.0
+    standing: float | None = Field(None, ge=0)
+    reported: float | None = Field(None, ge=0)
     slips_weeks: list[Annotated[int, Field(ge=1)]] = []
     open_weights: bool | None = None
     gamed: bool = False
     pull_forward_weeks: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _check_levels(self) -> Release:
+        if self.floor is not None and (self.target is None or self.floor > self.target):
+            raise FieldProblem("floor", f"{self.floor} needs a target at or above it (target: {self.target})")
+        return self
 
 
 class ExecutiveExit(EventBase):
@@ -491,6 +526,9 @@ class Scenario(Strict):
         for lab_id, lab in self.labs.items():
             if not lab.teams:
                 raise FieldProblem(f"labs.{lab_id}.teams", "a lab needs at least one team")
+            for source in lab.hiring.source_weights:
+                if source not in self.labs or source == lab_id:
+                    raise FieldProblem(f"labs.{lab_id}.hiring.source_weights.{source}", f"not a rival lab of {lab_id!r}")
             for ex_id, ex in lab.executives.items():
                 for team in ex.teams:
                     if team not in lab.teams:

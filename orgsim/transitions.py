@@ -14,7 +14,7 @@ import numpy as np
 
 from orgsim import derived
 from orgsim.agents import Researcher
-from orgsim.mechanisms import attrition, contagion
+from orgsim.mechanisms import attrition, contagion, releases
 from orgsim.recording import OUTSIDE
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *
     rng, pop = model.stream("population"), model.population
     agents = [Researcher(model) for _ in range(k)]
     labs = np.full(k, lab, dtype=np.int64)
-    values = model.world.new_researcher_traits(k)
+    values = model.world.new_researcher_traits(labs)
     values.update(
         uid=np.array([a.unique_id for a in agents]), lab=lab, team=team, prev_lab=OUTSIDE,
         cohort=model.cohort_code(cohort), skill=skill, hire_week=model.week,
@@ -80,6 +80,7 @@ def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.nda
     model.recorder.count("moves_in", to_labs)
     pop.prev_lab[slots] = from_labs
     pop.lab[slots] = to_labs
+    releases.carry_know_how(model, from_labs, to_labs, pop.skill[slots])
     pop.team[slots] = team if team is not None else model.world.pick_teams(to_labs)
     pop.hire_week[slots] = model.week
     pop.team_since[slots] = model.week

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim import derived, morale
 from orgsim.agents import Executive, Lab, Researcher
 from orgsim.population import PREFERENCES, Population
 from orgsim.schema import ExecutiveSpec
@@ -33,16 +33,25 @@ class World:
         """Pareto(alpha) skill >= 1, shifted in logs: a few stars carry much of the output."""
         return (1.0 + self.model.stream("population").pareto(self.spec.skill_alpha, size=k)) * np.exp(log_shift)
 
-    def new_researcher_traits(self, k: int) -> dict[str, np.ndarray]:
-        """Preference weights and mission ideals for ``k`` new researchers."""
+    def new_researcher_traits(self, labs: np.ndarray) -> dict[str, np.ndarray]:
+        """Preference weights and mission ideals for researchers arriving at ``labs``.
+
+        Ideals are Beta draws whose mean moves ``mission_sorting`` of the way
+        from the population's mean to the lab's profile (people self-select
+        into labs that fit them; M13), with the configured concentration.
+        """
         rng, spec = self.model.stream("population"), self.spec
+        k = len(labs)
         means = np.array([getattr(spec, f"weight_{p}") for p in PREFERENCES])
         spread = rng.lognormal(-0.5 * spec.preference_spread**2, spec.preference_spread, size=(k, len(PREFERENCES)))
-        return {
-            "prefs": means[None, :] * spread,
-            "safety_pref": rng.beta(*spec.safety_pref_beta, size=k),
-            "openness_pref": rng.beta(*spec.openness_pref_beta, size=k),
-        }
+        profile = self.model.lab_mission[labs]
+        ideals = {}
+        for column, (name, (a, b)) in enumerate((("safety_pref", spec.safety_pref_beta),
+                                                 ("openness_pref", spec.openness_pref_beta))):
+            mean = (1.0 - spec.mission_sorting) * a / (a + b) + spec.mission_sorting * profile[:, column]
+            mean = np.clip(mean, 0.02, 0.98)
+            ideals[name] = rng.beta(mean * (a + b), (1.0 - mean) * (a + b))
+        return {"prefs": means[None, :] * spread, **ideals}
 
     def pick_teams(self, labs: np.ndarray) -> np.ndarray:
         """A team for each arrival, in proportion to the teams' target sizes."""
@@ -123,12 +132,12 @@ class World:
         tenure = np.floor(rng.exponential(spec.mean_tenure_years * 52.0, size=n)).astype(np.int64)
         skill = self.draw_skill(n, model.team_skill_shift[team])
         grant_weeks = model.lab_vesting[labs, 2]
-        values = self.new_researcher_traits(n)
+        values = self.new_researcher_traits(labs)
         agents = [Researcher(model) for _ in range(n)]
         values.update(
             uid=np.array([a.unique_id for a in agents]), lab=labs, team=team, skill=skill,
             hire_week=-tenure, team_since=-np.minimum(tenure, rng.integers(0, 104, size=n)),
-            insider=tenure >= spec.insider_years * 52, morale=spec.initial_morale,
+            insider=tenure >= spec.insider_years * 52, morale=morale.target(model)[labs],
             cohort=model.cohort_code("incumbent"),
             beliefs=rng.integers(-1, 2, size=(n, model.params.learning.dimensions), dtype=np.int8),
         )

@@ -10,6 +10,8 @@ One calibration, in ``DIR``::
     fit.json             fitted values, their uncertainty and how it was obtained
     (output.accepted)    the accepted parameter vectors, CSV: what sweeps draw from (parameter_draws)
     fit_table.csv/.md    target vs simulated: mean, 95% CI of the mean, 2.5-97.5% of seeds
+    predictive.csv       the best accepted vectors re-run on fresh seeds (posterior predictive), per run
+    predictive_table.csv/.md  each target's spread over the accepted set, and the share of vectors within tolerance
     loss.png             loss over trials; params.png: each parameter over trials
 
 Search: a TPE sampler (seeded from the spec) proposes a candidate; the
@@ -268,6 +270,37 @@ def fit_table(spec: CalibrationSpec, frame: pd.DataFrame, scale_label: str) -> p
                      "within": t.within(mean) if n else False, "range": t.range,
                      "percent": t.percent})
     return pd.DataFrame(rows)
+
+
+def predictive_table(spec: CalibrationSpec, per_run: pd.DataFrame) -> pd.DataFrame:
+    """Each target's spread over the accepted set: the mean of each vector's runs, summarized across vectors.
+
+    ``within`` is the share of vectors whose mean lands within the target's tolerance (or range).
+    """
+    ok = per_run[per_run["status"] == "ok"]
+    rows = []
+    for name, t in spec.targets.items():
+        by_vector = ok.groupby("point")[name].mean().dropna() if len(ok) else pd.Series(dtype=float)
+        rows.append({"target": name, "label": t.label or name, "value": t.value, "tolerance": t.tolerance,
+                     "range": t.range, "percent": t.percent, "vectors": len(by_vector),
+                     "mean": float(by_vector.mean()) if len(by_vector) else np.nan,
+                     "q05": float(by_vector.quantile(0.05)) if len(by_vector) else np.nan,
+                     "q95": float(by_vector.quantile(0.95)) if len(by_vector) else np.nan,
+                     "within_share": float(np.mean([t.within(v) for v in by_vector])) if len(by_vector) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def predictive_markdown(table: pd.DataFrame, replications: int) -> str:
+    n = int(table["vectors"].max()) if len(table) else 0
+    lines = [f"{n} accepted parameter vectors, {replications} fresh seeds each", "",
+             "| target | fact | tolerance | mean over vectors | 5-95% of vectors | vectors within |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in table.itertuples():
+        p = bool(r.percent)
+        fact, tol = fact_cells(r)
+        lines.append(f"| {r.label} | {fact} | {tol} | {_fmt(r.mean, p)} | {_fmt(r.q05, p)} to {_fmt(r.q95, p)} | "
+                     f"{r.within_share:.0%} |")
+    return "\n".join(lines) + "\n"
 
 
 def _fmt(value: float, percent: bool) -> str:
@@ -618,11 +651,18 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
             tables.append(fit_table(spec, per_seed, label))
         seconds["verify"] = time.perf_counter() - started
 
+        # ---- posterior predictive: the accepted set's spread on every target
+        method, accepted = accepted_trials(spec, frame)
+        predictive = None
+        if spec.predictive.draws:
+            started = time.perf_counter()
+            predictive = _predictive(spec, base, out, accepted, pool, slots, progress)
+            seconds["predictive"] = time.perf_counter() - started
+
     table = pd.concat(tables, ignore_index=True)
     table.to_csv(out / "fit_table.csv", index=False)
     markdown = table_markdown(table)
     atomic_write(out / "fit_table.md", lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
-    method, accepted = accepted_trials(spec, frame)
     unc = uncertainty(spec, accepted, fit)
     plot(frame, spec, fit_trial, out)
     info = {"date": dt.date.today().isoformat(), "git": (git_revision() or "")[:10],
@@ -648,6 +688,35 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     write_json(manifest, manifest_path)
     return CalibrationResult(out, info["trials"], ran, requeued, fit, method, unc, table, config_path, warns, seconds)
+
+
+def _predictive(spec: CalibrationSpec, base: Path, out: Path, accepted: pd.DataFrame, pool, slots: int,
+                progress: Progress) -> pd.DataFrame:
+    """Run the best accepted vectors on fresh seeds (stream 3); resumable through ``predictive.csv`` and its digest."""
+    vectors = accepted.head(spec.predictive.draws)
+    seeds = stream_seeds(spec.seed, 3, spec.predictive.replications)
+    values = {int(r["trial"]): {k: float(r[f"param:{k}"]) for k in spec.parameters} for _, r in vectors.iterrows()}
+    digest = _digest({"values": values, "seeds": seeds, "weeks": spec.weeks})
+    path, meta = out / "predictive.csv", out / "predictive.json"
+    if path.is_file() and meta.is_file() and json.loads(meta.read_text())["digest"] == digest:
+        per_run = pd.read_csv(path)
+    else:
+        progress("stage", name="posterior predictive", total=len(values), done=0, runs=len(seeds))
+        cands = []
+        for number, vals in values.items():
+            cand = _config(spec, base, vals)
+            cand.key = number
+            cands.append(cand)
+        frames = evaluate(pool, slots, cands, seeds, spec, "pred", on_run=lambda r: progress("run", row=r))
+        per_run = pd.concat(frames.values(), ignore_index=True) if frames else pd.DataFrame()
+        per_run.to_csv(out / ".predictive.csv.tmp", index=False)
+        os.replace(out / ".predictive.csv.tmp", path)
+        write_json({"digest": digest, "trials": list(values), "seeds": seeds}, meta)
+    table = predictive_table(spec, per_run)
+    table.to_csv(out / "predictive_table.csv", index=False)
+    text = predictive_markdown(table, len(seeds))
+    atomic_write(out / "predictive_table.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return table
 
 
 def _best_value(study) -> float | None:

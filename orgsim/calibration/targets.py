@@ -354,6 +354,13 @@ class Verify(Strict):
     scales: list[Annotated[float, Field(gt=0, le=10)]] = []
 
 
+class Predictive(Strict):
+    """The posterior-predictive check: ``draws`` accepted vectors (best first), each on ``replications`` fresh seeds."""
+
+    draws: Annotated[int, Field(ge=0)] = 30
+    replications: Annotated[int, Field(ge=1)] = 2
+
+
 class Output(Strict):
     config: str = "../configs/calibrated.yaml"  # relative to the spec
     extends: str = "world_2025.yaml"            # relative to the written config
@@ -381,6 +388,7 @@ class CalibrationSpec(Strict):
     uncertainty: Uncertainty = Uncertainty()
     refine: Refine = Refine()
     verify: Verify = Verify()
+    predictive: Predictive = Predictive()
     output: Output = Output()
     parameters: Annotated[dict[str, Parameter], Field(min_length=1)]
     targets: Annotated[dict[str, Target], Field(min_length=1)]

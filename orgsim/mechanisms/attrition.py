@@ -4,6 +4,8 @@
 in the first months and falls with tenure (Farber 1994). ``c_lab`` is set at
 the start so each lab's mean hazard equals its configured annual quit rate;
 every β is a config value, so a Cox fit on the event log can recover it.
+Golden handcuffs enter as log(1 + forfeited / market pay) (M5): money lost
+by leaving, measured against what the market would pay the person.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import numpy as np
 
 from orgsim import derived
 from orgsim.mechanisms import contagion
+from orgsim.population import PREFERENCES
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
+
+MONEY, MISSION, PRESTIGE = (PREFERENCES.index(k) for k in ("money", "mission", "prestige"))
 
 
 def tenure_baseline(model: OrgModel, tenure_weeks: np.ndarray) -> np.ndarray:
@@ -46,10 +51,10 @@ def covariates(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> dict
     }
     if params.vesting.enabled:
         vested, since_vest = derived.vested_share(model, slots)
-        x["unvested_years"] = derived.unvested_years(model, slots)
+        x["forfeit"] = derived.forfeit_term(model, slots)
         x["post_vest"] = ((since_vest >= 0) & (since_vest < params.vesting.post_vest_weeks)).astype(float)
     else:
-        x["unvested_years"] = x["post_vest"] = zeros
+        x["forfeit"] = x["post_vest"] = zeros
     if params.layoffs.enabled:
         x["layoff_shock"] = derived.lab_array(model, "layoff_shock")[labs] * (1.0 - params.layoffs.fairness)
     else:
@@ -64,7 +69,7 @@ def log_hazard_ratio(model: OrgModel, x: dict[str, np.ndarray]) -> np.ndarray:
         a.beta_morale * x["morale"] + a.beta_pay_gap * x["pay_gap"] + a.beta_mission_fit * x["mission_fit"]
         + a.beta_instability * x["instability"] + a.beta_layoff_shock * x["layoff_shock"]
         + a.beta_manager_exit * x["manager_exit"] + a.beta_newcomer * x["newcomer"] + c.beta_countered * x["countered"]
-        + v.beta_unvested * x["unvested_years"] + v.beta_post_vest * x["post_vest"]
+        + v.beta_forfeit * x["forfeit"] + v.beta_post_vest * x["post_vest"]
     )
 
 
@@ -86,34 +91,43 @@ def calibrate_scale(model: OrgModel) -> np.ndarray:
 
 
 def destinations(model: OrgModel, slots: np.ndarray) -> np.ndarray:
-    """Where leavers go: a rival lab index, or -1 for outside (multinomial logit, Gumbel-max)."""
+    """Where leavers go: a rival lab index, or -1 for outside (start-ups, other firms, academia).
+
+    A nested choice. A leaver goes to one of the other simulated labs with
+    probability ``rival_share`` (a documented assumption: most people leaving
+    a big lab go elsewhere), then picks among the labs with open positions
+    by a multinomial logit on pay, mission fit and prestige (each weighted
+    by the person's own preferences: M13 sorts by type), release momentum
+    and former colleagues there (Gumbel-max). A lab takes no more walk-ins
+    than it has open positions; the rest go outside.
+    """
     p, pop = model.params.attrition, model.population
+    rng = model.stream("destinations")
     n_labs = len(model.labs)
     skill = pop.skill[slots]
     own = pop.lab[slots].astype(np.int64)
     candidates = np.broadcast_to(np.arange(n_labs), (len(slots), n_labs))
     comp_there = derived.lab_comp(model, candidates.ravel(), np.repeat(skill, n_labs)).reshape(len(slots), n_labs)
     colleagues = derived.former_colleagues(model)[:, own].T
+    w = pop.prefs[slots]
     utility = (
-        p.dest_beta_pay * np.log(comp_there / np.maximum(derived.current_comp(model, slots), 1.0)[:, None])
-        + p.dest_beta_mission * derived.mission_fit(model, candidates, slots)
-        + p.dest_beta_prestige * derived.lab_array(model, "prestige")[None, :]
+        p.dest_beta_pay * w[:, [MONEY]] * np.log(comp_there / np.maximum(derived.current_comp(model, slots), 1.0)[:, None])
+        + p.dest_beta_mission * w[:, [MISSION]] * derived.mission_fit(model, candidates, slots)
+        + p.dest_beta_prestige * w[:, [PRESTIGE]] * derived.lab_array(model, "prestige")[None, :]
         + p.dest_beta_momentum * derived.lab_array(model, "momentum")[None, :]
         + p.dest_beta_colleagues * np.log1p(colleagues)
     )
     vacancies = model.vacancies()
     closed = (candidates == own[:, None]) | (vacancies[None, :] < 1)
     utility = np.where(closed, -np.inf, utility)
-    outside = p.outside_utility + p.outside_star_bonus * np.log(skill)
-    utility = np.column_stack([utility, outside])
-    choice = np.argmax(utility + model.stream("destinations").gumbel(size=utility.shape), axis=1)
-    dest = np.where(choice == n_labs, -1, choice)
-    # a lab takes no more walk-ins than it has open positions; the rest go outside
+    choice = np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
+    to_rival = (rng.random(len(slots)) < p.rival_share) & ~closed.all(axis=1)
+    dest = np.where(to_rival, choice, -1)
     for lab in np.unique(dest[dest >= 0]):
         chosen = np.flatnonzero(dest == lab)
         room = int(vacancies[lab])
         if len(chosen) > room:
-            dest[model.stream("destinations").choice(chosen, size=len(chosen) - room, replace=False)] = -1
+            dest[rng.choice(chosen, size=len(chosen) - room, replace=False)] = -1
     return dest
 
 

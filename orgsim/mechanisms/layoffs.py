@@ -4,8 +4,9 @@ Cut ``n`` researchers from chosen (or all unprotected) teams, and their
 posts with them (team targets fall, so backfill does not rehire); selection
 favours cutting low performers and protects insiders (weighted sampling
 without replacement via Gumbel top-k). Survivors lose morale and carry a
-decaying shock that raises their hazard (Maertz et al. 2010), both moderated
-by perceived fairness.
+decaying shock that raises their hazard, ln(1 + % of staff cut), sized on
+Trevor & Nyberg (2008: a 1% downsizing raises voluntary turnover ~31%) and
+Maertz et al. (2010), both moderated by perceived fairness.
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -
     # the posts go with the people: backfill must not rehire them
     model.team_target -= np.bincount(pop.team[cut].astype(np.int64), minlength=len(model.team_target)) / model.growth_factor()
     np.maximum(model.team_target, 0.0, out=model.team_target)
+    share_cut = len(cut) / max(lab.headcount, 1)
     transitions.depart(model, cut, "layoff")
     survivors = pop.lab == lab.index
     pop.morale[survivors] = np.clip(pop.morale[survivors] - p.survivor_morale_drop * (1.0 - p.fairness), 0.0, 1.0)
-    lab.layoff_shock = 1.0
+    # concave in the size of the cut (Trevor & Nyberg 2008 measured small downsizings): ln(1 + % cut)
+    lab.layoff_shock = max(lab.layoff_shock, float(np.log1p(100.0 * share_cut)))
 
 
 def apply_event(model: OrgModel, event: Layoff) -> None:

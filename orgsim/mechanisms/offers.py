@@ -6,7 +6,9 @@ anyone approached recently. The package beats current pay by a premium up to
 the lab's cap; the target compares utilities (pay, mission fit, compute per
 researcher, prestige, stability, trust, former colleagues there, the CEO's
 personal touch) against switching costs (unvested equity, claw-backs,
-embeddedness) and a status-quo constant. Evidence: 45 OpenAI researchers
+embeddedness) and a status-quo constant. The money at stake in leaving
+is the same forfeit term as in M3 (unvested equity at today's price plus
+claw-back, log(1 + forfeited / market pay)): an offer must beat it. Evidence: 45 OpenAI researchers
 courted in a month, 4 moved; ~100 approached, >= 10 hired.
 """
 
@@ -81,25 +83,29 @@ def utility_gain(model: OrgModel, slots: np.ndarray, lab: int, offer_k: np.ndarr
         + p.beta_colleagues * np.log1p(colleagues)
         + touch + p.status_quo
     )
-    if model.params.vesting.enabled:
-        gain -= p.beta_unvested * derived.unvested_years(model, slots)
-    gain -= p.beta_clawback * derived.clawback_years(model, slots)
+    gain -= p.beta_forfeit * derived.forfeit_term(model, slots)
     gain -= p.beta_embeddedness * np.log1p(team_years)
     return gain
 
 
-def pick_targets(model: OrgModel, lab: int, k: int, quantile: float) -> np.ndarray:
-    """The best rival researchers above the threshold not approached recently (noisy top-k)."""
+def pick_targets(model: OrgModel, lab: Lab, k: int, quantile: float) -> np.ndarray:
+    """The best rival researchers above the threshold not approached recently (noisy top-k).
+
+    A recruiter ranks by skill and by where people work: its ``source_weights``
+    multiply the odds of approaching someone at each rival (Meta's
+    summer-2025 lists leaned on OpenAI).
+    """
     pop = model.population
     eligible = (
-        (pop.lab != lab)
+        (pop.lab != lab.index)
         & (pop.skill >= derived.skill_quantile(model, quantile))
         & (model.week - pop.approached_week >= model.params.offers.cooldown_weeks)
     )
     idx = np.flatnonzero(eligible)
     if len(idx) <= k:
         return idx
-    key = np.log(pop.skill[idx]) + 0.5 * model.stream("offers").gumbel(size=len(idx))
+    weights = np.array([lab.spec.hiring.source_weights.get(other.key, 1.0) for other in model.labs])
+    key = np.log(pop.skill[idx]) + np.log(weights[pop.lab[idx]]) + model.stream("offers").gumbel(size=len(idx))
     return idx[np.argpartition(-key, k)[:k]]
 
 
@@ -110,7 +116,7 @@ def step(model: OrgModel) -> None:
         terms = recruiting_terms(model, lab)
         if terms is None:
             continue
-        targets = pick_targets(model, lab.index, int(model.stream("offers").poisson(terms["capacity"])), terms["quantile"])
+        targets = pick_targets(model, lab, int(model.stream("offers").poisson(terms["capacity"])), terms["quantile"])
         if len(targets):
             make_offers(model, lab, targets, terms)
 
