@@ -89,6 +89,7 @@ class Lab(mesa.Agent):
         self.team_ids: list[int] = []
         self.executives: list[Executive] = []
         self.capability = spec.capability
+        self.standing = spec.capability  # public index: moves only at releases (M9)
         self.prestige, self.trust = spec.prestige, spec.trust
         self.base_prestige, self.base_trust = spec.prestige, spec.trust
         self.vision = spec.vision_clarity

@@ -204,6 +204,7 @@ class OrgModel(mesa.Model):
             "top_talent": stars,
             "top_talent_share": stars / max(stars.sum(), 1.0),
             "capability": derived.lab_array(self, "capability"),
+            "standing": derived.lab_array(self, "standing"),
             "knowledge": self.knowledge(),
             "morale": np.bincount(labs, weights=pop.morale, minlength=n_labs) / np.maximum(headcount, 1),
             "stability": derived.lab_array(self, "stability"),

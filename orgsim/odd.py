@@ -65,7 +65,9 @@ FALLBACK_DOCS = {
     "Reorg": "A reorganization of `teams` (all unprotected teams if empty), reassigning `reassign_share` of members.",
     "Layoff": "`n` layoffs (full-scale count, scaled by `population.scale`) from `teams` (all unprotected if empty).",
     "ShareShock": "A one-off share-price move; `change` is relative (-0.11 = -11%).",
-    "Release": "A dated model release; `target` and `capability_jump` in capability index units (Gemini 2.5 = 1.0), "
+    "Release": "A dated model release, in index points (M9): success at `target` or above, failure below `floor` "
+               "(default `target` - `partial_band`; no target = judged against the best rival), `outcome` or "
+               "`standing` (the index reached) forced if set, `reported` the real index as a check only; "
                "`slips_weeks` the delays before it lands, `pull_forward_weeks` how early it may be rushed.",
     "ExecutiveExit": "A named executive leaves; `successor` sets the size of the shock to the teams below.",
     "CapexGuidance": "New capex guidance in $bn/year; punished by investors unless `clear_return`.",

@@ -420,7 +420,7 @@ class Release(EventBase):
     @model_validator(mode="after")
     def _check_levels(self) -> Release:
         if self.floor is not None and (self.target is None or self.floor > self.target):
-            raise FieldProblem("floor", f"{self.floor} needs a target at or above it (target: {self.target})")
+            raise ValueError(f"floor {self.floor} needs a target at or above it (target: {self.target})")
         return self
 
 

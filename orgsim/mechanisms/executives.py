@@ -26,9 +26,14 @@ if TYPE_CHECKING:
 
 
 def pressure_inputs(model: OrgModel, lab: Lab) -> float:
+    """The CEO weighs the lab's own capability against what rivals have shipped (M9 standing).
+
+    The gap is in units of ``releases.gap_unit`` index points, so ``weight_gap``
+    keeps the size it was calibrated at.
+    """
     p = model.params.executives
-    frontier = max(other.capability for other in model.labs if other is not lab)
-    gap = max(0.0, frontier - lab.capability)
+    frontier = max(other.standing for other in model.labs if other is not lab)
+    gap = max(0.0, frontier - lab.capability) / model.params.releases.gap_unit
     drawdown = max(0.0, 1.0 - lab.share_price / lab.peak_price)
     return p.weight_gap * gap + p.weight_drawdown * drawdown
 

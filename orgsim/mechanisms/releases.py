@@ -1,14 +1,21 @@
 """M9 capability and releases.
 
-Capability grows each week with effective talent (skill^k summed, so stars
-count more, with diminishing returns), compute and the organizational code's
-knowledge (M10), and is slowed by instability. Labs release on a cadence or
-on dated timeline events; an outcome is judged against the target (dated
-releases) or the best rival (cadence releases). Scenarios may force the
-outcome. Outcomes shock morale, prestige, share price, recruiting momentum
-and CEO pressure. A release can slip, be rushed forward under pressure at a
-cost in quality, or game a leaderboard for a short gain and a later trust
-loss (M12).
+Capability is an index on a public composite-benchmark scale (docs/ODD.md,
+M9). Each lab's internal capability grows with its own research, with
+diminishing returns to effective talent (skill^k summed, so stars count
+more), to compute (log compute, as in scaling laws) and to the code's
+knowledge (M10), slowed by instability; and followers gain a share of
+their gap to the public frontier each week (papers, open weights,
+distillation), plus the know-how that movers carry from a stronger lab.
+What rivals, the press and researchers see is the lab's public standing,
+which jumps to the internal level, with quality noise, only when the lab
+releases (on a cadence or on dated timeline events), so the lead changes
+hands through release timing without being scripted. A release is judged
+against its target (dated releases) or the best rival's standing (cadence
+releases); scenarios may force the outcome or the index reached. Outcomes
+shock morale, prestige, share price, recruiting momentum and CEO pressure.
+A release can slip, be rushed forward under pressure at a cost in quality,
+or game a leaderboard for a short gain and a later trust loss (M12).
 """
 
 from __future__ import annotations
@@ -33,46 +40,95 @@ def effective_talent(model: OrgModel) -> np.ndarray:
     return np.bincount(pop.lab.astype(np.int64), weights=weights, minlength=len(model.labs))
 
 
-def grow(model: OrgModel) -> None:
+def public_frontier(model: OrgModel) -> float:
+    """The best public standing: the frontier as rivals, the press and researchers see it."""
+    return max(lab.standing for lab in model.labs)
+
+
+def own_progress(model: OrgModel) -> np.ndarray:
+    """Index points a lab's own research adds this week (before catch-up)."""
     p = model.params.releases
     talent = effective_talent(model) / model.reference_talent
     compute = derived.lab_array(model, "accelerators") / model.reference_compute
     knowledge = model.knowledge() if model.params.learning.enabled else np.zeros(len(model.labs))
     stability = derived.lab_array(model, "stability")
-    rate = (
-        p.growth * np.maximum(talent, 0) ** p.talent_returns * np.maximum(compute, 1e-9) ** p.compute_returns
+    return (
+        p.growth * np.maximum(talent, 0) ** p.talent_returns
+        * np.maximum(1.0 + p.compute_returns * np.log2(np.maximum(compute, 1e-9)), 0.0)
         * (1.0 + p.knowledge_weight * np.maximum(knowledge, 0))
         * (1.0 - p.instability_penalty * (1.0 - stability))
     )
-    for lab, r in zip(model.labs, rate, strict=True):
-        lab.capability += float(r)
 
 
-def judge(quality: float, target: float, band: float, forced: str) -> str:
-    """Success at or above target, partial within ``band`` below it, failure further below."""
+def grow(model: OrgModel) -> None:
+    """Own progress plus diffusion: a follower closes ``diffusion`` of its gap to the public frontier."""
+    p = model.params.releases
+    capability = derived.lab_array(model, "capability")
+    gain = own_progress(model) + p.diffusion * np.maximum(public_frontier(model) - capability, 0.0)
+    for lab, g in zip(model.labs, gain, strict=True):
+        lab.capability += float(g)
+
+
+def carry_know_how(model: OrgModel, from_labs: np.ndarray, to_labs: np.ndarray, skill: np.ndarray) -> None:
+    """Movers from a stronger lab pull their new lab toward its level.
+
+    Each mover weighs skill^k in the new lab's effective talent (movers
+    included); the new lab gains ``know_how`` times that share of the
+    capability lead of the lab they left. Called after the move.
+    """
+    p = model.params.releases
+    if not p.enabled or p.know_how == 0:
+        return
+    capability = derived.lab_array(model, "capability")
+    lead = np.maximum(capability[from_labs] - capability[to_labs], 0.0)
+    carried = np.bincount(to_labs, weights=skill ** p.star_exponent * lead, minlength=len(model.labs))
+    gain = p.know_how * carried / np.maximum(effective_talent(model), 1e-12)
+    for lab, g in zip(model.labs, gain, strict=True):
+        lab.capability += float(g)
+
+
+def judge(quality: float, target: float, floor: float, forced: str) -> str:
+    """Success at or above ``target``, partial down to ``floor``, failure below it."""
     if forced != "endogenous":
         return forced
     if quality >= target:
         return "success"
-    return "partial" if quality >= target - band else "failure"
+    return "partial" if quality >= floor else "failure"
 
 
-def release(model: OrgModel, lab: Lab, name: str, target: float | None = None, forced: str = "endogenous",
-            quality_cost: float = 0.0, gamed: bool = False) -> str:
-    """A lab ships a model; returns the outcome and applies its shocks.
+def force_quality(quality: float, target: float, floor: float, forced: str) -> float:
+    """A forced outcome moves the released quality into that outcome's range."""
+    if forced == "success":
+        return max(quality, target)
+    if forced == "partial":
+        return float(np.clip(quality, floor, target))
+    if forced == "failure":
+        return min(quality, floor)
+    return quality
 
-    Without a dated target, a release is judged against the best rival: a
-    success within one ``partial_band`` of it, partial within three.
+
+def release(model: OrgModel, lab: Lab, name: str, *, target: float | None = None, floor: float | None = None,
+            forced: str = "endogenous", standing: float | None = None, quality_cost: float = 0.0,
+            gamed: bool = False, reported: float | None = None) -> str:
+    """A lab ships a model; its public standing jumps to the quality; returns the outcome and applies its shocks.
+
+    Without a target, a release is judged against the best rival's standing:
+    a success within one ``partial_band`` of it, partial within three. A
+    forced outcome or a forced ``standing`` (the index reached) sets the
+    quality, and the lab's capability is at least that level afterwards.
     """
     p = model.params.releases
     band = p.partial_band
     if target is None:
-        target = max(other.capability for other in model.labs if other is not lab) - band
-        band = 2 * band
+        target = max(other.standing for other in model.labs if other is not lab) - band
+        floor = target - 2 * band
+    floor = target - band if floor is None else floor
     quality = lab.capability + model.stream("releases").normal(0.0, p.quality_noise) - quality_cost
-    outcome = judge(quality, target, band, forced)
-    if outcome == "success":
-        lab.capability = max(lab.capability, target)
+    quality = standing if standing is not None else force_quality(quality, target, floor, forced)
+    outcome = judge(quality, target, floor, forced)
+    if forced != "endogenous" or standing is not None:
+        lab.capability = max(lab.capability, quality)
+    lab.standing = max(lab.standing, quality)
     sign = OUTCOME_SIGN[outcome]
     pop = model.population
     members = pop.lab == lab.index
@@ -88,7 +144,8 @@ def release(model: OrgModel, lab: Lab, name: str, target: float | None = None, f
     if lab is model.focal and name == model.config.outcomes.release:
         model.top_talent_watch.start()
     model.releases.append({"week": model.week, "lab": lab.key, "model": name, "outcome": outcome,
-                           "quality": quality, "target": target})
+                           "quality": quality, "target": target, "floor": floor, "reported": reported})
+    lab.last_release_week = model.week
     return outcome
 
 
@@ -133,11 +190,10 @@ class DatedRelease:
         e, model = self.event, self.model
         self.landed = True
         lab = model.lab_by_key[e.lab]
-        lab.capability += e.capability_jump
         if e.open_weights is not None and model.params.mission.enabled:
             model.lab_mission[lab.index, 1] = 0.9 if e.open_weights else min(model.lab_mission[lab.index, 1], 0.2)
-        release(model, lab, e.model, e.target, e.outcome, quality_cost, e.gamed)
-        lab.last_release_week = model.week
+        release(model, lab, e.model, target=e.target, floor=e.floor, forced=e.outcome, standing=e.standing,
+                quality_cost=quality_cost, gamed=e.gamed, reported=e.reported)
 
 
 def schedule_event(model: OrgModel, event: Release) -> DatedRelease:
@@ -158,4 +214,3 @@ def step(model: OrgModel) -> None:
         every = lab.spec.release_every_weeks
         if every and model.week - lab.last_release_week >= every:
             release(model, lab, f"{lab.key}-w{model.week}")
-            lab.last_release_week = model.week
