@@ -362,6 +362,46 @@ def calibrate(
 
 
 @app.command()
+def validation(
+    spec: Annotated[Path, typer.Argument(help="Validation spec (experiments/validation.yaml)")],
+    out: Annotated[Path, typer.Option(help="Results folder (the runs, then the table)")] = Path("results/validation"),
+    executor: ExecutorOption = "process",
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: ResumeOption = False,
+    doc: Annotated[Path | None, typer.Option(help="Also write the Markdown page here (docs/VALIDATION.md)")] = None,
+) -> None:
+    """Check the model on facts the calibration never sees: run them, then print and write the pass/fail table."""
+    from orgsim.validation import cells, check_out, doc_page, load_validation, planned_runs, run_validation
+
+    _check_executor(executor, scheduler)
+    try:
+        name = load_validation(spec)[0].name
+        total = planned_runs(spec)
+        check_out(out, resume)
+    except ConfigError as exc:
+        fail(str(exc))
+    with _run_bar(name, total) as advance:
+        try:
+            result = run_validation(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
+                                    resume=resume, progress=advance)
+        except ConfigError as exc:
+            fail(str(exc))
+    table = Table("fact", "measured on", "target", "tolerance", "simulated mean", "95% CI", "runs", "result",
+                  title=f"{name}: {result.passed} of {len(result.table)} facts pass")
+    for row in result.table.itertuples():
+        c = cells(row)
+        table.add_row(row.label, row.measured_on, c["target"], c["tolerance"], c["mean"], c["ci"], str(row.runs),
+                      "[green]pass" if row.passed else "[bold red]FAIL")
+    console.print(table)
+    if doc is not None:
+        doc.write_text(doc_page(result, spec), encoding="utf-8")
+    console.print(f"{result.simulated} of {result.runs} runs and March cells simulated now; {result.seconds:.1f} s; "
+                  f"wrote {out}/validation.csv, validation.md, validation.json" + (f" and {doc}" if doc else ""))
+    _report_failed(result.failed)
+
+
+@app.command()
 def march(
     p1: Annotated[str, typer.Option(help="Socialization rates, comma-separated")] = "0.1,0.5,0.9",
     p2: Annotated[str, typer.Option(help="Code-learning rates, comma-separated")] = "0.1,0.5,0.9",

@@ -1,0 +1,180 @@
+"""Validation: spec errors, a tiny validation that writes its table (a pass and a fail), resume, the shipped spec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from orgsim.calibration.targets import load_calibration
+from orgsim.cli import app
+from orgsim.config import ConfigError, load_scenario
+from orgsim.sweep.runner import FAIL_ENV
+from orgsim.validation import load_validation, run_validation
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIGS = ROOT / "configs"
+SPEC = ROOT / "experiments" / "validation.yaml"
+runner = CliRunner()
+
+FACTS = """
+  headcount_meta:
+    label: Meta headcount, Oct 2025
+    scenario: baseline
+    statistic: {kind: headcount, lab: meta, date: 2025-10-29}
+    low: 100
+    high: 100000
+    source: a bound any run meets
+  headcount_wrong:
+    label: Meta headcount, wrong on purpose
+    scenario: baseline
+    statistic: {kind: headcount, lab: meta, date: 2025-10-29}
+    value: 10
+    tolerance: 1
+    source: a fact no run meets
+  march_slow_beats_fast:
+    label: slow socialization beats fast (p2 = 0.9)
+    statistic: {kind: march_contrast, a: {p1: 0.1, p2: 0.9}, b: {p1: 0.9, p2: 0.9}, runs: 40, seed: 1}
+    low: 0
+    high: 2
+    check: interval
+    source: March (1991), Figure 1
+"""
+
+
+def write_spec(tmp_path: Path, facts: str = FACTS, head: str = "", name: str = "validation.yaml") -> Path:
+    """A tiny validation: the baseline at scale 0.03 for 24 weeks, two seeds, and ``facts``."""
+    text = f"""
+name: tiny_validation
+scenarios: [{CONFIGS / 'baseline.yaml'}]
+replications: 2
+seed: 5
+weeks: 24
+set: [population.scale=0.03]
+{head}
+facts:
+{facts}
+"""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def one_fact(body: str) -> str:
+    return "  f:\n" + "".join(f"    {line}\n" for line in body.strip().splitlines()) + "    source: s\n"
+
+
+# ------------------------------------------------------------------ spec errors
+
+
+@pytest.mark.parametrize(("facts", "head", "field", "reason"), [
+    (one_fact("scenario: baseline\nstatistic: {kind: headcounts, lab: meta, date: 2025-10-29}\nvalue: 1\ntolerance: 1"),
+     "", "facts.f.statistic", "does not match any of the expected tags"),
+    (one_fact("statistic: {kind: headcount, lab: meta, date: 2025-10-29}\nvalue: 1\ntolerance: 1"),
+     "", "facts.f", "scenario"),
+    (one_fact("scenario: baseline\nstatistic: {kind: march_contrast, a: {p1: 0.1, p2: 0.9}, b: {p1: 0.9, p2: 0.9}}"
+              "\nlow: 0\nhigh: 2"), "", "facts.f", "drop scenario"),
+    (one_fact("scenario: history\nstatistic: {kind: headcount, lab: meta, date: 2025-10-29}\nvalue: 1\ntolerance: 1"),
+     "", "facts.f.scenario", "no scenario 'history'"),
+    (one_fact("scenario: baseline\nstatistic: {kind: headcount, lab: nolab, date: 2025-10-29}\nvalue: 1\ntolerance: 1"),
+     "", "facts.f.statistic.lab", "no lab 'nolab'"),
+    (one_fact("scenario: baseline\nstatistic: {kind: headcount, lab: meta, date: 2031-01-01}\nvalue: 1\ntolerance: 1"),
+     "", "facts.f.statistic.date", "outside"),
+    (one_fact("scenario: baseline\nstatistic: {kind: headcount, lab: meta, date: 2026-10-29}\nvalue: 1\ntolerance: 1"),
+     "", "facts.f.statistic", "needs 74 simulated weeks, the spec runs 24"),
+    (one_fact("scenario: baseline\nstatistic: {kind: headcount, lab: meta, date: 2025-10-29}\nlow: 3\nhigh: 1"),
+     "", "facts.f", "low (3) must be below high (1)"),
+    (one_fact("statistic: {kind: march_contrast, a: {p1: 1.5, p2: 0.9}, b: {p1: 0.9, p2: 0.9}}\nlow: 0\nhigh: 2"),
+     "", "facts.f.statistic.march_contrast.a.p1", "less than or equal to 1"),
+    (FACTS, "bogus: 1", "bogus", "unknown key"),
+    (FACTS, "scenarios: [missing.yaml]", "scenarios[0]", "not found"),
+])
+def test_bad_specs_are_one_error_line_with_exit_2(tmp_path, facts, head, field, reason) -> None:
+    path = write_spec(tmp_path, facts, head)
+    if head.startswith("scenarios"):  # replace the scenarios line instead of adding a second one
+        text = path.read_text(encoding="utf-8").replace(f"scenarios: [{CONFIGS / 'baseline.yaml'}]\n", "")
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_validation(path)
+    assert caught.value.field.startswith(field) and reason in caught.value.reason, str(caught.value)
+    result = runner.invoke(app, ["validation", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and str(path) in lines[0]
+
+
+# ------------------------------------------------------------------ a tiny validation
+
+
+def test_tiny_validation_writes_table_with_a_pass_and_a_fail(tmp_path: Path) -> None:
+    path, out, doc = write_spec(tmp_path), tmp_path / "out", tmp_path / "VALIDATION.md"
+    result = runner.invoke(app, ["validation", str(path), "--out", str(out), "--executor", "serial", "--doc", str(doc)])
+    assert result.exit_code == 0, result.output
+    assert "2 of 3 facts pass" in result.stdout and "FAIL" in result.stdout and "pass" in result.stdout
+    table = pd.read_csv(out / "validation.csv").set_index("fact")
+    assert list(table.index) == ["headcount_meta", "headcount_wrong", "march_slow_beats_fast"]
+    assert table["passed"].to_dict() == {"headcount_meta": True, "headcount_wrong": False, "march_slow_beats_fast": True}
+    assert (table.loc[["headcount_meta", "headcount_wrong"], "runs"] == 2).all()
+    assert table.loc["march_slow_beats_fast", "runs"] == 40
+    assert (table["ci_low"] <= table["mean"]).all() and (table["mean"] <= table["ci_high"]).all()
+    values = pd.read_csv(out / "values.csv")
+    assert len(values) == 2 + 2 + 40
+    md = (out / "validation.md").read_text(encoding="utf-8")
+    assert "| Meta headcount, wrong on purpose | baseline | 10 | ±1 |" in md and "**FAIL**" in md
+    page = doc.read_text(encoding="utf-8")
+    assert "**2 of 3 facts pass.**" in page and "## What fails" in page and "wrong on purpose" in page.split("## What fails")[1]
+    assert str(tmp_path) not in page  # the page names no path of this machine
+
+
+def test_failed_runs_are_reported_and_resume_completes_the_same_table(tmp_path: Path, monkeypatch) -> None:
+    """A run that fails is left out (and named, exit 1); ``--resume`` reruns only it and the table matches a clean run."""
+    path = write_spec(tmp_path)
+    clean = run_validation(path, tmp_path / "clean", executor_kind="serial")
+    assert clean.simulated == clean.runs == 2 + 2 and not clean.failed
+
+    monkeypatch.setenv(FAIL_ENV, "*-r001")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["validation", str(path), "--out", str(out), "--executor", "serial"])
+    assert result.exit_code == 1 and "baseline-p000-r001" in result.stderr
+    partial = pd.read_csv(out / "validation.csv").set_index("fact")
+    assert partial.loc["headcount_meta", "runs"] == 1  # the failed run is not counted
+
+    monkeypatch.delenv(FAIL_ENV)
+    next(iter((out / "march").glob("cell-*.json"))).unlink()  # as if killed before that cell was stored
+    again = run_validation(path, out, executor_kind="serial", resume=True)
+    assert again.simulated == 2 and not again.failed  # the failed run and the lost cell
+    assert (out / "validation.csv").read_bytes() == (tmp_path / "clean" / "validation.csv").read_bytes()
+    with pytest.raises(ConfigError, match="already holds a validation"):
+        run_validation(path, out, executor_kind="serial")
+
+
+def test_changed_facts_are_remeasured_on_resume_without_running(tmp_path: Path) -> None:
+    path = write_spec(tmp_path)
+    run_validation(path, tmp_path / "out", executor_kind="serial")
+    write_spec(tmp_path, FACTS.replace("value: 10\n", "value: 3000\n").replace("tolerance: 1\n", "tolerance: 2900\n"))
+    again = run_validation(path, tmp_path / "out", executor_kind="serial", resume=True)
+    assert again.simulated == 0 and again.passed == 3
+
+
+# ------------------------------------------------------------------ the shipped spec
+
+
+def test_shipped_spec_loads_and_never_repeats_a_calibration_target() -> None:
+    """Validation facts must be facts the fit never sees: no statistic of the calibration's on its scenario."""
+    spec, _, _ = load_validation(SPEC)
+    calibration, cbase = load_calibration(ROOT / "experiments" / "calibration.yaml")
+    fitted_on = load_scenario(cbase / calibration.scenario).name
+    fitted = {t.statistic.model_dump_json() for t in calibration.targets.values()}
+    for name, fact in spec.facts.items():
+        assert fact.source.strip(), name
+        if fact.scenario == fitted_on:
+            assert fact.statistic.model_dump_json() not in fitted, f"{name} is a calibration target"
+
+
+def test_validation_page_lists_every_fact_of_the_spec() -> None:
+    page = (ROOT / "docs" / "VALIDATION.md").read_text(encoding="utf-8")
+    spec, _, _ = load_validation(SPEC)
+    for name, fact in spec.facts.items():
+        assert f"`{name}`" in page and (fact.label or name) in page, f"docs/VALIDATION.md is stale: {name} missing"
