@@ -1,12 +1,13 @@
 # make demo  - build the environment, run the Avocado experiment, write its report
 # make test  - build the environment and run the fast test suite
 # make sensitivity - the Sobol analysis of the Avocado outcomes (~25 min on 2 cores); refreshes docs/sensitivity
+# make validation - the model against facts the calibration never sees (~1 min on 2 cores); refreshes docs/VALIDATION.md
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= $(shell sh .ci/find-python)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench march sensitivity clean
+.PHONY: demo test test-slow bench march sensitivity validation clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (see .ci/find-python)"; exit 2; }
@@ -39,6 +40,12 @@ sensitivity: $(STAMP)
 
 march: $(STAMP)
 	$(VENV)/bin/orgsim march --p1 0.1,0.5,0.9 --p2 0.1,0.5,0.9 --runs 500
+
+VALIDATION := results/validation
+
+validation: $(STAMP)
+	rm -rf $(VALIDATION)
+	$(VENV)/bin/orgsim validation experiments/validation.yaml --out $(VALIDATION) --workers 2 --doc docs/VALIDATION.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks results
