@@ -472,6 +472,15 @@ class RetentionGrant(EventBase):
     amount_years: float = Field(0.0, ge=0)
 
 
+class RefreshChange(EventBase):
+    """A change to a lab's annual equity refresh grants: most staff get ``change``, the top ``top_share`` by skill ``top_change``."""
+
+    kind: Literal["refresh_change"]
+    change: float = Field(..., gt=-1.0, le=1.0)
+    top_share: Unit = 0.0
+    top_change: float = Field(0.0, gt=-1.0, le=1.0)
+
+
 class MissionChange(EventBase):
     kind: Literal["mission_change"]
     safety: Unit | None = None
@@ -481,7 +490,7 @@ class MissionChange(EventBase):
 
 TimelineEvent = Annotated[
     Blitz | Freeze | Reorg | Layoff | ShareShock | Release | ExecutiveExit | CapexGuidance
-    | Debt | BudgetShift | Acquihire | Scandal | RetentionGrant | MissionChange,
+    | Debt | BudgetShift | Acquihire | Scandal | RetentionGrant | RefreshChange | MissionChange,
     Field(discriminator="kind"),
 ]
 

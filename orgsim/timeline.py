@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from orgsim.mechanisms import (
-    acquisitions, counteroffers, executives, finance, layoffs, mission, offers, releases, reorgs, reputation,
+    acquisitions, counteroffers, executives, finance, layoffs, mission, offers, releases, reorgs, reputation, vesting,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ HANDLERS: dict[str, Callable[[OrgModel, Any], None]] = {
     "acquihire": acquisitions.acquihire,
     "scandal": reputation.scandal,
     "retention_grant": counteroffers.retention_grant,
+    "refresh_change": vesting.refresh_change,
     "mission_change": mission.change,
 }
 

@@ -75,7 +75,7 @@ def _tracked(model: OrgModel, weeks: int | None) -> tuple[dict, dict]:
                 "week": np.full(len(pop), m.week), "lab": pop.lab.astype(np.int64),
                 "tenure": m.week - pop.hire_week, "since_vest": since_vest,
                 "post_vest": x["post_vest"].copy(), "morale": x["morale"].copy(),
-                "unvested_years": x["unvested_years"].copy(),
+                "forfeit": x["forfeit"].copy(),
                 "left": np.zeros(len(pop), dtype=bool),
             })
         return x
@@ -163,7 +163,7 @@ def _contagion_off(run: Run) -> None:
 def _vesting_off(run: Run) -> None:
     departures = run.events[run.events.kind.isin(["quit", "move"])]
     assert len(departures) > 0
-    assert (departures["unvested_years"] == 0).all() and (departures["post_vest"] == 0).all()
+    assert (departures["forfeit"] == 0).all() and (departures["post_vest"] == 0).all()
 
 
 def _mission_off(run: Run) -> None:
@@ -206,7 +206,7 @@ def _blitz_offers(premium: float, cap_musd: float, *, counter: bool, seed: int =
     """
     m = fresh(seed, scale, **{"mechanisms.counteroffers.enabled": counter})
     meta = m.lab_by_key["meta"]
-    targets = offers.pick_targets(m, meta.index, 10**6, 0.9)  # k > eligible: no random draw
+    targets = offers.pick_targets(m, meta, 10**6, 0.9)  # k > eligible: no random draw
     terms = {"premium": premium, "cap_k": cap_musd * 1000 / 4, "touch": 0.0, "team": None, "cohort": "test"}
     current = derived.current_comp(m, targets)
     fair = derived.lab_comp(m, np.full(len(targets), meta.index), m.population.skill[targets])
@@ -222,10 +222,10 @@ def _blitz_offers(premium: float, cap_musd: float, *, counter: bool, seed: int =
 
 def test_offer_utility_rises_with_package_size() -> None:
     m = fresh()
-    meta = m.lab_by_key["meta"].index
+    meta = m.lab_by_key["meta"]
     targets = offers.pick_targets(m, meta, 10**6, 0.9)
     current = derived.current_comp(m, targets)
-    gains = [offers.utility_gain(m, targets, meta, current * f, current, 0.0) for f in (1.0, 1.5, 3.0, 6.0)]
+    gains = [offers.utility_gain(m, targets, meta.index, current * f, current, 0.0) for f in (1.0, 1.5, 3.0, 6.0)]
     assert all((b > a).all() for a, b in zip(gains, gains[1:], strict=False))
     # exactly beta_money * money weight * log(size ratio): doubling 1.5x -> 3x adds 1.2 * w * ln 2
     w = m.population.prefs[targets, offers.MONEY]
@@ -307,7 +307,7 @@ def _retention(m: OrgModel, amount_k: float = 2000.0, share: float = 0.33):
     members = np.flatnonzero(m.population.lab == lab.index)
     top = members[np.argsort(-m.population.skill[members], kind="stable")[: int(round(share * len(members)))]]
     rest = np.setdiff1d(members, top)
-    value = lambda s: derived.unvested_years(m, s) * derived.current_comp(m, s)  # noqa: E731  (k$ at today's price)
+    value = lambda s: derived.unvested_value(m, s)  # noqa: E731  (k$ at today's price)
     before = attrition.covariates(m)
     v_top, v_rest = value(top), value(rest)
     counteroffers.retention_grant(m, RetentionGrant(kind="retention_grant", date=m.date, lab="openai",
@@ -322,7 +322,7 @@ def test_retention_grant_adds_unvested_equity_and_lowers_hazard_of_top_share() -
     assert len(top) == 99 and len(rest) == 201
     np.testing.assert_allclose(v_top1, v_top0 + 2000.0)
     np.testing.assert_allclose(v_rest1, v_rest0)
-    assert (after["unvested_years"][top] > before["unvested_years"][top]).all()
+    assert (after["forfeit"][top] > before["forfeit"][top]).all()
     assert (after["hazard"][top] < before["hazard"][top]).all()
     np.testing.assert_allclose(after["hazard"][rest], before["hazard"][rest])
     # measured: the top third's mean weekly hazard 0.49% -> 0.30% (x0.61); unvested 2.4 -> 2.9 years of pay
@@ -424,7 +424,7 @@ def _fit_betas(seed: int, weeks: int = 26, scale: float = 0.2):
     y = risk["left"].astype(float)
     labs = [(risk["lab"] == k).astype(float) for k in range(1, len(m.labs))]
     h0 = attrition.tenure_baseline(m, risk["tenure"])
-    X = np.column_stack([np.ones(len(y)), risk["morale"], risk["unvested_years"], risk["post_vest"], np.log(h0), *labs])
+    X = np.column_stack([np.ones(len(y)), risk["morale"], risk["forfeit"], risk["post_vest"], np.log(h0), *labs])
     b, se = _logit(X, y)
     return m, b[1:4], se[1:4], int(y.sum())
 
@@ -435,11 +435,11 @@ def test_logistic_regression_recovers_hazard_betas() -> None:
     Morale is spread uniform(0.1, 1) after calibration so it varies within
     labs; regressors: morale, unvested years, post-vest, log h0(tenure), lab
     dummies. Measured: beta_morale -2.12 (se 0.28; config -2.0),
-    beta_unvested -0.54 (0.11; config -0.5), beta_post_vest 0.91 (0.11;
+    beta_forfeit -0.54 (0.11; config -0.5), beta_post_vest 0.91 (0.11;
     config 0.92) from 405 departures. Tolerance: 2.5 standard errors.
     """
     m, b, se, events = _fit_betas(1)
-    truth = np.array([m.params.attrition.beta_morale, m.params.vesting.beta_unvested, m.params.vesting.beta_post_vest])
+    truth = np.array([m.params.attrition.beta_morale, m.params.vesting.beta_forfeit, m.params.vesting.beta_post_vest])
     assert events > 250
     assert np.sign(b).tolist() == np.sign(truth).tolist(), b
     assert (np.abs(b - truth) < 2.5 * se).all(), (b, se, truth)
@@ -449,7 +449,7 @@ def test_logistic_regression_recovers_hazard_betas() -> None:
 def test_logistic_regression_recovers_betas_over_seeds() -> None:
     """Seeds 1-10: the mean estimate lies within 2 standard errors of the mean of the configured betas."""
     fits = [_fit_betas(seed) for seed in range(1, 11)]
-    truth = np.array([fits[0][0].params.attrition.beta_morale, fits[0][0].params.vesting.beta_unvested,
+    truth = np.array([fits[0][0].params.attrition.beta_morale, fits[0][0].params.vesting.beta_forfeit,
                       fits[0][0].params.vesting.beta_post_vest])
     b = np.mean([f[1] for f in fits], axis=0)
     se = np.sqrt(np.mean([f[2] ** 2 for f in fits], axis=0) / len(fits))
@@ -543,16 +543,41 @@ def test_contagion_raises_voluntary_departures_in_whole_run() -> None:
 
 
 def test_more_unvested_equity_lowers_hazard() -> None:
+    """Doubling every grant raises the forfeit term log(1 + forfeited / market pay) and lowers the hazard by exactly e^(beta dx)."""
     m = fresh()
     x0 = attrition.covariates(m)
-    held = np.flatnonzero(x0["unvested_years"] > 0)
+    held = np.flatnonzero(x0["forfeit"] > 0)
     assert len(held) > 0.9 * len(m.population)
     m.population.grant_k[held] *= 2.0
     x1 = attrition.covariates(m)
-    np.testing.assert_allclose(x1["unvested_years"][held], 2 * x0["unvested_years"][held])
+    assert (x1["forfeit"][held] > x0["forfeit"][held]).all()
+    assert (x1["forfeit"][held] < 2 * x0["forfeit"][held]).all()  # concave in money
     ratio = weekly_rate(x1)[held] / weekly_rate(x0)[held]
-    np.testing.assert_allclose(ratio, np.exp(m.params.vesting.beta_unvested * x0["unvested_years"][held]))
+    np.testing.assert_allclose(ratio, np.exp(m.params.vesting.beta_forfeit * (x1["forfeit"][held] - x0["forfeit"][held])))
     assert (ratio < 1).all()
+
+
+def test_forfeiting_200m_cuts_the_hazard_to_at_most_a_third_of_forfeiting_1m() -> None:
+    """Golden handcuffs scale with money: two copies of the same Meta star (same skill, tenure, team, morale),
+    one forfeiting $200M of unvested equity, one $1M. With beta_forfeit = -0.8 and the star's market pay
+    ($M) the ratio is exp(-0.8 * (ln(1 + 200/M) - ln(1 + 1/M))); measured 0.07 (seed 1, scale 0.1)."""
+    m = fresh()
+    pop = m.population
+    meta = np.flatnonzero(pop.lab == m.lab_by_key["meta"].index)
+    star = meta[np.argmax(pop.skill[meta])]
+    pair = np.array([star, meta[meta != star][0]])
+    for field in ("skill", "hire_week", "team", "team_since", "morale", "base_k", "equity_k", "grant_week",
+                  "grant_price", "prefs", "safety_pref", "openness_pref", "insider", "signon_k", "signon_week"):
+        getattr(pop, field)[pair[1]] = getattr(pop, field)[pair[0]]
+    vested, _ = derived.vested_share(m, pair)
+    pop.grant_k[pair] = np.array([200_000.0, 1_000.0]) / (1.0 - vested)   # k$ unvested at today's price
+    np.testing.assert_allclose(derived.forfeited(m, pair), [200_000.0, 1_000.0])
+    hazard = attrition.covariates(m, pair)["hazard"]
+    market = derived.market_comp(m, pop.skill[pair])[0]
+    expected = np.exp(m.params.vesting.beta_forfeit * (np.log1p(200_000 / market) - np.log1p(1_000 / market)))
+    ratio = hazard[0] / hazard[1]
+    assert ratio == pytest.approx(expected, rel=0.02)   # the hazard is 1 - exp(-rate): nearly the rate ratio
+    assert ratio <= 1 / 3, (ratio, market)
 
 
 def test_post_vest_window_raises_hazard() -> None:
@@ -567,7 +592,7 @@ def test_post_vest_window_raises_hazard() -> None:
     pop.grant_week = m.week - (cliff + 2 * interval + v.post_vest_weeks + 4)
     later = attrition.covariates(m)
     assert (just_after["post_vest"] == 1).all() and (later["post_vest"] == 0).all()
-    np.testing.assert_allclose(just_after["unvested_years"], later["unvested_years"])
+    np.testing.assert_allclose(just_after["forfeit"], later["forfeit"])
     np.testing.assert_allclose(weekly_rate(just_after)[slots] / weekly_rate(later)[slots], np.exp(v.beta_post_vest))
 
 
@@ -591,12 +616,13 @@ def test_share_price_drop_lowers_unvested_value_and_raises_hazard() -> None:
     m = fresh()
     meta = m.lab_by_key["meta"]
     at_meta = m.population.lab == meta.index
-    x0 = attrition.covariates(m)
+    x0, value0 = attrition.covariates(m), derived.unvested_value(m)
     m.finance_shock(meta, np.log(0.83))  # about -17%, as over November 2025
-    x1 = attrition.covariates(m)
-    np.testing.assert_allclose(x1["unvested_years"][at_meta], 0.83 * x0["unvested_years"][at_meta])
-    np.testing.assert_allclose(x1["unvested_years"][~at_meta], x0["unvested_years"][~at_meta])
-    held = at_meta & (x0["unvested_years"] > 0)
+    x1, value1 = attrition.covariates(m), derived.unvested_value(m)
+    np.testing.assert_allclose(value1[at_meta], 0.83 * value0[at_meta])
+    np.testing.assert_allclose(x1["forfeit"][~at_meta], x0["forfeit"][~at_meta])
+    held = at_meta & (x0["forfeit"] > 0)
+    assert (x1["forfeit"][held] < x0["forfeit"][held]).all()
     assert held.sum() > 100 and (x1["hazard"][held] > x0["hazard"][held]).all()
 
 
@@ -608,7 +634,7 @@ def test_fully_vested_grants_are_refreshed_only_with_m5_on() -> None:
         pop.grant_week[done] = m.week - m.lab_vesting[pop.lab[done], 2]  # four years ago: fully vested
         vesting.step(m)
         if enabled:
-            assert (pop.grant_week[done] == m.week).all() and (derived.unvested_years(m, done) > 0).all()
+            assert (pop.grant_week[done] == m.week).all() and (derived.unvested_value(m, done) > 0).all()
         else:
             assert (pop.grant_week[done] < m.week).all()
 
@@ -660,12 +686,12 @@ def test_safety_minded_targets_value_anthropic_offers_more() -> None:
 
 
 def test_movers_into_anthropic_are_more_safety_minded_in_whole_runs() -> None:
-    """Voluntary leavers' mean safety preference by destination, seeds 1 and 2 pooled, 135 weeks.
+    """Voluntary leavers' mean safety preference by destination, seeds 1 and 2 pooled, 135 weeks, scale 0.1.
 
-    Measured: 0.547 into Anthropic vs 0.504 into the other labs (+0.043,
-    n = 330 vs 1,754; se of the difference 0.014). Tolerance: > +0.02.
-    The effect is modest by configuration: safety is one of three weighted
-    fit dimensions, worth at most 2 * 0.85 / 2.3 = 0.74 utils.
+    Measured: 0.595 into Anthropic vs 0.421 into the other labs (+0.17,
+    n = 97 vs 478; se of the difference 0.03). Tolerance: > +0.08. Ideals
+    are sorted toward each lab's profile at hire and mission fit is weighted
+    by each person's mission preference in the destination choice (M13).
     """
     safety, dest = [], []
     for seed in (1, 2):
@@ -675,8 +701,8 @@ def test_movers_into_anthropic_are_more_safety_minded_in_whole_runs() -> None:
     safety, dest = np.concatenate(safety), np.concatenate(dest)
     anthropic = whole_run(1).model.lab_by_key["anthropic"].index
     into_a, into_other = safety[dest == anthropic], safety[(dest >= 0) & (dest != anthropic)]
-    assert len(into_a) > 200
-    assert into_a.mean() - into_other.mean() > 0.02, (into_a.mean(), into_other.mean())
+    assert len(into_a) > 60
+    assert into_a.mean() - into_other.mean() > 0.08, (into_a.mean(), into_other.mean())
 
 
 def test_mission_change_moves_fit_and_off_keeps_fit_constant() -> None:
@@ -687,7 +713,7 @@ def test_mission_change_moves_fit_and_off_keeps_fit_constant() -> None:
     before = derived.mission_fit(m, pop.lab[at_meta], at_meta)
     mission.change(m, MissionChange(kind="mission_change", date=m.date, lab="meta", openness=0.2))
     after = derived.mission_fit(m, pop.lab[at_meta], at_meta)
-    open_minded, closed_minded = pop.openness_pref[at_meta] > 0.8, pop.openness_pref[at_meta] < 0.2
+    open_minded, closed_minded = pop.openness_pref[at_meta] > 0.8, pop.openness_pref[at_meta] < 0.45
     assert open_minded.sum() > 10 and closed_minded.sum() > 10
     assert (after[open_minded] < before[open_minded]).all() and (after[closed_minded] > before[closed_minded]).all()
 

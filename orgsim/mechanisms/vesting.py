@@ -17,6 +17,7 @@ from orgsim import derived
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
+    from orgsim.schema import RefreshChange
 
 
 def step(model: OrgModel) -> None:
@@ -28,3 +29,22 @@ def step(model: OrgModel) -> None:
     done = np.flatnonzero(vested >= 1.0)
     if len(done):
         new_grant(model, done, model.population.lab[done].astype(np.int64))
+
+
+def refresh_change(model: OrgModel, event: RefreshChange) -> None:
+    """Timeline handler: a lab resizes its annual refresh grants (Meta's Feb 2026 cut of ~5%, more for top performers).
+
+    Annual equity pay changes now; the next refresh grant (and so the
+    handcuffs and the pay gap to the market) follows from it.
+    """
+    if not model.params.vesting.enabled:
+        return
+    pop = model.population
+    members = np.flatnonzero(pop.lab == model.lab_by_key[event.lab].index)
+    if len(members) == 0:
+        return
+    k = int(round(event.top_share * len(members)))
+    top = members[np.argsort(-pop.skill[members], kind="stable")[:k]]
+    factor = np.full(len(pop), 1.0 + event.change)
+    factor[top] = 1.0 + event.top_change
+    pop.equity_k[members] *= factor[members]
