@@ -219,6 +219,36 @@ class SourceShare(_WindowStatistic):
         return float((made["from_lab"] == self.source).mean()) if len(made) else float("nan")
 
 
+class FlowRatio(_WindowStatistic):
+    """Moves from ``lab`` to ``to`` over moves from ``to`` to ``lab`` in the window (SignalFire's flow ratios).
+
+    NaN when nobody moved the other way, so a run without a reverse flow is
+    left out of the mean rather than counted as infinite.
+    """
+
+    kind: Literal["flow_ratio"]
+    to: str
+
+    def compute(self, scenario, metrics, events) -> float:
+        moves = self.window(scenario, events)
+        moves = moves[moves["kind"] == "move"]
+        there = int(((moves["from_lab"] == self.lab) & (moves["to_lab"] == self.to)).sum())
+        back = int(((moves["from_lab"] == self.to) & (moves["to_lab"] == self.lab)).sum())
+        return there / back if back else float("nan")
+
+
+class TenuredLeavers(_WindowStatistic):
+    """Of ``lab``'s voluntary leavers in the window, the share with at least ``years`` of tenure there."""
+
+    kind: Literal["tenured_leavers"]
+    years: Annotated[float, Field(gt=0)] = 1.0
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        leaving = window[window["kind"].isin(("quit", "move")) & (window["from_lab"] == self.lab)]
+        return float((leaving["tenure_weeks"] >= 52 * self.years).mean()) if len(leaving) else float("nan")
+
+
 class EarlyExits(_WindowStatistic):
     """Counted early exits of a hiring drive, as the press counted them (full-world units).
 
@@ -242,7 +272,7 @@ class EarlyExits(_WindowStatistic):
 
 Statistic = Annotated[
     TwoYearRetention | OfferAcceptance | BlitzSize | Headcount | VoluntaryAttrition | RivalShare | LabMoves
-    | Approaches | SourceShare | EarlyExits,
+    | Approaches | SourceShare | EarlyExits | FlowRatio | TenuredLeavers,
     Field(discriminator="kind"),
 ]
 
@@ -450,7 +480,7 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     weeks = spec.weeks or scenario.weeks
     for name, target in spec.targets.items():
         stat, where = target.statistic, f"targets.{name}.statistic"
-        for field in ("lab", "source"):
+        for field in ("lab", "source", "to"):
             lab = getattr(stat, field, None)
             if lab is not None and lab not in scenario.labs:
                 raise ConfigError(path, f"{where}.{field}", f"no lab {lab!r} (labs: {', '.join(scenario.labs)})")
