@@ -270,9 +270,10 @@ class ReleaseParams(Switchable):
                             "models?': 5-22 months)")
     know_how: Unit = param(0.5, "share of a mover's old lab's lead carried, per unit of talent share",
                            "learning-by-hiring (Song, Almeida & Wu 2003); half stays tacit (assumption)")
-    gap_unit: float = param(14.0, "index points per unit of gap in CEO pressure (M8 weight_gap)",
-                            "keeps Meta's mean gap term at its calibrated size: 0.35 former units "
-                            "(a runaway frontier) = ~5 points (a bounded one), baseline seeds 1-6", gt=0)
+    gap_unit: float = param(15.0, "index points per unit of gap in CEO pressure (M8 weight_gap)",
+                            "keeps Meta's mean gap term over the calibration window (weeks 0-103) at its calibrated "
+                            "size: 0.33 former units (a runaway frontier) = 4.9 points (a bounded one); baseline "
+                            "seeds 1-6, scale 0.5", gt=0)
     quality_noise: NonNeg = param(1.5, "index points (sd of a release's quality)", ASSUMED)
     partial_band: NonNeg = param(2.5, "index points below target still 'partial'", ASSUMED)
     morale_effect: NonNeg = param(0.12, "morale units (success +, failure -)", ASSUMED)

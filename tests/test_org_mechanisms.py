@@ -341,8 +341,8 @@ def test_layoff_event_raises_quits_many_seeds() -> None:
 # =============================================================== M8 executives
 
 def test_pressure_inputs_rise_with_gap_and_drawdown() -> None:
-    """pressure_inputs = 3 * gap / 14 + 2 * drawdown (defaults; gap in index points over gap_unit):
-    Meta's capability 40 against OpenAI's public standing 48 at the start -> 3 * 8 / 14."""
+    """pressure_inputs = 3 * gap / 15 + 2 * drawdown (defaults; gap in index points over gap_unit):
+    Meta's capability 40 against OpenAI's public standing 48 at the start -> 3 * 8 / 15."""
     m = fresh()
     meta, p, unit = m.focal, m.params.executives, m.params.releases.gap_unit
     base = executives.pressure_inputs(m, meta)
