@@ -457,3 +457,26 @@ def bench(
         table.add_row(f"{n:,}", str(n_weeks), f"{med:.2f}", f"{min(times):.2f}", f"{max(times):.2f}",
                       f"{1000 * med / (n * n_weeks):.4f}")
     console.print(table)
+
+
+@app.command()
+def dashboard(
+    config: Annotated[Path, typer.Argument(help="Scenario to start with; the configs beside it can be picked")] = Path(
+        "configs/avocado_failure.yaml"),
+    host: Annotated[str, typer.Option(help="Interface to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8765,
+) -> None:
+    """Serve the live dashboard (Mesa SolaraViz): step, move the levers, inspect researchers, send to a sweep."""
+    import importlib.util
+
+    _load(config)
+    if importlib.util.find_spec("solara") is None:
+        fail("the dashboard needs its extra: pip install -e '.[dashboard]'")
+    from orgsim.dashboard import serve
+
+    if host not in serve.LOOPBACK:
+        err_console.print(f"[bold yellow]warning:[/] --host {host} exposes the model, its controls and spec writing "
+                          "to the network; the default is 127.0.0.1", highlight=False)
+    console.print(f"orgsim dashboard: http://{host}:{port}/ (scenario {config}; Ctrl-C stops it)", highlight=False)
+    sys.stdout.flush()
+    serve.exec_server(config, host, port)

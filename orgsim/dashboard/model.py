@@ -1,0 +1,44 @@
+"""The OrgModel that Mesa's SolaraViz rebuilds from the dashboard's controls.
+
+SolaraViz's Reset calls ``type(model)(**controls)``, so the controls are this
+class's keyword arguments. Its signature is spelled out (one keyword per
+control, mechanism switches included) because SolaraViz checks the controls
+against it and passes a Mesa ``scenario`` to any ``**kwargs`` constructor.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from pathlib import Path
+
+from orgsim.dashboard import levers
+from orgsim.model import OrgModel
+from orgsim.schema import Mechanisms
+
+#: fixed (non-control) arguments: the scenario catalog, name -> file
+FIXED = ("scenarios",)
+CONTROLS = ("config", "seed", "scale", "retention_grant", *(lever.name for lever in levers.LEVERS), "counteroffer",
+            *(f"mechanism_{name}" for name in levers.mechanism_names(Mechanisms())))
+
+
+class DashboardModel(OrgModel):
+    """An OrgModel built from control values; also times its steps and holds the views' drawing state."""
+
+    def __init__(self, **values):
+        self.path = Path(values["scenarios"][values["config"]])
+        self.seed = levers.seed_of(values["seed"])
+        scenario, self.changes = levers.build(self.path, values)
+        super().__init__(scenario, rng=self.seed)
+        self.step_seconds: list[float] = []
+        self.views: dict = {}
+
+    def step(self) -> None:
+        started = time.perf_counter()
+        super().step()
+        self.step_seconds.append(time.perf_counter() - started)
+
+
+DashboardModel.__init__.__signature__ = inspect.Signature(
+    [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (*FIXED, *CONTROLS)])
