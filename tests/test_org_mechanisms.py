@@ -614,10 +614,11 @@ def test_knowledge_rises_over_warmup() -> None:
 
 
 def test_movers_carry_their_former_labs_beliefs(monkeypatch) -> None:
-    """Spy on every lab-to-lab move in 30 weeks of the baseline (seed 1, scale 0.1, warm-up 10 weeks
+    """Spy on every lab-to-lab move in 52 weeks of the baseline (seed 1, scale 0.1, warm-up 4 weeks
     so that lab codes still differ): beliefs are unchanged by the move, and on the dimensions
     where the two codes differ they match the former lab's code far more often (measured
-    0.70 vs 0.12 on 488 cells; required: > 0.15 more, on >= 200 cells)."""
+    0.63 vs 0.15 on 75 cells of 95 movers; required: > 0.15 more, on >= 50 cells). Codes that learn
+    from actions (March 1991) converge fast, and most leavers go outside, hence the long window."""
     from orgsim import transitions
 
     seen = []
@@ -634,15 +635,15 @@ def test_movers_carry_their_former_labs_beliefs(monkeypatch) -> None:
         seen.append((before, pop.beliefs[slots].copy(), old, new))
 
     monkeypatch.setattr(transitions, "move", spy)
-    m = fresh(**{"mechanisms.learning.warmup_weeks": 10})
-    m.run(30)
+    m = fresh(**{"mechanisms.learning.warmup_weeks": 4})
+    m.run(52)
     before, after, old, new = (np.concatenate(part) for part in zip(*seen, strict=True))
     assert len(before) >= 50, f"only {len(before)} movers"
     assert np.array_equal(before, after), "a move changed the mover's beliefs"
     cells = old != new
     to_old, to_new = (after[cells] == old[cells]).mean(), (after[cells] == new[cells]).mean()
     report = f"{len(before)} movers, {cells.sum()} differing cells: former code {to_old:.2f}, new code {to_new:.2f}"
-    assert cells.sum() >= 200 and to_old > to_new + 0.15, report
+    assert cells.sum() >= 50 and to_old > to_new + 0.15, report
 
 
 def test_instability_lowers_socialization() -> None:
