@@ -25,31 +25,30 @@ SPEC_FOLDER = Path("experiments")  # specs go beside the others (relative to whe
 SCENARIOS = {**levers.scenario_files(CONFIG.parent), CONFIG.stem: CONFIG}
 
 
-def model_params(start) -> dict:
-    """SolaraViz controls, starting at ``start``'s own values (at scale 0.2)."""
-    values = levers.defaults(start, CONFIG.stem)
+def model_params(values: dict) -> dict:
+    """SolaraViz controls (Mesa's ``model_params``) starting at ``values``."""
     policies = list(dict.fromkeys(["off", *levers.COUNTER_MATCHES, values["counteroffer"]]))
     params = {
-        "scenarios": SCENARIOS,
-        "config": {"type": "Select", "value": CONFIG.stem, "values": list(SCENARIOS), "label": "Scenario"},
+        "scenarios": values["scenarios"],
+        "config": {"type": "Select", "value": values["config"], "values": list(values["scenarios"]),
+                   "label": "Scenario"},
         "seed": {"type": "InputText", "value": values["seed"], "label": "Seed"},
         "scale": Slider("Population scale", values["scale"], 0.05, 1.0, 0.05),
-        "retention_grant": Slider("Retention grant (years of pay)", 0.0, 0.0, 3.0, 0.25),
+        "retention_grant": Slider("Retention grant (years of pay)", values["retention_grant"], 0.0, 3.0, 0.25),
         **{lever.name: Slider(lever.label, values[lever.name], lever.low, lever.high, lever.step)
            for lever in levers.LEVERS},
         "counteroffer": {"type": "Select", "value": values["counteroffer"], "values": policies,
                          "label": "Counteroffer policy (off, or x the rival offer)"},
     }
-    for name in levers.mechanism_names(start.mechanisms):
-        key = f"mechanism_{name}"
-        params[key] = {"type": "Checkbox", "value": values[key], "label": f"mechanism: {name}"}
+    for key in values:
+        if key.startswith("mechanism_"):
+            params[key] = {"type": "Checkbox", "value": values[key], "label": f"mechanism: {key.split('_', 1)[1]}"}
     return params
 
 
 START = load_scenario(CONFIG)
-PARAMS = model_params(START)
-INITIAL = {name: value if not isinstance(value, dict | Slider) else value.get("value") for name, value in PARAMS.items()}
-INITIAL["scenarios"] = SCENARIOS
+INITIAL = {"scenarios": SCENARIOS, **levers.defaults(START, CONFIG.stem)}  # the start scenario at scale 0.2
+PARAMS = model_params(INITIAL)
 
 
 def _pre(text: str, css: str):
@@ -108,13 +107,7 @@ def _titled(title: str):
 
 COMPONENTS = [
     Run,
-    views.Headcount,
-    views.TopTalent,
-    views.Cohort,
-    views.Capability,
-    views.Finance,
-    views.Morale,
-    views.Flows,
+    *(views.plot_component(draw) for draw in views.PLOTS),
     views.Ticker,
     views.InspectorView,
     # page 1: Mesa's own plots of the model's DataCollector; each redraws in full, so they sit on a page of their own

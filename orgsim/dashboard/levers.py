@@ -170,7 +170,8 @@ def write_spec(path: Path, config: Path, changes: list[str], seed: int,
         "set": changes,
         "outcomes": ["cohort_retention", "top_talent_retention", "focal_top_talent_share_end"],
     }
-    path.write_text("# Written by `orgsim dashboard` (send to a sweep).\n" + yaml.safe_dump(spec, sort_keys=False, width=1000))
+    text = yaml.safe_dump(spec, sort_keys=False, width=1000)
+    path.write_text("# Written by `orgsim dashboard` (send to a sweep).\n" + text)
     load_experiment(path)
     return path
 

@@ -37,7 +37,7 @@ def _state(model, key, build):
 
 
 def dates(model) -> np.ndarray:
-    return np.datetime64(model.config.start, "D") + 7 * np.arange(model.week)
+    return np.datetime64(model.config.start, "D") + np.arange(model.week) * np.timedelta64(7, "D")
 
 
 def level(model, name: str) -> np.ndarray:
@@ -47,7 +47,7 @@ def level(model, name: str) -> np.ndarray:
 
 def horizon(model) -> tuple[np.datetime64, np.datetime64]:
     start = np.datetime64(model.config.start, "D")
-    return start, start + 7 * model.config.weeks
+    return start, start + np.timedelta64(7 * model.config.weeks, "D")
 
 
 class Drawing:
@@ -106,7 +106,8 @@ class Lines(Drawing):
         for line, y in zip(self.lines, ys, strict=True):
             line.set_data(x, y)
         for ax in set(self.axes):
-            values = np.concatenate([line.get_ydata() for line, a in zip(self.lines, self.axes, strict=True) if a is ax])
+            values = np.concatenate([line.get_ydata() for line, on in zip(self.lines, self.axes, strict=True)
+                                     if on is ax])
             values = values[np.isfinite(values)]
             if not len(values):
                 continue
@@ -138,61 +139,63 @@ def show(model, drawing: Drawing):
     rw.Image(value=solara.use_memo(drawing.png, [id(model), model.week]), format="png")
 
 
-def _lab_lines(model, key: str, title: str, ylabel: str, metric: str):
+# ---------------------------------------------------------------- plots: each brings its drawing up to this week
+
+def _lab_lines(model, key: str, title: str, ylabel: str, metric: str) -> Lines:
     lines = _state(model, key, lambda: Lines(model, title, ylabel, [lab.key for lab in model.labs]))
-    values = level(model, metric)
-    lines.update(dates(model), list(values.T))
-    show(model, lines)
+    lines.update(dates(model), list(level(model, metric).T))
+    return lines
 
 
-def Headcount(model):
-    _lab_lines(model, "headcount", "Headcount by lab", "researchers", "headcount")
+def headcount(model) -> Lines:
+    return _lab_lines(model, "headcount", "Headcount by lab", "researchers", "headcount")
 
 
-def TopTalent(model):
+def top_talent(model) -> Lines:
     top = 1 - model.config.outcomes.top_quantile
-    _lab_lines(model, "top_talent", f"Share of the world's top talent (top {top:.0%} by skill)", "share",
-               "top_talent_share")
+    return _lab_lines(model, "top_talent", f"Share of the world's top talent (top {top:.0%} by skill)", "share",
+                      "top_talent_share")
 
 
-def Morale(model):
-    _lab_lines(model, "morale", "Morale by lab (mean)", "morale", "morale")
+def morale(model) -> Lines:
+    return _lab_lines(model, "morale", "Morale by lab (mean)", "morale", "morale")
 
 
-def Cohort(model):
-    cohort, focal = model.config.outcomes.cohort, model.focal
-    lines = _state(model, "cohort", lambda: Lines(model, f"The {cohort} cohort still at {focal.key}", "researchers",
-                                                  [f"{cohort} at {focal.key}"]))
+def cohort(model) -> Lines:
+    name, focal = model.config.outcomes.cohort, model.focal
+    lines = _state(model, "cohort", lambda: Lines(model, f"The {name} cohort still at {focal.key}", "researchers",
+                                                  [f"{name} at {focal.key}"]))
     lines.update(dates(model), [level(model, "tracked_cohort")[:, focal.index]])
-    show(model, lines)
+    return lines
 
 
-def Capability(model):
+def capability(model) -> Lines:
     focal = model.focal
-    lines = _state(model, "capability", lambda: Lines(model, f"{focal.key} capability against the frontier", "capability",
-                                                      [focal.key, "frontier (best lab)"]))
+    lines = _state(model, "capability", lambda: Lines(model, f"{focal.key} capability against the frontier",
+                                                      "capability", [focal.key, "frontier (best lab)"]))
     capability = level(model, "capability")
     lines.update(dates(model), [capability[:, focal.index], capability.max(axis=1)])
     own = [r for r in model.releases if r["lab"] == focal.key]
     for release in own[lines.marked:]:
-        when = np.datetime64(model.config.start, "D") + 7 * int(release["week"])
+        when = np.datetime64(model.config.start, "D") + np.timedelta64(7 * int(release["week"]), "D")
         headline = release["model"] == model.config.outcomes.release
         lines.ax.axvline(when, color="crimson" if headline else "grey", lw=1.4 if headline else 0.6, ls="--")
         if headline:
-            lines.ax.annotate(f"{release['model']}: {release['outcome']}", (when, 1), xycoords=("data", "axes fraction"),
-                              xytext=(3, -12), textcoords="offset points", color="crimson", fontsize=8)
+            lines.ax.annotate(f"{release['model']}: {release['outcome']}", (when, 1),
+                              xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points",
+                              color="crimson", fontsize=8)
     if len(own) > lines.marked:
         lines.background = None  # new markers belong to the background
     lines.marked = len(own)
-    show(model, lines)
+    return lines
 
 
-def Finance(model):
+def finance(model) -> Lines:
     focal = model.focal
     lines = _state(model, "finance", lambda: Lines(model, f"{focal.key} share price and CEO pressure", "share price",
                                                    ["share price", "CEO pressure"], twin="CEO pressure"))
     lines.update(dates(model), [level(model, "share_price")[:, focal.index], level(model, "pressure")[:, focal.index]])
-    show(model, lines)
+    return lines
 
 
 # ---------------------------------------------------------------- the event log, read incrementally
@@ -250,11 +253,24 @@ class Matrix(Drawing):
         self.ax.set_title(title, fontsize=10)
 
 
-def Flows(model):
+def flows(model) -> Matrix:
     matrix = _state(model, "flows", lambda: Matrix([lab.key for lab in model.labs]))
     log = event_log(model)
     matrix.update(log.moves, f"Researchers moving lab to lab, weeks 0-{model.week} ({log.moves.sum():,})")
-    show(model, matrix)
+    return matrix
+
+
+#: the page's plots, in order
+PLOTS = (headcount, top_talent, cohort, capability, finance, morale, flows)
+
+
+def plot_component(draw):
+    """A SolaraViz component (a function of the model) showing ``draw``'s figure."""
+    def Plot(model):
+        show(model, draw(model))
+
+    Plot.__name__ = Plot.__qualname__ = f"Plot_{draw.__name__}"
+    return Plot
 
 
 def ticker(model) -> list[tuple[int, str, str]]:
@@ -372,7 +388,8 @@ def Researcher(model, uid: int):
                     style={"font-size": "12px"}, classes=["orgsim-researcher"])
     rows = [[str(model.config.start + dt.timedelta(weeks=week)), kind, src, dst]
             for week, kind, src, dst in history(model, uid)]
-    solara.HTML(tag="table", unsafe_innerHTML=_table(["date", "event", "from", "to"], rows or [["-", "none yet", "", ""]]),
+    rows = rows or [["-", "none yet", "", ""]]
+    solara.HTML(tag="table", unsafe_innerHTML=_table(["date", "event", "from", "to"], rows),
                 style={"font-size": "12px"}, classes=["orgsim-history"])
 
 
