@@ -376,19 +376,19 @@ def validation(
 
     _check_executor(executor, scheduler)
     try:
-        name = load_validation(spec)[0].name
-        total = planned_runs(spec)
+        loaded, base, _ = load_validation(spec)
+        total = planned_runs(loaded, base, spec)
         check_out(out, resume)
     except ConfigError as exc:
         fail(str(exc))
-    with _run_bar(name, total) as advance:
+    with _run_bar(loaded.name, total) as advance:
         try:
             result = run_validation(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
                                     resume=resume, progress=advance)
         except ConfigError as exc:
             fail(str(exc))
     table = Table("fact", "measured on", "target", "tolerance", "simulated mean", "95% CI", "runs", "result",
-                  title=f"{name}: {result.passed} of {len(result.table)} facts pass")
+                  title=f"{loaded.name}: {result.passed} of {len(result.table)} facts pass")
     for row in result.table.itertuples():
         c = cells(row)
         table.add_row(row.label, row.measured_on, c["target"], c["tolerance"], c["mean"], c["ci"], str(row.runs),

@@ -45,7 +45,7 @@ import yaml
 from pydantic import Field, model_validator
 from scipy import stats
 
-from orgsim.calibration.targets import BlitzSize, Statistic, Target, measure
+from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStatistic, measure
 from orgsim.config import ConfigError, load_scenario, load_spec
 from orgsim.output import atomic_write, git_revision, versions, write_json
 from orgsim.schema import Scenario, Strict, Unit
@@ -87,8 +87,43 @@ class MarchContrast(Strict):
         return tuple((c.p1, c.p2, c.p3, c.p4, self.runs, self.periods, self.seed) for c in (self.a, self.b))
 
 
-#: every statistic kind of the calibration, plus March's figure
-FactStatistic = Annotated[typing.Union[(*typing.get_args(typing.get_args(Statistic)[0]), MarchContrast)],  # noqa: UP007
+class InPost(_WindowStatistic):
+    """1 if the executive leading ``team`` at ``lab`` did not leave in the window, else 0.
+
+    An executive's exit is logged once per team led, so the ``executive_exit``
+    row of the post's team marks its holder leaving (a successor leaving later
+    counts too). The mean over runs is the share of runs in which they stay.
+    """
+
+    kind: Literal["in_post"]
+    team: str
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        left = (window["kind"] == "executive_exit") & (window["from_lab"] == self.lab) \
+            & (window["team"].astype(str) == f"{self.lab}/{self.team}")
+        return float(not left.any())
+
+
+class ReleaseOutcome(_WindowStatistic):
+    """1 if the focal release (``outcomes.release`` of ``lab``, the focal lab) landed in the window with ``outcome``, else 0.
+
+    Read from the run's headline (its release week and outcome), not from the
+    metrics and events tables.
+    """
+
+    kind: Literal["release_outcome"]
+    outcome: Literal["success", "partial", "failure"]
+
+    def from_record(self, scenario: Scenario, record: dict) -> float:
+        week = record.get("release_week")
+        landed = week is not None and scenario.week_of(self.start) <= week <= scenario.week_of(self.end)
+        return float(landed and record.get("release_outcome") == self.outcome)
+
+
+#: every statistic kind of the calibration, plus the validation's own
+FactStatistic = Annotated[typing.Union[(*typing.get_args(typing.get_args(Statistic)[0]),  # noqa: UP007
+                                        InPost, ReleaseOutcome, MarchContrast)],
                           Field(discriminator="kind")]
 
 
@@ -109,9 +144,10 @@ class Fact(Target):
         return self
 
     def passes(self, mean: float, ci_low: float, ci_high: float) -> bool:
-        if self.check == "mean":
-            return self.within(mean)
-        return bool(np.isfinite(ci_low) and np.isfinite(ci_high) and self.low <= ci_low and ci_high <= self.high)
+        """Mean (or whole interval) within the bounds, up to rounding: 0.9 to 1.0 is stored as 0.95 ± 0.04999…"""
+        slack = 1e-9 * max(1.0, abs(self.low), abs(self.high))
+        lo, hi = (mean, mean) if self.check == "mean" else (ci_low, ci_high)
+        return bool(np.isfinite(lo) and np.isfinite(hi) and self.low - slack <= lo and hi <= self.high + slack)
 
 
 class ValidationSpec(Strict):
@@ -170,6 +206,11 @@ def _check_fact(path: Path, where: str, fact: Fact, scenarios: dict[str, Scenari
         lab = getattr(stat, field, None)
         if lab is not None and lab not in scenario.labs:
             raise ConfigError(path, f"{where}.{field}", f"no lab {lab!r} (labs: {', '.join(scenario.labs)})")
+    if isinstance(stat, ReleaseOutcome) and stat.lab != scenario.focal_lab:
+        raise ConfigError(path, f"{where}.lab", f"the headline records the focal lab's release only ({scenario.focal_lab})")
+    if isinstance(stat, InPost) and stat.team not in scenario.labs[stat.lab].teams:
+        raise ConfigError(path, f"{where}.team", f"no team {stat.team!r} at {stat.lab} "
+                                                 f"(teams: {', '.join(scenario.labs[stat.lab].teams)})")
     for field, date in stat.dates():
         if not scenario.start <= date <= scenario.horizon:
             raise ConfigError(path, f"{where}.{field}",
@@ -187,11 +228,10 @@ def _march_cells(spec: ValidationSpec) -> list[tuple]:
                    for cell in fact.statistic.cells()}, key=repr)
 
 
-def planned_runs(spec_path: str | Path) -> int:
+def planned_runs(spec: ValidationSpec, base: Path, spec_path: Path) -> int:
     """Org-model runs plus March cells the validation consists of (for a progress bar)."""
-    spec, base, _ = load_validation(spec_path)
     experiment = Experiment.model_validate(spec.experiment(base))
-    return len(plan(experiment, base, Path(spec_path))) + len(_march_cells(spec))
+    return len(plan(experiment, base, spec_path)) + len(_march_cells(spec))
 
 
 # ------------------------------------------------------------------ running
@@ -257,8 +297,12 @@ def measure_store(spec: ValidationSpec, scenarios: dict[str, Scenario], store: S
             continue
         metrics, events = (pd.read_parquet(store.table_dir(t, name) / f"{record['run_id']}.parquet")
                            for t in ("metrics", "events"))
-        for fact, value in measure(facts, scenarios[name], metrics, events).items():
-            rows.append({"fact": fact, "run": record["run_id"], "seed": record["seed"], "value": value})
+        tabled = {n: f for n, f in facts.items() if not isinstance(f.statistic, ReleaseOutcome)}
+        measured = measure(tabled, scenarios[name], metrics, events)
+        measured.update({n: f.statistic.from_record(scenarios[name], record)
+                         for n, f in facts.items() if n not in tabled})
+        for fact in facts:
+            rows.append({"fact": fact, "run": record["run_id"], "seed": record["seed"], "value": measured[fact]})
     return pd.DataFrame(rows, columns=["fact", "run", "seed", "value"])
 
 

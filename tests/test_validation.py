@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from orgsim.calibration.targets import load_calibration
 from orgsim.cli import app
 from orgsim.config import ConfigError, load_scenario
 from orgsim.sweep.runner import FAIL_ENV
-from orgsim.validation import load_validation, run_validation
+from orgsim.validation import Fact, load_validation, run_validation
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
@@ -88,6 +89,10 @@ def one_fact(body: str) -> str:
      "", "facts.f", "low (3) must be below high (1)"),
     (one_fact("statistic: {kind: march_contrast, a: {p1: 1.5, p2: 0.9}, b: {p1: 0.9, p2: 0.9}}\nlow: 0\nhigh: 2"),
      "", "facts.f.statistic.march_contrast.a.p1", "less than or equal to 1"),
+    (one_fact("scenario: baseline\nstatistic: {kind: in_post, lab: meta, team: nope, start: 2025-06-12, end: 2025-12-31}"
+              "\nlow: 0.5\nhigh: 1"), "", "facts.f.statistic.team", "no team 'nope' at meta"),
+    (one_fact("scenario: baseline\nstatistic: {kind: release_outcome, lab: openai, outcome: partial, start: 2026-04-01,"
+              " end: 2026-04-30}\nlow: 0.5\nhigh: 1"), "weeks: 60", "facts.f.statistic.lab", "focal lab's release only"),
     (FACTS, "bogus: 1", "bogus", "unknown key"),
     (FACTS, "scenarios: [missing.yaml]", "scenarios[0]", "not found"),
 ])
@@ -103,6 +108,45 @@ def test_bad_specs_are_one_error_line_with_exit_2(tmp_path, facts, head, field, 
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and str(path) in lines[0]
+
+
+# ------------------------------------------------------------------ the validation's own statistics
+
+
+def fact(statistic: dict, scenario: str | None = "history_2026") -> Fact:
+    return Fact.model_validate({"low": 0.5, "high": 1.0, "source": "test", "scenario": scenario, "statistic": statistic})
+
+
+def test_in_post_is_one_until_the_posts_executive_leaves() -> None:
+    history = load_scenario(CONFIGS / "history_2026.yaml", ["population.scale=0.1"])
+    stat = fact({"kind": "in_post", "lab": "meta", "team": "tbd_lab", "start": "2025-06-12", "end": "2026-12-31"}).statistic
+    log = pd.DataFrame([(3, "executive_exit", "meta", "outside", "meta/fair"),       # another post
+                        (4, "quit", "meta", "outside", "meta/tbd_lab"),               # a researcher, not the executive
+                        (90, "executive_exit", "meta", "outside", "meta/tbd_lab")],   # after the window
+                       columns=["week", "kind", "from_lab", "to_lab", "team"])
+    assert stat.compute(history, pd.DataFrame(), log) == 1.0
+    log.loc[2, "week"] = 40
+    assert stat.compute(history, pd.DataFrame(), log) == 0.0
+
+
+def test_release_outcome_reads_the_headline() -> None:
+    history = load_scenario(CONFIGS / "history_2026.yaml", ["population.scale=0.1"])
+    stat = fact({"kind": "release_outcome", "lab": "meta", "outcome": "partial",
+                 "start": "2026-04-01", "end": "2026-04-30"}).statistic
+    april = history.week_of(dt.date(2026, 4, 8))
+    assert stat.from_record(history, {"release_week": april, "release_outcome": "partial"}) == 1.0
+    assert stat.from_record(history, {"release_week": april, "release_outcome": "failure"}) == 0.0
+    assert stat.from_record(history, {"release_week": april + 8, "release_outcome": "partial"}) == 0.0
+    assert stat.from_record(history, {"release_week": float("nan"), "release_outcome": "none"}) == 0.0
+
+
+def test_bounds_pass_up_to_rounding_and_interval_checks_the_whole_interval() -> None:
+    bounded = fact({"kind": "headcount", "lab": "meta", "date": "2025-10-29"}, "baseline")
+    bounded = bounded.model_copy(update={"value": 0.95, "tolerance": (1.0 - 0.9) / 2})
+    assert bounded.passes(1.0, 1.0, 1.0) and bounded.passes(0.9, 0.9, 0.9) and not bounded.passes(0.89, 0.8, 0.95)
+    strict = Fact.model_validate({"low": 0, "high": 2, "source": "t", "check": "interval", "statistic": {
+        "kind": "march_contrast", "a": {"p1": 0.1, "p2": 0.9}, "b": {"p1": 0.9, "p2": 0.9}}})
+    assert strict.passes(0.2, 0.1, 0.3) and not strict.passes(0.2, -0.01, 0.41) and not strict.passes(0.2, float("nan"), 0.3)
 
 
 # ------------------------------------------------------------------ a tiny validation
