@@ -238,15 +238,15 @@ class FlowRatio(_WindowStatistic):
 
 
 class TenuredLeavers(_WindowStatistic):
-    """Of ``lab``'s voluntary leavers in the window, the share with at least ``years`` of tenure there."""
+    """Of ``lab``'s voluntary leavers in the window, the share with at least ``min_years`` of tenure there."""
 
     kind: Literal["tenured_leavers"]
-    years: Annotated[float, Field(gt=0)] = 1.0
+    min_years: Annotated[float, Field(gt=0)] = 1.0
 
     def compute(self, scenario, metrics, events) -> float:
         window = self.window(scenario, events)
         leaving = window[window["kind"].isin(("quit", "move")) & (window["from_lab"] == self.lab)]
-        return float((leaving["tenure_weeks"] >= 52 * self.years).mean()) if len(leaving) else float("nan")
+        return float((leaving["tenure_weeks"] >= 52 * self.min_years).mean()) if len(leaving) else float("nan")
 
 
 class EarlyExits(_WindowStatistic):
