@@ -289,7 +289,8 @@ def ticker(model) -> list[tuple[int, str, str]]:
 
 def Ticker(model):
     rows = "".join(
-        f"<tr><td>{model.config.start + dt.timedelta(weeks=week)}</td><td><b>{html.escape(kind)}</b>"
+        f"<tr><td style='white-space: nowrap'>{model.config.start + dt.timedelta(weeks=week)}</td>"
+        f"<td style='white-space: nowrap'><b>{html.escape(kind)}</b>"
         f"</td><td>{html.escape(text)}</td></tr>" for week, kind, text in ticker(model)[:60])
     with solara.Card("Events and decisions", style={"height": "100%", "overflow": "auto"}):
         solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["orgsim-ticker"],
@@ -363,7 +364,7 @@ def Inspector(model, week: int):
         solara.HTML(tag="table", unsafe_innerHTML=_table(["id", "team", "cohort", "skill", "weekly quit hazard"], rows),
                     style={"font-size": "12px"}, classes=["orgsim-topk"])
         solara.InputText("researcher id (blank: the most skilled above)", value=picked, on_value=set_picked,
-                         continuous_update=False)
+                         continuous_update=True)
         try:
             uid = int(picked) if picked.strip() else int(pop.uid[slots[0]]) if len(slots) else None
         except ValueError:
