@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -192,6 +197,26 @@ def test_failed_runs_are_reported_and_resume_completes_the_same_table(tmp_path: 
     assert (out / "validation.csv").read_bytes() == (tmp_path / "clean" / "validation.csv").read_bytes()
     with pytest.raises(ConfigError, match="already holds a validation"):
         run_validation(path, out, executor_kind="serial")
+
+
+def test_sigkill_then_resume_gives_the_same_table(tmp_path: Path) -> None:
+    """Kill a validation with SIGKILL part-way; ``--resume`` finishes it with the table of a clean run."""
+    path = write_spec(tmp_path, head="replications: 8")
+    run_validation(path, tmp_path / "reference", executor_kind="serial")
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "orgsim", "validation", str(path), "--out", str(out), "--executor", "serial"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "sweep" / "runs").glob("*.json"))) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = len(list((out / "sweep" / "runs").glob("*.json")))
+    assert 3 <= done < 8 and not (out / "validation.csv").exists(), f"kill should land part-way ({done} of 8 runs)"
+    result = runner.invoke(app, ["validation", str(path), "--out", str(out), "--resume", "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    for name in ("validation.csv", "values.csv"):
+        assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes(), name
 
 
 def test_changed_facts_are_remeasured_on_resume_without_running(tmp_path: Path) -> None:
