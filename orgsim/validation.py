@@ -61,6 +61,8 @@ __all__ = ["Fact", "MarchContrast", "ValidationSpec", "ValidationResult", "load_
 
 
 class MarchCell(Strict):
+    """One cell of March's design: socialization p1, code learning p2, turnover p3, turbulence p4."""
+
     p1: Unit
     p2: Unit
     p3: Unit = 0.0
