@@ -165,7 +165,7 @@ class CounterofferParams(Switchable):
 class AttritionParams(Switchable):
     """M3 voluntary attrition: proportional weekly hazard."""
 
-    tenure_peak_weeks: float = param(26.0, "weeks", "Farber (1994): hazard peaks in the first months", gt=0)
+    tenure_peak_weeks: float = param(13.0, "weeks", "Farber (1994): the separation hazard peaks at about three months of tenure", gt=0)
     tenure_peak_amplitude: float = param(2.0, "x baseline at the peak", "Farber (1994)", ge=0)
     tenure_decline: float = param(0.1, "per year of tenure", "Farber (1994): hazard falls with tenure", ge=0)
     beta_morale: float = param(-2.0, "log HR per unit morale", ASSUMED)
@@ -321,16 +321,13 @@ class MissionParams(Switchable):
 
 
 class EntryParams(Switchable):
-    """M14 entry and exit."""
-
-    entrant_morale: Unit = param(0.75, "0-1", ASSUMED)
+    """M14 entry and exit (arrivals start at their lab's morale target)."""
 
 
 class AcquisitionParams(Switchable):
     """M15 acqui-hires and stakes."""
 
     newcomer_weeks: float = param(52.0, "weeks of friction with insiders", ASSUMED, gt=0)
-    newcomer_morale: Unit = param(0.6, "0-1", ASSUMED)
 
 
 class MoraleParams(Strict):

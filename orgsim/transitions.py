@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim import derived, morale
 from orgsim.agents import Researcher
 from orgsim.mechanisms import attrition, contagion, releases
 from orgsim.recording import OUTSIDE
@@ -38,9 +38,12 @@ def set_pay(model: OrgModel, slots: np.ndarray, labs: np.ndarray, comp_k: np.nda
     new_grant(model, slots, labs)
 
 
-def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *,
-         morale: float, newcomer: bool = False) -> np.ndarray:
-    """Create researchers from the outside pool at ``lab``/``team``; returns their slots."""
+def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *, newcomer: bool = False) -> np.ndarray:
+    """Create researchers from the outside pool at ``lab``/``team``; returns their slots.
+
+    Arrivals start at the lab's morale target, like the initial staff: a
+    newcomer happier than everyone around them would be safer for no reason.
+    """
     k = len(skill)
     if k == 0:
         return np.empty(0, dtype=np.int64)
@@ -51,7 +54,7 @@ def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *
     values.update(
         uid=np.array([a.unique_id for a in agents]), lab=lab, team=team, prev_lab=OUTSIDE,
         cohort=model.cohort_code(cohort), skill=skill, hire_week=model.week,
-        team_since=model.week, morale=morale, grant_price=model.lab_price()[lab],
+        team_since=model.week, morale=morale.target(model)[lab], grant_price=model.lab_price()[lab],
         beliefs=rng.integers(-1, 2, size=(k, model.params.learning.dimensions), dtype=np.int8),
     )
     if newcomer:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from conftest import make_scenario
 
-from orgsim import OrgModel, derived
+from orgsim import OrgModel, derived, morale
 from orgsim.mechanisms import (
     acquisitions, attrition, executives, finance, layoffs, learning, offers, releases, reorgs, reputation,
 )
@@ -803,7 +803,7 @@ def test_acquihire_brings_newcomers_and_an_executive() -> None:
     assert len(pop) - n0 == new.sum() == m.scaled(80) == 8
     assert (pop.team[new] == m.team_index[("meta", "tbd_lab")]).all()
     assert (pop.newcomer_until[new] == int(p.newcomer_weeks)).all() and (pop.newcomer_until[~new] < 0).all()
-    assert (pop.morale[new] == p.newcomer_morale).all() and (pop.prev_lab[new] == -1).all()
+    assert np.allclose(pop.morale[new], morale.target(m)[m.focal.index]) and (pop.prev_lab[new] == -1).all()
     assert m.cohorts[pop.cohort[new][0]] == "acquihire-scale_ai"
     caio = m.executive_by_key["meta_chief_ai_officer"]
     assert caio.active and not caio.insider and caio.lab is m.focal

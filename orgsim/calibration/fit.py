@@ -165,6 +165,8 @@ def _study(spec: CalibrationSpec, out: Path):
     study.sampler = optuna.samplers.TPESampler(
         seed=spec.seed + len(study.trials), n_startup_trials=spec.optimizer.startup_trials,
         multivariate=spec.optimizer.multivariate, constant_liar=spec.optimizer.parallel_trials > 1)
+    if spec.optimizer.start and not study.trials:
+        study.enqueue_trial(spec.optimizer.start)  # a known-good point: the search starts from it
     return study
 
 

@@ -354,6 +354,7 @@ class Optimizer(Strict):
     multivariate: bool = True
     parallel_trials: Annotated[int, Field(ge=1)] = 1  # candidates in flight at once (constant liar)
     max_failed_in_a_row: Annotated[int, Field(ge=1)] = 3
+    start: dict[str, float] = {}  # a first candidate to try (e.g. a hand-tuned or previous fit), by parameter path
 
 
 class Uncertainty(Strict):
@@ -422,6 +423,16 @@ class CalibrationSpec(Strict):
     output: Output = Output()
     parameters: Annotated[dict[str, Parameter], Field(min_length=1)]
     targets: Annotated[dict[str, Target], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _start_within_bounds(self) -> CalibrationSpec:
+        for name, value in self.optimizer.start.items():
+            par = self.parameters.get(name)
+            if par is None:
+                raise ValueError(f"optimizer.start: {name} is not a fitted parameter")
+            if not par.low <= value <= par.high:
+                raise ValueError(f"optimizer.start: {name} = {value} is outside its bounds {par.low} to {par.high}")
+        return self
 
     @property
     def accept_loss(self) -> float:

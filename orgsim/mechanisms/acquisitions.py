@@ -26,6 +26,6 @@ def acquihire(model: OrgModel, event: Acquihire) -> None:
     team = model.team_index[(lab.key, event.team)]
     n = model.scaled(event.n)
     skill = model.world.draw_skill(n, event.skill_shift)
-    transitions.hire(model, lab.index, team, skill, f"acquihire-{event.company}", morale=p.newcomer_morale, newcomer=True)
+    transitions.hire(model, lab.index, team, skill, f"acquihire-{event.company}", newcomer=True)
     if event.executive:
         model.world.add_executive(lab, event.executive, event.executive_role, [team], insider=False, friction=0.3)

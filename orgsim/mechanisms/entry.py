@@ -35,4 +35,4 @@ def step(model: OrgModel) -> None:
             k = int(model.stream("entry").binomial(int(round(vacancies)), lab.spec.hiring.backfill_share))
             if k:
                 skill = model.world.draw_skill(k, model.team_skill_shift[team] + model.config.population.entrant_skill_shift)
-                transitions.hire(model, lab.index, team, skill, f"hire-{model.year}", morale=p.entrant_morale)
+                transitions.hire(model, lab.index, team, skill, f"hire-{model.year}")
