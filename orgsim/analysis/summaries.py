@@ -31,7 +31,7 @@ SHARES = ("cohort_retention", "top_talent_retention", "focal_top_talent_share_st
 EVENT_COLUMNS = ("run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "cohort", "skill")
 #: weekly metrics the analysis reads (flows that give the initial headcount, levels for the curves)
 METRICS = ("headcount", "hires", "quits", "layoffs", "moves_in", "moves_out", "top_talent", "top_talent_share",
-           "capability", "pay_spent_musd", "executive_exits", "tracked_cohort")
+           "capability", "standing", "pay_spent_musd", "executive_exits", "tracked_cohort")
 
 
 class StoreError(ValueError):

@@ -165,3 +165,44 @@ def sobol_figure(indices: pd.DataFrame) -> Figure:
         ax.set(title=f"{scenario}\n{outcome}", xlabel="share of outcome variance")
     axes[0].legend(loc="lower right", fontsize=8)
     return fig
+
+
+def race_figure(run: pd.DataFrame, marks: pd.DataFrame, margins: pd.DataFrame, title: str) -> Figure:
+    """The capability race: one run's public standing by lab, its gap to the public frontier, and the margin.
+
+    ``run`` has one row per lab and week of a single run (``date``, ``lab``,
+    ``standing``, ``capability``); ``marks`` that run's releases that lifted
+    a standing; ``margins`` the leader's margin over the third lab as mean
+    and 95% band per scenario and date.
+    """
+    labs = list(dict.fromkeys(run["lab"].astype(str)))
+    colors = palette(labs)
+    fig, axes = _facets(3, width=5.4, height=4.0, sharey=False)
+    standing = run.pivot(index="date", columns="lab", values="standing")
+    frontier = standing.max(axis=1)
+    for lab in labs:
+        part = run[run["lab"] == lab].sort_values("date")
+        axes[0].step(part["date"], part["standing"], where="post", color=colors[lab], lw=1.8, label=lab)
+        axes[0].plot(part["date"], part["capability"], color=colors[lab], lw=0.8, ls=":")
+        axes[1].step(part["date"], part["standing"].to_numpy() - frontier.loc[part["date"]].to_numpy(), where="post",
+                     color=colors[lab], lw=1.5)
+        dots = marks[marks["lab"] == lab]
+        axes[0].scatter(dots["date"], dots["standing"], color=colors[lab], s=14, zorder=3)
+        axes[1].scatter(dots["date"], dots["standing"].to_numpy() - frontier.loc[dots["date"]].to_numpy(),
+                        color=colors[lab], s=14, zorder=3)
+    # the leader's colour along the top of the first panel: where the lead changes hands
+    leader = standing.idxmax(axis=1)
+    top = axes[0].get_ylim()[1]
+    axes[0].scatter(leader.index, np.full(len(leader), top), c=[colors[str(lab)] for lab in leader], marker="s", s=9)
+    axes[0].set(title=f"{title}: public standing (steps) and internal capability (dotted)", ylabel="index points")
+    axes[1].set(title="standing − public frontier (dots: releases)", ylabel="index points")
+    scenario_colors = palette(list(dict.fromkeys(margins["scenario"].astype(str))))
+    for scenario, part in margins.groupby("scenario", observed=True):
+        _band(axes[2], part, "date", str(scenario), scenario_colors[str(scenario)])
+    axes[2].set(title="leader's margin over the third lab", ylabel="index points", ylim=(0, None))
+    axes[2].legend(fontsize="small")
+    for ax in axes:
+        ax.set_xlabel("")
+        _dates(ax)
+    axes[0].legend(loc="upper left", fontsize="small", ncol=2)
+    return fig

@@ -264,6 +264,41 @@ class _Builder:
         self.tables.append(("By lab over the whole run", "Per run totals (pay spent on accepted offers, executive "
                             "exits) and end-of-run levels, mean [95% CI] over runs.", _table(wide_totals)))
 
+    def race(self) -> None:
+        """The capability race (M9): the lead changing hands in public, the leader's margin, each lab's gap."""
+        metrics = self.data.metrics
+        if metrics is None or not (metrics["metric"] == "standing").any():
+            self.notes.append("The store has no public-standing series (metric `standing`): no capability-race "
+                              "section.")
+            return
+        summary = analysis.race.race_summary(metrics)
+        bands = analysis.mean_ci(analysis.race.margins(metrics).merge(
+            metrics[["run_id", "week", "date"]].drop_duplicates(), on=["run_id", "week"]), ["scenario", "date"],
+            value="margin")
+        scenario = self.scenarios[0]
+        run_id = sorted(self.data.scenario_runs.loc[self.data.scenario_runs["scenario"] == scenario, "run_id"])[0]
+        one = metrics[(metrics["run_id"] == run_id) & metrics["metric"].isin(["standing", "capability"])]
+        one = one.pivot_table(index=["date", "lab"], columns="metric", values="value", observed=True).reset_index()
+        marks = analysis.race.release_marks(metrics[metrics["run_id"] == run_id])
+        self.figures["capability_race"] = (
+            figures.race_figure(one, marks, bands, scenario),
+            f"The capability race in run {run_id}: each lab's public standing (the index its releases reached; "
+            "steps and dots at releases) over its internal capability (dotted); the squares along the top take the "
+            "leader's colour, so the lead changing hands shows as a change of colour. Middle: each lab's standing "
+            "minus the public frontier. Right: the leader's standing minus the third lab's, mean over runs with "
+            "95% band, per scenario.")
+        shown = summary.assign(value=[_cell(r, "num") for _, r in summary.iterrows()]).pivot(
+            index="quantity", columns="scenario", values="value").reindex(columns=self.scenarios).reset_index()
+        self.tables.append(("The capability race", "Per run: changes of the publicly leading lab per year, labs that "
+                            "led at some point, and the leader's mean margin over the third lab (index points) in the "
+                            "first and the last 52 weeks, with their ratio; mean [95% CI] over runs.", _table(shown)))
+        row = _pick(summary, scenario=scenario, quantity="changes_per_year")
+        ratio = _pick(summary, scenario=scenario, quantity="margin_ratio")
+        if row is not None and ratio is not None:
+            self.summary.append(f"In {scenario} the public lead changed hands {estimate(row, 'num')} times a year; "
+                                f"the leader's margin over the third lab in the last year was {estimate(ratio, 'num')} "
+                                "times that of the first.")
+
     def levers(self) -> None:
         parts = [analysis.lever_effects(self.runs, outcome) for outcome in self.lever_outcomes]
         parts = [p for p in parts if not p.empty]
@@ -413,6 +448,7 @@ class _Builder:
             self.sensitivity(sensitivity)
         self.two_year()
         self.series()
+        self.race()
         self.flows()
 
 
