@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ODD_PATH = ROOT / "docs" / "ODD.md"
 CONFIGS = ROOT / "configs"
 WORLD_FILE = "world_2025.yaml"
-SCENARIO_FILES = ("baseline.yaml", "avocado_success.yaml", "avocado_failure.yaml", "avocado_delayed.yaml", "history_2026.yaml")
+SCENARIO_FILES = ("baseline.yaml", "avocado_success.yaml", "avocado_failure.yaml", "avocado_delayed.yaml",
+                  "avocado_endogenous.yaml", "history_2026.yaml")
 
 # A dict-valued field holds many blocks; its config path shows a placeholder key.
 PLACEHOLDERS = {"labs": "<lab>", "teams": "<team>", "executives": "<executive>", "timeline": "<event>"}

@@ -189,13 +189,15 @@ def test_race_statistics_on_a_known_path() -> None:
 
 @pytest.mark.slow
 def test_lead_changes_hands_and_the_margin_stays_bounded() -> None:
-    """Baseline, seeds 1-5, scale 0.5: measured 2.7-5.0 lead changes a year (mean 3.7) and a last-year margin
-    of the leader over the third lab 1.3-2.0x the first year's. Required: mean >= 2 a year, at least two
-    labs lead in every run, and the last-year margin below 3x the first year's in every run."""
-    frames = [OrgModel(load_scenario(CONFIGS / "baseline.yaml", ["population.scale=0.5"]), rng=s).run().metrics_frame()
+    """Baseline, seeds 1-5, full scale: measured 2.72, 3.49, 3.88, 3.10, 4.66 changes of the public lead a year
+    (mean 3.57), 2-3 labs leading, and a last-year margin of the leader over the third lab 1.78, 1.98, 1.66,
+    2.09, 1.63x the first year's (the field spreads from its near-tied start, then the margin levels off).
+    Required: mean >= 2 a year, at least two labs lead in every run, the margin ratio below 3 in every run."""
+    frames = [OrgModel(load_scenario(CONFIGS / "baseline.yaml", ["population.scale=1"]), rng=s).run().metrics_frame()
               for s in range(1, 6)]
     frame = pd.concat(frames)
     changes, trend = race.lead_changes(frame), race.margin_trend(frame)
-    report = f"{changes[['changes_per_year', 'labs_that_led']].round(2).to_dict('list')}; {trend['margin_ratio'].round(2).tolist()}"
+    report = (f"{changes[['changes_per_year', 'labs_that_led']].round(2).to_dict('list')}; "
+              f"margin ratios {trend['margin_ratio'].round(2).tolist()}")
     assert changes["changes_per_year"].mean() >= 2 and (changes["labs_that_led"] >= 2).all(), report
     assert (trend["margin_ratio"] < 3).all(), report

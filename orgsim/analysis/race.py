@@ -95,7 +95,8 @@ def release_marks(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def race_summary(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario: mean [95% CI] over runs of lead changes per year, the margin in the first and last year and their ratio."""
+    """Per scenario, mean [95% CI] over runs: lead changes per year, labs that led, the margin in the first and
+    last year and their ratio."""
     per_run = lead_changes(metrics).merge(margin_trend(metrics), on=["scenario", "run_id"])
     columns = ["changes_per_year", "labs_that_led", "margin_first_year", "margin_last_year", "margin_ratio"]
     tidy = per_run.melt(id_vars=["scenario", "run_id"], value_vars=columns, var_name="quantity")

@@ -177,7 +177,7 @@ def race_figure(run: pd.DataFrame, marks: pd.DataFrame, margins: pd.DataFrame, t
     """
     labs = list(dict.fromkeys(run["lab"].astype(str)))
     colors = palette(labs)
-    fig, axes = _facets(3, width=5.4, height=4.0, sharey=False)
+    fig, axes = _facets(3, width=5.4, height=4.4, sharey=False)
     standing = run.pivot(index="date", columns="lab", values="standing")
     frontier = standing.max(axis=1)
     for lab in labs:
@@ -194,7 +194,7 @@ def race_figure(run: pd.DataFrame, marks: pd.DataFrame, margins: pd.DataFrame, t
     leader = standing.idxmax(axis=1)
     top = axes[0].get_ylim()[1]
     axes[0].scatter(leader.index, np.full(len(leader), top), c=[colors[str(lab)] for lab in leader], marker="s", s=9)
-    axes[0].set(title=f"{title}: public standing (steps) and internal capability (dotted)", ylabel="index points")
+    axes[0].set(title=f"{title}: standing (steps), capability (dotted)", ylabel="index points")
     axes[1].set(title="standing − public frontier (dots: releases)", ylabel="index points")
     scenario_colors = palette(list(dict.fromkeys(margins["scenario"].astype(str))))
     for scenario, part in margins.groupby("scenario", observed=True):
@@ -204,5 +204,5 @@ def race_figure(run: pd.DataFrame, marks: pd.DataFrame, margins: pd.DataFrame, t
     for ax in axes:
         ax.set_xlabel("")
         _dates(ax)
-    axes[0].legend(loc="upper left", fontsize="small", ncol=2)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(labs), fontsize="small")
     return fig
