@@ -1,7 +1,7 @@
 # make demo  - build the environment, run the Avocado experiment, write its report
 # make test  - build the environment and run the fast test suite
 # make sensitivity - the Sobol analysis of the Avocado outcomes (~25 min on 2 cores); refreshes docs/sensitivity
-# make validation - the model against facts the calibration never sees (~1 min on 2 cores); refreshes docs/VALIDATION.md
+# make validation - the model against facts the calibration never sees (~2 min on 2 cores); refreshes docs/VALIDATION.md
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= $(shell sh .ci/find-python)
