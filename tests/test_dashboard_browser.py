@@ -195,7 +195,8 @@ def test_dashboard_in_chromium(server, driver):
     second = driver.execute_script("return document.querySelectorAll('.orgsim-topk tbody tr')[1].cells[0].textContent")
     page.type_into("researcher id", second)
     page.until(lambda: f"researcher {second}" in page.text(".orgsim-researcher"), "the inspector ignored the id")
-    assert "hire" in page.text(".orgsim-history") or "none yet" in page.text(".orgsim-history")
+    history = page.text(".orgsim-history")  # an initial researcher has no hire event; a poached one has offers and a move
+    assert any(kind in history for kind in ("hire", "offer", "move", "none yet")), history
 
     if os.environ.get("ORGSIM_UPDATE_SCREENSHOT"):
         driver.save_screenshot(str(SCREENSHOT))

@@ -333,8 +333,9 @@ def test_retention_grant_adds_unvested_equity_and_lowers_hazard_of_top_share() -
     assert (after["forfeit"][top] > before["forfeit"][top]).all()
     assert (after["hazard"][top] < before["hazard"][top]).all()
     np.testing.assert_allclose(after["hazard"][rest], before["hazard"][rest])
-    # measured: the top third's mean weekly hazard 0.49% -> 0.30% (x0.61); unvested 2.4 -> 2.9 years of pay
-    assert after["hazard"][top].mean() < 0.8 * before["hazard"][top].mean()
+    # measured: the top third's mean weekly hazard 0.49% -> 0.39% (x0.81): $2M is worth less, in log(1 + forfeited /
+    # market pay), to a star whose market pay is several $M a year than to an average researcher
+    assert after["hazard"][top].mean() < 0.9 * before["hazard"][top].mean()
 
 
 def test_retention_grant_keeps_existing_unvested_value_after_a_price_move() -> None:
@@ -561,7 +562,8 @@ def test_more_unvested_equity_lowers_hazard() -> None:
     assert (x1["forfeit"][held] > x0["forfeit"][held]).all()
     assert (x1["forfeit"][held] < 2 * x0["forfeit"][held]).all()  # concave in money
     ratio = weekly_rate(x1)[held] / weekly_rate(x0)[held]
-    np.testing.assert_allclose(ratio, np.exp(m.params.vesting.beta_forfeit * (x1["forfeit"][held] - x0["forfeit"][held])))
+    np.testing.assert_allclose(ratio, np.exp(m.params.vesting.beta_forfeit * (x1["forfeit"][held] - x0["forfeit"][held])),
+                               rtol=1e-6)
     assert (ratio < 1).all()
 
 
@@ -607,15 +609,16 @@ def test_post_vest_window_raises_hazard() -> None:
 def test_quits_spike_after_vesting_dates_in_whole_run() -> None:
     """Seed 1, 135 weeks, researchers past their cliff: weekly quit rate inside vs outside the 4-week window.
 
-    Measured 0.95% vs 0.38% per week (x2.5, 448 departures inside; seeds
-    2 and 3: x2.2, x1.9). Configured hazard ratio e^0.92 = 2.5, diluted by
-    the additive contagion term. Tolerance: ratio in [1.5, 3.5].
+    Measured 0.25% vs 0.12% per week (x2.2, 130 departures inside; seeds
+    2 and 3: x1.8, x1.6). Configured hazard ratio e^0.92 = 2.5, diluted by
+    the additive contagion term and by the forfeit term, which drops at each
+    vest. Tolerance: ratio in [1.5, 3.5].
     """
     risk = whole_run(1).risk
     past_cliff = risk["since_vest"] >= 0
     inside = past_cliff & (risk["post_vest"] == 1)
     outside = past_cliff & (risk["post_vest"] == 0)
-    assert risk["left"][inside].sum() > 200
+    assert risk["left"][inside].sum() > 100
     ratio = risk["left"][inside].mean() / risk["left"][outside].mean()
     assert 1.5 < ratio < 3.5, ratio
 
