@@ -157,9 +157,9 @@ def sobol_figure(indices: pd.DataFrame) -> Figure:
         part = indices[(indices["scenario"] == scenario) & (indices["outcome"] == outcome)].sort_values("ST")
         y = np.arange(len(part))
         for offset, order, color in ((-0.17, "S1", colors[0]), (0.17, "ST", colors[1])):
-            ax.errorbar(part[order], y + offset, xerr=[part[order] - part[f"{order}_low"],
-                                                       part[f"{order}_high"] - part[order]],
-                        fmt="o", color=color, capsize=2, label=order)
+            # the bootstrap interval as drawn, even where it does not contain the point estimate
+            ax.hlines(y + offset, part[f"{order}_low"], part[f"{order}_high"], color=color, lw=1.2)
+            ax.plot(part[order], y + offset, "o", color=color, label=order)
         ax.axvline(0, color="0.3", lw=1)
         ax.set_yticks(y, [".".join(name.split(".")[-2:]) for name in part["parameter"]])
         ax.set(title=f"{scenario}\n{outcome}", xlabel="share of outcome variance")
