@@ -3,7 +3,7 @@
 Labs, researchers and executives are ``mesa.Agent`` handles; researchers'
 weekly numbers live in :class:`~orgsim.population.Population` arrays and
 every mechanism is a vectorized pass over them. One step is one week, in the
-order of MODEL.md §2; dated scenario events run through Mesa's event list
+order of docs/ODD.md §3; dated scenario events run through Mesa's event list
 just before the week they fall in.
 """
 

@@ -118,7 +118,7 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 def _group(path: str) -> str:
     head = path.split(".", 1)[0]
     return {
-        "": "Scenario", "population": "World", "labs": "World", "mechanisms": "Mechanisms (MODEL.md §3)",
+        "": "Scenario", "population": "World", "labs": "World", "mechanisms": "Mechanisms",
         "morale": "Morale", "timeline": "Timeline events", "outcomes": "Outcomes",
     }.get(head, head)
 

@@ -27,7 +27,7 @@ class Strict(BaseModel):
 
 
 class Switchable(Strict):
-    enabled: bool = param(True, "flag", "every mechanism can be switched off (MODEL.md §3)")
+    enabled: bool = param(True, "flag", "every mechanism can be switched off")
 
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -496,8 +496,8 @@ TimelineEvent = Annotated[
 class OutcomeSpec(Strict):
     """What the headline outcomes refer to."""
 
-    cohort: str = param("blitz-2025", "cohort name", "the summer-2025 hires (MODEL.md §1)")
-    release: str = param("avocado", "model name", "the focal lab's flagship (MODEL.md §4)")
+    cohort: str = param("blitz-2025", "cohort name", "the summer-2025 hires")
+    release: str = param("avocado", "model name", "the focal lab's flagship")
     retention_weeks: int = param(52, "weeks", "12-month retention after the release", ge=1)
     top_quantile: Unit = param(0.98, "skill quantile", "top talent: the top 2% at the start")
 
@@ -507,8 +507,8 @@ class Scenario(Strict):
 
     name: str = "scenario"
     description: str = ""
-    start: dt.date = param(dt.date(2025, 6, 2), "date", "week 0 (MODEL.md §2)")
-    horizon: dt.date = param(dt.date(2027, 12, 31), "date", "default end (MODEL.md §2)")
+    start: dt.date = param(dt.date(2025, 6, 2), "date", "week 0: the start of the summer 2025 blitz")
+    horizon: dt.date = param(dt.date(2027, 12, 31), "date", "default end")
     focal_lab: str = "meta"
     population: PopulationSpec = PopulationSpec()
     labs: dict[str, LabSpec]

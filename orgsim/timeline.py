@@ -3,7 +3,7 @@
 An event dated in week ``w`` is scheduled at model time ``w``: Mesa runs it
 after the step that simulated week ``w - 1`` and before the step that
 simulates week ``w`` (events of week 0 run before the first step), which is
-stage (1) of the weekly order in MODEL.md §2.
+stage (1) of the weekly order (docs/ODD.md §3).
 """
 
 from __future__ import annotations

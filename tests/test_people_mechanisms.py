@@ -1,4 +1,4 @@
-"""M1-M5, M13, M14: every people mechanism switches off cleanly and moves outcomes the way MODEL.md §3 says.
+"""M1-M5, M13, M14: every people mechanism switches off cleanly and moves outcomes the way docs/ODD.md §7 says.
 
 Two kinds of test:
 

@@ -1,4 +1,4 @@
-"""One module per mechanism of MODEL.md §3 (M1-M15).
+"""One module per mechanism, M1-M15 (docs/ODD.md §7).
 
 Each module reads its own parameter block (``model.params.<name>``), does
 nothing when that block has ``enabled: false``, and works on the

@@ -2,7 +2,7 @@
 
 Each departure of kind k from team T adds an excess weekly hazard to the
 members who stay, sized so that it induces ``per_<k>`` further quits in expectation
-(MODEL.md M4: 0.23 per quit, 2.2 per layoff; the model has no performance
+(turnover-contagion evidence, docs/ODD.md §7.4: 0.23 per quit, 2.2 per layoff; the model has no performance
 dismissals, so the 0.17 per dismissal has no counterpart),
 weighted ``similarity``-fold toward the leaver's own skill tier (stars follow
 stars) and spread over ``spread_weeks``. Per member the excess is capped at
