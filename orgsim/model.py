@@ -44,7 +44,8 @@ class OrgModel(mesa.Model):
 
     >>> from orgsim import OrgModel, load_scenario
     >>> model = OrgModel(load_scenario("configs/baseline.yaml", ["population.scale=0.05"]), rng=1)
-    >>> model.run(weeks=4)
+    >>> model.run(weeks=4).week
+    4
     >>> model.metrics_frame().metric.nunique() > 10
     True
     """
