@@ -283,6 +283,102 @@ def report(
 
 
 @app.command()
+def discover(
+    store: Annotated[Path, typer.Argument(help="Results folder of an exploratory (or design) sweep")],
+    outcome: Annotated[str, typer.Option(help="Headline outcome of the runs, e.g. cohort_retention")],
+    below: Annotated[float | None, typer.Option(help="Cases of interest: the outcome below this value")] = None,
+    above: Annotated[float | None, typer.Option(help="Cases of interest: the outcome above this value")] = None,
+    scenario: Annotated[str | None, typer.Option(help="Scenario of the design runs (needed when several)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the tables and figures (default: STORE/discovery)")] = None,
+    min_coverage: Annotated[float, typer.Option(help="Chosen box: the densest with at least this coverage",
+                                                min=0.0, max=1.0)] = 0.6,
+    max_dims: Annotated[int, typer.Option(help="Chosen box: restricting at most this many inputs", min=1)] = 3,
+    resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the restrictions' stability", min=1)] = 50,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and the feature scores")] = 0,
+) -> None:
+    """Scenario discovery: the region of the inputs where OUTCOME collapses (PRIM, CART, feature scores)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from orgsim.analysis import StoreError
+    from orgsim.decision.discovery import Question, condition, discover as run_discovery, write
+
+    if (below is None) == (above is None):
+        fail("--below/--above: give exactly one threshold")
+    question = Question(outcome, below if below is not None else above, below is not None)
+    try:
+        result = run_discovery(store, question, scenario, min_coverage=min_coverage, max_dims=max_dims,
+                               resamples=resamples, seed=seed)
+    except StoreError as exc:
+        fail(str(exc))
+    out = out or store / "discovery"
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: --out exists and is not a directory")
+    files = write(result, out)
+    table = Table("input", "role", "limits", "quasi-p", "reappears", title=result.sentence)
+    for _, row in result.box.iterrows():
+        qp = ", ".join(f"{v:.2g}" for v in (row["qp_low"], row["qp_high"]) if v == v)
+        table.add_row(row["parameter"], row["role"], condition(row), qp, f"{row['reappears']:.0%}")
+    console.print(table)
+    console.print(f"{len(result.cases.x)} runs, {int(result.cases.collapsed.sum())} with {question.phrase()}; "
+                  f"wrote {len(files)} files to {out}")
+
+
+@app.command()
+def optimize(
+    spec: Annotated[Path, typer.Argument(help="Optimization spec: an explore block (levers) and an optimize block")],
+    out: Annotated[Path, typer.Option(help="Folder for the Optuna study, the front and the re-evaluation")],
+    executor: ExecutorOption = "process",
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the search in OUT")] = False,
+) -> None:
+    """Many-objective search over the levers, each policy judged over common uncertainty draws and seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from orgsim.decision.optimize import load_optimization, optimize as run_optimize
+
+    _check_executor(executor, scheduler)
+    try:
+        loaded, _ = load_optimization(spec)
+    except ConfigError as exc:
+        fail(str(exc))
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"{loaded.name} trials", total=None, info="")
+
+        def progress(number: int, values) -> None:
+            text = ", ".join(f"{v:.3g}" for v in values) if values else "failed"
+            bar.update(task, advance=1, info=f"trial {number}: {text}")
+
+        try:
+            result = run_optimize(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
+                                  resume=resume, progress=progress)
+        except ConfigError as exc:
+            fail(str(exc))
+    front = Table("trial", "pick", *loaded.explore.levers, *[o.outcome for o in loaded.optimize.objectives],
+                  title=f"Pareto front: {len(result.front)} of {int((result.trials['state'] == 'COMPLETE').sum())} "
+                        f"complete trials, {result.evaluations} evaluations")
+    for _, row in result.front.iterrows():
+        front.add_row(str(int(row["trial"])), row["pick"],
+                      *[f"{row[c]:.3g}" for c in [*loaded.explore.levers, *[o.outcome for o in loaded.optimize.objectives]]])
+    console.print(front)
+    table = Table("policy", "outcome", "mean [95% CI]", "minus status quo [95% CI]",
+                  title=f"re-evaluated on {loaded.optimize.fresh_draws} fresh worlds and seeds")
+    for _, r in result.reevaluation.iterrows():
+        table.add_row(r["policy"], r["outcome"], f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
+                      f"{r['diff']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]")
+    console.print(table)
+    timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
+    console.print(f"{result.ran} trials run now ({result.recovered} interrupted ones queued again); {timing}; "
+                  f"wrote {out}/trials.csv, pareto.csv, pareto.png, reevaluation.csv, optimize.md")
+
+
+@app.command()
 def calibrate(
     spec: Annotated[Path, typer.Argument(help="Calibration spec (experiments/calibration.yaml)")],
     out: Annotated[Path, typer.Option(help="Calibration folder (Optuna study, tables, plots)")] = Path("results/calibration"),

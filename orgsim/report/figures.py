@@ -133,6 +133,11 @@ def flow_figure(flows: pd.DataFrame, scenarios: list[str]) -> Figure:
     return fig
 
 
+def short(name: str) -> str:
+    """A parameter path's last two parts: ``labs.meta.quit_rate`` -> ``meta.quit_rate``."""
+    return ".".join(name.split(".")[-2:])
+
+
 def lever_figure(levers: pd.DataFrame) -> Figure:
     """Standardized effect of each lever with its 95% interval, per scenario and outcome."""
     panels = list(levers.groupby(["scenario", "outcome"]).groups)
@@ -143,7 +148,7 @@ def lever_figure(levers: pd.DataFrame) -> Figure:
         ax.errorbar(part["src"], y, xerr=[part["src"] - part["src_low"], part["src_high"] - part["src"]], fmt="o",
                     color=sns.color_palette("colorblind")[0], capsize=3)
         ax.axvline(0, color="0.3", lw=1)
-        ax.set_yticks(y, [".".join(lever.split(".")[-2:]) for lever in part["lever"]])
+        ax.set_yticks(y, [short(lever) for lever in part["lever"]])
         ax.set(title=f"{scenario}\n{outcome}", xlabel="SD of outcome per SD of lever")
     return fig
 
@@ -161,7 +166,7 @@ def sobol_figure(indices: pd.DataFrame) -> Figure:
             ax.hlines(y + offset, part[f"{order}_low"], part[f"{order}_high"], color=color, lw=1.2)
             ax.plot(part[order], y + offset, "o", color=color, label=order)
         ax.axvline(0, color="0.3", lw=1)
-        ax.set_yticks(y, [".".join(name.split(".")[-2:]) for name in part["parameter"]])
+        ax.set_yticks(y, [short(name) for name in part["parameter"]])
         ax.set(title=f"{scenario}\n{outcome}", xlabel="share of outcome variance")
     axes[0].legend(loc="lower right", fontsize=8)
     return fig
@@ -205,4 +210,65 @@ def race_figure(run: pd.DataFrame, marks: pd.DataFrame, margins: pd.DataFrame, t
         ax.set_xlabel("")
         _dates(ax)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=len(labs), fontsize="small")
+    return fig
+
+
+def cart_figure(classifier, names: list[str], depth: int = 3) -> Figure:
+    """The top ``depth`` levels of CART's tree: each node's split, its runs and its share collapsed."""
+    from sklearn.tree import plot_tree
+
+    fig, ax = plt.subplots(figsize=(13, 6.5))
+    plot_tree(classifier, feature_names=[short(n) for n in names], class_names=["held", "collapsed"], max_depth=depth,
+              filled=True, proportion=True, impurity=False, rounded=True, fontsize=8, ax=ax)
+    return fig
+
+
+def feature_figure(scores: pd.DataFrame) -> Figure:
+    """Extra-trees importance of each input, for the collapse and for the outcome itself."""
+    part = scores.sort_values("collapse")
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(part) + 1.6))
+    y = np.arange(len(part))
+    colors = sns.color_palette("colorblind")
+    ax.barh(y - 0.2, part["collapse"], height=0.4, color=colors[3], label="collapse (classification)")
+    ax.barh(y + 0.2, part["outcome"], height=0.4, color=colors[0], label="outcome (regression)")
+    ax.set_yticks(y, [f"{short(n)} ({r[0]})" for n, r in zip(part["parameter"], part["role"])])
+    ax.set(xlabel="feature score (extra trees)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def pareto_figure(trials: pd.DataFrame, front: pd.DataFrame, objectives: list[str]) -> Figure:
+    """Every pair of objectives: all complete trials, the Pareto front, the picks and the status quo."""
+    pairs = [(a, b) for i, a in enumerate(objectives) for b in objectives[i + 1:]]
+    fig, axes = _facets(len(pairs), width=4.6, height=4.0, sharey=False)
+    done = trials[trials["state"] == "COMPLETE"]
+    colors = sns.color_palette("colorblind")
+    quo = done[done["policy"] == "status quo"]
+    for ax, (a, b) in zip(axes, pairs):
+        ax.scatter(done[a], done[b], s=14, color="0.7", label="trials")
+        ax.scatter(front[a], front[b], s=26, color=colors[0], label="Pareto front")
+        picked = front[front["pick"] != ""]
+        ax.scatter(picked[a], picked[b], s=90, facecolors="none", edgecolors=colors[3], lw=1.5, label="picks")
+        for _, row in picked.iterrows():
+            ax.annotate(f"{int(row['trial'])}", (row[a], row[b]), xytext=(4, 4), textcoords="offset points",
+                        fontsize=8)
+        ax.scatter(quo[a], quo[b], marker="X", s=70, color="black", label="status quo")
+        ax.set(xlabel=a, ylabel=b)
+    axes[0].legend(fontsize=7, loc="best")
+    return fig
+
+
+def reevaluation_figure(table: pd.DataFrame) -> Figure:
+    """Each policy minus the status quo, per outcome, with 95% intervals (paired on fresh draws)."""
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    fig, axes = _facets(len(outcomes), width=4.6, height=0.5 * table["policy"].nunique() + 1.6, sharey=True)
+    for ax, outcome in zip(axes, outcomes):
+        part = table[(table["outcome"] == outcome) & (table["policy"] != "status quo")]
+        y = np.arange(len(part))
+        ax.errorbar(part["diff"], y, xerr=[part["diff"] - part["diff_low"], part["diff_high"] - part["diff"]],
+                    fmt="o", color=sns.color_palette("colorblind")[0], capsize=3)
+        ax.axvline(0, color="0.3", lw=1)
+        ax.set_yticks(y, list(part["policy"]))
+        ax.set(title=outcome, xlabel="minus status quo")
     return fig

@@ -25,12 +25,19 @@ def points(design: Design, seed: int) -> pd.DataFrame:
     lows = np.array([design.parameters[n].low for n in names])
     highs = np.array([design.parameters[n].high for n in names])
     if design.kind == "lhs":
-        unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(design.samples)
-        return pd.DataFrame(qmc.scale(unit, lows, highs), columns=names)
+        return pd.DataFrame(qmc.scale(unit("lhs", len(names), design.samples, seed), lows, highs), columns=names)
     from SALib.sample import sobol
 
     return pd.DataFrame(sobol.sample(problem(design), design.samples, calc_second_order=False, seed=seed),
                         columns=names)
+
+
+def unit(sampler: str, dimensions: int, samples: int, seed) -> np.ndarray:
+    """``samples`` points on the unit cube: a Latin hypercube, or a scrambled Sobol sequence (scipy)."""
+    rng = np.random.default_rng(seed)
+    if sampler == "lhs":
+        return qmc.LatinHypercube(d=dimensions, seed=rng).random(samples)
+    return qmc.Sobol(d=dimensions, scramble=True, seed=rng).random(samples)
 
 
 def problem(design: Design) -> dict:

@@ -31,9 +31,8 @@ class Draw:
         return [f"{name}={value!r}" for name, value in self.values.items()]
 
 
-def read_table(path: Path, source: Path) -> pd.DataFrame:
-    """The parameter vectors of ``path``: one row each, numeric, no gaps; errors name the spec's field."""
-    field = "parameter_draws.file"
+def read_table(path: Path, source: Path, field: str = "parameter_draws.file") -> pd.DataFrame:
+    """The parameter vectors of ``path``: one row each, numeric, no gaps; errors name the spec's ``field``."""
     try:
         table = pd.read_csv(path)
     except (OSError, ValueError) as exc:
@@ -50,7 +49,11 @@ def read_table(path: Path, source: Path) -> pd.DataFrame:
 def draw(table: pd.DataFrame, seed: int, replications: int) -> list[Draw]:
     """One row per replication, without replacement while the table has enough rows."""
     rng = np.random.default_rng([seed, DRAW_STREAM])
-    rows = rng.choice(len(table), size=replications, replace=replications > len(table))
+    return pick(table, rng.choice(len(table), size=replications, replace=replications > len(table)))
+
+
+def pick(table: pd.DataFrame, rows) -> list[Draw]:
+    """The vectors at row positions ``rows`` of ``table``."""
     parameters = [c for c in table.columns if c not in IGNORED]
     ids = table[ID_COLUMN] if ID_COLUMN in table.columns else pd.Series(range(len(table)))
     return [Draw(int(ids.iloc[r]), {c: table[c].iloc[r].item() for c in parameters}, len(table)) for r in rows]

@@ -31,7 +31,7 @@ import pandas as pd
 from orgsim.config import ConfigError, apply_overrides, load_scenario, scenario_from_dict
 from orgsim.output import git_revision, versions
 from orgsim.sweep import design as designs
-from orgsim.sweep import draws
+from orgsim.sweep import draws, explore
 from orgsim.sweep.draws import Draw
 from orgsim.sweep.spec import Experiment, load_experiment
 from orgsim.sweep.store import Store
@@ -78,23 +78,27 @@ def run_seeds(experiment_seed: int, replications: int) -> list[int]:
 
 
 def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
-    replications = max(spec.replications, spec.design.replications or 0)
+    replications = max(spec.replications, spec.design.replications or 0, spec.explore.replications if spec.explore else 0)
     seeds = run_seeds(spec.seed, replications)
     table = designs.points(spec.design, spec.seed)
     keep = tuple(name for name in ("metrics", "events") if getattr(spec.outputs, name))
     drawn = parameter_draws(spec, base, source, replications)
+    explored, world_draws = explore.crossed(spec.explore, base, source, spec.seed) if spec.explore else (None, None)
     runs = []
     for scenario_file in spec.scenarios:
         path = base / scenario_file
         data = load_scenario(path, spec.set).model_dump(mode="json")
-        points = [(0, pd.Series(dtype=object), seeds)]
+        points = [(0, pd.Series(dtype=object), seeds, None)]
         if spec.design.kind != "none" and (spec.design.scenarios is None or scenario_file in spec.design.scenarios):
             design_seeds = seeds[: spec.design.replications or spec.replications]
-            points += [(i + 1, row, design_seeds) for i, row in table.iterrows()]
-        for point, row, point_seeds in points:
+            points += [(i + 1, row, design_seeds, None) for i, row in table.iterrows()]
+        if explored is not None:  # each point runs its world's drawn vector on every seed
+            points += [(i + 1, row, seeds[: spec.explore.replications], world_draws[i] if world_draws else None)
+                       for i, row in explored.iterrows()]
+        for point, row, point_seeds, point_draw in points:
             params = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
             for rep, seed in enumerate(point_seeds):
-                draw = drawn[rep] if drawn else None
+                draw = point_draw or (drawn[rep] if drawn else None)
                 if draw is not None or rep == 0:  # one config per point, or per draw when parameters are drawn
                     # the drawn parameters first: a design point's own values win
                     overrides = (draw.overrides() if draw else []) + designs.overrides(row)
@@ -128,11 +132,14 @@ def spec_changes(previous: dict, current: dict) -> list[str]:
 
 def draws_manifest(spec: Experiment, runs: list[RunSpec]) -> dict | None:
     """Which vector each replication drew, and a digest of the values (a resume must draw the same)."""
-    if spec.parameter_draws is None:
+    source = spec.parameter_draws or (spec.explore.uncertainties.draws if spec.explore else None)
+    if source is None:
         return None
-    by_rep = {r.replication: r.draw for r in runs}
-    values = json.dumps([by_rep[k].values for k in sorted(by_rep)], sort_keys=True)
-    return {"file": spec.parameter_draws.file, "pool": by_rep[0].pool, "ids": [by_rep[k].id for k in sorted(by_rep)],
+    # by replication; an exploration draws one vector per design point instead
+    key = (lambda r: r.point) if spec.parameter_draws is None else (lambda r: r.replication)
+    by_key = {key(r): r.draw for r in runs if r.draw is not None}
+    values = json.dumps([by_key[k].values for k in sorted(by_key)], sort_keys=True)
+    return {"file": source.file, "pool": next(iter(by_key.values())).pool, "ids": [by_key[k].id for k in sorted(by_key)],
             "sha256": hashlib.sha256(values.encode()).hexdigest()[:16]}
 
 

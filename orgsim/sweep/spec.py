@@ -1,7 +1,8 @@
 """Experiment specs (``experiments/*.yaml``), validated like scenario configs.
 
 A spec names the scenarios to compare, a parameter design (full grid, Latin
-hypercube or Sobol), the replications, one experiment seed from which every
+hypercube or Sobol) or an exploration (uncertainties crossed with levers),
+the replications, one experiment seed from which every
 run's seed is derived, the horizon, which outputs to keep and which outcomes
 to summarize. Errors name the file, the field and the reason.
 """
@@ -82,6 +83,46 @@ class ParameterDraws(Strict):
     file: str
 
 
+class Uncertainties(Strict):
+    """What Meta does not control: the fitted parameters, drawn as whole vectors from the calibration's accepted
+    set (``draws``), and ranges for the mechanism strengths the fit left open (``parameters``)."""
+
+    draws: ParameterDraws | None = None
+    parameters: dict[str, Range] = {}
+
+
+class Exploration(Strict):
+    """An exploratory design: states of the world (the uncertainties) crossed with policies (the levers).
+
+    ``worlds`` points are sampled over the uncertainties and ``policies``
+    points over the levers (``sampler``: Latin hypercube, or scrambled Sobol
+    with power-of-two sizes); every world runs under every policy, as design
+    points 1..worlds x policies with ``replications`` seeds each. A world's
+    fitted vector is picked by one more design dimension over the rows of
+    ``uncertainties.draws``, so the accepted set is covered evenly.
+    """
+
+    sampler: Literal["lhs", "sobol"] = "lhs"
+    worlds: Annotated[int, Field(ge=1)]
+    policies: Annotated[int, Field(ge=1)] = 1
+    replications: Annotated[int, Field(ge=1)] = 1
+    uncertainties: Uncertainties = Uncertainties()
+    levers: dict[str, Range] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Exploration:
+        both = set(self.uncertainties.parameters) & set(self.levers)
+        if both:
+            raise ValueError(f"{sorted(both)[0]} is both an uncertainty and a lever")
+        if self.uncertainties.draws is None and not self.uncertainties.parameters and not self.levers:
+            raise ValueError("an exploration needs uncertainties or levers")
+        for name in ("worlds", "policies"):
+            n = getattr(self, name)
+            if self.sampler == "sobol" and n & (n - 1):
+                raise ValueError(f"{name}: a Sobol sample takes a power of two, got {n}")
+        return self
+
+
 class Outputs(Strict):
     metrics: bool = True
     events: bool = True
@@ -100,6 +141,16 @@ class Experiment(Strict):
     outcomes: list[Literal[OUTCOME_NAMES]] = list(OUTCOME_NAMES)  # type: ignore[valid-type]
     batch_size: Annotated[int, Field(ge=1)] = 2
     parameter_draws: ParameterDraws | None = None
+    explore: Exploration | None = None
+
+    @model_validator(mode="after")
+    def _one_design(self) -> Experiment:
+        if self.explore is not None and self.design.kind != "none":
+            raise ValueError("explore: give either a design or an exploration, not both")
+        if self.explore is not None and self.parameter_draws is not None:
+            raise ValueError("explore: an exploration draws its fitted vectors per world "
+                             "(explore.uncertainties.draws), not parameter_draws")
+        return self
 
 
 def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
@@ -111,6 +162,9 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
             raise ConfigError(path, f"scenarios[{i}]", f"scenario file {scenario!r} not found")
     if spec.parameter_draws and not (base / spec.parameter_draws.file).is_file():
         raise ConfigError(path, "parameter_draws.file", f"file {spec.parameter_draws.file!r} not found")
+    drawn = spec.explore and spec.explore.uncertainties.draws
+    if drawn and not (base / drawn.file).is_file():
+        raise ConfigError(path, "explore.uncertainties.draws.file", f"file {drawn.file!r} not found")
     for i, scenario in enumerate(spec.design.scenarios or []):
         if scenario not in spec.scenarios:
             raise ConfigError(path, f"design.scenarios[{i}]", f"{scenario!r} is not one of the experiment's scenarios")
