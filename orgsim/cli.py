@@ -265,6 +265,8 @@ def report(
     directory: Annotated[Path, typer.Argument(help="Results folder of `orgsim sweep`")],
     out: Annotated[Path, typer.Option(help="HTML file to write (figures go beside it as PNG)")] = Path("report.html"),
     sensitivity: Annotated[Path | None, typer.Option(help="Output folder of `orgsim sensitivity`: adds its section")] = None,
+    discovery: Annotated[Path | None, typer.Option(help="Output folder of `orgsim discover`: adds its section")] = None,
+    optimize: Annotated[Path | None, typer.Option(help="Output folder of `orgsim optimize`: adds its section")] = None,
 ) -> None:
     """Write the retention report of a sweep: one self-contained HTML file plus the figures as PNG."""
     import matplotlib
@@ -276,7 +278,7 @@ def report(
     if out.exists() and out.is_dir():
         fail(f"{out}: --out is a directory; give a file name such as {out / 'report.html'}")
     try:
-        result = write_report(directory, out, sensitivity)
+        result = write_report(directory, out, sensitivity, discovery, optimize)
     except StoreError as exc:
         fail(str(exc))
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")

@@ -47,3 +47,15 @@ def test_avocado_retention_notebook(tmp_path: Path, small_store: Path) -> None:
     nb = execute("01_avocado_retention.ipynb", tmp_path, store=str(small_store))
     assert not errors(nb)
     assert figures(nb) >= 3
+
+
+def test_what_keeps_them_notebook(tmp_path: Path) -> None:
+    nb = execute("03_what_keeps_them.ipynb", tmp_path, scale=0.05, worlds=8, policies=2, trials=4, robust_worlds=1,
+                 outcome="focal_headcount_end",
+                 seeds=2, fresh_draws=3, executor="serial", out=str(tmp_path / "decision"),
+                 explore_spec=str(NOTEBOOKS.parent / "explore_failure.yaml"),
+                 optimize_spec=str(NOTEBOOKS.parent / "optimize_failure.yaml"))
+    assert not errors(nb), errors(nb)
+    assert figures(nb) >= 4, "trade-off, feature scores, the Pareto front and retention against cost"
+    assert (tmp_path / "decision" / "discovery" / "box.csv").is_file()
+    assert (tmp_path / "decision" / "optimize" / "reevaluation.csv").is_file()

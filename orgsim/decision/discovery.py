@@ -188,18 +188,14 @@ def restrictions(box, i: int, cases: Cases) -> pd.DataFrame:
                                        "qp_low", "qp_high"])
 
 
-def _num(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
 def condition(row) -> str:
     """One restriction in words: 'A < a', 'A > a' or 'a < A < b'."""
     low, high = row["low"], row["high"]
     if pd.isna(low):
-        return f"{row['parameter']} < {_num(high)}"
+        return f"{row['parameter']} < {tables.number(high)}"
     if pd.isna(high):
-        return f"{row['parameter']} > {_num(low)}"
-    return f"{_num(low)} < {row['parameter']} < {_num(high)}"
+        return f"{row['parameter']} > {tables.number(low)}"
+    return f"{tables.number(low)} < {row['parameter']} < {tables.number(high)}"
 
 
 def in_words(question: Question, box: pd.DataFrame, coverage: float, density: float, base_rate: float) -> str:
@@ -216,7 +212,8 @@ def cart_leaves(cases: Cases, mass_min: float = 0.05):
     """CART's classification tree and its leaves, the collapsed ones first."""
     from orgsim.decision.workbench import cart
 
-    model = cart.CART(cases.x, cases.collapsed, mass_min=mass_min)
+    # at least one run per leaf however few runs there are
+    model = cart.CART(cases.x, cases.collapsed, mass_min=max(mass_min, (1 + 1e-9) / len(cases.x)))
     model.build_tree()
     init = model.boxes[0].copy()
     for name in cases.x.columns:
@@ -324,3 +321,44 @@ def write(result: Discovery, out: str | Path) -> list[Path]:
         atomic_write(out / f"{name}.png", lambda tmp, f=figure: f.savefig(tmp, format="png", dpi=100))
         written.append(out / f"{name}.png")
     return written
+
+
+@dataclass
+class Written:
+    """What ``orgsim discover`` wrote in a folder, as the report reads it."""
+
+    meta: dict
+    box: pd.DataFrame
+    scores: pd.DataFrame
+    figures: dict[str, bytes]
+
+
+def read(directory: str | Path) -> Written:
+    """The discovery in ``directory``; StoreError if it is not the output folder of ``orgsim discover``."""
+    import json
+
+    directory = Path(directory)
+    needed = ["discovery.json", "box.csv", "feature_scores.csv"]
+    missing = [name for name in needed if not (directory / name).is_file()]
+    if missing:
+        raise StoreError(f"{directory}: no {missing[0]} here; is it the --out folder of `orgsim discover`?")
+    try:
+        meta = json.loads((directory / "discovery.json").read_text(encoding="utf-8"))
+        box = pd.read_csv(directory / "box.csv")
+        scores = pd.read_csv(directory / "feature_scores.csv")
+    except (ValueError, OSError) as exc:
+        raise StoreError(f"{directory}: unreadable discovery output ({exc})") from None
+    figures = {name: (directory / f"{name}.png").read_bytes() for name in FIGURES if (directory / f"{name}.png").is_file()}
+    return Written(meta, box, scores, figures)
+
+
+#: the figures ``write`` saves, in the order the report shows them, with their captions
+FIGURES = {
+    "tradeoff": "PRIM's peeling trajectory (EMA Workbench): coverage against density of each box, coloured by the "
+                "number of restricted inputs; circled: the chosen box.",
+    "box": "The chosen box: each restricted input's limits within its sampled range, with quasi-p-values.",
+    "cart": "CART (EMA Workbench) on the same cases, top three levels: each node's split, its share of the runs and "
+            "the shares that held and collapsed.",
+    "feature_scores": "Extra-trees feature scores (EMA Workbench): each input's importance for the collapse "
+                      "(classification) and for the outcome itself (regression); role in brackets.",
+}

@@ -455,3 +455,43 @@ def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: p
     for name, figure in (("pareto", pareto_figure(result.trials, result.front, objectives)),
                          ("reevaluation", reevaluation_figure(result.reevaluation))):
         atomic_write(out / f"{name}.png", lambda tmp, f=figure: f.savefig(tmp, format="png", dpi=100))
+
+
+@dataclass
+class Written:
+    """What ``orgsim optimize`` wrote in a folder, as the report reads it."""
+
+    manifest: dict
+    trials: pd.DataFrame
+    front: pd.DataFrame
+    reevaluation: pd.DataFrame
+    figures: dict[str, bytes]
+
+
+#: the figures ``write_outputs`` saves, with their captions
+FIGURES = {
+    "pareto": "The search (Optuna, multi-objective TPE): every complete trial's robust objectives, pair by pair; "
+              "blue: the Pareto front; circled: the picks; X: the status quo, evaluated on the same draws.",
+    "reevaluation": "The picks on fresh worlds and seeds: each minus the status quo on the same draws (paired), "
+                    "mean with 95% t-interval.",
+}
+
+
+def read(directory: str | Path) -> Written:
+    """The search in ``directory``; StoreError if it is not the output folder of ``orgsim optimize``."""
+    from orgsim.analysis import StoreError
+
+    directory = Path(directory)
+    needed = ["manifest.json", "trials.csv", "pareto.csv", "reevaluation.csv"]
+    missing = [name for name in needed if not (directory / name).is_file()]
+    if missing:
+        raise StoreError(f"{directory}: no {missing[0]} here; is it the --out folder of `orgsim optimize`?")
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        trials, front, reevaluation = (pd.read_csv(directory / name) for name in needed[1:])
+        OptimizationSpec.model_validate(manifest["spec"])
+    except (ValueError, OSError, KeyError) as exc:
+        raise StoreError(f"{directory}: unreadable optimization output ({type(exc).__name__}: {exc})") from None
+    figures = {name: (directory / f"{name}.png").read_bytes() for name in FIGURES if (directory / f"{name}.png").is_file()}
+    trials["policy"], front["pick"] = trials["policy"].fillna(""), front["pick"].fillna("")
+    return Written(manifest, trials, front, reevaluation, figures)

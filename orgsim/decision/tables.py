@@ -5,9 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 
+def number(value: float) -> str:
+    """Thousands with separators, smaller numbers to three significant digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def cell(value) -> str:
     if isinstance(value, float):
-        return "" if pd.isna(value) else f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+        return "" if pd.isna(value) else number(value)
     return str(value).replace("|", "\\|")
 
 

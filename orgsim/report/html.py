@@ -24,7 +24,7 @@ import pandas as pd
 from orgsim import analysis
 from orgsim.sweep.store import Store
 from orgsim.analysis.retention import INCUMBENT, TRACKED, EventLog
-from orgsim.report import figures
+from orgsim.report import decision, figures
 from orgsim.schema import OutcomeSpec, Scenario
 
 FOCAL = Scenario.model_fields["focal_lab"].default
@@ -105,6 +105,8 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _png(fig) -> bytes:
+    if isinstance(fig, bytes):  # a figure another command already wrote
+        return fig
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
@@ -153,6 +155,7 @@ class _Builder:
         self.tables: list[tuple[str, str, str]] = []
         self.summary: list[str] = []
         self.method: list[str] = []
+        self.sections: list[decision.Section] = []
 
     # -------------------------------------------------------- pieces
 
@@ -439,13 +442,20 @@ class _Builder:
 
     # -------------------------------------------------------- assembly
 
-    def build(self, sensitivity: Path | None = None) -> None:
+    def build(self, sensitivity: Path | None = None, discovery: Path | None = None,
+              optimize: Path | None = None) -> None:
         self.lead(self.headline())
         self.uncertainty()
         self.retention()
         self.levers()
         if sensitivity is not None:
             self.sensitivity(sensitivity)
+        if discovery is not None:
+            self.sections.append(decision.collapse_section(discovery, sensitivity))
+        if optimize is not None:
+            self.sections.append(decision.policies_section(optimize))
+        for section in self.sections:
+            self.summary += section.summary
         self.two_year()
         self.series()
         self.race()
@@ -474,6 +484,8 @@ def _page(builder: _Builder, images: dict[str, str], root: Path, seconds: float)
                   f"<figcaption>{esc(caption)}</figcaption></figure>"]
     for table in tables[1:]:
         parts += table
+    for section in builder.sections:
+        parts += section.render(images)
     method = ["Every statistic is computed per run, then averaged over replications with a 95% Student-t "
               "interval for the mean (clipped to the values the quantity can take, e.g. 0-100% for a share); "
               "curves are summarized pointwise the same way, over the runs followed up to that week.",
@@ -490,19 +502,22 @@ def _page(builder: _Builder, images: dict[str, str], root: Path, seconds: float)
             f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
 
 
-def write_report(root: str | Path, out: str | Path, sensitivity: str | Path | None = None) -> Report:
+def write_report(root: str | Path, out: str | Path, sensitivity: str | Path | None = None,
+                 discovery: str | Path | None = None, optimize: str | Path | None = None) -> Report:
     """Analyze the store at ``root`` and write ``out`` (HTML) and one PNG per figure beside it.
 
-    ``sensitivity``: the output folder of ``orgsim sensitivity``, for a section on its Sobol indices.
+    ``sensitivity``: the output folder of ``orgsim sensitivity``, for a section on its Sobol indices;
+    ``discovery`` and ``optimize``: those of ``orgsim discover`` and ``orgsim optimize``, for theirs.
     """
     started = time.perf_counter()
     root, out = Path(root), Path(out)
     builder = _Builder(root)
-    builder.build(None if sensitivity is None else Path(sensitivity))
+    builder.build(*(None if d is None else Path(d) for d in (sensitivity, discovery, optimize)))
     out.parent.mkdir(parents=True, exist_ok=True)
     report = Report(out)
     images = {}
-    for name, (fig, _) in builder.figures.items():
+    sections = {name: figure for section in builder.sections for name, figure in section.figures.items()}
+    for name, (fig, _) in {**builder.figures, **sections}.items():
         png = _png(fig)
         path = out.with_name(f"{out.stem}_{name}.png")
         path.write_bytes(png)
