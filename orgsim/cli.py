@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from orgsim.config import ConfigError, load_scenario
@@ -35,7 +36,9 @@ ResumeOption = Annotated[bool, typer.Option("--resume", help="Run only what is m
 
 
 def fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print each line of ``message`` (a ConfigError holds one per problem) and exit 2."""
+    for line in message.splitlines() or [""]:
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -265,8 +268,6 @@ def report(
     directory: Annotated[Path, typer.Argument(help="Results folder of `orgsim sweep`")],
     out: Annotated[Path, typer.Option(help="HTML file to write (figures go beside it as PNG)")] = Path("report.html"),
     sensitivity: Annotated[Path | None, typer.Option(help="Output folder of `orgsim sensitivity`: adds its section")] = None,
-    discovery: Annotated[Path | None, typer.Option(help="Output folder of `orgsim discover`: adds its section")] = None,
-    optimize: Annotated[Path | None, typer.Option(help="Output folder of `orgsim optimize`: adds its section")] = None,
 ) -> None:
     """Write the retention report of a sweep: one self-contained HTML file plus the figures as PNG."""
     import matplotlib
@@ -278,7 +279,7 @@ def report(
     if out.exists() and out.is_dir():
         fail(f"{out}: --out is a directory; give a file name such as {out / 'report.html'}")
     try:
-        result = write_report(directory, out, sensitivity, discovery, optimize)
+        result = write_report(directory, out, sensitivity)
     except StoreError as exc:
         fail(str(exc))
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")

@@ -4,47 +4,137 @@ A scenario is one frozen pydantic object: the world (labs, teams,
 executives, pay, compute, finance), one parameter block per mechanism and a
 dated timeline. YAML files may ``extends:`` a parent; mappings merge
 recursively, so a child adds timeline events or overrides single fields.
-Every problem becomes a :class:`ConfigError` naming the file, the field path
-and the reason, so the CLI can print one line and exit 2.
+
+The boundary is strict: a duplicated key, an impossible date, a file that
+is not UTF-8, a wrong type or an unknown ``--set`` path is a
+:class:`ConfigError`. It holds one problem per failed check, each naming
+the file and line that set the value, the field path and the reason, so the
+CLI prints one line per problem and exits 2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import types
+import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from orgsim.schema import FieldProblem, Scenario
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "apply_overrides", "scenario_from_dict"]
 
+#: where each value of a resolved mapping was set: field path -> "file:line" (or the ``--set`` item)
+Origins = dict[tuple, str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.field}: {self.reason}" if self.field else f"{self.where}: {self.reason}"
+
 
 class ConfigError(ValueError):
-    """A bad scenario: knows the file, the field path and the reason."""
+    """A bad scenario or spec: one or more problems, each knowing its file (and line), field path and reason.
 
-    def __init__(self, file: str | Path | None, field: str, reason: str):
-        self.file, self.field, self.reason = str(file) if file else "<config>", field, reason
-        super().__init__(f"{self.file}: {field}: {reason}" if field else f"{self.file}: {reason}")
+    ``file``, ``field`` and ``reason`` are those of the first problem.
+    """
+
+    def __init__(self, file: str | Path | None, field: str = "", reason: str = "",
+                 problems: list[Problem] | None = None):
+        self.problems = problems or [Problem(str(file) if file else "<config>", field, reason)]
+        first = self.problems[0]
+        self.file, self.field, self.reason = first.where, first.field, first.reason
+        super().__init__("\n".join(map(str, self.problems)))
+
+
+# ------------------------------------------------------------ reading one file
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that refuses duplicate keys and impossible dates instead of picking one silently."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *anchor` merges a mapping; its keys may be overridden here
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first set on line {seen[key]})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"impossible date {node.value!r} ({exc})", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _origins(node: yaml.Node, file: Path, path: tuple = ()) -> Origins:
+    """The line of every key and item under ``node``."""
+    found: Origins = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            here = (*path, key_node.value)
+            found[here] = f"{file}:{key_node.start_mark.line + 1}"
+            found.update(_origins(value_node, file, here))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found[(*path, i)] = f"{file}:{item.start_mark.line + 1}"
+            found.update(_origins(item, file, (*path, i)))
+    return found
+
+
+def _text(path: Path) -> str:
+    if not path.is_file():
+        raise ConfigError(path, "", "file not found")
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}", "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file "
+                          "as UTF-8") from None
+
+
+def _read_located(path: Path) -> tuple[dict[str, Any], Origins]:
+    """A YAML mapping and the line each of its values is on."""
+    loader = _Loader(_text(path))
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        kind = "" if isinstance(exc, yaml.constructor.ConstructorError) else "malformed YAML: "
+        column = f" (column {mark.column + 1})" if mark else ""
+        raise ConfigError(where, "", f"{kind}{problem}{column}") from None
+    finally:
+        loader.dispose()
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise ConfigError(path, "", f"top level must be a mapping, got {type(data).__name__}")
+    return data, _origins(node, path)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(path, "", "file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(path, "", f"malformed YAML at {where}{problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(path, "", f"top level must be a mapping, got {type(data).__name__}")
-    return data
+    return _read_located(path)[0]
 
 
 def deep_merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -60,22 +150,31 @@ def deep_merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    path = path.resolve()
-    if path in chain:
-        cycle = " -> ".join(p.name for p in (*chain, path))
+def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Origins]:
+    """A file merged over its ``extends:`` parents; a parent's ``name`` is not inherited (it names the parent).
+
+    ``path`` is the file as shown in errors (parents relative to it); ``chain`` the resolved files below it.
+    """
+    real = path.resolve()
+    if real in chain:
+        cycle = " -> ".join(p.name for p in (*chain, real))
         raise ConfigError(chain[-1], "extends", f"circular extends: {cycle}")
-    data = _read_yaml(path)
+    data, origins = _read_located(path)
     parent = data.pop("extends", None)
     if parent is None:
-        return data
+        return data, origins
+    where = origins.get(("extends",), str(path))
     if not isinstance(parent, str):
-        raise ConfigError(path, "extends", "must be a file name")
+        raise ConfigError(where, "extends", "must be a file name")
     parent_path = path.parent / parent
     if not parent_path.is_file():
-        raise ConfigError(path, "extends", f"parent file {parent!r} not found")
-    return deep_merge(_resolve(parent_path, (*chain, path)), data)
+        raise ConfigError(where, "extends", f"parent file {parent!r} not found")
+    inherited, inherited_origins = _resolve(parent_path, (*chain, real))
+    inherited.pop("name", None)
+    return deep_merge(inherited, data), {**inherited_origins, **origins}
 
+
+# ------------------------------------------------------------ validation errors
 
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts: list[str] = []
@@ -89,44 +188,117 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def _first_error(exc: ValidationError, file: str | Path | None) -> ConfigError:
-    err = exc.errors(include_url=False)[0]
-    problem = err.get("ctx", {}).get("error")
-    if isinstance(problem, FieldProblem):
-        return ConfigError(file, problem.field, problem.reason)
-    # Discriminated unions and custom validators add tags to the location.
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    reason = err["msg"]
-    if err["type"] == "extra_forbidden":
-        reason = "unknown key"
-    elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict):
-        reason = f"{reason} (got {err['input']!r})"
-    return ConfigError(file, _field_path(loc), reason.removeprefix("Value error, "))
+def _data_path(loc: tuple[Any, ...], data: Any) -> tuple:
+    """A pydantic location as a path into the data: union tags (an event's kind) and validator tags dropped."""
+    path: list[Any] = []
+    for item in loc:
+        if isinstance(item, str) and item.startswith("function-"):
+            continue
+        if isinstance(data, dict) and item not in data and data.get("kind") == item:
+            continue  # the tag of a discriminated union
+        path.append(item)
+        data = data.get(item) if isinstance(data, dict) else (
+            data[item] if isinstance(data, list | tuple) and isinstance(item, int) and item < len(data) else None)
+    return tuple(path)
 
 
-def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
+def _origin(path: tuple, origins: Origins, default: str) -> str:
+    """The file and line that set ``path``, or its nearest parent that was set."""
+    for end in range(len(path), 0, -1):
+        if path[:end] in origins:
+            return origins[path[:end]]
+    return default
+
+
+def _problems(exc: ValidationError, data: Any, file: str | Path | None, origins: Origins) -> ConfigError:
+    """Every validation error, one problem each, at the line that set the value."""
+    default = str(file) if file else "<config>"
+    problems = []
+    for err in exc.errors(include_url=False):
+        problem = err.get("ctx", {}).get("error")
+        if isinstance(problem, FieldProblem):
+            path = tuple(problem.field.split("."))
+            problems.append(Problem(_origin(path, origins, default), problem.field, problem.reason))
+            continue
+        path = _data_path(tuple(err["loc"]), data)
+        reason = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            reason = "unknown key"
+        elif "input" in err and err["type"] != "missing" and not isinstance(err["input"], dict):
+            reason = f"{reason} (got {err['input']!r})"
+        problems.append(Problem(_origin(path, origins, default), _field_path(path), reason))
+    return ConfigError(file, problems=list(dict.fromkeys(problems)))
+
+
+def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None, origins: Origins | None = None) -> Scenario:
     """Validate a resolved mapping into a frozen :class:`Scenario`."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(exc, file) from None
+        raise _problems(exc, data, file, origins or {}) from None
 
+
+# ------------------------------------------------------------ overrides
 
 def _parse_value(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError:
         return text
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str], file: str | Path | None = None) -> dict[str, Any]:
-    """Apply ``PATH=VALUE`` overrides (``population.scale=0.1``) to a resolved mapping."""
+def _unwrap(annotation: Any, node: Any) -> Any:
+    """The model class or ``dict`` type a field holds, looking through Annotated, Optional and tagged unions."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [a for a in map(lambda a: _unwrap(a, node), typing.get_args(annotation))
+                  if isinstance(a, type) and issubclass(a, BaseModel)]
+        kind = node.get("kind") if isinstance(node, dict) else None
+        tagged = [m for m in models if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)]
+        return (tagged or models)[0] if len(tagged or models) == 1 else None
+    return annotation
+
+
+def _check_override(keys: list[str], data: dict[str, Any], item: str, file: str | Path | None) -> None:
+    """Refuse a ``--set`` path with an unknown segment, naming it (pydantic would blame a missing sibling)."""
+    kind: Any = Scenario
+    node: Any = data
+    for depth, key in enumerate(keys):
+        here, parent = ".".join(keys[: depth + 1]), ".".join(keys[:depth]) or "the scenario"
+        kind = _unwrap(kind, node)
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if key not in kind.model_fields:
+                known = ", ".join(kind.model_fields)
+                raise ConfigError(file, here, f"--set {item}: unknown segment {key!r} in {parent} (known: {known})")
+            kind = kind.model_fields[key].annotation
+        elif typing.get_origin(kind) is dict:
+            present = isinstance(node, dict) and key in node
+            if not present and depth < len(keys) - 1:
+                have = ", ".join(map(str, node)) if isinstance(node, dict) and node else "none"
+                raise ConfigError(file, here, f"--set {item}: unknown segment {key!r}: {parent} has no entry "
+                                  f"{key!r} (entries: {have})")
+            kind = typing.get_args(kind)[1]
+        else:
+            return  # a leaf, or a type pydantic checks on its own
+        node = node.get(key) if isinstance(node, dict) else None
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], file: str | Path | None = None,
+                    origins: Origins | None = None) -> dict[str, Any]:
+    """Apply ``PATH=VALUE`` overrides (``population.scale=0.1``) to a resolved mapping.
+
+    Every segment of PATH must exist in the schema; a new entry of a mapping
+    (a lab, a timeline event) can only be set whole. ``origins`` is updated
+    so errors in an overridden value name the override.
+    """
     data = deep_merge({}, data)
     for item in overrides:
         if "=" not in item:
             raise ConfigError(file, item, "override must look like PATH=VALUE")
         dotted, raw = item.split("=", 1)
         keys = dotted.strip().split(".")
+        _check_override(keys, data, item, file)
         node = data
         for depth, key in enumerate(keys[:-1]):
             child = node.setdefault(key, {})
@@ -135,28 +307,35 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], file: str | Path
             node[key] = child = dict(child)
             node = child
         node[keys[-1]] = _parse_value(raw)
+        if origins is not None:
+            origins.update({tuple(keys): f"{file}: --set {item}" if file else f"--set {item}"})
     return data
 
 
+# ------------------------------------------------------------ entry points
+
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load, merge ``extends:`` parents, apply overrides and validate a scenario file."""
+    """Load, merge ``extends:`` parents, apply overrides and validate a scenario file.
+
+    Its name is its own ``name:``, or the file's stem (never a parent's).
+    """
     path = Path(path)
-    data = _resolve(path, ())
+    data, origins = _resolve(path)
     if overrides:
-        data = apply_overrides(data, overrides, path)
+        data = apply_overrides(data, overrides, path, origins)
     data.setdefault("name", path.stem)
-    return scenario_from_dict(data, path)
+    return scenario_from_dict(data, path, origins)
 
 
 def load_spec(path: str | Path, model: type) -> tuple[Any, Path]:
     """Validate a spec file (experiment, calibration) with ``extends:`` into ``model``; also its folder."""
     path = Path(path)
-    data = _resolve(path, ())
+    data, origins = _resolve(path)
     data.setdefault("name", path.stem)
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(exc, path) from None
+        raise _problems(exc, data, path, origins) from None
     return spec, path.resolve().parent
 
 

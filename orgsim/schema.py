@@ -10,9 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ASSUMED = "assumption"
+#: whole numbers (weeks, headcounts) end up in the model's 32-bit integer arrays
+INT_LIMIT = 2**31 - 1
+#: resource bounds, not domain bounds: about 1 kB of memory per researcher, and a recorder row per week
+MAX_RESEARCHERS = 1_000_000
+MAX_YEARS = 100
 
 
 def param(default: Any, unit: str, source: str = ASSUMED, **constraints: Any) -> Any:
@@ -21,9 +26,17 @@ def param(default: Any, unit: str, source: str = ASSUMED, **constraints: Any) ->
 
 
 class Strict(BaseModel):
-    """Frozen, no unknown keys: a typo in a config is an error, not a silent default."""
+    """Frozen, no unknown keys, finite numbers: a typo or a NaN in a config is an error, not a silent default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _fits_the_arrays(cls, value: Any) -> Any:
+        for item in value if isinstance(value, list | tuple) else (value,):
+            if isinstance(item, int) and not isinstance(item, bool) and abs(item) > INT_LIMIT:
+                raise ValueError(f"{item} is too large: whole numbers must lie within ±{INT_LIMIT:,}")
+        return value
 
 
 class Switchable(Strict):
@@ -32,6 +45,7 @@ class Switchable(Strict):
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
 
 
 # ---------------------------------------------------------------- world
@@ -46,7 +60,7 @@ class PaySpec(Strict):
     base_k: float = param(..., "k$/year", "H-1B filings: Meta AI research engineer base ~$440k", gt=0)
     equity_k: float = param(..., "k$/year of grant value", "WSJ/Equilar: OpenAI stock pay ~$1.5M/employee", ge=0)
     skill_elasticity: float = param(1.0, "d log pay / d log skill", "stars are paid superlinearly", ge=0)
-    vesting_years: float = param(4.0, "years", "standard four-year grants", gt=0)
+    vesting_years: float = param(4.0, "years", "standard four-year grants", gt=0, le=MAX_YEARS)
     cliff_weeks: int = param(52, "weeks", "standard one-year cliff", ge=0)
     vest_interval_weeks: int = param(13, "weeks", "quarterly vesting after the cliff", ge=1)
     signon_k: float = param(0.0, "k$", "sign-on bonus on poached hires", ge=0)
@@ -55,7 +69,7 @@ class PaySpec(Strict):
 
 class HiringSpec(Strict):
     poaching_intensity: Unit = param(0.1, "share of capacity used", "assumption; blitz events raise it")
-    recruit_capacity: float = param(5.0, "approaches/week at full intensity", "~100 approached in ~2 months (WSJ)", ge=0)
+    recruit_capacity: float = param(5.0, "approaches/week at full intensity", "~100 approached in ~2 months (WSJ)", ge=0, le=10_000)
     target_quantile: Unit = param(0.9, "skill quantile", "labs target the top of the market (M1)")
     package_premium: float = param(1.5, "x current annual comp", "assumption: offers beat current pay", ge=1)
     package_cap_musd: float = param(10.0, "M$ over 4 years", "offers $1M to $100M+ (press)", gt=0)
@@ -78,8 +92,8 @@ class MissionSpec(Strict):
 class FinanceSpec(Strict):
     public: bool = param(True, "flag", "listed (weekly random walk) or private (valuation moves only on events)")
     share_price: float = param(100.0, "$ (or valuation $bn if private)", "market data, June 2025", gt=0)
-    volatility: float = param(0.35, "annual sd of log price", "typical big-tech volatility", ge=0)
-    drift: float = param(0.08, "annual log drift", ASSUMED)
+    volatility: float = param(0.35, "annual sd of log price", "typical big-tech volatility", ge=0, le=5)
+    drift: float = param(0.08, "annual log drift", ASSUMED, ge=-5, le=5)
     capex_bn: float = param(0.0, "$bn/year", "Meta capex $39bn 2024, >=$70bn 2025", ge=0)
     comp_budget_musd: float = param(500.0, "M$/year for new packages", ASSUMED, ge=0)
 
@@ -124,14 +138,15 @@ class PopulationSpec(Strict):
     mission_sorting: Unit = param(
         0.6, "share of a researcher's ideals drawn toward their lab's profile",
         "assumption: people self-select into labs that fit them (M13); 0 = labs staffed at random")
-    preference_spread: float = param(0.5, "sd of log weight", "heterogeneous preferences (M13)", ge=0)
+    preference_spread: float = param(0.5, "sd of log weight", "heterogeneous preferences (M13); at most 5 keeps "
+                                     "the lognormal weights finite", ge=0, le=5)
     weight_money: NonNeg = param(1.0, "relative weight", "pay dominates offers (press)")
     weight_mission: NonNeg = param(1.0, "relative weight", "mission sorting (M13)")
     weight_compute: NonNeg = param(0.5, "relative weight", "'compute per researcher' pitch (press)")
     weight_prestige: NonNeg = param(0.7, "relative weight", ASSUMED)
     weight_stability: NonNeg = param(0.5, "relative weight", ASSUMED)
-    safety_pref_beta: tuple[float, float] = param((2.0, 2.0), "Beta(a, b)", ASSUMED)
-    openness_pref_beta: tuple[float, float] = param((2.0, 2.0), "Beta(a, b)", ASSUMED)
+    safety_pref_beta: tuple[Positive, Positive] = param((2.0, 2.0), "Beta(a, b)", ASSUMED)
+    openness_pref_beta: tuple[Positive, Positive] = param((2.0, 2.0), "Beta(a, b)", ASSUMED)
     entrant_skill_shift: float = param(-0.15, "log-skill", "backfill hires are less senior")
 
 
@@ -294,7 +309,8 @@ class LearningParams(Switchable):
     p1: Unit = param(0.1, "probability/week", "March (1991) socialization rate")
     p2: Unit = param(0.5, "probability/week", "March (1991) code learning rate")
     p4: Unit = param(0.002, "probability/week per dimension", "the field moves (turbulence)")
-    warmup_weeks: int = param(52, "weeks", "labs start near their own equilibrium", ge=0)
+    warmup_weeks: int = param(52, "weeks", "labs start near their own equilibrium; at most ten years (a resource "
+                              "bound: the warm-up runs before week 0)", ge=0, le=520)
 
 
 class FinanceParams(Switchable):
@@ -303,7 +319,7 @@ class FinanceParams(Switchable):
     capex_punishment: NonNeg = param(0.0035, "log price per $bn capex raised without clear return", "Oct 2025: -10% after guiding 2026 capex ~$30bn above 2025")
     debt_scepticism: NonNeg = param(0.001, "log price per $bn borrowed", "$30bn bond, $27bn SPV credit")
     debt_budget_share: Unit = param(0.02, "share of debt added to comp budget", ASSUMED)
-    jump_sd: NonNeg = param(0.0, "sd of weekly jump noise", ASSUMED)
+    jump_sd: float = param(0.0, "sd of weekly jump noise", ASSUMED, ge=0, le=5)
 
 
 class ReputationParams(Switchable):
@@ -371,7 +387,7 @@ class Blitz(EventBase):
     kind: Literal["blitz"]
     until: dt.date
     intensity: Unit = 1.0
-    capacity_multiplier: NonNeg = 1.0
+    capacity_multiplier: float = Field(1.0, ge=0, le=1000)
     package_cap_musd: float | None = Field(None, gt=0)
     package_premium: float | None = Field(None, ge=1)
     personal_touch: bool = True
@@ -528,6 +544,7 @@ class Scenario(Strict):
     def _check_references(self) -> Scenario:
         if self.horizon <= self.start:
             raise FieldProblem("horizon", f"{self.horizon} is not after start {self.start}")
+        self._check_resources()
         if self.focal_lab not in self.labs:
             raise FieldProblem("focal_lab", f"no lab {self.focal_lab!r} (labs: {', '.join(self.labs)})")
         for lab_id, lab in self.labs.items():
@@ -544,6 +561,18 @@ class Scenario(Strict):
             self._check_event(f"timeline.{event_id}", event)
         return self
 
+    def _check_resources(self) -> None:
+        """A world this machine can hold: bounds on memory and time, not on what the model means."""
+        if self.weeks > MAX_YEARS * 52:
+            raise FieldProblem("horizon", f"{self.weeks:,} weeks after start is more than {MAX_YEARS} years "
+                               "(a resource bound: the recorder holds a row per week)")
+        headcount = sum(t.headcount for lab in self.labs.values() for t in lab.teams.values())
+        arriving = sum(e.n for e in self.timeline.values() if isinstance(e, Acquihire))
+        if (headcount + arriving) * self.population.scale > MAX_RESEARCHERS:
+            raise FieldProblem("labs", f"{(headcount + arriving) * self.population.scale:,.0f} researchers (headcounts "
+                               f"and acqui-hires x population.scale) exceed {MAX_RESEARCHERS:,} (a resource bound: "
+                               "about 1 kB of memory each)")
+
     def _check_event(self, where: str, event: Any) -> None:
         for field in ("date", "until"):
             date = getattr(event, field, None)
@@ -552,7 +581,7 @@ class Scenario(Strict):
         if event.lab not in self.labs:
             raise FieldProblem(f"{where}.lab", f"no lab {event.lab!r} (labs: {', '.join(self.labs)})")
         lab = self.labs[event.lab]
-        teams = list(getattr(event, "teams", [])) + ([event.team] if getattr(event, "team", None) else [])
+        teams = list(getattr(event, "teams", [])) + ([event.team] if getattr(event, "team", None) is not None else [])
         for team in teams:
             if team not in lab.teams:
                 raise FieldProblem(f"{where}.teams", f"no team {team!r} in lab {event.lab!r}")

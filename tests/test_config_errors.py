@@ -69,14 +69,14 @@ def test_missing_parent(tmp_path: Path) -> None:
     path = write(tmp_path, "orphan.yaml", "extends: gone.yaml\n")
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
-    assert "orphan.yaml: extends: parent file 'gone.yaml' not found" in result.output
+    assert "orphan.yaml:1: extends: parent file 'gone.yaml' not found" in result.output
 
 
 def test_malformed_yaml_names_line(tmp_path: Path) -> None:
     path = write(tmp_path, "broken.yaml", "name: x\nlabs: {meta: [unclosed\n")
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
-    assert "broken.yaml" in result.output and "malformed YAML at line" in result.output
+    assert "broken.yaml:3: malformed YAML" in result.output
 
 
 def test_circular_extends(tmp_path: Path) -> None:
@@ -123,3 +123,69 @@ def test_config_error_carries_parts(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_scenario(child(tmp_path, "population:\n  scale: 0\n"))
     assert info.value.field == "population.scale" and "greater than 0" in info.value.reason
+
+
+def one_line(result, *parts: str) -> str:
+    """The single error line of a refused command, holding every one of ``parts``."""
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert all(part in lines[0] for part in parts), lines[0]
+    return lines[0]
+
+
+def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "twice.yaml", "name: x\nhorizon: 2027-12-31\nstart: 2025-06-02\nhorizon: 2026-06-01\n")
+    one_line(runner.invoke(app, ["validate", str(path)]), "twice.yaml:4", "duplicate key 'horizon'", "line 2")
+
+
+def test_impossible_date_names_its_line(tmp_path: Path) -> None:
+    path = child(tmp_path, "timeline:\n  x: {date: 2025-13-01, kind: share_shock, lab: meta, change: -0.1}\n")
+    one_line(runner.invoke(app, ["validate", str(path)]), "bad.yaml:3", "impossible date '2025-13-01'")
+
+
+def test_latin1_file_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin.yaml"
+    path.write_bytes("name: x\ndescription: caf\u00e9\n".encode("latin-1"))
+    one_line(runner.invoke(app, ["validate", str(path)]), "latin.yaml:2", "not UTF-8")
+
+
+def test_every_validation_error_on_its_own_line(tmp_path: Path) -> None:
+    path = child(tmp_path, "population:\n  scale: lots\n  skill_alpha: 0.5\nmorale:\n  rate: 3\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 3, result.output
+    for field, line in (("population.scale", 3), ("population.skill_alpha", 4), ("morale.rate", 6)):
+        assert any(f"bad.yaml:{line}: {field}:" in text for text in lines), (field, lines)
+
+
+def test_error_names_the_file_that_set_the_value(tmp_path: Path) -> None:
+    """A bad value inherited through extends: is reported at the parent's line."""
+    parent = child(tmp_path, "population:\n  scale: -2\n", name="parent.yaml")
+    path = write(tmp_path, "leaf.yaml", f"extends: {parent.name}\nname: leaf\n")
+    one_line(runner.invoke(app, ["validate", str(path)]), "parent.yaml:3", "population.scale", "greater than 0")
+
+
+@pytest.mark.parametrize("item, field, segment", [
+    ("labs.mta.quit_rate=0.2", "labs.mta", "'mta'"),
+    ("population.scael=0.1", "population.scael", "'scael'"),
+    ("mechanisms.atrition.enabled=false", "mechanisms.atrition", "'atrition'"),
+])
+def test_unknown_set_path_names_the_segment(item: str, field: str, segment: str) -> None:
+    line = one_line(runner.invoke(app, ["validate", str(CONFIGS / "baseline.yaml"), "--set", item]),
+                    field, f"unknown segment {segment}")
+    assert "Field required" not in line
+
+
+def test_set_can_add_a_whole_entry() -> None:
+    event = "{date: 2025-09-01, kind: share_shock, lab: meta, change: -0.1}"
+    scenario = load_scenario(CONFIGS / "baseline.yaml", [f"timeline.extra={event}"])
+    assert scenario.timeline["extra"].change == -0.1
+
+
+def test_name_defaults_to_the_file_stem(tmp_path: Path) -> None:
+    """A parent's name is not inherited: calibrated.yaml (no name of its own) is 'calibrated', not 'world_2025'."""
+    assert load_scenario(CONFIGS / "calibrated.yaml").name == "calibrated"
+    assert load_scenario(child(tmp_path, "", name="my_world.yaml")).name == "my_world"
+    assert load_scenario(CONFIGS / "baseline.yaml").name == "baseline"
