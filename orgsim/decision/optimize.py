@@ -22,7 +22,8 @@ fresh worlds and seeds, paired. Written to DIR::
     pareto.png           every pair of objectives: all trials, the front, the picks, the status quo
     reevaluation.csv     per policy and outcome: mean [95% CI] on fresh draws, and the paired difference
                          to the status quo [95% CI]
-    reevaluation.md, reevaluation.png, reevaluation_runs.csv
+    optimize.md          the front and the re-evaluation as Markdown
+    reevaluation.png, reevaluation_runs.csv
 """
 
 from __future__ import annotations
