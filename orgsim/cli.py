@@ -129,37 +129,55 @@ def run(
 @app.command()
 def compare(
     configs: Annotated[list[Path], typer.Argument(help="Scenario YAML files to compare")],
-    seeds: Annotated[int, typer.Option(help="Seeds per scenario (1..N, shared across scenarios)", min=1)] = 5,
+    out: Annotated[Path, typer.Option(help="Results folder (a sweep store)")] = Path("results/compare"),
+    seeds: Annotated[int, typer.Option(help="Replications per scenario (common seeds across scenarios)", min=1)] = 5,
+    executor: ExecutorOption = "process",
     workers: WorkersOption = None,
+    resume: ResumeOption = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE in every scenario")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and seed here")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and replication here")] = None,
 ) -> None:
-    """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+    """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI): a preset sweep."""
+    from orgsim.analysis import StoreError, headline_table, read_runs
+    from orgsim.sweep import compare as preset
+    from orgsim.sweep.runner import run_sweep
+    from orgsim.sweep.spec import load_experiment
 
-    from orgsim.compare import OUTCOMES, compare as run_compare, summarize
-
-    for path in configs:
-        _load(path, set_)
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=console) as bar:
-        task = bar.add_task("runs", total=len(configs) * seeds)
-        frame = run_compare(configs, list(range(1, seeds + 1)), set_, workers, progress=lambda: bar.advance(task))
-    summary = summarize(frame)
-    table = Table("outcome", *[str(s) for s in frame["scenario"].cat.categories],
-                  title=f"{len(configs)} scenarios x {seeds} seeds: mean [95% CI]")
-    for column, label in OUTCOMES.items():
+    _check_executor(executor, None)
+    try:
+        spec = preset.write_spec(configs, out, seeds, set_, resume=resume)
+    except ConfigError as exc:
+        fail(str(exc))
+    result = _run_planned(spec, load_experiment, run_sweep, executor, None, out=out, workers=workers, resume=resume)
+    try:
+        runs = read_runs(out)
+    except StoreError as exc:
+        fail(str(exc))
+    names = list(dict.fromkeys(_load(path, set_).name for path in configs))
+    summary = headline_table(runs)
+    table = Table("outcome", *names, title=f"{len(names)} scenarios x {seeds} seeds: mean [95% CI]")
+    for column, label in COMPARED.items():
         cells = []
-        for scenario in frame["scenario"].cat.categories:
+        for scenario in names:
             row = summary[(summary["scenario"] == scenario) & (summary["outcome"] == column)].iloc[0]
-            pct = column != "focal_headcount_end"
-            fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.0f}")
-            cells.append(f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]" if row["seeds"] > 1 else fmt(row["mean"]))
+            fmt = (lambda v: f"{v:,.0f}") if column == "focal_headcount_end" else (lambda v: f"{100 * v:.1f}%")
+            cells.append(f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]" if row["n"] > 1
+                         else fmt(row["mean"]))
         table.add_row(label, *cells)
     console.print(table)
     if csv is not None:
-        frame.to_csv(csv, index=False)
+        runs.to_csv(csv, index=False)
         console.print(f"wrote {csv}")
+    console.print(f"{result.ok} runs ok, {result.skipped} already done; results in {out} (orgsim report {out})")
+    _report_failed(result.failed)
+
+
+#: the headline outcomes ``orgsim compare`` prints
+COMPARED = {
+    "cohort_retention": "cohort retention after release",
+    "focal_top_talent_share_end": "focal top-talent share at end",
+    "focal_headcount_end": "focal headcount at end",
+}
 
 
 @contextmanager
@@ -170,19 +188,24 @@ def _run_bar(name: str, total: int):
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(name, total=total, failed=0, rate="")
-        started = time.perf_counter()
-        failed = 0
+    bar = Progress(*columns, console=console)
+    task = bar.add_task(name, total=total, failed=0, rate="")
+    started = time.perf_counter()
+    failed = 0
 
-        def advance(record: dict) -> None:
-            nonlocal failed
-            failed += record["status"] != "ok"
-            done = bar.tasks[task].completed + 1
-            bar.update(task, advance=1, failed=failed, rate=f"{done / max(time.perf_counter() - started, 1e-9):.2f} runs/s")
+    def advance(record: dict) -> None:
+        nonlocal failed
+        if not bar.live.is_started:  # drawn from the first run on: a refusal before it prints one line only
+            bar.start()
+        failed += record["status"] != "ok"
+        done = bar.tasks[task].completed + 1
+        bar.update(task, advance=1, failed=failed, rate=f"{done / max(time.perf_counter() - started, 1e-9):.2f} runs/s")
 
+    try:
         yield advance
         bar.update(task, completed=total)
+    finally:
+        bar.stop()
 
 
 def _run_planned(spec: Path, load, run, executor: str, scheduler: str | None, **options):

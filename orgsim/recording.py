@@ -62,8 +62,9 @@ class Recorder:
         inside = labs >= 0
         np.add.at(self.flows[week, :, self._flow_index[metric]], labs[inside], amount[inside])
 
-    def event(self, kind: str, slots: np.ndarray, from_lab, to_lab, covariates: dict[str, np.ndarray] | None = None) -> None:
-        """Log one batch of researcher events (state read before the change)."""
+    def event(self, kind: str, slots: np.ndarray, from_lab, to_lab, covariates: dict[str, np.ndarray] | None = None,
+              cohort_after: int | None = None) -> None:
+        """Log one batch of researcher events (state read before the change; ``cohort_after`` if it changes it)."""
         slots = np.asarray(slots, dtype=np.int64)
         if len(slots) == 0:
             return
@@ -77,6 +78,7 @@ class Recorder:
             "to_lab": np.broadcast_to(np.asarray(to_lab, dtype=np.int16), (n,)).copy(),
             "team": pop.team[slots].copy(),
             "cohort": pop.cohort[slots].copy(),
+            "cohort_after": pop.cohort[slots].copy() if cohort_after is None else np.full(n, cohort_after, np.int16),
             "skill": pop.skill[slots].copy(),
             "tenure_weeks": (model.week - pop.hire_week[slots]).astype(np.int32),
         }
@@ -93,7 +95,7 @@ class Recorder:
             week=np.array([week], np.int32), researcher_id=np.array([executive.unique_id]),
             kind=np.array([EVENT_KINDS.index("executive_exit")], np.int8),
             from_lab=np.array([lab], np.int16), to_lab=np.array([OUTSIDE], np.int16),
-            team=np.array([team], np.int16), cohort=np.array([-1], np.int16),
+            team=np.array([team], np.int16), cohort=np.array([-1], np.int16), cohort_after=np.array([-1], np.int16),
             skill=np.array([np.nan]), tenure_weeks=np.array([-1], np.int32),
         )
         self._batches.append(row)
@@ -132,7 +134,8 @@ class Recorder:
     def events_frame(self, run_id: str) -> pd.DataFrame:
         """One row per researcher event, in the order they happened."""
         model = self.model
-        columns = ["week", "researcher_id", "kind", "from_lab", "to_lab", "team", "cohort", "skill", "tenure_weeks", *COVARIATES, "hazard"]
+        columns = ["week", "researcher_id", "kind", "from_lab", "to_lab", "team", "cohort", "cohort_after", "skill",
+                   "tenure_weeks", *COVARIATES, "hazard"]
         if self._batches:
             data = {c: np.concatenate([b[c] for b in self._batches]) for c in columns}
         else:
@@ -146,7 +149,8 @@ class Recorder:
         for col in ("from_lab", "to_lab"):
             frame[col] = pd.Categorical.from_codes(data[col].astype(np.int16) + 1, categories=places)
         frame["team"] = pd.Categorical.from_codes(data["team"].astype(np.int16), categories=model.team_names)
-        frame["cohort"] = pd.Categorical.from_codes(data["cohort"].astype(np.int16), categories=list(model.cohorts))
+        for col in ("cohort", "cohort_after"):
+            frame[col] = pd.Categorical.from_codes(data[col].astype(np.int16), categories=list(model.cohorts))
         frame["skill"] = data["skill"].astype(np.float64)
         frame["tenure_weeks"] = data["tenure_weeks"].astype(np.int32)
         for name in (*COVARIATES, "hazard"):

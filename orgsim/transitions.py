@@ -77,7 +77,8 @@ def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.nda
     from_labs = pop.lab[slots].astype(np.int64)
     if covariates is None:
         covariates = attrition.covariates(model, slots)
-    model.recorder.event("move", slots, from_labs, to_labs, covariates)
+    joined = model.cohort_code(cohort)
+    model.recorder.event("move", slots, from_labs, to_labs, covariates, cohort_after=joined)
     contagion.departure(model, slots, "quit")
     model.recorder.count("moves_out", from_labs)
     model.recorder.count("moves_in", to_labs)
@@ -87,7 +88,7 @@ def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.nda
     pop.team[slots] = team if team is not None else model.world.pick_teams(to_labs)
     pop.hire_week[slots] = model.week
     pop.team_since[slots] = model.week
-    pop.cohort[slots] = model.cohort_code(cohort)
+    pop.cohort[slots] = joined
     pop.countered_week[slots] = -1
     pop.newcomer_until[slots] = -1
     pop.signon_k[slots] = signon_k

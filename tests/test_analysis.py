@@ -57,15 +57,20 @@ def store(tmp_path_factory) -> Path:
 
 
 def events_table(rows: list[tuple], scenario: str = "s") -> pd.DataFrame:
-    """An event log from (run_id, week, researcher_id, kind, from_lab, to_lab, cohort, skill) tuples."""
-    columns = ["run_id", "week", "researcher_id", "kind", "from_lab", "to_lab", "cohort", "skill"]
+    """An event log from (run_id, week, researcher_id, kind, from_lab, to_lab, cohort[, cohort_after], skill) tuples.
+
+    Without a ``cohort_after`` the event leaves the cohort as it was.
+    """
+    rows = [row if len(row) == 9 else (*row[:7], row[6], row[7]) for row in rows]
+    columns = ["run_id", "week", "researcher_id", "kind", "from_lab", "to_lab", "cohort", "cohort_after", "skill"]
     frame = pd.DataFrame(rows, columns=columns)
     frame.insert(1, "scenario", pd.Categorical([scenario] * len(frame)))
     frame["run_id"] = frame["run_id"].astype("category")
     frame["kind"] = pd.Categorical(frame["kind"], categories=list(EVENT_KINDS))
     for column in ("from_lab", "to_lab"):
         frame[column] = pd.Categorical(frame[column], categories=LABS)
-    frame["cohort"] = frame["cohort"].astype("category")
+    for column in ("cohort", "cohort_after"):
+        frame[column] = frame[column].astype("category")
     frame["date"] = START + pd.to_timedelta(7 * frame["week"], unit="D")
     return frame
 
@@ -148,17 +153,17 @@ def log_rows() -> list[tuple]:
     return [
         ("r1", 2, 1, "hire", "outside", "a", "hire-2025", 1.0),
         ("r1", 3, 2, "quit", "a", "outside", "incumbent", 2.0),
-        ("r1", 4, 3, "move", "b", "a", "incumbent", 1.5),                     # walk-in: moved-2025 at a
+        ("r1", 4, 3, "move", "b", "a", "incumbent", "moved-2025", 1.5),        # walk-in
         ("r1", 5, 1, "accept", "a", "b", "hire-2025", 1.0),
         ("r1", 5, 4, "accept", "a", "b", "incumbent", 3.0),
-        ("r1", 5, 1, "move", "a", "b", "hire-2025", 1.0),
-        ("r1", 5, 4, "move", "a", "b", "incumbent", 3.0),                     # no later row: same-week peer
+        ("r1", 5, 1, "move", "a", "b", "hire-2025", "poached-2025", 1.0),
+        ("r1", 5, 4, "move", "a", "b", "incumbent", "poached-2025", 3.0),      # no later row
         ("r1", 6, 5, "accept", "b", "a", "incumbent", 2.5),
-        ("r1", 6, 5, "move", "b", "a", "incumbent", 2.5),                     # tracked cohort by the metric
+        ("r1", 6, 5, "move", "b", "a", "incumbent", "blitz-2025", 2.5),
         ("r1", 7, 6, "accept", "b", "a", "incumbent", 1.0),
-        ("r1", 7, 6, "move", "b", "a", "incumbent", 1.0),                     # nearest known: week 8 (after)
+        ("r1", 7, 6, "move", "b", "a", "incumbent", "ceo-blitz-2025", 1.0),
         ("r1", 8, 7, "accept", "b", "a", "incumbent", 1.0),
-        ("r1", 8, 7, "move", "b", "a", "incumbent", 1.0),
+        ("r1", 8, 7, "move", "b", "a", "incumbent", "ceo-blitz-2025", 1.0),
         ("r1", 9, 7, "offer", "a", "b", "ceo-blitz-2025", 1.0),
         ("r1", 9, 1, "quit", "b", "outside", "poached-2025", 1.0),
     ]
@@ -182,16 +187,17 @@ def stay(table: pd.DataFrame, lab: str, start: int, skill: float | None = None) 
     return rows.iloc[0]
 
 
-def test_stays_reconstruct_cohorts_durations_and_causes():
+def test_stays_take_the_cohort_the_arrival_row_records():
     table = analysis.spells(events_table(log_rows()), pd.Series({"r1": 10}), log_metrics())
-    fields = ["cohort", "duration", "cause", "imputed"]
-    assert stay(table, "a", 2)[fields].tolist() == ["hire-2025", 3, "rival", False]
-    assert stay(table, "b", 5, 1.0)[fields].tolist() == ["poached-2025", 4, "quit", False]
-    assert stay(table, "b", 5, 3.0)[fields].tolist() == ["poached-2025", 5, "censored", False]  # same-week peer
-    assert stay(table, "a", 4)[fields].tolist() == ["moved-2025", 6, "censored", False]
-    assert stay(table, "a", 6)[fields].tolist() == ["blitz-2025", 4, "censored", False]       # the metric rose
-    assert stay(table, "a", 7)[fields].tolist() == ["ceo-blitz-2025", 3, "censored", True]    # nearest: week 8
-    assert stay(table, "a", 8)[fields].tolist() == ["ceo-blitz-2025", 2, "censored", False]
+    fields = ["cohort", "duration", "cause"]
+    assert "imputed" not in table
+    assert stay(table, "a", 2)[fields].tolist() == ["hire-2025", 3, "rival"]
+    assert stay(table, "b", 5, 1.0)[fields].tolist() == ["poached-2025", 4, "quit"]
+    assert stay(table, "b", 5, 3.0)[fields].tolist() == ["poached-2025", 5, "censored"]  # no later row: still exact
+    assert stay(table, "a", 4)[fields].tolist() == ["moved-2025", 6, "censored"]
+    assert stay(table, "a", 6)[fields].tolist() == ["blitz-2025", 4, "censored"]
+    assert stay(table, "a", 7)[fields].tolist() == ["ceo-blitz-2025", 3, "censored"]
+    assert stay(table, "a", 8)[fields].tolist() == ["ceo-blitz-2025", 2, "censored"]
     # incumbents: 5 at a and 6 at b at the start; 2 and 4 left a, 3, 5, 6 and 7 left b
     incumbents = table[table["cohort"] == "incumbent"]
     assert incumbents.groupby("lab", observed=True)["n"].sum().to_dict() == {"a": 5, "b": 6}
@@ -200,11 +206,10 @@ def test_stays_reconstruct_cohorts_durations_and_causes():
     assert (table["followup"] == 10 - table["start"]).all()
 
 
-def test_without_metrics_incumbents_are_left_out_and_nearest_poached_cohort_is_used():
+def test_without_metrics_incumbents_are_left_out():
     table = analysis.spells(events_table(log_rows()), pd.Series({"r1": 10}))
     assert not (table["cohort"] == "incumbent").any()
-    week6 = stay(table, "a", 6)
-    assert week6["cohort"] == "ceo-blitz-2025" and week6["imputed"]  # no metric to say it was the tracked cohort
+    assert stay(table, "a", 6)["cohort"] == "blitz-2025"  # no metric needed to know the arrival's cohort
 
 
 # ------------------------------------------------------------ flows, levers, headline
@@ -263,7 +268,7 @@ def test_generated_store_is_consistent(store):
     data = analysis.load(store)
     log = EventLog.of(data.events)
     table = analysis.spells(log, data.last_week, data.metrics)
-    # the reconstructed tracked cohort (blitz-2025) matches the weekly tracked_cohort level exactly
+    # the tracked cohort (blitz-2025) read off the log's cohort_after matches the weekly tracked_cohort level exactly
     blitz = table[table["cohort"] == "blitz-2025"]
     weeks = int(data.last_week.max()) + 1
     members = np.zeros((len(log.runs), len(log.places), weeks))

@@ -6,25 +6,29 @@ from pathlib import Path
 
 import pytest
 
-from orgsim.compare import compare, mean_ci
+from orgsim import analysis
+from orgsim.sweep.compare import compare
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
 @pytest.mark.slow
-def test_blitz_cohort_retention_lower_after_failure_than_success() -> None:
-    """Seeds 1-20 (shared by both scenarios), full scale, 12-month retention after the release.
+def test_blitz_cohort_retention_lower_after_failure_than_success(tmp_path: Path) -> None:
+    """20 replications (common seeds), full scale, 12-month retention after the release.
 
     Asserts the failure mean is below the success mean and reports both with
     95% t-intervals; a paired comparison (same seeds) must also favour success
-    in most seeds (at least 12 of 20).
+    in most replications (at least 12 of 20).
     """
-    frame = compare([CONFIGS / "avocado_success.yaml", CONFIGS / "avocado_failure.yaml"], list(range(1, 21)))
-    by = {name: g.set_index("seed")["cohort_retention"] for name, g in frame.groupby("scenario", observed=True)}
-    success, failure = by["avocado_success"], by["avocado_failure"]
-    s, f = mean_ci(success), mean_ci(failure)
-    report = (f"success {s[0]:.3f} [{s[1]:.3f}, {s[2]:.3f}] vs failure {f[0]:.3f} [{f[1]:.3f}, {f[2]:.3f}]"
-              f" (20 seeds, full scale)")
+    result = compare([CONFIGS / "avocado_success.yaml", CONFIGS / "avocado_failure.yaml"], tmp_path / "cmp", 20,
+                     workers=2)
+    assert result.all_ok, result.failed
+    runs = analysis.read_runs(tmp_path / "cmp")
+    table = analysis.headline_table(runs).set_index(["scenario", "outcome"])
+    s, f = (table.loc[(name, "cohort_retention")] for name in ("avocado_success", "avocado_failure"))
+    report = (f"success {s['mean']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}] vs failure {f['mean']:.3f} "
+              f"[{f['ci_low']:.3f}, {f['ci_high']:.3f}] (20 replications, full scale)")
     print(report)
-    assert f[0] < s[0], report
-    assert (success > failure).sum() >= 12, report
+    assert f["mean"] < s["mean"], report
+    paired = runs.pivot(index="replication", columns="scenario", values="cohort_retention")
+    assert (paired["avocado_success"] > paired["avocado_failure"]).sum() >= 12, report

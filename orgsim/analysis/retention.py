@@ -7,27 +7,9 @@ log has every transition, and a researcher who leaves for outside never
 comes back under the same id). A stay still going on is censored at the
 run's last week. Its duration is the week it ended minus the week it
 started, so the survival S(t) read off it is the chance of still being at
-the lab at the end of week ``start + t``.
-
-**Cohort at arrival.** An event row holds the cohort *before* the change,
-so a ``move`` row shows the cohort at the lab left, not at the lab joined.
-The cohort at the new lab is taken, in this order, from:
-
-1. the researcher's next row of any kind (offers, counters and the
-   departure itself are all logged while at that lab): exact;
-2. for a ``move`` not preceded by an ``accept`` (a quit to a rival, M3):
-   ``moved-<year of the move>``, the only cohort that path gives: exact;
-3. for poached arrivals (``accept`` then ``move``) into a lab and week where
-   the weekly ``tracked_cohort`` level (default ``blitz-2025``) rose more
-   than its known arrivals explain: the tracked cohort: exact, because one
-   lab recruits under one set of terms per week;
-4. otherwise, the cohort of the poached arrival into the same lab and run
-   nearest in time (same week: exact, for the same reason; other weeks:
-   imputed, flagged in the ``imputed`` column; ``poached-<year>`` is
-   re-dated to the arrival's year); ``poached-<year>`` if there is none.
-
-Only stays that are never followed by another row and arrive in a week
-with no other known poached arrival are imputed (a few per thousand).
+the lab at the end of week ``start + t``. Its cohort is the arrival row's
+``cohort_after``: the log records the cohort each event leaves the
+researcher in, so nothing is inferred.
 
 **Incumbents** (the initial staff) have no arrival row. Their stays are
 counted from week 0: the number at each lab at the start comes from the
@@ -53,14 +35,12 @@ import pandas as pd
 from orgsim.analysis.summaries import mean_ci
 from orgsim.outcomes import LEAVING, two_year_retention
 from orgsim.recording import EVENT_KINDS
-from orgsim.schema import OutcomeSpec
 
 #: how a stay ends: the row kind that ends it, and the competing-risk name
 CAUSES = {"move": "rival", "quit": "quit", "layoff": "layoff"}
 CENSORED = "censored"
 INCUMBENT = "incumbent"
 OUTSIDE = "outside"
-TRACKED = OutcomeSpec().cohort
 TRANSITIONS = ("hire", *LEAVING)
 #: sign of each weekly flow in "headcount at the end of week 0 minus its net inflow" (= staff at the start)
 _WEEK0 = {"headcount": 1.0, "hires": -1.0, "moves_in": -1.0, "quits": 1.0, "layoffs": 1.0, "moves_out": 1.0}
@@ -79,7 +59,7 @@ class EventLog:
     Build it once with ``EventLog.of(events)`` and pass it to several
     functions instead of the frame to save re-indexing a large log.
     ``src``/``dst`` codes index ``places`` (``outside`` first); ``cohort``
-    codes index ``cohorts``, which grows as reconstructed labels are added.
+    and ``cohort_after`` codes index ``cohorts``.
     """
 
     runs: list[str]
@@ -94,8 +74,8 @@ class EventLog:
     src: np.ndarray
     dst: np.ndarray
     cohort: np.ndarray
+    cohort_after: np.ndarray
     skill: np.ndarray
-    year: np.ndarray
 
     @classmethod
     def of(cls, events: pd.DataFrame | EventLog) -> EventLog:
@@ -106,7 +86,11 @@ class EventLog:
         runs = list(pd.Categorical(events["run_id"]).categories.astype(str))
         labs = [*pd.Categorical(events["from_lab"]).categories, *pd.Categorical(events["to_lab"]).categories]
         places = [OUTSIDE, *[p for p in dict.fromkeys(map(str, labs)) if p != OUTSIDE]]
-        cohorts = list(pd.Categorical(events["cohort"]).categories.astype(str))
+        if "cohort_after" not in events:
+            raise ValueError("the event log has no cohort_after column (written before it was recorded); "
+                             "rerun the sweep to analyse stays")
+        cohorts = list(dict.fromkeys(str(c) for col in ("cohort", "cohort_after")
+                                     for c in pd.Categorical(events[col]).categories))
         run = _codes(events["run_id"], runs)
         person = events["researcher_id"].to_numpy(np.int64)
         order = np.lexsort((np.arange(len(events)), person, run))
@@ -119,25 +103,14 @@ class EventLog:
             places=places, cohorts=cohorts, run=run[order], person=person[order],
             week=take(events["week"].to_numpy(np.int64)), kind=take(_codes(events["kind"], list(EVENT_KINDS))),
             src=take(_codes(events["from_lab"], places)), dst=take(_codes(events["to_lab"], places)),
-            cohort=take(_codes(events["cohort"], cohorts)), skill=take(events["skill"].to_numpy(float)),
-            year=take(events["date"].dt.year.to_numpy()),
+            cohort=take(_codes(events["cohort"], cohorts)), cohort_after=take(_codes(events["cohort_after"], cohorts)),
+            skill=take(events["skill"].to_numpy(float)),
         )
 
     def same_person_next(self, rows: np.ndarray) -> np.ndarray:
         """For each of ``rows`` (sorted positions): is the next of them the same researcher's?"""
         same = (self.run[rows][1:] == self.run[rows][:-1]) & (self.person[rows][1:] == self.person[rows][:-1])
         return np.r_[same, False]
-
-    def cohort_code(self, label: str) -> int:
-        """The code of a cohort label, added to ``cohorts`` if new."""
-        if label not in self.cohorts:
-            self.cohorts.append(label)
-        return self.cohorts.index(label)
-
-    def yearly_cohort(self, prefix: str, rows: np.ndarray) -> np.ndarray:
-        """Codes of ``<prefix><year of the row>`` labels (``moved-2026``, ``poached-2027``)."""
-        years, inverse = np.unique(self.year[rows], return_inverse=True)
-        return np.array([self.cohort_code(f"{prefix}{y}") for y in years], dtype=np.int64)[inverse]
 
     def dense(self, metrics: pd.DataFrame, metric: str) -> np.ndarray:
         """A weekly metric as a [run, place, week] array (0 where not recorded)."""
@@ -150,90 +123,21 @@ class EventLog:
         return out
 
 
-def _last_usable(usable: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Per position, the last position at or before it in the same group where ``usable``; -1 if none."""
-    index = np.arange(len(usable))
-    start = np.maximum.accumulate(np.where(np.r_[True, group[1:] != group[:-1]], index, 0))
-    last = np.maximum.accumulate(np.where(usable, index, -1))
-    return np.where(last >= start, last, -1)
-
-
-def _nearest(week: np.ndarray, group: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For rows sorted by group and week: the nearest usable row of the group (-1: none) and how many weeks away."""
-    if len(week) == 0:
-        return np.zeros(0, np.int64), np.zeros(0)
-    before = _last_usable(usable, group)
-    reverse = _last_usable(usable[::-1], group[::-1])[::-1]
-    after = np.where(reverse >= 0, len(week) - 1 - reverse, -1)
-    gap_before = np.where(before >= 0, week - week[before], np.inf)
-    gap_after = np.where(after >= 0, week[after] - week, np.inf)
-    use_after = gap_after < gap_before
-    return np.where(use_after, after, before), np.where(use_after, gap_after, gap_before)
-
-
-def _arrival_cohorts(log: EventLog, arrivals: np.ndarray, departures: np.ndarray, metrics: pd.DataFrame | None,
-                     tracked: str) -> tuple[np.ndarray, np.ndarray]:
-    """The cohort code of each arrival at the lab joined, and whether it was imputed (rules 1-4 of the module doc)."""
-    n = len(log.run)
-    after = log.same_person_next(np.arange(n))
-    next_cohort = np.where(after, np.roll(log.cohort, -1), -1)[arrivals]
-    before = np.r_[False, after[:-1]]
-    prev = arrivals - 1
-    poached = (before[arrivals] & (log.kind[prev] == _KIND["accept"]) & (log.week[prev] == log.week[arrivals])
-               & (log.dst[prev] == log.dst[arrivals]))
-    hired = log.kind[arrivals] == _KIND["hire"]
-    cohort = np.where(hired, log.cohort[arrivals], next_cohort)                                       # rule 1
-    walk_in = ~hired & ~poached & (cohort < 0)
-    cohort[walk_in] = log.yearly_cohort("moved-", arrivals[walk_in])                                 # rule 2
-    tracked_code = log.cohort_code(tracked)
-    tracked_week = np.zeros(len(arrivals), dtype=bool)
-    if metrics is not None and tracked != INCUMBENT:                                                   # rule 3
-        level = log.dense(metrics, "tracked_cohort")
-        rise = np.zeros_like(level)
-        rise[:, :, 1:] = np.diff(level, axis=2)
-        cell = lambda rows, lab: (log.run[rows], lab[rows], log.week[rows])  # noqa: E731
-        gone = departures[log.cohort[departures] == tracked_code]
-        np.add.at(rise, cell(gone, log.src), 1.0)
-        np.add.at(rise, cell(arrivals[cohort == tracked_code], log.dst), -1.0)
-        tracked_week = (rise[cell(arrivals, log.dst)] > 0) & (log.week[arrivals] > 0)
-        cohort[poached & (cohort < 0) & tracked_week] = tracked_code
-    missing = poached & (cohort < 0)                                                                   # rule 4
-    usable = (cohort >= 0) & ((cohort != tracked_code) | (metrics is None))  # rule 3 found every tracked one
-    pool = np.flatnonzero(poached)
-    rows = arrivals[pool]
-    order = np.lexsort((log.week[rows], log.dst[rows], log.run[rows]))
-    pool, rows = pool[order], rows[order]
-    group = log.run[rows] * len(log.places) + log.dst[rows]
-    nearest, distance = _nearest(log.week[rows], group, usable[pool])
-    fill = np.where(nearest >= 0, cohort[pool[np.maximum(nearest, 0)]], -1)
-    poached_codes = [i for i, name in enumerate(log.cohorts) if name.startswith("poached-")]
-    redate = (fill < 0) | np.isin(fill, poached_codes)
-    fill[redate] = log.yearly_cohort("poached-", rows[redate])
-    take = missing[pool]
-    cohort[pool[take]] = fill[take]
-    imputed = np.zeros(len(arrivals), dtype=bool)
-    imputed[pool[take]] = distance[take] > 0
-    return cohort, imputed
-
-
-def _part(run, lab, cohort, start, end, cause, skill, n=1, imputed=False) -> dict[str, np.ndarray]:
+def _part(run, lab, cohort, start, end, cause, skill, n=1) -> dict[str, np.ndarray]:
     """Columns of a batch of stays (scalars broadcast to the batch)."""
     size = len(run)
-    values = dict(run=run, lab=lab, cohort=cohort, start=start, end=end, cause=cause, skill=skill, n=n, imputed=imputed)
+    values = dict(run=run, lab=lab, cohort=cohort, start=start, end=end, cause=cause, skill=skill, n=n)
     return {key: np.broadcast_to(value, size) for key, value in values.items()}
 
 
-def spells(events: pd.DataFrame | EventLog, last_week: pd.Series, metrics: pd.DataFrame | None = None,
-           tracked: str = TRACKED) -> pd.DataFrame:
-    """One row per stay: run_id, scenario, lab, cohort, start, duration, followup, cause, skill, n, imputed.
+def spells(events: pd.DataFrame | EventLog, last_week: pd.Series, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per stay: run_id, scenario, lab, cohort, start, duration, followup, cause, skill, n.
 
     ``followup`` is how long the stay could have been watched (the run's
     last week minus its start). ``cause`` is ``rival`` (moved to another
     lab), ``quit`` (left for outside), ``layoff`` or ``censored``. ``n`` is
     1 except for one row per run and lab holding the incumbents still there
-    at the end. ``metrics`` (weekly levels and flows) adds the incumbents
-    and resolves tracked-cohort arrivals; ``tracked`` names the cohort the
-    ``tracked_cohort`` metric counts.
+    at the end. ``metrics`` (weekly levels and flows) adds the incumbents.
     """
     log = EventLog.of(events)
     last = last_week.rename(index=str).reindex(log.runs).to_numpy(float)
@@ -243,15 +147,14 @@ def spells(events: pd.DataFrame | EventLog, last_week: pd.Series, metrics: pd.Da
     is_arrival = np.isin(log.kind[moves], [_KIND["hire"], _KIND["move"]])
     is_departure = np.isin(log.kind[moves], [_KIND[k] for k in LEAVING])
     arrivals, arrival_end = moves[is_arrival], end[is_arrival]
-    departures = moves[is_departure]
-    cohort, imputed = _arrival_cohorts(log, arrivals, departures, metrics, tracked)
     ended = arrival_end >= 0
-    parts = [_part(log.run[arrivals], log.dst[arrivals], cohort, log.week[arrivals],
+    parts = [_part(log.run[arrivals], log.dst[arrivals], log.cohort_after[arrivals], log.week[arrivals],
                    np.where(ended, log.week[arrival_end], last[log.run[arrivals]]),
-                   np.where(ended, _CAUSE_CODE[log.kind[arrival_end]], len(CAUSES)), log.skill[arrivals],
-                   imputed=imputed)]
+                   np.where(ended, _CAUSE_CODE[log.kind[arrival_end]], len(CAUSES)), log.skill[arrivals])]
     if metrics is not None:
-        incumbent = log.cohort_code(INCUMBENT)
+        if INCUMBENT not in log.cohorts:
+            log.cohorts.append(INCUMBENT)
+        incumbent = log.cohorts.index(INCUMBENT)
         first = np.r_[True, ~chained[:-1]]
         left = moves[first & is_departure & (log.cohort[moves] == incumbent)]
         parts.append(_part(log.run[left], log.src[left], incumbent, 0, log.week[left], _CAUSE_CODE[log.kind[left]],
@@ -271,7 +174,7 @@ def spells(events: pd.DataFrame | EventLog, last_week: pd.Series, metrics: pd.Da
         "duration": (data["end"] - data["start"]).astype(np.int64),
         "followup": (last[run] - data["start"]).astype(np.int64),
         "cause": pd.Categorical.from_codes(data["cause"], [*CAUSES.values(), CENSORED]),
-        "skill": data["skill"], "n": data["n"].astype(np.int64), "imputed": data["imputed"],
+        "skill": data["skill"], "n": data["n"].astype(np.int64),
     })
 
 

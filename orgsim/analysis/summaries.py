@@ -19,16 +19,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
-from scipy import stats
+import statsmodels.api as sm
 
+from orgsim.intervals import half_width
 from orgsim.outcomes import Headline
+from orgsim.sweep import provenance
+from orgsim.sweep.store import Store
 
 #: headline outcomes summarized per scenario (the numeric fields of a run's Headline)
 HEADLINE = tuple(f.name for f in dataclasses.fields(Headline) if f.type == "float")
 #: those of them that are shares (their intervals are clipped to 0-1; the others' at 0)
 SHARES = ("cohort_retention", "top_talent_retention", "focal_top_talent_share_start", "focal_top_talent_share_end")
 #: the columns of the event log the analysis needs
-EVENT_COLUMNS = ("run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "cohort", "skill")
+EVENT_COLUMNS = ("run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "cohort", "cohort_after",
+                 "skill")
 #: weekly metrics the analysis reads (flows that give the initial headcount, levels for the curves)
 METRICS = ("headcount", "hires", "quits", "layoffs", "moves_in", "moves_out", "top_talent", "top_talent_share",
            "capability", "standing", "pay_spent_musd", "executive_exits", "tracked_cohort")
@@ -36,6 +40,17 @@ METRICS = ("headcount", "hires", "quits", "layoffs", "moves_in", "moves_out", "t
 
 class StoreError(ValueError):
     """The folder is not a usable results store (the CLI turns this into one line and exit 2)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the headline outcomes refer to, read from the store's configs (never the schema's defaults)."""
+
+    focal_lab: str
+    cohort: str
+    release: str
+    retention_weeks: int
+    top_quantile: float
 
 
 @dataclass
@@ -49,6 +64,7 @@ class StoreData:
     runs: pd.DataFrame
     events: pd.DataFrame | None
     metrics: pd.DataFrame | None
+    settings: Settings
 
     @property
     def scenario_runs(self) -> pd.DataFrame:
@@ -56,9 +72,13 @@ class StoreData:
 
     @property
     def last_week(self) -> pd.Series:
-        """Per run, the last simulated week: the censoring time of every stay still going on."""
-        table = self.metrics if self.metrics is not None else self.events
-        return table.groupby("run_id", observed=True)["week"].max().rename("last_week")
+        """Per run, the last week recorded: the censoring time of every stay still going on.
+
+        The later of the two tables: dated events of the week after the last step are logged, not measured.
+        """
+        tables = [t for t in (self.metrics, self.events) if t is not None]
+        weeks = pd.concat([t.groupby("run_id", observed=True)["week"].max() for t in tables], axis=1)
+        return weeks.max(axis=1).astype(int).rename("last_week")
 
 
 def read_runs(root: str | Path) -> pd.DataFrame:
@@ -88,20 +108,48 @@ def _read_table(root: Path, table: str, runs: pd.DataFrame, columns: list[str], 
     files = [str(f) for f in files if f.is_file()]
     if not files:
         return None
-    frame = ds.dataset(files, format="parquet").to_table(columns=columns, filter=filter_).to_pandas()
+    dataset = ds.dataset(files, format="parquet")
+    missing = sorted(set(columns) - set(dataset.schema.names))
+    if missing:
+        raise StoreError(f"{root}: the {table} files lack {', '.join(missing)} (written by an older orgsim); "
+                         "rerun the sweep into a new folder")
+    frame = dataset.to_table(columns=columns, filter=filter_).to_pandas()
     frame.insert(1, "scenario", frame["run_id"].map(runs.set_index("run_id")["scenario"]).astype("category"))
     return frame
 
 
+def read_settings(root: Path, runs: pd.DataFrame) -> Settings:
+    """The outcome settings of the store's runs, from the configs they were made from; they must agree."""
+    if "config_digest" not in runs:
+        raise StoreError(f"{root}: runs.parquet has no config_digest (written by an older orgsim); rerun the sweep "
+                         "into a new folder")
+    store = Store(root)
+    values: dict[str, set] = {name: set() for name in provenance.SETTINGS}
+    for digest in runs["config_digest"].unique():
+        config = store.config(digest)
+        if config is None:
+            raise StoreError(f"{root}: configs/{digest}.json is missing (run records point to it)")
+        for name, value in provenance.settings(config).items():
+            values[name].add(value)
+    mixed = {name: found for name, found in values.items() if len(found) > 1}
+    if mixed:
+        name, found = next(iter(mixed.items()))
+        raise StoreError(f"{root}: the runs differ in {name} ({', '.join(map(str, sorted(found, key=str)))}); "
+                         "the analysis needs one value")
+    one = {name.split(".")[-1]: found.pop() for name, found in values.items()}
+    return Settings(**one)
+
+
 def load(root: str | Path, points: tuple[int, ...] | None = (0,)) -> StoreData:
-    """Read a store: all successful runs, plus events and metrics of the runs at ``points`` (None: all)."""
+    """Read a store: all successful runs, their outcome settings, and events and metrics of the runs at ``points``."""
     root = Path(root)
     runs = read_runs(root)
+    settings = read_settings(root, runs)
     chosen = runs if points is None else runs[runs["point"].isin(points)]
     events = _read_table(root, "events", chosen, list(EVENT_COLUMNS), ds.field("kind") != "executive_exit")
     metrics = _read_table(root, "metrics", chosen, ["run_id", "week", "date", "lab", "metric", "value"],
                           ds.field("metric").isin(list(METRICS)))
-    return StoreData(root, runs, events, metrics)
+    return StoreData(root, runs, events, metrics, settings)
 
 
 # ------------------------------------------------------------ intervals
@@ -116,8 +164,7 @@ def mean_ci(frame: pd.DataFrame, by: list[str], value: str = "value", level: flo
     """
     out = frame.groupby(list(by), observed=True)[value].agg(["mean", "std", "count"]).reset_index()
     n = out.pop("count")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + level / 2, n - 1) * out.pop("std") / np.sqrt(n)
+    half = half_width(out.pop("std"), n, level)
     out["ci_low"], out["ci_high"], out["n"] = out["mean"] - half, out["mean"] + half, n
     if bounds is not None:
         out[["ci_low", "ci_high"]] = out[["ci_low", "ci_high"]].clip(*bounds)
@@ -167,12 +214,10 @@ def drawn_share(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
         fit = _ols(group, drawn, outcome)
         if fit is None:
             continue
-        x, y, _, _, resid = fit
-        n, p = len(y), x.shape[1]
-        total = ((y - y.mean()) ** 2).sum()
-        r2 = 1 - (resid @ resid) / total if total > 0 else np.nan
-        rows.append({"scenario": scenario, "outcome": outcome, "r2_adj": 1 - (1 - r2) * (n - 1) / (n - p - 1),
-                     "runs": n, "parameters": p, "draws": group["draw"].nunique()})
+        x, result = fit
+        r2_adj = result.rsquared_adj if result.centered_tss > 0 else np.nan
+        rows.append({"scenario": scenario, "outcome": outcome, "r2_adj": r2_adj, "runs": len(group),
+                     "parameters": x.shape[1], "draws": group["draw"].nunique()})
     return pd.DataFrame(rows, columns=["scenario", "outcome", "r2_adj", "runs", "parameters", "draws"])
 
 
@@ -227,58 +272,66 @@ def lab_totals(wide: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------ levers
 
-def _ols(group: pd.DataFrame, columns: list[str], outcome: str):
-    """OLS of ``outcome`` on the standardized ``columns`` that vary, with an intercept.
+#: replications at or above which lever effects get errors clustered by replication (fewer clusters mislead)
+CLUSTERS = 10
 
-    Returns (x, y, design matrix, coefficients, residuals), or None when no
-    column varies or there are no more runs than coefficients.
+
+def _ols(group: pd.DataFrame, columns: list[str], outcome: str, by_replication: bool = False):
+    """statsmodels OLS of ``outcome`` on the standardized ``columns`` that vary, with an intercept.
+
+    ``by_replication``: replication fixed effects (every design point of a
+    replication shares its seed, so runs are correlated within it) and,
+    with at least ``CLUSTERS`` replications, errors clustered by
+    replication. Returns (the columns used, the fit), or None when no column
+    varies or there are no more runs than coefficients.
     """
     x = group[columns].astype(float)
     x = x.loc[:, (x.std() > 0) & x.notna().all()]
-    n, p = len(group), x.shape[1]
-    if p == 0 or n <= p + 1:
+    fixed = pd.get_dummies(group["replication"], prefix="rep", drop_first=True, dtype=float) \
+        if by_replication and "replication" in group else pd.DataFrame(index=group.index)
+    n, p = len(group), x.shape[1] + fixed.shape[1]
+    if x.shape[1] == 0 or n <= p + 1:
         return None
-    y = group[outcome].to_numpy(float)
-    matrix = np.column_stack([np.ones(n), ((x - x.mean()) / x.std()).to_numpy()])
-    beta, *_ = np.linalg.lstsq(matrix, y, rcond=None)
-    return x, y, matrix, beta, y - matrix @ beta
+    design = sm.add_constant(pd.concat([(x - x.mean()) / x.std(), fixed], axis=1), has_constant="add")
+    model = sm.OLS(group[outcome].to_numpy(float), design)
+    clusters = group["replication"].to_numpy() if by_replication and "replication" in group else None
+    if clusters is not None and len(np.unique(clusters)) >= CLUSTERS:
+        return x, model.fit(cov_type="cluster", cov_kwds={"groups": clusters}, use_t=True)
+    return x, model.fit()
 
 
 def lever_effects(runs: pd.DataFrame, outcome: str = "cohort_retention") -> pd.DataFrame:
     """Per scenario with a design: each lever's effect on ``outcome``, all levers fitted jointly by OLS.
 
-    Uses the runs at design points 1..K. ``src`` is the standardized
-    regression coefficient (SD change in the outcome per SD of the lever,
-    the usual sensitivity measure for Latin-hypercube designs) with its 95%
-    t-interval; ``range_effect`` is the outcome change predicted over the
-    lever's whole sampled range (e.g. percentage points of retention), with
-    its interval. Levers that do not vary are left out; a scenario with no
-    more runs than coefficients gets no rows.
+    Uses the runs at design points 1..K, with replication fixed effects
+    (and errors clustered by replication when there are enough; see
+    :func:`_ols`). ``src`` is the standardized regression coefficient (SD
+    change in the outcome per SD of the lever, the usual sensitivity measure
+    for Latin-hypercube designs) with its 95% interval; ``range_effect`` is
+    the outcome change predicted over the lever's whole sampled range (e.g.
+    percentage points of retention), with its interval. Levers that do not
+    vary are left out; a scenario with no more runs than coefficients gets
+    no rows.
     """
     design = runs[runs["point"] > 0].dropna(subset=[outcome])
     levers = [c for c in runs.columns if c.startswith("param:") and pd.api.types.is_numeric_dtype(runs[c])]
     rows = []
     for scenario, group in design.groupby("scenario"):
-        fit = _ols(group, levers, outcome)
+        fit = _ols(group, levers, outcome, by_replication=True)
         if fit is None:
             continue
-        x, y, design_matrix, beta, resid = fit
-        n, p = design_matrix.shape[0], x.shape[1]
-        sigma2 = resid @ resid / (n - p - 1)
-        se = np.sqrt(np.diag(sigma2 * np.linalg.pinv(design_matrix.T @ design_matrix)))[1:]
-        half = stats.t.ppf(0.975, n - p - 1) * se
-        sd_y = y.std(ddof=1)
+        x, result = fit
+        bounds = result.conf_int(0.05)
+        sd_y = group[outcome].std(ddof=1)
+        per_sd = 1.0 / sd_y if sd_y > 0 else np.nan
         to_range = ((x.max() - x.min()) / x.std()).to_numpy()
         for j, lever in enumerate(x.columns):
-            b = beta[j + 1]
+            b, (low, high) = result.params[lever], bounds.loc[lever]
             rows.append({
-                "scenario": scenario, "lever": lever.removeprefix("param:"), "outcome": outcome, "n": n,
-                "src": b / sd_y if sd_y > 0 else np.nan,
-                "src_low": (b - half[j]) / sd_y if sd_y > 0 else np.nan,
-                "src_high": (b + half[j]) / sd_y if sd_y > 0 else np.nan,
+                "scenario": scenario, "lever": lever.removeprefix("param:"), "outcome": outcome, "n": len(group),
+                "src": b * per_sd, "src_low": low * per_sd, "src_high": high * per_sd,
                 "low": x[lever].min(), "high": x[lever].max(),
-                "range_effect": b * to_range[j],
-                "range_low": (b - half[j]) * to_range[j], "range_high": (b + half[j]) * to_range[j],
+                "range_effect": b * to_range[j], "range_low": low * to_range[j], "range_high": high * to_range[j],
             })
     return pd.DataFrame(rows, columns=["scenario", "lever", "outcome", "n", "src", "src_low", "src_high", "low", "high",
                                        "range_effect", "range_low", "range_high"])

@@ -23,27 +23,32 @@ import pandas as pd
 
 from orgsim import analysis
 from orgsim.sweep.store import Store
-from orgsim.analysis.retention import INCUMBENT, TRACKED, EventLog
+from orgsim.analysis.retention import INCUMBENT, EventLog
+from orgsim.analysis.summaries import Settings
 from orgsim.report import decision, figures
-from orgsim.schema import OutcomeSpec, Scenario
 
-FOCAL = Scenario.model_fields["focal_lab"].default
-WINDOW = OutcomeSpec().retention_weeks
-RELEASE = OutcomeSpec().release
 ORDER = {"failure": 0, "success": 1, "partial": 2, "none": 3}
-OUTCOME_LABELS = {
-    "cohort_retention": (f"{TRACKED} retention {WINDOW} weeks after the release", "pct"),
-    "cohort_size_at_release": (f"{TRACKED} at {FOCAL} the week before the release", "count"),
-    "top_talent_retention": (f"{FOCAL} top-talent retention {WINDOW} weeks after the release", "pct"),
-    "focal_top_talent_share_start": (f"{FOCAL} share of top talent, start", "pct"),
-    "focal_top_talent_share_end": (f"{FOCAL} share of top talent, end", "pct"),
-    "focal_headcount_start": (f"{FOCAL} headcount, start", "count"),
-    "focal_headcount_end": (f"{FOCAL} headcount, end", "count"),
-    "release_week": (f"{RELEASE} release week", "week"),
-    "capability_gap_end": (f"{FOCAL} capability gap to the frontier, end", "num"),
-}
-#: outcomes whose lever effects the report shows and names in the summary, with how the summary calls them
-LEVER_OUTCOMES = {"cohort_retention": f"{TRACKED} retention", "top_talent_retention": "top-talent retention"}
+
+
+def outcome_labels(s: Settings) -> dict[str, tuple[str, str]]:
+    """Each headline outcome's label and format, in the terms the store's runs were configured with."""
+    focal, window = s.focal_lab, s.retention_weeks
+    return {
+        "cohort_retention": (f"{s.cohort} retention {window} weeks after the release", "pct"),
+        "cohort_size_at_release": (f"{s.cohort} at {focal} the week before the release", "count"),
+        "top_talent_retention": (f"{focal} top-talent retention {window} weeks after the release", "pct"),
+        "focal_top_talent_share_start": (f"{focal} share of top talent, start", "pct"),
+        "focal_top_talent_share_end": (f"{focal} share of top talent, end", "pct"),
+        "focal_headcount_start": (f"{focal} headcount, start", "count"),
+        "focal_headcount_end": (f"{focal} headcount, end", "count"),
+        "release_week": (f"{s.release} release week", "week"),
+        "capability_gap_end": (f"{focal} capability gap to the frontier, end", "num"),
+    }
+
+
+def lever_names(s: Settings) -> dict[str, str]:
+    """Outcomes whose lever effects the report shows and names in the summary, with how the summary calls them."""
+    return {"cohort_retention": f"{s.cohort} retention", "top_talent_retention": "top-talent retention"}
 #: SignalFire State of Talent 2025 (Fortune, 2025-06-03): share of staff hired in the last two years still employed
 SIGNALFIRE = {"anthropic": 0.80, "deepmind": 0.78, "openai": 0.67, "meta": 0.64}
 
@@ -142,11 +147,15 @@ class _Builder:
         self.data = analysis.load(root)
         self.log = EventLog.of(self.data.events) if self.data.events is not None else None
         self.runs = self.data.runs
+        settings = self.data.settings
+        self.focal, self.cohort, self.release = settings.focal_lab, settings.cohort, settings.release
+        self.window, self.top_quantile = settings.retention_weeks, settings.top_quantile
+        self.outcome_labels, self.lever_names = outcome_labels(settings), lever_names(settings)
         self.scenarios, self.outcomes = _scenarios(self.runs)
         self.manifest = manifest = Store(root).read_manifest() or {}
         # the spec's own list of outcomes to summarize decides what levers are ranked on
-        asked = manifest.get("spec", {}).get("outcomes") or list(LEVER_OUTCOMES)
-        self.lever_outcomes = {o: LEVER_OUTCOMES.get(o, o.replace("_", " ")) for o in asked
+        asked = manifest.get("spec", {}).get("outcomes") or list(self.lever_names)
+        self.lever_outcomes = {o: self.lever_names.get(o, o.replace("_", " ")) for o in asked
                                if o in self.runs and pd.api.types.is_numeric_dtype(self.runs[o])}
         if not self.scenarios:
             raise analysis.StoreError(f"{root}: no successful run at design point 0 (the scenarios as configured)")
@@ -161,13 +170,13 @@ class _Builder:
 
     def headline(self) -> pd.DataFrame:
         table = analysis.headline_table(self.runs)
-        wide = pd.DataFrame({"outcome": [label for label, _ in OUTCOME_LABELS.values()]})
+        wide = pd.DataFrame({"outcome": [label for label, _ in self.outcome_labels.values()]})
         for scenario in self.scenarios:
             wide[scenario] = [_lookup(table, kind, scenario=scenario, outcome=key)
-                              for key, (_, kind) in OUTCOME_LABELS.items()]
+                              for key, (_, kind) in self.outcome_labels.items()]
         counts = self.data.scenario_runs.groupby("scenario").size()
         wide.loc[len(wide)] = ["runs (replications)", *[str(counts.get(s, 0)) for s in self.scenarios]]
-        wide.loc[len(wide)] = [f"{RELEASE} outcome", *[str(self.outcomes.get(s, "none")) for s in self.scenarios]]
+        wide.loc[len(wide)] = [f"{self.release} outcome", *[str(self.outcomes.get(s, "none")) for s in self.scenarios]]
         self.tables.append(("Headline outcomes", "Mean over replications [95% t-interval] of the per-run "
                             "outcomes in runs.parquet (design point 0).", _table(wide)))
         return table
@@ -179,35 +188,33 @@ class _Builder:
                               "risks, flows, two-year or top-talent retention.")
             return
         stays = analysis.spells(self.log, data.last_week, data.metrics)
-        focal = stays[stays["lab"] == FOCAL]
+        focal = stays[stays["lab"] == self.focal]
         curves = analysis.retention_curves(focal)
-        cohorts = [c for c in (TRACKED, INCUMBENT) if (focal["cohort"] == c).any()]
+        cohorts = [c for c in (self.cohort, INCUMBENT) if (focal["cohort"] == c).any()]
         if cohorts:
             self.figures["retention_km"] = (
-                figures.survival_figure(curves, FOCAL, cohorts, self.scenarios),
-                f"Kaplan–Meier retention at {FOCAL}: share of a cohort still there, by weeks since arrival "
+                figures.survival_figure(curves, self.focal, cohorts, self.scenarios),
+                f"Kaplan–Meier retention at {self.focal}: share of a cohort still there, by weeks since arrival "
                 "(incumbents: since the start). Line: mean of the per-run KM curves; band: 95% t-interval; drawn "
                 "while at least half of the runs are followed up.")
             self.figures["competing_risks"] = (
-                figures.incidence_figure(curves, FOCAL, cohorts, self.scenarios),
-                f"Competing risks at {FOCAL}: cumulative incidence (Aalen–Johansen) of leaving for a rival lab, "
+                figures.incidence_figure(curves, self.focal, cohorts, self.scenarios),
+                f"Competing risks at {self.focal}: cumulative incidence (Aalen–Johansen) of leaving for a rival lab, "
                 "leaving for outside, and being laid off. Mean over runs with 95% band.")
-        imputed = stays.loc[stays["imputed"], "n"].sum()
         self.method.append(
-            f"Stays: {stays['n'].sum():,} researcher stays at labs in {stays['run_id'].nunique()} runs; the cohort at "
-            f"arrival was imputed for {imputed:,} ({100 * imputed / max(stays['n'].sum(), 1):.2f}%) poached arrivals "
-            "with no later row (see orgsim.analysis.retention).")
+            f"Stays: {stays['n'].sum():,} researcher stays at labs in {stays['run_id'].nunique()} runs; each stay's "
+            "cohort is the one its arrival row in the event log records (cohort_after).")
         self._twelve_month(curves)
 
     def _twelve_month(self, curves: pd.DataFrame) -> None:
-        at = curves[(curves["measure"] == "survival") & (curves["t"] == WINDOW)]
-        cohorts = [c for c in (TRACKED, INCUMBENT) if (at["cohort"] == c).any()]
+        at = curves[(curves["measure"] == "survival") & (curves["t"] == self.window)]
+        cohorts = [c for c in (self.cohort, INCUMBENT) if (at["cohort"] == c).any()]
         if not cohorts:
             return
         table = pd.DataFrame({"cohort": cohorts})
         for scenario in self.scenarios:
             table[scenario] = [_lookup(at, "pct", scenario=scenario, cohort=c) for c in cohorts]
-        self.tables.append((f"Kaplan–Meier retention at {FOCAL} {WINDOW} weeks after arrival",
+        self.tables.append((f"Kaplan–Meier retention at {self.focal} {self.window} weeks after arrival",
                             "Per-run KM estimate (incumbents: since 2025-06-02), mean [95% CI] over runs.",
                             _table(table)))
 
@@ -224,10 +231,10 @@ class _Builder:
                             "week, the share still there; mean [95% CI] over runs, next to the published figures. "
                             "Before week 104 the window holds only the weeks simulated.", _table(wide)))
         parts = [f"{s}: {estimate(r)}" for s in self.scenarios
-                 if (r := _pick(table, scenario=s, lab=FOCAL)) is not None]
+                 if (r := _pick(table, scenario=s, lab=self.focal)) is not None]
         if parts:
-            self.summary.append(f"SignalFire two-year retention at {FOCAL} at the horizon is " + "; ".join(parts)
-                                + f" (published: {_fmt(SIGNALFIRE.get(FOCAL, np.nan), 'pct')}).")
+            self.summary.append(f"SignalFire two-year retention at {self.focal} at the horizon is " + "; ".join(parts)
+                                + f" (published: {_fmt(SIGNALFIRE.get(self.focal, np.nan), 'pct')}).")
 
     def flows(self) -> None:
         if self.data.events is None:
@@ -253,8 +260,8 @@ class _Builder:
             figures.lines_by_lab(bands, "headcount", self.scenarios, "researchers", releases),
             "Headcount by lab over time (simulated scale), mean with 95% band; dashed: release.")
         self.figures["top_talent_share"] = (
-            figures.lab_by_scenario(bands, "top_talent_share", FOCAL, self.scenarios, "share of top talent", releases),
-            f"{FOCAL}'s share of all top talent by scenario, mean with 95% band; dashed: each scenario's release.")
+            figures.lab_by_scenario(bands, "top_talent_share", self.focal, self.scenarios, "share of top talent", releases),
+            f"{self.focal}'s share of all top talent by scenario, mean with 95% band; dashed: each scenario's release.")
         self.figures["capability_gap"] = (
             figures.lines_by_lab(bands, "gap", self.scenarios, "capability − frontier", releases),
             "Capability gap to the frontier (a lab's capability minus the best lab's that week; 0 = frontier).")
@@ -312,7 +319,8 @@ class _Builder:
         effects = pd.concat(parts, ignore_index=True)
         self.figures["lever_effects"] = (figures.lever_figure(effects),
                                          "Lever effects: standardized regression coefficients (all levers fitted "
-                                         "jointly by OLS over the design runs) with 95% intervals.")
+                                         "jointly by OLS over the design runs, replication fixed effects) with 95% "
+                                         "intervals.")
         shown = pd.DataFrame({
             "scenario": effects["scenario"], "outcome": effects["outcome"], "lever": effects["lever"],
             "sampled range": [f"{_num(lo)} – {_num(hi)}" for lo, hi in zip(effects["low"], effects["high"])],
@@ -324,7 +332,9 @@ class _Builder:
                 zip(effects["range_effect"], effects["range_low"], effects["range_high"])],
         })
         self.tables.append(("Lever effects", "Standardized effect: SD change of the outcome per SD of the lever, all "
-                            "levers fitted jointly by OLS over the design runs; effect over the range: change of the "
+                            "levers fitted jointly by OLS (statsmodels) over the design runs with replication fixed "
+                            "effects (runs of a replication share a seed) and, from 10 replications on, errors "
+                            "clustered by replication; effect over the range: change of the "
                             "outcome (percentage points) predicted from the lowest to the highest sampled value.",
                             _table(shown)))
         swept = list(effects["scenario"].unique())
@@ -351,20 +361,20 @@ class _Builder:
 
         first, *rest = self.scenarios
         label = {s: f"{s} (release: {self.outcomes.get(s, 'none')})" for s in self.scenarios}
-        text = (f"{WINDOW} weeks after the {RELEASE} release, retention of the {TRACKED} cohort at {FOCAL} is "
+        text = (f"{self.window} weeks after the {self.release} release, retention of the {self.cohort} cohort at {self.focal} is "
                 f"{phrase('cohort_retention', first)} after {label[first]}")
         if rest:
             text += " against " + _listing([f"{phrase('cohort_retention', s)} after {label[s]}" for s in rest])
         text += "."
-        top = 100 * (1 - OutcomeSpec().top_quantile)
+        top = 100 * (1 - self.top_quantile)
         kept = _listing([f"{phrase('top_talent_retention', s)} after {s}" for s in self.scenarios])
         share = "; ".join(f"{s}: {phrase('focal_top_talent_share_start', s)} at the start, "
                           f"{phrase('focal_top_talent_share_end', s)} at the end" for s in self.scenarios)
-        self.summary += [text, f"Of {FOCAL}'s top talent (top {top:.0f}% by skill) at the release, the share still "
-                               f"there {WINDOW} weeks later is {kept}.", *self.paired(),
-                         f"{FOCAL}'s share of all top talent: {share}."]
+        self.summary += [text, f"Of {self.focal}'s top talent (top {top:.0f}% by skill) at the release, the share still "
+                               f"there {self.window} weeks later is {kept}.", *self.paired(),
+                         f"{self.focal}'s share of all top talent: {share}."]
         if all(pd.isna(r["mean"]) for _, r in headline[headline["outcome"] == "cohort_retention"].iterrows()):
-            self.notes.append(f"Cohort retention is n/a: the {WINDOW}-week window after the release runs past the "
+            self.notes.append(f"Cohort retention is n/a: the {self.window}-week window after the release runs past the "
                               "simulated weeks, the cohort was empty, or there was no release.")
 
     def paired(self) -> list[str]:
@@ -373,7 +383,7 @@ class _Builder:
         if reference is None:
             return []
         sentences = []
-        for outcome, name in LEVER_OUTCOMES.items():
+        for outcome, name in self.lever_names.items():
             diff = analysis.paired_differences(self.runs, outcome, reference)
             if diff["mean"].notna().any():
                 parts = [f"{s} {_points(r)}" for s in self.scenarios if (r := _pick(diff, scenario=s)) is not None]
@@ -381,6 +391,14 @@ class _Builder:
                 sentences.append(f"Paired by replication (the scenarios share their {shared}), {name} minus that after "
                                  f"{reference} is " + _listing(parts) + ".")
         return sentences
+
+    def provenance(self) -> None:
+        """Say which code made the runs: a resume may add runs from a later revision (their configs agree)."""
+        revisions = sorted(self.runs["code_revision"].dropna().unique()) if "code_revision" in self.runs else []
+        if len(revisions) > 1:
+            self.notes.append(f"The runs were made by {len(revisions)} code revisions ("
+                              + ", ".join(r[:10] for r in revisions) + "); every run's config is the same as when "
+                              "the sweep started (a resume checks it), but the code that ran them is not.")
 
     def uncertainty(self) -> None:
         """Say what the intervals carry: seed noise alone, or seed noise plus drawn parameter uncertainty."""
@@ -429,7 +447,7 @@ class _Builder:
                             f"base samples, git {str(meta.get('git_revision') or 'n/a')[:10]}); ranked by total-order "
                             "index ST (the share of variance a parameter is involved in, interactions included).",
                             _table(pd.DataFrame(rows))))
-        for outcome, name in LEVER_OUTCOMES.items():
+        for outcome, name in self.lever_names.items():
             for scenario, group in defined[defined["outcome"] == outcome].groupby("scenario"):
                 top = analysis.ranking(group, outcome).head(3)
                 parts = [f"{r['parameter']} (ST {r['ST']:.2f}, 95% CI {r['ST_low']:.2f} to {r['ST_high']:.2f})"
@@ -445,6 +463,7 @@ class _Builder:
     def build(self, sensitivity: Path | None = None, discovery: Path | None = None,
               optimize: Path | None = None) -> None:
         self.lead(self.headline())
+        self.provenance()
         self.uncertainty()
         self.retention()
         self.levers()
@@ -469,7 +488,7 @@ def _page(builder: _Builder, images: dict[str, str], root: Path, seconds: float)
     all_runs = pd.read_parquet(root / "runs.parquet", columns=["status"])
     failed = int((all_runs["status"] != "ok").sum())
     esc = html.escape
-    parts = [f"<h1>{esc(str(manifest.get('experiment', root.name)))}: who stays after {RELEASE.title()}</h1>",
+    parts = [f"<h1>{esc(str(manifest.get('experiment', root.name)))}: who stays after {builder.release.title()}</h1>",
              f"<p class='meta'>{len(runs)} successful runs ({failed} failed) · scenarios at point 0: "
              f"{esc(', '.join(builder.scenarios))} · git {esc(str(manifest.get('git_revision') or 'n/a'))} · "
              f"generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC</p>",

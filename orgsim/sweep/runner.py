@@ -32,6 +32,7 @@ from orgsim.config import ConfigError, apply_overrides, load_scenario, scenario_
 from orgsim.output import git_revision, versions
 from orgsim.sweep import design as designs
 from orgsim.sweep import draws, explore
+from orgsim.sweep import provenance
 from orgsim.sweep.draws import Draw
 from orgsim.sweep.spec import Experiment, load_experiment
 from orgsim.sweep.store import Store
@@ -53,6 +54,7 @@ class RunSpec:
     weeks: int | None
     keep: tuple[str, ...]
     draw: Draw | None = None
+    source: str = ""  # the scenario file, as the spec names it
 
 
 @dataclass
@@ -106,7 +108,7 @@ def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
                     config = _configure(data, path, overrides, source, where)
                     resolved = config.model_dump(mode="json")
                 runs.append(RunSpec(f"{config.name}-p{point:03d}-r{rep:03d}", config.name,
-                                    resolved, seed, point, rep, params, spec.weeks, keep, draw))
+                                    resolved, seed, point, rep, params, spec.weeks, keep, draw, scenario_file))
     ids = [r.run_id for r in runs]
     if len(set(ids)) != len(ids):
         raise ConfigError(source, "scenarios", "two scenarios share a name; run ids would collide")
@@ -141,6 +143,19 @@ def draws_manifest(spec: Experiment, runs: list[RunSpec]) -> dict | None:
     values = json.dumps([by_key[k].values for k in sorted(by_key)], sort_keys=True)
     return {"file": source.file, "pool": next(iter(by_key.values())).pool, "ids": [by_key[k].id for k in sorted(by_key)],
             "sha256": hashlib.sha256(values.encode()).hexdigest()[:16]}
+
+
+def _check_finished(store: Store, runs: list[RunSpec], digests: dict[int, str], spec_path: Path, out: Path) -> set[str]:
+    """The finished runs a resume keeps; refuses (ConfigError) if any was made from a config that has changed since."""
+    records = {r["run_id"]: r for r in store.records() if r["status"] == "ok"}
+    changed = {}
+    for run in runs:
+        record = records.get(run.run_id)
+        if record is not None and record.get("config_digest") != digests[id(run.config)]:
+            old = store.config(record["config_digest"]) if record.get("config_digest") else None
+            changed[run.run_id] = (old, run.config, run.source or run.scenario)
+    provenance.refuse_changed(spec_path, out, changed)
+    return set(records)
 
 
 def _configure(data: dict, path: Path, overrides: list[str], source: Path, where: str):
@@ -245,17 +260,26 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     if resume and previous is not None and previous.get("parameter_draws") != drawn:
         raise ConfigError(spec_path, "parameter_draws.file", f"its vectors changed since the sweep in {out} "
                           "started; cannot resume it")
+    digests = {id(run.config): provenance.config_digest(run.config) for run in runs}  # configs are shared per point
+    done = _check_finished(store, runs, digests, spec_path, Path(out)) if resume else set()
     store.prepare()
-    done = store.completed() if resume else set()
+    for run in runs:
+        store.write_config(digests[id(run.config)], run.config)
     todo = [r for r in runs if r.run_id not in done]
+    revision = git_revision()
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    session = {"started": now, "git_revision": revision, "versions": versions(), "executor": executor_kind,
+               "runs_planned": len(runs), "runs_to_simulate": len(todo)}
+    sessions = [*(previous or {}).get("sessions", []), session]
     manifest = {
         "experiment": spec.name, "spec_file": str(spec_path), "spec": resolved, "experiment_seed": spec.seed,
         "run_seeds": run_seeds(spec.seed, max(spec.replications, spec.design.replications or 0)),
         "planned_runs": len(runs), "parameter_draws": drawn,
-        "versions": versions(), "git_revision": git_revision(), "executor": executor_kind,
-        "started": (previous or {}).get("started") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": session["versions"], "git_revision": revision, "executor": executor_kind,
+        "started": (previous or {}).get("started") or now, "sessions": sessions,
     }
     store.write_manifest(manifest)
+    by_id = {run.run_id: run for run in runs}
     result = SweepResult(Path(out), planned=len(runs), skipped=len(runs) - len(todo))
     started = time.perf_counter()
     batches = [todo[i:i + spec.batch_size] for i in range(0, len(todo), spec.batch_size)]
@@ -270,6 +294,9 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 for record, tables in future.result():
+                    config = by_id[record["run_id"]].config
+                    record.update(config_digest=digests[id(config)], code_revision=revision,
+                                  **provenance.settings(config))
                     store.write_run(record, tables)
                     if record["status"] == "ok":
                         result.ok += 1
@@ -279,8 +306,9 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
                         progress(record)
     result.seconds = time.perf_counter() - started
     store.consolidate()
-    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest["finished"] = session["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest["failed_runs"] = sorted(r["run_id"] for r in store.records() if r["status"] != "ok")
+    session.update(runs_ok=result.ok, runs_failed=len(result.failed), seconds=round(time.perf_counter() - started, 1))
     store.write_manifest(manifest)
     result.failed.sort()
     return result

@@ -2,7 +2,8 @@
 
 Layout of ``DIR``::
 
-    manifest.json                         resolved spec, seeds, versions, git revision, times
+    manifest.json                         resolved spec, seeds; one entry per session (versions, git revision, times)
+    configs/<digest>.json                 each resolved scenario config the runs used, stored once
     runs/<run_id>.json                    one record per finished run (written last: the commit point)
     runs.parquet                          all records, one row per run, sorted by run_id
     metrics/scenario=<name>/<run_id>.parquet
@@ -23,8 +24,10 @@ import pandas as pd
 
 from orgsim.output import write_json, write_parquet
 
-VOLATILE = ("duration_s",)
-LEADING = ("run_id", "scenario", "point", "replication", "seed", "status", "error", "duration_s")
+#: columns that differ between otherwise identical sweeps (timing, and the checkout they ran in)
+VOLATILE = ("duration_s", "code_revision")
+LEADING = ("run_id", "scenario", "point", "replication", "seed", "status", "error", "duration_s", "config_digest",
+           "code_revision")
 
 
 class Store:
@@ -46,10 +49,6 @@ class Store:
     def records(self) -> list[dict]:
         return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(self.runs_dir.glob("*.json"))]
 
-    def completed(self) -> set[str]:
-        """Run ids whose record says ok (their tables were written before the record)."""
-        return {r["run_id"] for r in self.records() if r["status"] == "ok"}
-
     def write_run(self, record: dict, tables: dict[str, pd.DataFrame]) -> None:
         for table, frame in tables.items():
             folder = self.table_dir(table, record["scenario"])
@@ -67,6 +66,17 @@ class Store:
             frame = frame[first + params + rest].sort_values("run_id", kind="stable").reset_index(drop=True)
         write_parquet(frame, self.root / "runs.parquet")
         return frame
+
+    def write_config(self, digest: str, config: dict) -> None:
+        path = self.root / "configs" / f"{digest}.json"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_json(config, path)
+
+    def config(self, digest: str) -> dict | None:
+        """A stored resolved config by digest; None if the store does not hold it."""
+        path = self.root / "configs" / f"{digest}.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     def write_manifest(self, manifest: dict) -> None:
         write_json(manifest, self.root / "manifest.json")
