@@ -556,28 +556,26 @@ def bench(
     repeats: Annotated[int, typer.Option(help="Repeats per size", min=1)] = 3,
     researchers: Annotated[str, typer.Option(help="World sizes to time: 'full' or researcher counts")] = "full,10000",
     weeks: Annotated[int | None, typer.Option(help="Weeks per run (default: full horizon)", min=1)] = None,
+    boltzmann_steps: Annotated[int, typer.Option(help="Steps per timed Boltzmann run", min=1)] = 20,
 ) -> None:
-    """Median wall time of whole runs (build + simulate) at several world sizes."""
-    from orgsim.model import OrgModel
+    """Median wall time of whole runs at several world sizes, against Mesa's Boltzmann wealth example."""
+    from orgsim.bench import boltzmann_rate, orgsim_times
 
     base = _load(config)
     full = sum(team.headcount for lab in base.labs.values() for team in lab.teams.values()) * base.population.scale
-    table = Table("researchers", "weeks", "median s", "min s", "max s", "s / 1k researcher-weeks", title=f"orgsim bench {config}")
+    table = Table("researchers", "weeks", "median s", "min s", "max s", "researcher-weeks/s",
+                  "Boltzmann agent-steps/s", "ratio", title=f"orgsim bench {config} (Boltzmann: Mesa's example, "
+                  f"same agent count, {boltzmann_steps} steps)")
     for size in researchers.split(","):
         scale = base.population.scale if size.strip() == "full" else base.population.scale * float(size) / full
         scenario = _load(config, [f"population.scale={scale!r}"])
         n_weeks = weeks or scenario.weeks
-        times = []
-        for rep in range(repeats):
-            start = time.perf_counter()
-            model = OrgModel(scenario, rng=rep + 1)
-            model.run(n_weeks)
-            model.metrics_frame(), model.events_frame()
-            times.append(time.perf_counter() - start)
+        times = orgsim_times(scenario, n_weeks, repeats)
         med = statistics.median(times)
         n = round(full * scale / base.population.scale)
+        rate, anchor = n * n_weeks / med, boltzmann_rate(n, boltzmann_steps, repeats)
         table.add_row(f"{n:,}", str(n_weeks), f"{med:.2f}", f"{min(times):.2f}", f"{max(times):.2f}",
-                      f"{1000 * med / (n * n_weeks):.4f}")
+                      f"{rate:,.0f}", f"{anchor:,.0f}", f"{rate / anchor:.2f}")
     console.print(table)
 
 

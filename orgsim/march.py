@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from rich.table import Table
-from scipy import stats
 
+from orgsim.intervals import mean_interval
 from orgsim.mechanisms.learning import (
     act,
     at_equilibrium,
@@ -189,17 +189,6 @@ def simulate_grid(p1s, p2s, p3s=(0.0,), p4s=(0.0,), runs=80, periods=None, seed=
     ]
 
 
-def _mean_ci(values: np.ndarray, axis: int = 0):
-    """Mean and Student-t 95% interval over runs (NaN interval for a single run)."""
-    n = values.shape[axis]
-    mean = values.mean(axis=axis)
-    if n < 2:
-        nan = np.full_like(mean, np.nan)
-        return mean, nan, nan
-    half = stats.t.ppf(0.975, n - 1) * values.std(axis=axis, ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
-
-
 def table_frame(results: list[CellResult]) -> pd.DataFrame:
     """One row per cell: mean final/equilibrium knowledge and its 95% t interval.
 
@@ -207,7 +196,7 @@ def table_frame(results: list[CellResult]) -> pd.DataFrame:
     """
     rows = []
     for r in results:
-        mean, lo, hi = _mean_ci(r.knowledge)
+        mean, lo, hi = mean_interval(r.knowledge)
         rows.append((r.p1, r.p2, r.p3, r.p4, r.runs, float(mean), float(lo), float(hi)))
     df = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     df.attrs["capped"] = [r.capped for r in results]
@@ -220,7 +209,7 @@ def paths_frame(results: list[CellResult]) -> pd.DataFrame:
     for r in results:
         if r.paths is None:
             continue
-        mean, lo, hi = _mean_ci(r.paths)
+        mean, lo, hi = mean_interval(r.paths)
         frames.append(
             pd.DataFrame(
                 {"p1": r.p1, "p2": r.p2, "p3": r.p3, "p4": r.p4,

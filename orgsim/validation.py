@@ -43,10 +43,10 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import Field, model_validator
-from scipy import stats
 
 from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStatistic, measure
 from orgsim.config import ConfigError, load_scenario, load_spec
+from orgsim.intervals import mean_interval
 from orgsim.output import atomic_write, git_revision, versions, write_json
 from orgsim.schema import Scenario, Strict, Unit
 from orgsim.sweep.runner import ExecutorKind, executor, plan, run_seeds, run_sweep
@@ -326,9 +326,7 @@ def summarize(spec: ValidationSpec, values: pd.DataFrame) -> pd.DataFrame:
         v = values.loc[values["fact"] == name, "value"].astype(float)
         finite = v[np.isfinite(v)]
         n = len(finite)
-        mean = float(finite.mean()) if n else float("nan")
-        half = float(stats.t.ppf(0.975, n - 1) * finite.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-        lo, hi = mean - half, mean + half
+        mean, lo, hi = map(float, mean_interval(finite.to_numpy()))
         rows.append({"fact": name, "label": fact.label or name,
                      "measured_on": fact.scenario or "March (1991) model", "statistic": fact.statistic.kind,
                      "value": fact.value, "tolerance": fact.tolerance, "low": fact.low, "high": fact.high,

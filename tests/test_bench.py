@@ -20,3 +20,16 @@ def test_bench_tenth_scale_run(benchmark) -> None:
     scenario = make_scenario("avocado_failure", scale=0.1)
     model = benchmark.pedantic(lambda: OrgModel(scenario, rng=1).run(), rounds=1, iterations=1)
     assert model.week == scenario.weeks
+
+
+def test_bench_prints_the_ratio_to_mesas_boltzmann_example() -> None:
+    from typer.testing import CliRunner
+
+    from orgsim.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "--researchers", "300", "--repeats", "1", "--weeks", "2",
+                                      "--boltzmann-steps", "2"])
+    assert result.exit_code == 0, result.output
+    assert "researcher-weeks/s" in result.output and "Boltzmann agent-steps/s" in result.output
+    row = next(line for line in result.output.splitlines() if "300" in line)
+    assert float(row.split("│")[-2]) > 0  # the ratio

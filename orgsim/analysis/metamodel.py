@@ -3,7 +3,7 @@
 A stochastic simulation gives a different answer on every run, so Sobol
 estimators applied to single runs measure seed noise as much as parameters
 (every parameter then looks like it carries most of the variance). Fitting
-the mean response first, by least squares over all design runs, averages the
+the mean response first, by least squares (statsmodels OLS) over all design runs, averages the
 noise out (Marrel et al. 2012, Reliab. Eng. Syst. Saf. 100). The basis is
 orthonormal Legendre polynomials on the unit cube (uniform inputs), so the
 Sobol indices of the fit follow from its coefficients exactly (Sudret 2008,
@@ -17,6 +17,7 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import statsmodels.api as sm
 
 
 def _legendre(x: np.ndarray, order: int) -> np.ndarray:
@@ -52,8 +53,8 @@ class Polynomial:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray, degree: int, cv_r2: float = np.nan) -> Polynomial:
-        beta, *_ = np.linalg.lstsq(features(x, degree), y, rcond=None)
-        return cls(degree, x.shape[1], beta, cv_r2)
+        beta = sm.OLS(y, features(x, degree)).fit().params
+        return cls(degree, x.shape[1], np.asarray(beta), cv_r2)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return features(x, self.degree) @ self.beta
