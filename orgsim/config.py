@@ -230,7 +230,8 @@ def _problems(exc: ValidationError, data: Any, file: str | Path | None, origins:
     return ConfigError(file, problems=list(dict.fromkeys(problems)))
 
 
-def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None, origins: Origins | None = None) -> Scenario:
+def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None,
+                       origins: Origins | None = None) -> Scenario:
     """Validate a resolved mapping into a frozen :class:`Scenario`."""
     try:
         return Scenario.model_validate(data)
@@ -255,7 +256,8 @@ def _unwrap(annotation: Any, node: Any) -> Any:
         models = [a for a in map(lambda a: _unwrap(a, node), typing.get_args(annotation))
                   if isinstance(a, type) and issubclass(a, BaseModel)]
         kind = node.get("kind") if isinstance(node, dict) else None
-        tagged = [m for m in models if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)]
+        tagged = [m for m in models
+                  if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)]
         return (tagged or models)[0] if len(tagged or models) == 1 else None
     return annotation
 

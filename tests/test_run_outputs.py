@@ -49,8 +49,8 @@ def test_output_schemas(tmp_path: Path) -> None:
     assert metrics["week"].max() == 29 and len(metrics) == 30 * 7 * len(METRICS)
     assert str(metrics["date"].iloc[0].date()) == "2025-06-02"
     events = pd.read_parquet(tmp_path / "events.parquet")
-    expected = ["run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "team", "cohort", "cohort_after", "skill",
-                "tenure_weeks", *COVARIATES, "hazard"]
+    expected = ["run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "team", "cohort",
+                "cohort_after", "skill", "tenure_weeks", *COVARIATES, "hazard"]
     assert list(events.columns) == expected
     assert set(events["kind"].cat.categories) == set(EVENT_KINDS)
     assert {"hire", "offer", "quit", "move", "layoff"} <= set(events["kind"].unique())

@@ -260,7 +260,8 @@ class _Builder:
             figures.lines_by_lab(bands, "headcount", self.scenarios, "researchers", releases),
             "Headcount by lab over time (simulated scale), mean with 95% band; dashed: release.")
         self.figures["top_talent_share"] = (
-            figures.lab_by_scenario(bands, "top_talent_share", self.focal, self.scenarios, "share of top talent", releases),
+            figures.lab_by_scenario(bands, "top_talent_share", self.focal, self.scenarios, "share of top talent",
+                                    releases),
             f"{self.focal}'s share of all top talent by scenario, mean with 95% band; dashed: each scenario's release.")
         self.figures["capability_gap"] = (
             figures.lines_by_lab(bands, "gap", self.scenarios, "capability − frontier", releases),
@@ -361,8 +362,8 @@ class _Builder:
 
         first, *rest = self.scenarios
         label = {s: f"{s} (release: {self.outcomes.get(s, 'none')})" for s in self.scenarios}
-        text = (f"{self.window} weeks after the {self.release} release, retention of the {self.cohort} cohort at {self.focal} is "
-                f"{phrase('cohort_retention', first)} after {label[first]}")
+        text = (f"{self.window} weeks after the {self.release} release, retention of the {self.cohort} cohort at "
+                f"{self.focal} is {phrase('cohort_retention', first)} after {label[first]}")
         if rest:
             text += " against " + _listing([f"{phrase('cohort_retention', s)} after {label[s]}" for s in rest])
         text += "."
@@ -370,8 +371,8 @@ class _Builder:
         kept = _listing([f"{phrase('top_talent_retention', s)} after {s}" for s in self.scenarios])
         share = "; ".join(f"{s}: {phrase('focal_top_talent_share_start', s)} at the start, "
                           f"{phrase('focal_top_talent_share_end', s)} at the end" for s in self.scenarios)
-        self.summary += [text, f"Of {self.focal}'s top talent (top {top:.0f}% by skill) at the release, the share still "
-                               f"there {self.window} weeks later is {kept}.", *self.paired(),
+        self.summary += [text, f"Of {self.focal}'s top talent (top {top:.0f}% by skill) at the release, the share "
+                               f"still there {self.window} weeks later is {kept}.", *self.paired(),
                          f"{self.focal}'s share of all top talent: {share}."]
         if all(pd.isna(r["mean"]) for _, r in headline[headline["outcome"] == "cohort_retention"].iterrows()):
             self.notes.append(f"Cohort retention is n/a: the {self.window}-week window after the release runs past the "
