@@ -291,6 +291,8 @@ def report(
     directory: Annotated[Path, typer.Argument(help="Results folder of `orgsim sweep`")],
     out: Annotated[Path, typer.Option(help="HTML file to write (figures go beside it as PNG)")] = Path("report.html"),
     sensitivity: Annotated[Path | None, typer.Option(help="Output folder of `orgsim sensitivity`: adds its section")] = None,
+    discovery: Annotated[Path | None, typer.Option(help="Output folder of `orgsim discover`: adds its section")] = None,
+    optimize: Annotated[Path | None, typer.Option(help="Output folder of `orgsim optimize`: adds its section")] = None,
 ) -> None:
     """Write the retention report of a sweep: one self-contained HTML file plus the figures as PNG."""
     import matplotlib
@@ -302,7 +304,7 @@ def report(
     if out.exists() and out.is_dir():
         fail(f"{out}: --out is a directory; give a file name such as {out / 'report.html'}")
     try:
-        result = write_report(directory, out, sensitivity)
+        result = write_report(directory, out, sensitivity, discovery, optimize)
     except StoreError as exc:
         fail(str(exc))
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")
@@ -341,10 +343,10 @@ def discover(
     if out.exists() and not out.is_dir():
         fail(f"{out}: --out exists and is not a directory")
     files = write(result, out)
-    table = Table("input", "role", "limits", "quasi-p", "reappears", title=result.sentence)
+    table = Table("restriction", "role", "quasi-p", "reappears in bootstrap", title=result.sentence)
     for _, row in result.box.iterrows():
         qp = ", ".join(f"{v:.2g}" for v in (row["qp_low"], row["qp_high"]) if v == v)
-        table.add_row(row["parameter"], row["role"], condition(row), qp, f"{row['reappears']:.0%}")
+        table.add_row(condition(row), row["role"], qp, f"{row['reappears']:.0%}")
     console.print(table)
     console.print(f"{len(result.cases.x)} runs, {int(result.cases.collapsed.sum())} with {question.phrase()}; "
                   f"wrote {len(files)} files to {out}")

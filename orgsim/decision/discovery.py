@@ -49,9 +49,10 @@ class Question:
     threshold: float
     below: bool = True
 
-    def phrase(self) -> str:
+    def phrase(self, verb: str = "") -> str:
+        """'cohort_retention below 50%', or with ``verb`` 'cohort_retention fell below 50%'."""
         value = f"{100 * self.threshold:.0f}%" if 0 < abs(self.threshold) <= 1 else f"{self.threshold:g}"
-        return f"{self.outcome} fell {'below' if self.below else 'above'} {value}"
+        return " ".join(filter(None, (self.outcome, verb, "below" if self.below else "above", value)))
 
 
 @dataclass
@@ -117,7 +118,7 @@ def cases(root: Path, question: Question, scenario: str | None = None) -> Cases:
     collapsed = values < question.threshold if question.below else values > question.threshold
     if collapsed.all() or not collapsed.any():
         share = "every" if collapsed.all() else "no"
-        raise DiscoveryError(f"{root}: {share} design run of {scenario} has {question.phrase()}; "
+        raise DiscoveryError(f"{root}: in {share} design run of {scenario} {question.phrase('fell')}; "
                              "nothing to tell apart (try another threshold)")
     x = defined[list(columns)].rename(columns=columns).reset_index(drop=True).astype(float)
     return Cases(x, values, collapsed, kinds, scenario, len(design) - len(defined))
@@ -202,7 +203,7 @@ def in_words(question: Question, box: pd.DataFrame, coverage: float, density: fl
     """'In X% of the runs where ... fell below 50%, A < a and B > b (coverage c, density d)' and the base rate."""
     conditions = [condition(r) for _, r in box.iterrows()]
     joined = conditions[0] if len(conditions) == 1 else ", ".join(conditions[:-1]) + " and " + conditions[-1]
-    return (f"In {coverage:.0%} of the runs where {question.phrase()}, {joined} (coverage {coverage:.2f}, density "
+    return (f"In {coverage:.0%} of the runs where {question.phrase('fell')}, {joined} (coverage {coverage:.2f}, density "
             f"{density:.2f}): inside this box {density:.0%} of the runs collapse, against {base_rate:.0%} of all runs.")
 
 
@@ -256,7 +257,7 @@ def discover(root: str | Path, question: Question, scenario: str | None = None, 
     chosen = chosen.merge(stable, on="parameter", how="left")
     row = peeling.loc[i]
     sentence = (in_words(question, chosen, row["coverage"], row["density"], found.collapsed.mean()) if len(chosen)
-                else f"PRIM found no box that restricts an input: {question.phrase()} in "
+                else f"PRIM found no box that restricts an input: {question.phrase('fell')} in "
                      f"{found.collapsed.mean():.0%} of the runs, spread over the whole design.")
     tree, leaves = cart_leaves(found)
     result = Discovery(question, found, peeling, i, chosen, leaves, feature_scores(found, seed), sentence, resamples)
