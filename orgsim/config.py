@@ -310,7 +310,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], file: str | Path
             node = child
         node[keys[-1]] = _parse_value(raw)
         if origins is not None:
-            origins.update({tuple(keys): f"{file}: --set {item}" if file else f"--set {item}"})
+            origins.update({tuple(keys): f"{file} (override {item})" if file else f"override {item}"})
     return data
 
 

@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from orgsim.config import ConfigError, apply_overrides, load_scenario, scenario_from_dict
+from orgsim.config import ConfigError, Problem, apply_overrides, load_scenario, scenario_from_dict
 from orgsim.output import git_revision, versions
 from orgsim.sweep import design as designs
 from orgsim.sweep import draws, explore
@@ -159,10 +159,13 @@ def _check_finished(store: Store, runs: list[RunSpec], digests: dict[int, str], 
 
 
 def _configure(data: dict, path: Path, overrides: list[str], source: Path, where: str):
+    """The scenario at one design point (or draw); errors name the point and the spec line or override at fault."""
+    origins: dict = {}
     try:
-        return scenario_from_dict(apply_overrides(data, overrides), path)
+        return scenario_from_dict(apply_overrides(data, overrides, source, origins), path, origins)
     except ConfigError as exc:
-        raise ConfigError(source, f"{where} ({exc.field})", exc.reason) from None
+        raise ConfigError(source, problems=[Problem(p.where, f"{where} ({p.field})", p.reason)
+                                            for p in exc.problems]) from None
 
 
 # ------------------------------------------------------------ running (in workers)
