@@ -317,7 +317,7 @@ def discover(
     below: Annotated[float | None, typer.Option(help="Cases of interest: the outcome below this value")] = None,
     above: Annotated[float | None, typer.Option(help="Cases of interest: the outcome above this value")] = None,
     scenario: Annotated[str | None, typer.Option(help="Scenario of the design runs (needed when several)")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder for the tables and figures (default: STORE/discovery)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for tables and figures (default: STORE/discovery)")] = None,
     min_coverage: Annotated[float, typer.Option(help="Chosen box: the densest with at least this coverage",
                                                 min=0.0, max=1.0)] = 0.6,
     max_dims: Annotated[int, typer.Option(help="Chosen box: restricting at most this many inputs", min=1)] = 3,
@@ -365,7 +365,9 @@ def optimize(
     import matplotlib
 
     matplotlib.use("Agg")
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+    )
 
     from orgsim.decision.optimize import load_optimization, optimize as run_optimize
 

@@ -202,9 +202,9 @@ def condition(row) -> str:
 def in_words(question: Question, box: pd.DataFrame, coverage: float, density: float, base_rate: float) -> str:
     """'In X% of the runs where ... fell below 50%, A < a and B > b (coverage c, density d)' and the base rate."""
     conditions = [condition(r) for _, r in box.iterrows()]
-    joined = conditions[0] if len(conditions) == 1 else ", ".join(conditions[:-1]) + " and " + conditions[-1]
-    return (f"In {coverage:.0%} of the runs where {question.phrase('fell')}, {joined} (coverage {coverage:.2f}, density "
-            f"{density:.2f}): inside this box {density:.0%} of the runs collapse, against {base_rate:.0%} of all runs.")
+    return (f"In {coverage:.0%} of the runs where {question.phrase('fell')}, {tables.listing(conditions)} (coverage "
+            f"{coverage:.2f}, density {density:.2f}): inside this box {density:.0%} of the runs collapse, against "
+            f"{base_rate:.0%} of all runs.")
 
 
 # ------------------------------------------------------------ CART and feature scores
@@ -349,8 +349,7 @@ def read(directory: str | Path) -> Written:
         scores = pd.read_csv(directory / "feature_scores.csv")
     except (ValueError, OSError) as exc:
         raise StoreError(f"{directory}: unreadable discovery output ({exc})") from None
-    figures = {name: (directory / f"{name}.png").read_bytes() for name in FIGURES if (directory / f"{name}.png").is_file()}
-    return Written(meta, box, scores, figures)
+    return Written(meta, box, scores, tables.pngs(directory, FIGURES))
 
 
 #: the figures ``write`` saves, in the order the report shows them, with their captions

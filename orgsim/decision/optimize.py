@@ -169,7 +169,8 @@ class Evaluations:
                                        [spec.seed, stream])
         per_world = [(drawn[w].overrides() if drawn else []) + designs.overrides(values.iloc[w])
                      for w in range(worlds)]
-        pairs = [(w, w) for w in range(worlds)] if paired else [(w, s) for w in range(worlds) for s in range(len(seeds))]
+        pairs = ([(w, w) for w in range(worlds)] if paired
+                 else [(w, s) for w in range(worlds) for s in range(len(seeds))])
         return cls(data, path, source, [seeds[s] for _, s in pairs], [per_world[w] for w, _ in pairs],
                    [w for w, _ in pairs])
 
@@ -241,7 +242,8 @@ def _study(spec: OptimizationSpec, out: Path):
 
 def recover(study, grace: int) -> int:
     """Fail the trials a killed search left running once their heartbeat is stale (their levers are queued again
-    by RetryHeartbeatStaleTrialCallback); returns how many. Refuses if they keep beating: another search holds the study."""
+    by RetryHeartbeatStaleTrialCallback); returns how many. Refuses if they keep beating: another search holds
+    the study."""
     import optuna
     from optuna.trial import TrialState
 
@@ -424,7 +426,8 @@ def reevaluate(pool, spec: OptimizationSpec, base: Path, source: Path, front: pd
 
 def markdown(result: OptimizeResult, spec: OptimizationSpec) -> str:
     rule = spec.optimize.robustness
-    statistic = {"mean": "mean", "worst": "worst case", "percentile": f"{rule.percentile:g}th percentile on the bad side"}
+    statistic = {"mean": "mean", "worst": "worst case",
+                 "percentile": f"{rule.percentile:g}th percentile on the bad side"}
     levers = list(spec.explore.levers)
     front = result.front[["trial", "pick", *levers, *[o.outcome for o in spec.optimize.objectives]]]
     shown = result.reevaluation.assign(
@@ -493,6 +496,6 @@ def read(directory: str | Path) -> Written:
         OptimizationSpec.model_validate(manifest["spec"])
     except (ValueError, OSError, KeyError) as exc:
         raise StoreError(f"{directory}: unreadable optimization output ({type(exc).__name__}: {exc})") from None
-    figures = {name: (directory / f"{name}.png").read_bytes() for name in FIGURES if (directory / f"{name}.png").is_file()}
+    figures = tables.pngs(directory, FIGURES)
     trials["policy"], front["pick"] = trials["policy"].fillna(""), front["pick"].fillna("")
     return Written(manifest, trials, front, reevaluation, figures)

@@ -38,11 +38,6 @@ class Section:
         return parts
 
 
-def _names(parameters) -> str:
-    parameters = [f"{p}" for p in parameters]
-    return parameters[0] if len(parameters) == 1 else ", ".join(parameters[:-1]) + " and " + parameters[-1]
-
-
 def sobol_agreement(box: pd.DataFrame, scores: pd.DataFrame, outcome: str, sensitivity: Path) -> str:
     """How the box's restrictions and the top feature scores compare with the Sobol ranking of the same outcome."""
     indices, meta = analysis.read_sensitivity(sensitivity)
@@ -56,12 +51,13 @@ def sobol_agreement(box: pd.DataFrame, scores: pd.DataFrame, outcome: str, sensi
     placed = [f"{p} (Sobol rank {rank[p]} of {len(rank)})" if p in rank else f"{p} (not in the Sobol design)"
               for p in restricted]
     shared = [p for p in restricted if p in top]
-    verdict = (f"they agree on {_names(shared)}" if shared else
+    verdict = (f"they agree on {tables.listing(shared)}" if shared else
                "none of the box's inputs is among the Sobol top three: the collapse region is set by inputs that "
                "matter little for the average outcome, or by ones the Sobol design did not vary")
     scored = list(scores["parameter"].head(3))
-    return (f"The Sobol analysis ({meta['runs']} runs) ranks {_names(top)} first for {outcome}; the box restricts "
-            f"{_names(placed) if placed else 'no input'}: {verdict}. The feature scores put {_names(scored)} first.")
+    return (f"The Sobol analysis ({meta['runs']} runs) ranks {tables.listing(top)} first for {outcome}; the box "
+            f"restricts {tables.listing(placed) if placed else 'no input'}: {verdict}. The feature scores put "
+            f"{tables.listing(scored)} first.")
 
 
 def collapse_section(directory: Path, sensitivity: Path | None) -> Section:
@@ -115,8 +111,9 @@ def policies_section(directory: Path) -> Section:
         f"A many-objective search (Optuna's TPE sampler, resumable) over {len(levers)} levers of "
         f"{spec.scenarios[0].split('/')[-1]}: {len(complete)} complete trials, {found.manifest['evaluations']} "
         f"simulated evaluations ({rule.worlds} worlds x {rule.seeds} seeds per candidate, the same for every "
-        f"candidate), {seconds / 60:.0f} minutes in {len(sessions)} session(s). Each objective ({', '.join(objectives)}) "
-        f"is {statistic} over a candidate's evaluations; {len(found.front)} trials are on the Pareto front.")
+        f"candidate), {seconds / 60:.0f} minutes in {len(sessions)} session(s). Each objective "
+        f"({', '.join(objectives)}) is {statistic} over a candidate's evaluations; {len(found.front)} trials are on "
+        "the Pareto front.")
     front = found.front[["trial", "pick", *levers, *objectives]].copy()
     section.tables.append(("The Pareto front: levers and robust objectives of every non-dominated trial; pick: "
                            "re-evaluated below.", front))

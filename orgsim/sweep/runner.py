@@ -80,7 +80,8 @@ def run_seeds(experiment_seed: int, replications: int) -> list[int]:
 
 
 def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
-    replications = max(spec.replications, spec.design.replications or 0, spec.explore.replications if spec.explore else 0)
+    replications = max(spec.replications, spec.design.replications or 0,
+                       spec.explore.replications if spec.explore else 0)
     seeds = run_seeds(spec.seed, replications)
     table = designs.points(spec.design, spec.seed)
     keep = tuple(name for name in ("metrics", "events") if getattr(spec.outputs, name))
@@ -133,7 +134,8 @@ def spec_changes(previous: dict, current: dict) -> list[str]:
 
 
 def draws_manifest(spec: Experiment, runs: list[RunSpec]) -> dict | None:
-    """Which vector each replication drew, and a digest of the values (a resume must draw the same)."""
+    """Which vector each replication (in an exploration: each design point) drew, and a digest of the values
+    (a resume must draw the same)."""
     source = spec.parameter_draws or (spec.explore.uncertainties.draws if spec.explore else None)
     if source is None:
         return None
@@ -141,8 +143,8 @@ def draws_manifest(spec: Experiment, runs: list[RunSpec]) -> dict | None:
     key = (lambda r: r.point) if spec.parameter_draws is None else (lambda r: r.replication)
     by_key = {key(r): r.draw for r in runs if r.draw is not None}
     values = json.dumps([by_key[k].values for k in sorted(by_key)], sort_keys=True)
-    return {"file": source.file, "pool": next(iter(by_key.values())).pool, "ids": [by_key[k].id for k in sorted(by_key)],
-            "sha256": hashlib.sha256(values.encode()).hexdigest()[:16]}
+    return {"file": source.file, "pool": next(iter(by_key.values())).pool,
+            "ids": [by_key[k].id for k in sorted(by_key)], "sha256": hashlib.sha256(values.encode()).hexdigest()[:16]}
 
 
 def _check_finished(store: Store, runs: list[RunSpec], digests: dict[int, str], spec_path: Path, out: Path) -> set[str]:
