@@ -55,7 +55,8 @@ def refuse_changed(spec_path: Path, out: Path, changed: dict[str, tuple[dict | N
     files: dict[str, None] = {}
     for old, new, file in changed.values():
         files[file] = None
-        fields.update(dict.fromkeys(changed_fields(old, new) if old is not None else ["(config not stored)"]))
+        unknown = ["(unknown: an older store, its records carry no config digest)"]
+        fields.update(dict.fromkeys(changed_fields(old, new) if old is not None else unknown))
     shown = ", ".join(list(fields)[:8]) + (f" and {len(fields) - 8} more" if len(fields) > 8 else "")
     raise ConfigError(spec_path, shown, f"changed in {', '.join(files)} since {len(changed)} finished run(s) of the "
                       f"sweep in {out} were made; --resume will not mix versions: revert the change or use a new "
