@@ -103,6 +103,7 @@ class Lab(mesa.Agent):
         self.quit_rate = spec.quit_rate
         self.momentum = 0.0
         self.failures = 0.0
+        self.gap_aspiration: float | None = None  # the frontier gap the CEO is used to (M8)
         self.layoff_shock = 0.0
         self.frozen_until = -1
         self.blitz = None

@@ -146,8 +146,13 @@ class OrgModel(mesa.Model):
 
     def growth_factor(self) -> np.ndarray:
         """Per team: how much its lab's target headcount has grown since the start."""
-        growth = np.array([(1.0 + lab.spec.hiring.growth) ** (self.week / 52.0) for lab in self.labs])
+        growth = np.array([self.lab_growth(lab.spec.hiring) for lab in self.labs])
         return growth[self.team_lab]
+
+    def lab_growth(self, hiring) -> float:
+        """Growth of a lab's target headcount to this week: ``growth`` a year, then ``later_growth``."""
+        switch = self.week if hiring.growth_until is None else min(self.week, max(0, self.config.week_of(hiring.growth_until)))
+        return (1.0 + hiring.growth) ** (switch / 52.0) * (1.0 + hiring.later_growth) ** ((self.week - switch) / 52.0)
 
     def team_targets(self) -> np.ndarray:
         """Target headcount per team this week, grown at each lab's configured rate."""

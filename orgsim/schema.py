@@ -77,7 +77,10 @@ class HiringSpec(Strict):
     counter_quantile: Unit = param(0.9, "skill quantile", "counteroffers for researchers above a skill threshold")
     counter_match: float = param(1.1, "x the rival offer", "a chief scientist's pay tripled to keep him", ge=0)
     backfill_share: Unit = param(0.08, "share of vacancies filled per week", "assumption: ~3 months to fill")
-    growth: float = param(0.0, "annual growth of target headcount", "OpenAI ~3,000 -> ~4,000 in late 2025", ge=-0.5, le=3)
+    growth: float = param(0.0, "annual growth of target headcount", "OpenAI ~3,000 (Aug 2025) -> ~4,000 (late 2025)", ge=-0.5, le=3)
+    growth_until: dt.date | None = param(None, "date", "a hiring push ends: `later_growth` applies from this date on")
+    later_growth: float = param(0.0, "annual growth of target headcount after `growth_until`",
+                                "assumption: a lab's hiring pushes are dated, not forever", ge=-0.5, le=3)
     source_weights: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] = param(
         {}, "odds multiplier per rival lab (default 1)",
         "fitted for Meta: 45 of the ~100 first approached were OpenAI researchers (seed article; press, Jun-Aug 2025)")
@@ -128,12 +131,13 @@ class LabSpec(Strict):
     quit_rate: float = param(0.15, "annual voluntary quit rate at mean covariates", "fitted to SignalFire 2-yr retention", ge=0, le=2)
     recent_reorgs: NonNeg = param(0.0, "reorgs (decaying count) before the start", "Meta: two AI reorgs in early 2025")
     release_every_weeks: int = param(26, "weeks (0 = only dated releases)", "frontier labs ship roughly twice a year", ge=0)
+    founded: int | None = param(None, "year (none: an old organization)",
+                                "the lab's founding year caps the tenure of its first researchers", ge=1900, le=2100)
 
 
 class PopulationSpec(Strict):
     scale: float = param(1.0, "x headcounts", "0.1 gives a tenth-size world for tests", gt=0, le=10)
     skill_alpha: float = param(2.5, "Pareto tail index", "heavy-tailed research output (Lotka; Azoulay)", gt=1)
-    mean_tenure_years: float = param(2.5, "years", "young labs; SignalFire 2025", gt=0)
     insider_years: float = param(5.0, "years", "long-tenured 'friends of the CEO'", gt=0)
     mission_sorting: Unit = param(
         0.6, "share of a researcher's ideals drawn toward their lab's profile",
@@ -183,6 +187,10 @@ class AttritionParams(Switchable):
     tenure_peak_weeks: float = param(13.0, "weeks", "Farber (1994): the separation hazard peaks at about three months of tenure", gt=0)
     tenure_peak_amplitude: float = param(2.0, "x baseline at the peak", "Farber (1994)", ge=0)
     tenure_decline: float = param(0.1, "per year of tenure", "Farber (1994): hazard falls with tenure", ge=0)
+    tenure_floor: Unit = param(
+        0.3, "share of the at-hire hazard the decline levels off at",
+        "Farber (1994); BLS job tenure: separation rates level off after 5-10 years instead of vanishing; "
+        "0.3 is an assumption")
     beta_morale: float = param(-2.0, "log HR per unit morale", ASSUMED)
     beta_pay_gap: float = param(1.0, "log HR per relative gap below market", ASSUMED)
     beta_mission_fit: float = param(-2.0, "log HR per unit fit", "assumption: misfits leave (M13), half the offer weight")
@@ -247,7 +255,10 @@ class LayoffParams(Switchable):
 class ExecutiveParams(Switchable):
     """M8 executives: pressure, decisions, friction and exits."""
 
-    weight_gap: NonNeg = param(3.0, "pressure per unit gap to frontier", ASSUMED)
+    weight_gap: NonNeg = param(3.0, "pressure per unit of gap to the frontier beyond the aspiration", ASSUMED)
+    aspiration_weeks: float = param(
+        52.0, "weeks (memory of the gap a CEO is used to)",
+        "Greve (2003): aspirations adapt to past performance; a one-year memory is an assumption", ge=1)
     weight_drawdown: NonNeg = param(2.0, "pressure per unit drawdown", ASSUMED)
     weight_failure: NonNeg = param(0.3, "pressure per failed release", ASSUMED)
     pressure_memory: Unit = param(0.95, "weekly persistence of shocks", ASSUMED)
@@ -550,6 +561,10 @@ class Scenario(Strict):
         for lab_id, lab in self.labs.items():
             if not lab.teams:
                 raise FieldProblem(f"labs.{lab_id}.teams", "a lab needs at least one team")
+            if lab.hiring.later_growth and lab.hiring.growth_until is None:
+                raise FieldProblem(f"labs.{lab_id}.hiring.later_growth", "applies after growth_until, which is not set")
+            if lab.founded is not None and lab.founded > self.start.year:
+                raise FieldProblem(f"labs.{lab_id}.founded", f"{lab.founded} is after the start ({self.start.year})")
             for source in lab.hiring.source_weights:
                 if source not in self.labs or source == lab_id:
                     raise FieldProblem(f"labs.{lab_id}.hiring.source_weights.{source}", f"not a rival lab of {lab_id!r}")

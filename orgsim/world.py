@@ -12,6 +12,7 @@ import numpy as np
 
 from orgsim import derived, morale
 from orgsim.agents import Executive, Lab, Researcher
+from orgsim.mechanisms import attrition
 from orgsim.population import PREFERENCES, Population
 from orgsim.schema import ExecutiveSpec
 from orgsim.transitions import set_pay
@@ -121,6 +122,18 @@ class World:
 
     # ------------------------------------------------------------ people
 
+    def draw_tenure(self, labs: np.ndarray) -> np.ndarray:
+        """Weeks each initial researcher has been at their lab: the lab's steady state, capped at its age."""
+        model, rng = self.model, self.model.stream("population")
+        tenure = np.zeros(len(labs), dtype=np.int64)
+        for lab in model.labs:
+            members = np.flatnonzero(labs == lab.index)
+            founded = lab.spec.founded
+            age_weeks = 52 * 40 if founded is None else max(0, 52 * (model.config.start.year - founded))
+            pmf = attrition.steady_state_tenure(model, lab.spec.quit_rate, lab.spec.hiring.growth, age_weeks)
+            tenure[members] = rng.choice(len(pmf), size=len(members), p=pmf)
+        return tenure
+
     def build_population(self) -> Population:
         """The initial researchers: skill, tenure, pay and grants, preferences, beliefs."""
         model, spec, rng = self.model, self.spec, self.model.stream("population")
@@ -129,7 +142,7 @@ class World:
         pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16)
         team = np.repeat(np.arange(len(sizes)), sizes)
         labs = model.team_lab[team]
-        tenure = np.floor(rng.exponential(spec.mean_tenure_years * 52.0, size=n)).astype(np.int64)
+        tenure = self.draw_tenure(labs)
         skill = self.draw_skill(n, model.team_skill_shift[team])
         grant_weeks = model.lab_vesting[labs, 2]
         values = self.new_researcher_traits(labs)

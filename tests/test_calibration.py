@@ -109,6 +109,18 @@ def test_loss_is_sum_of_squared_standardized_errors() -> None:
     assert loss(targets, {"a": 3500, "b": float("nan")}) == float("inf")
 
 
+def test_a_range_costs_nothing_inside_and_margins_beyond_its_edge() -> None:
+    """5-30% with a 2 pp margin: 0 at 17%, ((36 - 30) / 2)^2 = 9 at 36%; without a margin the unit is the
+    12.5 pp half-width, (6 / 12.5)^2 = 0.23."""
+    statistic = {"kind": "voluntary_attrition", "lab": "meta", "start": "2025-06-02", "end": "2026-05-31"}
+    strict = Target.model_validate({"low": 0.05, "high": 0.30, "margin": 0.02, "statistic": statistic, "source": "s"})
+    loose = Target.model_validate({"low": 0.05, "high": 0.30, "statistic": statistic, "source": "s"})
+    assert strict.penalty(0.17) == 0.0 and strict.penalty(0.36) == pytest.approx(9.0)
+    assert loose.penalty(0.36) == pytest.approx(0.0576 / 0.25)
+    with pytest.raises(ValueError, match="margin applies to a range"):
+        Target.model_validate({"value": 0.1, "tolerance": 0.01, "margin": 0.02, "statistic": statistic, "source": "s"})
+
+
 # ------------------------------------------------------------------ statistics on a small simulated run
 
 

@@ -44,6 +44,9 @@ CASES = {
                            "timeline.x", "does not match any of the expected tags"),
     "unknown executive": ("timeline:\n  x: {date: 2025-09-01, kind: executive_exit, lab: meta, executive: nobody}\n",
                           "timeline.x.executive", "no executive 'nobody'"),
+    "founded after the start": ("labs:\n  xai: {founded: 2030}\n", "labs.xai.founded", "after the start"),
+    "later growth without an end date": ("labs:\n  xai:\n    hiring: {later_growth: 0.3}\n",
+                                         "labs.xai.hiring.later_growth", "growth_until, which is not set"),
 }
 
 

@@ -256,12 +256,12 @@ def test_layoff_raises_survivor_hazard() -> None:
     M7 alone (contagion off): the survivor shock ln(1 + % of staff cut) * (1 - fairness 0.4) times
     beta_layoff_shock, plus morale 2 * 0.1 * 0.6, gives the expected rate ratio (tolerance 2%);
     other labs unchanged. With M4 contagion on
-    (2.2 quits per layoff, capped at 0.01/week) the ratio must be larger still: at least 1.3x the
-    M7-only ratio (measured 2.87 against 1.82 with the calibrated quit rates).
+    (2.2 quits per layoff, the cap set to 0.004/week, the schema default, above the fitted one) the ratio
+    must be larger still: at least 1.3x the M7-only ratio.
     """
     ratios = {}
     for contagion in (False, True):
-        m = fresh(**{"mechanisms.contagion.enabled": contagion})
+        m = fresh(**{"mechanisms.contagion.enabled": contagion, "mechanisms.contagion.max_weekly": 0.004})
         pop = m.population
         uid0, hazard0 = pop.uid.copy(), attrition.covariates(m)["hazard"]
         staff = m.focal.headcount
@@ -295,8 +295,8 @@ def test_layoff_event_raises_quits_in_following_weeks() -> None:
     """Baseline vs the same scenario with the Oct-2025 layoff set to n = 0; seeds 1-3, scale 0.1.
 
     Meta quits + moves out over the 12 weeks from the layoff week, despite 60 fewer people:
-    measured 63/62/48 with the layoff vs 24/30/19 without (contagion included). Required:
-    more in every seed and at least 1.4x in total.
+    measured 27/24/31 with the layoff vs 23/17/26 without (contagion included, at the fitted cap of
+    0.0007/week, which the layoff saturates). Required: more in every seed and at least 1.15x in total.
     """
     with_, without = [], []
     for seed in (1, 2, 3):
@@ -307,7 +307,7 @@ def test_layoff_event_raises_quits_in_following_weeks() -> None:
             out.append(leavers(m, m.focal.index, week, 12))
     report = f"with layoff {with_}, without {without} (seeds 1-3, 12 weeks)"
     assert all(a > b for a, b in zip(with_, without, strict=True)), report
-    assert sum(with_) > 1.4 * sum(without), report
+    assert sum(with_) > 1.15 * sum(without), report
 
 
 @pytest.mark.slow
@@ -341,12 +341,15 @@ def test_layoff_event_raises_quits_many_seeds() -> None:
 # =============================================================== M8 executives
 
 def test_pressure_inputs_rise_with_gap_and_drawdown() -> None:
-    """pressure_inputs = 3 * gap / 15 + 2 * drawdown (defaults; gap in index points over gap_unit):
-    Meta's capability 40 against OpenAI's public standing 48 at the start -> 3 * 8 / 15."""
+    """pressure_inputs = 3 * shortfall / 15 + 2 * drawdown (defaults; the shortfall is the gap in index
+    points beyond the aspiration, over gap_unit). Meta starts 8 points behind OpenAI's public standing
+    of 48, the gap it is used to, so it starts with no pressure."""
     m = fresh()
     meta, p, unit = m.focal, m.params.executives, m.params.releases.gap_unit
+    executives.adapt_aspiration(m, meta)
+    assert executives.frontier_gap(m, meta) == pytest.approx(8) and meta.gap_aspiration == pytest.approx(8)
     base = executives.pressure_inputs(m, meta)
-    assert base == pytest.approx(p.weight_gap * 8 / unit)
+    assert base == 0.0
     meta.capability -= 0.1 * unit
     wider = executives.pressure_inputs(m, meta)
     assert wider == pytest.approx(base + p.weight_gap * 0.1), "0.1 gap units wider must add 0.3"
@@ -358,6 +361,19 @@ def test_pressure_inputs_rise_with_gap_and_drawdown() -> None:
     meta.capability = 100.0
     meta.share_price = meta.peak_price
     assert executives.pressure_inputs(m, meta) == 0.0, "the frontier lab at its peak price feels no pressure"
+
+
+def test_ceo_gets_used_to_a_wider_gap() -> None:
+    """Aspirations adapt (Greve 2003): two years of a gap 1.5 points wider, with the default 52-week memory,
+    leave exp(-104/52) ~ 0.135 of the first week's pressure (test bound 0.15)."""
+    m = fresh()
+    meta = m.focal
+    executives.adapt_aspiration(m, meta)
+    meta.capability -= 1.5
+    first = executives.pressure_inputs(m, meta)
+    for _ in range(104):
+        executives.adapt_aspiration(m, meta)
+    assert first > 0 and executives.pressure_inputs(m, meta) < 0.15 * first
 
 
 def test_failed_release_adds_ceo_pressure() -> None:
@@ -384,8 +400,8 @@ def test_ceo_acts_past_threshold_only() -> None:
     assert not [d for d in calm.decisions if d[1] == "meta"], calm.decisions
     ceo = acted.executive_by_key["meta_ceo"]
     p = acted.params.executives
-    gap = 8 / acted.params.releases.gap_unit  # Meta 40 against OpenAI's standing 48
-    expected = (1 - p.relief) * (p.pressure_memory * 3.0 + (1 - p.pressure_memory) * p.weight_gap * gap)
+    # Meta starts 8 points behind OpenAI's standing, the gap it is used to: no shortfall, no drawdown
+    expected = (1 - p.relief) * p.pressure_memory * 3.0
     assert ceo.pressure == pytest.approx(expected), "acting relieves (by default half) the pressure"
     assert acted.focal.stability < stability and ceo.last_action_week == 0
 

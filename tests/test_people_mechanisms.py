@@ -503,7 +503,11 @@ def test_departure_raises_teammates_hazard_more_in_same_tier(leaver_is_star: boo
 
 
 def test_layoffs_weigh_more_and_saturate() -> None:
-    m = fresh()
+    """One layoff weighs per_layoff / per_quit as much as one quit; a mass layoff hits the cap.
+
+    The cap is set to the schema default (0.004/week): at the fitted 0.0007 one layoff already saturates.
+    """
+    m = fresh(**{"mechanisms.contagion.max_weekly": 0.004})
     p = m.params.contagion
     team, stars, others = _team_with_stars(m)
     contagion.departure(m, others[:1], "quit")
@@ -705,15 +709,15 @@ def test_movers_into_anthropic_are_more_safety_minded_in_whole_runs() -> None:
     by each person's mission preference in the destination choice (M13).
     """
     safety, dest = [], []
-    for seed in (1, 2):
+    for seed in (1, 2, 3):
         run = whole_run(seed)
         safety.append(run.choices["safety"])
         dest.append(run.choices["dest"])
     safety, dest = np.concatenate(safety), np.concatenate(dest)
     anthropic = whole_run(1).model.lab_by_key["anthropic"].index
     into_a, into_other = safety[dest == anthropic], safety[(dest >= 0) & (dest != anthropic)]
-    assert len(into_a) > 60
-    assert into_a.mean() - into_other.mean() > 0.08, (into_a.mean(), into_other.mean())
+    assert len(into_a) > 60, len(into_a)
+    assert into_a.mean() - into_other.mean() > 0.08, (into_a.mean(), into_other.mean(), len(into_a), len(into_other))
 
 
 def test_mission_change_moves_fit_and_off_keeps_fit_constant() -> None:

@@ -165,8 +165,8 @@ def _study(spec: CalibrationSpec, out: Path):
     study.sampler = optuna.samplers.TPESampler(
         seed=spec.seed + len(study.trials), n_startup_trials=spec.optimizer.startup_trials,
         multivariate=spec.optimizer.multivariate, constant_liar=spec.optimizer.parallel_trials > 1)
-    if spec.optimizer.start and not study.trials:
-        study.enqueue_trial(spec.optimizer.start)  # a known-good point: the search starts from it
+    if spec.optimizer.start and not any(t.params == spec.optimizer.start for t in study.trials):
+        study.enqueue_trial(spec.optimizer.start)  # a known-good point (new or edited): tried next
     return study
 
 
@@ -408,7 +408,8 @@ def write_config(spec: CalibrationSpec, spec_path: Path, base: Path, fit: dict, 
         f"# Spec: {_rel(spec_path, path.parent)} ({len(spec.targets)} public facts, {len(spec.parameters)} parameters).",
         f"# Made {info['date']} (git {info['git'] or 'unknown'}): {info['trials']} Optuna TPE trials on "
         f"{spec.replications} seeds each ({', '.join(spec.set) or 'scenario as configured'}),",
-        f"# best {spec.refine.top} re-run on {spec.refine.replications} fresh seeds; fit = lowest loss there "
+        f"# best {spec.refine.top} re-run on {spec.refine.replications} fresh seeds"
+        f"{'' if spec.refine.scale is None else f' at population.scale {spec.refine.scale:g}'}; fit = lowest loss there "
         f"({info['loss']:.2f}); verified on {spec.verify.replications} fresh seeds"
         f"{' at population.scale ' + ' and '.join(f'{x:g}' for x in spec.verify.scales) if spec.verify.scales else ''}.",
         f"# Uncertainty (after each value): mean ± sd and 5-95% range over the {method}.",
@@ -600,16 +601,19 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
         refined = json.loads(refine_path.read_text(encoding="utf-8")) if refine_path.is_file() else {}
         refined = {k: v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}  # only the current top
         refine_seeds = stream_seeds(spec.seed, 1, spec.refine.replications)
-        todo = [int(t) for t in top["trial"] if str(int(t)) not in refined or refined[str(int(t))]["seeds"] != refine_seeds]
+        refine_extra = [] if spec.refine.scale is None else [f"population.scale={spec.refine.scale!r}"]
+        todo = [int(t) for t in top["trial"] if str(int(t)) not in refined or refined[str(int(t))]["seeds"] != refine_seeds
+                or refined[str(int(t))].get("scale") != spec.refine.scale]
         progress("stage", name="refine", total=len(top), done=len(top) - len(todo), runs=spec.refine.replications)
         for number in todo:
             row = complete[complete["trial"] == number].iloc[0]
             values = {k: float(row[f"param:{k}"]) for k in spec.parameters}
-            cand = _config(spec, base, values)
+            cand = _config(spec, base, values, refine_extra)
             cand.key = number
             result = summarize(spec, evaluate(pool, slots, [cand], refine_seeds, spec, "refine",
                                               on_run=lambda r: progress("run", row=r))[number])
-            refined[str(number)] = {"values": values, "seeds": refine_seeds, "search_loss": float(row["loss"]), **result}
+            refined[str(number)] = {"values": values, "seeds": refine_seeds, "scale": spec.refine.scale,
+                                    "search_loss": float(row["loss"]), **result}
             write_json(refined, refine_path)
             progress("trial", number=number, loss=result["loss"], best=None)
         pool_best = {int(k): v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}

@@ -286,7 +286,9 @@ class Target(Strict):
     A point fact is ``value`` ± ``tolerance``. A plausibility range is given
     as ``low``/``high`` (stored as its midpoint ± half-width with
     ``range: true``): anywhere inside it is as good as anywhere else, so the
-    fit is not pulled toward its middle.
+    fit is not pulled toward its middle. Outside it the penalty grows with
+    the distance to the nearer edge in units of ``margin`` (default: the
+    half-width), so a wide range can still be a hard wall.
     """
 
     value: float
@@ -297,6 +299,7 @@ class Target(Strict):
     note: str = ""
     percent: bool = False  # display as a percentage
     range: bool = False
+    margin: Annotated[float, Field(gt=0)] | None = None  # ranges only: the penalty's unit outside the range
 
     @model_validator(mode="before")
     @classmethod
@@ -309,6 +312,8 @@ class Target(Strict):
             if not float(low) < float(high):
                 raise ValueError(f"low ({low}) must be below high ({high})")
             data.update(value=(float(low) + float(high)) / 2, tolerance=(float(high) - float(low)) / 2, range=True)
+        elif isinstance(data, dict) and data.get("margin") is not None and not data.get("range"):
+            raise ValueError("margin applies to a range (low/high) only")
         return data
 
     @property
@@ -323,9 +328,10 @@ class Target(Strict):
         return bool(np.isfinite(mean) and abs(mean - self.value) <= self.tolerance)
 
     def penalty(self, mean: float) -> float:
-        """Squared distance in tolerances: from the value, or from the range's nearer edge (0 inside)."""
-        z = abs(mean - self.value) / self.tolerance
-        return max(0.0, z - 1.0) ** 2 if self.range else z**2
+        """Squared distance in tolerances from the value; for a range, in margins beyond its nearer edge (0 inside)."""
+        if self.range:
+            return (max(0.0, abs(mean - self.value) - self.tolerance) / (self.margin or self.tolerance)) ** 2
+        return (abs(mean - self.value) / self.tolerance) ** 2
 
 
 class Parameter(Strict):
@@ -376,6 +382,7 @@ class Refine(Strict):
 
     top: Annotated[int, Field(ge=0)] = 5
     replications: Annotated[int, Field(ge=1)] = 16
+    scale: Annotated[float, Field(gt=0, le=10)] | None = None  # population scale of the re-runs (default: the search's)
 
 
 class Verify(Strict):

@@ -25,11 +25,33 @@ MONEY, MISSION, PRESTIGE = (PREFERENCES.index(k) for k in ("money", "mission", "
 
 
 def tenure_baseline(model: OrgModel, tenure_weeks: np.ndarray) -> np.ndarray:
-    """h0 shape: 1 at hire, 1 + amplitude at the peak, then a slow decline."""
+    """h0 shape: 1 at hire, 1 + amplitude at the peak, then a decline that levels off at ``tenure_floor``."""
     p = model.params.attrition
     t = np.maximum(tenure_weeks, 0) / p.tenure_peak_weeks
     hump = 1.0 + p.tenure_peak_amplitude * t * np.exp(1.0 - t)
-    return hump * np.exp(-p.tenure_decline * np.maximum(tenure_weeks, 0) / 52.0)
+    decline = np.exp(-p.tenure_decline * np.maximum(tenure_weeks, 0) / 52.0)
+    return hump * (p.tenure_floor + (1.0 - p.tenure_floor) * decline)
+
+
+def steady_state_tenure(model: OrgModel, quit_rate: float, growth: float, max_weeks: int) -> np.ndarray:
+    """Probabilities of tenure 0..max_weeks weeks in a lab that has long replaced its leavers.
+
+    A population that replaces its leavers and grows at a steady rate has
+    the stable age distribution S(a)·(1 + growth)^(-a/52) (Lotka), S being
+    the survival curve of h0. Its scale is set so that the mean hazard is
+    the lab's quit rate. Starting from it, churn does not drift merely
+    because the first staff age.
+    """
+    weeks = np.arange(max_weeks + 1)
+    shape = tenure_baseline(model, weeks)
+    exposure = np.concatenate(([0.0], np.cumsum(shape)[:-1]))      # Σ h0 before each week
+    discount = (1.0 + growth) ** (-weeks / 52.0)
+    scales = np.geomspace(1e-6, 1.0, 481)[:, None]
+    weight = np.exp(-scales * exposure) * discount
+    mean_hazard = (scales * shape * weight).sum(axis=1) / weight.sum(axis=1)
+    scale = np.interp(quit_rate / 52.0, mean_hazard, scales[:, 0])
+    pmf = np.exp(-scale * exposure) * discount
+    return pmf / pmf.sum()
 
 
 def covariates(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:

@@ -25,17 +25,33 @@ if TYPE_CHECKING:
     from orgsim.schema import ExecutiveExit
 
 
-def pressure_inputs(model: OrgModel, lab: Lab) -> float:
-    """The CEO weighs the lab's own capability against what rivals have shipped (M9 standing).
+def frontier_gap(model: OrgModel, lab: Lab) -> float:
+    """Index points between the lab's capability and the best rival's public standing (M9)."""
+    return max(0.0, max(other.standing for other in model.labs if other is not lab) - lab.capability)
 
-    The gap is in units of ``releases.gap_unit`` index points, so ``weight_gap``
-    keeps the size it was calibrated at.
+
+def pressure_inputs(model: OrgModel, lab: Lab) -> float:
+    """The CEO weighs the gap to the frontier beyond the one they are used to, and the share-price drawdown.
+
+    Performance feedback (Cyert & March 1963; Greve 2003): managers act when
+    performance falls short of an aspiration that adapts to past
+    performance, so a lab that has long trailed (Apple) feels no pressure
+    from trailing alone; a widening gap does. The shortfall is in units of
+    ``releases.gap_unit`` index points, so ``weight_gap`` keeps its size.
     """
     p = model.params.executives
-    frontier = max(other.standing for other in model.labs if other is not lab)
-    gap = max(0.0, frontier - lab.capability) / model.params.releases.gap_unit
+    aspiration = frontier_gap(model, lab) if lab.gap_aspiration is None else lab.gap_aspiration
+    shortfall = max(0.0, frontier_gap(model, lab) - aspiration) / model.params.releases.gap_unit
     drawdown = max(0.0, 1.0 - lab.share_price / lab.peak_price)
-    return p.weight_gap * gap + p.weight_drawdown * drawdown
+    return p.weight_gap * shortfall + p.weight_drawdown * drawdown
+
+
+def adapt_aspiration(model: OrgModel, lab: Lab) -> None:
+    """The gap a CEO is used to moves toward the current one, with a memory of ``aspiration_weeks``."""
+    gap = frontier_gap(model, lab)
+    if lab.gap_aspiration is None:
+        lab.gap_aspiration = gap
+    lab.gap_aspiration += (gap - lab.gap_aspiration) / model.params.executives.aspiration_weeks
 
 
 def leave(model: OrgModel, executive: Executive, successor: str) -> None:
@@ -88,6 +104,7 @@ def step(model: OrgModel) -> None:
             previous = ceo.pressure
             ceo.pressure = p.pressure_memory * ceo.pressure + (1 - p.pressure_memory) * pressure_inputs(model, lab)
             ceo.pressure += p.weight_failure * lab.failures
+            adapt_aspiration(model, lab)
             ceo.rising_weeks = ceo.rising_weeks + 1 if ceo.pressure > previous else 0
             # rising pressure shortens the pause between pivots, down to half of it
             cooldown = p.cooldown_weeks * (0.5 + 0.5 * np.exp(-ceo.rising_weeks / 8.0))
