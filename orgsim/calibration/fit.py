@@ -53,6 +53,7 @@ from orgsim.calibration.targets import (
     CalibrationSpec, Target, load_calibration, loss, measure, param_overrides, scenario_for,
 )
 from orgsim.config import ConfigError, _read_yaml
+from orgsim.intervals import mean_interval
 from orgsim.output import atomic_write, git_revision, versions, write_json
 from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one
 
@@ -171,16 +172,20 @@ def _study(spec: CalibrationSpec, out: Path):
 
 
 def _requeue_interrupted(study) -> list[int]:
-    """Trials a kill left RUNNING: mark them failed and queue their candidates again."""
+    """Trials a kill left RUNNING: told failed, and queued again by Optuna's own retry callback.
+
+    The search asks and tells in batches, so its trials beat no heartbeat for
+    Optuna to find them stale by; a resume is the moment they are known to be.
+    """
+    import optuna
     from optuna.trial import TrialState
 
-    requeued = []
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
-        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
-        study.enqueue_trial(dict(trial.params), user_attrs={"rerun_of": trial.number})
-        requeued.append(trial.number)
-    return requeued
+    retry = optuna.storages.RetryHeartbeatStaleTrialCallback()
+    stale = [t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
+    for number in stale:
+        study.tell(number, state=TrialState.FAIL)
+        retry(study, study.trials[number])
+    return stale
 
 
 def _suggest(trial, spec: CalibrationSpec) -> dict[str, float]:
@@ -194,11 +199,17 @@ def _suggest(trial, spec: CalibrationSpec) -> dict[str, float]:
 
 
 def trials_frame(study, spec: CalibrationSpec) -> pd.DataFrame:
+    """One row per trial; ``rerun_of`` and ``interrupted`` come from Optuna's retry history."""
+    from optuna.storages import RetryHeartbeatStaleTrialCallback as Retry
+
+    trials = study.get_trials(deepcopy=False)
+    interrupted = {number for t in trials for number in Retry.retry_history(t)}
     rows = []
-    for t in study.get_trials(deepcopy=False):
+    for t in trials:
+        history = Retry.retry_history(t)
         row = {"trial": t.number, "state": t.state.name, "loss": t.value if t.value is not None else np.nan,
-               "seconds": t.user_attrs.get("seconds", np.nan), "rerun_of": t.user_attrs.get("rerun_of", np.nan),
-               "interrupted": bool(t.user_attrs.get("interrupted", False)),
+               "seconds": t.user_attrs.get("seconds", np.nan), "rerun_of": history[-1] if history else np.nan,
+               "interrupted": t.number in interrupted,
                "error": t.user_attrs.get("error", "")}
         row.update({f"param:{k}": t.params.get(k, np.nan) for k in spec.parameters})
         row.update({f"sim:{k}": t.user_attrs.get("means", {}).get(k, np.nan) for k in spec.targets})
@@ -257,16 +268,14 @@ def write_accepted(spec: CalibrationSpec, base: Path, accepted: pd.DataFrame) ->
 
 def fit_table(spec: CalibrationSpec, frame: pd.DataFrame, scale_label: str) -> pd.DataFrame:
     """Target vs simulated: mean, 95% CI of the mean (t), 2.5-97.5% of the seeds, within tolerance."""
-    from scipy import stats
-
     ok = frame[frame["status"] == "ok"]
     rows = []
     for name, t in spec.targets.items():
         v = ok[name].dropna().astype(float)
-        n, mean = len(v), float(v.mean()) if len(v) else float("nan")
-        half = float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+        n = len(v)
+        mean, low, high = map(float, mean_interval(v.to_numpy()))
         rows.append({"scale": scale_label, "target": name, "label": t.label or name, "value": t.value,
-                     "tolerance": t.tolerance, "mean": mean, "ci_low": mean - half, "ci_high": mean + half,
+                     "tolerance": t.tolerance, "mean": mean, "ci_low": low, "ci_high": high,
                      "seed_p025": float(v.quantile(0.025)) if n else np.nan,
                      "seed_p975": float(v.quantile(0.975)) if n else np.nan, "seeds": n,
                      "within": t.within(mean) if n else False, "range": t.range,
