@@ -701,15 +701,15 @@ def test_safety_minded_targets_value_anthropic_offers_more() -> None:
 
 
 def test_movers_into_anthropic_are_more_safety_minded_in_whole_runs() -> None:
-    """Voluntary leavers' mean safety preference by destination, seeds 1 and 2 pooled, 135 weeks, scale 0.1.
+    """Voluntary leavers' mean safety preference by destination, seeds 1-5 pooled, 135 weeks, scale 0.1.
 
-    Measured: 0.595 into Anthropic vs 0.421 into the other labs (+0.17,
-    n = 97 vs 478; se of the difference 0.03). Tolerance: > +0.08. Ideals
+    Measured: 0.531 into Anthropic vs 0.429 into the other labs (+0.10,
+    n = 125 vs 741; se of the difference 0.023). Tolerance: > +0.05 (about two se). Ideals
     are sorted toward each lab's profile at hire and mission fit is weighted
     by each person's mission preference in the destination choice (M13).
     """
     safety, dest = [], []
-    for seed in (1, 2, 3):
+    for seed in (1, 2, 3, 4, 5):
         run = whole_run(seed)
         safety.append(run.choices["safety"])
         dest.append(run.choices["dest"])
@@ -717,7 +717,7 @@ def test_movers_into_anthropic_are_more_safety_minded_in_whole_runs() -> None:
     anthropic = whole_run(1).model.lab_by_key["anthropic"].index
     into_a, into_other = safety[dest == anthropic], safety[(dest >= 0) & (dest != anthropic)]
     assert len(into_a) > 60, len(into_a)
-    assert into_a.mean() - into_other.mean() > 0.08, (into_a.mean(), into_other.mean(), len(into_a), len(into_other))
+    assert into_a.mean() - into_other.mean() > 0.05, (into_a.mean(), into_other.mean(), len(into_a), len(into_other))
 
 
 def test_mission_change_moves_fit_and_off_keeps_fit_constant() -> None:
