@@ -3,8 +3,9 @@
 Labs, researchers and executives are ``mesa.Agent`` handles; researchers'
 weekly numbers live in :class:`~orgsim.population.Population` arrays and
 every mechanism is a vectorized pass over them. One step is one week, in the
-order of docs/ODD.md §3; dated scenario events run through Mesa's event list
-just before the week they fall in.
+order the mechanism registry (:mod:`orgsim.plugins`) builds from the
+mechanisms' declared stages (docs/ODD.md §3); dated scenario events run
+through Mesa's event list just before the week they fall in.
 """
 
 from __future__ import annotations
@@ -16,28 +17,13 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from orgsim import derived, morale, outcomes, timeline
+from orgsim import derived, outcomes, plugins, timeline
 from orgsim.agents import Executive, Lab, Researcher
-from orgsim.mechanisms import (
-    attrition, contagion, entry, executives, finance, layoffs, learning, offers, releases, reorgs, reputation, vesting,
-)
+from orgsim.mechanisms import attrition, finance, learning, releases
 from orgsim.recording import Recorder
 from orgsim.schema import Scenario
 from orgsim.streams import Streams
 from orgsim.world import World
-
-# Stages (2)-(8) of the weekly order; stage (1), dated events, is Mesa's event list.
-WEEKLY_PIPELINE: tuple[Callable[[OrgModel], None], ...] = (
-    finance.step, vesting.step,            # (2) finance and equity values
-    executives.step,                       # (3) executive decisions
-    offers.step,                           # (4) offers, counteroffers, lift-outs
-    attrition.step,                        # (5) voluntary quits and destinations
-    learning.step,                         # (6) organizational learning
-    releases.step, reputation.step,        # (7) capability and releases
-    morale.step, entry.step,               # (8) morale, backfill hiring ...
-    contagion.step, reorgs.step, layoffs.step,
-)
-
 
 class OrgModel(mesa.Model):
     """The 2025-26 race for AI research talent, one week per step.
@@ -55,7 +41,11 @@ class OrgModel(mesa.Model):
         # every mechanism draws from its own stream of this seed (common random numbers across scenarios)
         self.streams = Streams(rng if isinstance(rng, int | np.integer) else self.rng.integers(2**63))
         self.config = scenario
-        self.params = scenario.mechanisms
+        self.params = plugins.params(scenario.mechanisms)
+        self.pipeline = plugins.pipeline()
+        self.timeline_handlers = timeline.handlers()
+        self.hazard_mechanisms = plugins.hazard_terms()
+        self.hazard_betas = tuple(plugins.iter_betas(self))
         self.scale = scenario.population.scale
         self.run_id = run_id or f"{scenario.name}-seed{rng}"
         self.week = 0
@@ -70,11 +60,9 @@ class OrgModel(mesa.Model):
         self.world.build_labs()
         self.population = self.world.build_population()
         self.star_threshold = derived.skill_quantile(self, scenario.outcomes.top_quantile)
-        self.team_manager_shock = np.zeros(len(self.team_names))
-        self.contagion_exposure = np.zeros((len(self.team_names), 2))
         self.reference_talent = float(np.mean(releases.effective_talent(self))) or 1.0
         self.reference_compute = float(np.mean(derived.lab_array(self, "accelerators"))) or 1.0
-        learning.setup(self)
+        self.states = plugins.setup(self)
         self.quit_scale = attrition.calibrate_scale(self)
         self.recorder = Recorder(self, scenario.weeks)
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -92,7 +80,7 @@ class OrgModel(mesa.Model):
     def step(self) -> None:
         """Simulate one week (stages 2-8) and record it."""
         self.week_cache = {}
-        for stage in WEEKLY_PIPELINE:
+        for stage in self.pipeline:
             stage(self)
         self._collect()
         self.week += 1

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from orgsim import schema
+from orgsim import plugins, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD_PATH = ROOT / "docs" / "ODD.md"
@@ -133,7 +133,8 @@ def blocks(model: type[BaseModel] = schema.Scenario, path: str = "") -> list[Blo
     nested: list[tuple[str, list[type[BaseModel]], bool]] = []
     own: list[str] = []
     for name, field in model.model_fields.items():
-        members = _models_in(field.annotation)
+        # the mechanisms block as registered, so a plug-in's parameters are listed with the others
+        members = [plugins.mechanisms_model()] if field.annotation is schema.Mechanisms else _models_in(field.annotation)
         if not members:
             own.append(name)
             continue
@@ -286,7 +287,7 @@ def _handler(kind: str) -> str:
     from orgsim import timeline
     from orgsim.mechanisms import releases
 
-    function: Callable = releases.schedule_event if kind == "release" else timeline.HANDLERS[kind]
+    function: Callable = releases.schedule_event if kind == "release" else timeline.handlers()[kind]
     module = importlib.import_module(function.__module__)
     mechanism = re.match(r"\s*(M\d+)\b", module.__doc__ or "")
     where = f"`{function.__module__}.{function.__name__}`"

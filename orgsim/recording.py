@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from orgsim import plugins
+
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
@@ -31,10 +33,6 @@ EVENT_KINDS = (
     "hire", "offer", "accept", "decline", "counter", "quit", "layoff", "move", "exit", "enter",
     "executive_exit",
 )
-COVARIATES = (
-    "morale", "pay_gap", "mission_fit", "forfeit", "post_vest", "instability",
-    "layoff_shock", "manager_exit", "newcomer", "countered", "contagion",
-)
 OUTSIDE = -1
 
 
@@ -43,6 +41,7 @@ class Recorder:
 
     def __init__(self, model: OrgModel, weeks: int):
         self.model = model
+        self.covariates = (*plugins.covariates(), "hazard")   # the registered mechanisms' hazard terms
         self.flows = np.zeros((weeks, len(model.labs), len(FLOWS)))
         self.levels = np.zeros((weeks, len(model.labs), len(LEVELS)))
         self._flow_index = {name: i for i, name in enumerate(FLOWS)}
@@ -83,14 +82,14 @@ class Recorder:
             "tenure_weeks": (model.week - pop.hire_week[slots]).astype(np.int32),
         }
         covariates = covariates or {}
-        for name in (*COVARIATES, "hazard"):
+        for name in self.covariates:
             batch[name] = np.asarray(covariates.get(name, np.full(n, np.nan)), dtype=np.float64)
         self._batches.append(batch)
 
     def executive_exit(self, executive, team: int) -> None:
         week, lab = self.model.week, executive.lab.index
         self.count("executive_exits", lab)
-        row = {name: np.full(1, np.nan) for name in (*COVARIATES, "hazard")}
+        row = {name: np.full(1, np.nan) for name in self.covariates}
         row.update(
             week=np.array([week], np.int32), researcher_id=np.array([executive.unique_id]),
             kind=np.array([EVENT_KINDS.index("executive_exit")], np.int8),
@@ -135,7 +134,7 @@ class Recorder:
         """One row per researcher event, in the order they happened."""
         model = self.model
         columns = ["week", "researcher_id", "kind", "from_lab", "to_lab", "team", "cohort", "cohort_after", "skill",
-                   "tenure_weeks", *COVARIATES, "hazard"]
+                   "tenure_weeks", *self.covariates]
         if self._batches:
             data = {c: np.concatenate([b[c] for b in self._batches]) for c in columns}
         else:
@@ -153,6 +152,6 @@ class Recorder:
             frame[col] = pd.Categorical.from_codes(data[col].astype(np.int16), categories=list(model.cohorts))
         frame["skill"] = data["skill"].astype(np.float64)
         frame["tenure_weeks"] = data["tenure_weeks"].astype(np.int32)
-        for name in (*COVARIATES, "hazard"):
+        for name in self.covariates:
             frame[name] = data[name].astype(np.float64)
         return frame

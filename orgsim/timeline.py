@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from orgsim.mechanisms import (
-    acquisitions, counteroffers, executives, finance, layoffs, mission, offers, releases, reorgs, reputation, vesting,
-)
+from orgsim import plugins
+from orgsim.mechanisms import releases
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -26,22 +25,9 @@ def freeze(model: OrgModel, event: Any) -> None:
     lab.blitz = None
 
 
-HANDLERS: dict[str, Callable[[OrgModel, Any], None]] = {
-    "blitz": offers.start_blitz,
-    "freeze": freeze,
-    "reorg": reorgs.apply_event,
-    "layoff": layoffs.apply_event,
-    "share_shock": finance.share_shock,
-    "executive_exit": executives.apply_exit,
-    "capex_guidance": finance.capex_guidance,
-    "debt": finance.debt,
-    "budget_shift": finance.budget_shift,
-    "acquihire": acquisitions.acquihire,
-    "scandal": reputation.scandal,
-    "retention_grant": counteroffers.retention_grant,
-    "refresh_change": vesting.refresh_change,
-    "mission_change": mission.change,
-}
+def handlers() -> dict[str, Callable[[OrgModel, Any], None]]:
+    """Event kind -> handler: the mechanisms' own (see :mod:`orgsim.plugins`) and the freeze, which is the labs'."""
+    return {**plugins.handlers(), "freeze": freeze}
 
 
 class DatedAction:
@@ -51,7 +37,7 @@ class DatedAction:
         self.model, self.key, self.event = model, key, event
 
     def fire(self) -> None:
-        HANDLERS[self.event.kind](self.model, self.event)
+        self.model.timeline_handlers[self.event.kind](self.model, self.event)
         self.model.fired.append((self.model.week, self.key))
 
 

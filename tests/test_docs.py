@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from orgsim import odd, recording
+from orgsim import odd, plugins, recording
 from orgsim.schema import Mechanisms
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
 OUTPUTS = ROOT / "docs" / "OUTPUTS.md"
-MECHANISM_BLOCKS = list(Mechanisms.model_fields)
+MECHANISM_BLOCKS = [m.block for m in plugins.registered()]
+NUMBERS = [m.number for m in plugins.registered()]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_missing_markers_are_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("block", MECHANISM_BLOCKS)
 def test_every_mechanism_parameter_has_unit_and_source(block: str, generated: str) -> None:
-    model = Mechanisms.model_fields[block].annotation
+    model = plugins.mechanisms_model().model_fields[block].annotation
     for name, field in model.model_fields.items():
         extra = field.json_schema_extra or {}
         assert extra.get("unit") and extra.get("source"), f"mechanisms.{block}.{name} lacks a unit or a source"
@@ -76,24 +77,27 @@ def test_every_mechanism_parameter_has_unit_and_source(block: str, generated: st
 
 def test_every_mechanism_has_a_submodel_subsection(odd_text: str) -> None:
     submodels = odd_text[odd_text.index("## 7 Submodels"):odd_text.index("## 8 ")]
-    for i in range(1, 16):
+    for i in NUMBERS:
         assert re.search(rf"^### 7\.\d+ M{i} \S", submodels, re.M), f"no ODD subsection for M{i}"
 
 
 def test_every_mechanism_block_maps_to_one_m_number(generated: str) -> None:
-    """The block docstrings (rendered in ODD.md) name M1-M15, each once."""
-    numbers = []
-    for block in MECHANISM_BLOCKS:
-        doc = Mechanisms.model_fields[block].annotation.__doc__ or ""
-        found = re.match(r"M(\d+)\b", doc)
-        assert found, f"mechanisms.{block} docstring does not start with its M number"
-        numbers.append(int(found.group(1)))
-    assert sorted(numbers) == list(range(1, 16))
+    """The block docstrings (rendered in ODD.md) name each registered mechanism's M number, each once."""
+    for mechanism in plugins.registered():
+        found = re.match(r"M(\d+)\b", mechanism.params.__doc__ or "")
+        assert found, f"mechanisms.{mechanism.block} docstring does not start with its M number"
+        assert int(found.group(1)) == mechanism.number, mechanism.block
+    assert len(set(NUMBERS)) == len(NUMBERS)
+
+
+def test_the_schema_has_a_block_for_every_built_in_mechanism() -> None:
+    """A scenario file can set every built-in mechanism's parameters."""
+    assert MECHANISM_BLOCKS == list(Mechanisms.model_fields)
 
 
 def test_outputs_lists_every_metric_and_event_kind() -> None:
     text = OUTPUTS.read_text(encoding="utf-8")
-    for name in (*recording.METRICS, *recording.EVENT_KINDS, *recording.COVARIATES):
+    for name in (*recording.METRICS, *recording.EVENT_KINDS, *plugins.covariates()):
         assert re.search(rf"^\| `{name}` \|", text, re.M), f"docs/OUTPUTS.md has no table row for `{name}`"
 
 

@@ -267,6 +267,7 @@ def test_layoff_raises_survivor_hazard() -> None:
         staff = m.focal.headcount
         layoffs.apply_event(m, m.config.timeline["layoffs_october"])
         shock = math.log1p(100 * (staff - m.focal.headcount) / staff)  # ln(1 + % of staff cut)
+        m.states["contagion"].at(m.week + 1)  # contagion is felt from the week after the layoff
         hazard1 = attrition.covariates(m)["hazard"]
         by_uid = dict(zip(uid0.tolist(), hazard0.tolist(), strict=True))
         before = np.array([by_uid[u] for u in pop.uid])
@@ -630,11 +631,12 @@ def test_knowledge_rises_over_warmup() -> None:
 
 
 def test_movers_carry_their_former_labs_beliefs(monkeypatch) -> None:
-    """Spy on every lab-to-lab move in 52 weeks of the baseline (seed 1, scale 0.2, warm-up 4 weeks
-    so that lab codes still differ): beliefs are unchanged by the move, and on the dimensions
+    """Spy on every lab-to-lab move in 52 weeks of the baseline (seeds 1-3 pooled, scale 0.2, warm-up 4
+    weeks so that lab codes still differ): beliefs are unchanged by the move, and on the dimensions
     where the two codes differ they match the former lab's code far more often (measured
-    0.48 vs 0.25 on 81 cells of 183 movers; required: > 0.15 more, on >= 50 cells). Codes that learn
-    from actions (March 1991) converge fast, and most leavers go outside, hence the long window."""
+    0.48 vs 0.24 on 211 cells of 519 movers; required: > 0.15 more, on >= 150 cells; one seed's 60 cells
+    left the gap within sampling noise, 0.13 to 0.33). Codes that learn from actions (March 1991)
+    converge fast, and most leavers go outside, hence the long window."""
     from orgsim import transitions
 
     seen = []
@@ -651,15 +653,15 @@ def test_movers_carry_their_former_labs_beliefs(monkeypatch) -> None:
         seen.append((before, pop.beliefs[slots].copy(), old, new))
 
     monkeypatch.setattr(transitions, "move", spy)
-    m = fresh(scale=0.2, **{"mechanisms.learning.warmup_weeks": 4})
-    m.run(52)
+    for seed in (1, 2, 3):
+        fresh(seed=seed, scale=0.2, **{"mechanisms.learning.warmup_weeks": 4}).run(52)
     before, after, old, new = (np.concatenate(part) for part in zip(*seen, strict=True))
     assert len(before) >= 50, f"only {len(before)} movers"
     assert np.array_equal(before, after), "a move changed the mover's beliefs"
     cells = old != new
     to_old, to_new = (after[cells] == old[cells]).mean(), (after[cells] == new[cells]).mean()
     report = f"{len(before)} movers, {cells.sum()} differing cells: former code {to_old:.2f}, new code {to_new:.2f}"
-    assert cells.sum() >= 50 and to_old > to_new + 0.15, report
+    assert cells.sum() >= 150 and to_old > to_new + 0.15, report
 
 
 def test_instability_lowers_socialization() -> None:

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from conftest import make_scenario
 
-from orgsim import OrgModel, derived
+from orgsim import OrgModel, derived, transitions
 from orgsim.mechanisms import attrition, contagion, counteroffers, entry, mission, offers, vesting
 from orgsim.schema import MissionChange, RetentionGrant
 
@@ -156,7 +156,7 @@ def _attrition_off(run: Run) -> None:
 
 
 def _contagion_off(run: Run) -> None:
-    assert not run.model.contagion_exposure.any()
+    assert not run.model.states["contagion"].level.any()
     assert (run.events["contagion"].dropna() == 0).all()
 
 
@@ -475,6 +475,11 @@ def _team_with_stars(m: OrgModel) -> tuple[int, np.ndarray, np.ndarray]:
     return team, members[tiers[members] == 1], members[tiers[members] == 0]
 
 
+def _next_week(m: OrgModel, weeks: int = 1) -> None:
+    """Bring the exposure to a later week, leaving the rest of the model where it is."""
+    m.states["contagion"].at(m.states["contagion"].week + weeks)
+
+
 @pytest.mark.parametrize("leaver_is_star", [True, False])
 def test_departure_raises_teammates_hazard_more_in_same_tier(leaver_is_star: bool) -> None:
     m = fresh()
@@ -486,6 +491,8 @@ def test_departure_raises_teammates_hazard_more_in_same_tier(leaver_is_star: boo
     assert not contagion.excess(m).any()
     rate_before = weekly_rate(attrition.covariates(m))
     contagion.departure(m, leaver, "quit")
+    assert not contagion.excess(m).any(), "a departure is felt from the next week on"
+    _next_week(m)
     ex = contagion.excess(m)
     assert (ex[outsiders] == 0).all()
     same, other = (stars, others) if leaver_is_star else (others, stars)
@@ -493,10 +500,10 @@ def test_departure_raises_teammates_hazard_more_in_same_tier(leaver_is_star: boo
     # one excess per (team, tier); stars follow stars: the leaver's tier gets `similarity` (2x) the other's
     assert np.ptp(ex[same]) == 0 and np.ptp(ex[other]) == 0
     np.testing.assert_allclose(ex[same][0] / ex[other][0], p.similarity)
-    # sized to induce per_quit = 0.23 further quits among those who stay, over the geometric fade
-    # that starts after one decay (sum = spread_weeks - 1 weeks)
+    # sized to induce per_quit = 0.23 further quits among those who stay: 1/spread of it in the
+    # first week, then a geometric fade (sum = spread_weeks weeks of the first)
     stayers = np.setdiff1d(np.r_[stars, others], leaver)
-    np.testing.assert_allclose(ex[stayers].sum() * (p.spread_weeks - 1), p.per_quit)
+    np.testing.assert_allclose(ex[stayers].sum() * p.spread_weeks, p.per_quit)
     rate_after = weekly_rate(attrition.covariates(m))
     assert (rate_after[np.r_[stars, others]] > rate_before[np.r_[stars, others]]).all()
     np.testing.assert_allclose(rate_after[outsiders], rate_before[outsiders])
@@ -511,12 +518,15 @@ def test_layoffs_weigh_more_and_saturate() -> None:
     p = m.params.contagion
     team, stars, others = _team_with_stars(m)
     contagion.departure(m, others[:1], "quit")
+    _next_week(m)
     one_quit = contagion.excess(m, others[1:2])[0]
-    m.contagion_exposure[:] = 0
+    m.states["contagion"] = contagion.setup(m)
     contagion.departure(m, others[:1], "layoff")
+    _next_week(m)
     np.testing.assert_allclose(contagion.excess(m, others[1:2])[0] / one_quit, p.per_layoff / p.per_quit)
-    m.contagion_exposure[:] = 0
+    m.states["contagion"] = contagion.setup(m)
     contagion.departure(m, others[: len(others) // 2], "layoff")  # a mass layoff of half the team
+    _next_week(m)
     assert np.isclose(contagion.excess(m, others).max(), p.max_weekly)
 
 
@@ -525,20 +535,59 @@ def test_contagion_exposure_decays() -> None:
     p = m.params.contagion
     _, stars, others = _team_with_stars(m)
     contagion.departure(m, stars[:1], "quit")
+    _next_week(m)
     start = contagion.excess(m, others).copy()
     for _ in range(8):
-        contagion.step(m)
+        _next_week(m)
     np.testing.assert_allclose(contagion.excess(m, others), start * (1 - 1 / p.spread_weeks) ** 8)  # 34% left
-    for _ in range(44):
-        contagion.step(m)
+    _next_week(m, 44)
     assert (contagion.excess(m, others) < 0.01 * start).all()
+
+
+# the stage of the week each kind of departure happens at (docs/ODD.md §3); M3 reads the excess at stage 5
+DEPARTURE_STAGES = {"layoff (dated)": 1, "layoff (executive)": 3, "move": 4, "quit": 5}
+
+
+def exposure_weeks(kind: str, weeks: int = 300) -> float:
+    """Exposure one departure of ``kind`` gives its team, summed where M3 reads it, in weeks of its designed rate.
+
+    Only the departure and the read run, in the weekly order; the cap is lifted.
+    The designed rate is per_<k> / spread_weeks a week, fading so that it
+    induces per_<k> quits in all: spread_weeks exposure-weeks.
+    """
+    m = fresh(**{"mechanisms.contagion.max_weekly": 1.0})
+    p = m.params.contagion
+    _, _, others = _team_with_stars(m)
+    leaver = others[:1]
+    total = 0.0
+    for week in range(weeks):
+        m.week = week
+        for stage in (1, 3, 4, 5):
+            if stage == 5:
+                total += contagion.excess(m).sum()
+            if week == 0 and DEPARTURE_STAGES[kind] == stage:
+                if kind == "move":
+                    to = (int(m.population.lab[leaver[0]]) + 1) % len(m.labs)
+                    transitions.move(m, leaver, np.array([to]), np.array([500.0]), "moved-test")
+                else:
+                    transitions.depart(m, leaver, kind.split()[0])
+    weight = p.per_layoff if kind.startswith("layoff") else p.per_quit
+    return total / (weight / p.spread_weeks)
+
+
+@pytest.mark.parametrize("kind", DEPARTURE_STAGES)
+def test_exposure_weeks_per_departure_equal_the_designed_spread(kind: str) -> None:
+    """Measured 8.000 exposure-weeks for every kind (spread_weeks 8); before exposure carried its week,
+    layoffs and moves, read the same week undecayed, gave 9.143 (+14%) and quits 8.000."""
+    assert exposure_weeks(kind) == pytest.approx(fresh().params.contagion.spread_weeks, rel=1e-9)
 
 
 def test_contagion_off_gives_zero_excess() -> None:
     m = fresh(**off("contagion"))
     _, stars, _ = _team_with_stars(m)
     contagion.departure(m, stars[:5], "layoff")
-    assert not m.contagion_exposure.any() and not contagion.excess(m).any()
+    _next_week(m)
+    assert not m.states["contagion"].level.any() and not contagion.excess(m).any()
 
 
 def test_contagion_raises_voluntary_departures_in_whole_run() -> None:

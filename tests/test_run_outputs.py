@@ -10,7 +10,8 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from orgsim.cli import app
-from orgsim.recording import COVARIATES, EVENT_KINDS, METRICS
+from orgsim import plugins
+from orgsim.recording import EVENT_KINDS, METRICS
 
 runner = CliRunner()
 BASELINE = str(Path(__file__).resolve().parent.parent / "configs" / "baseline.yaml")
@@ -50,7 +51,7 @@ def test_output_schemas(tmp_path: Path) -> None:
     assert str(metrics["date"].iloc[0].date()) == "2025-06-02"
     events = pd.read_parquet(tmp_path / "events.parquet")
     expected = ["run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "team", "cohort",
-                "cohort_after", "skill", "tenure_weeks", *COVARIATES, "hazard"]
+                "cohort_after", "skill", "tenure_weeks", *plugins.covariates(), "hazard"]
     assert list(events.columns) == expected
     assert set(events["kind"].cat.categories) == set(EVENT_KINDS)
     assert {"hire", "offer", "quit", "move", "layoff"} <= set(events["kind"].unique())

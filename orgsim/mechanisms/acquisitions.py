@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from orgsim import transitions
+from orgsim import schema, transitions
+from orgsim.plugins import Mechanism
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -29,3 +30,6 @@ def acquihire(model: OrgModel, event: Acquihire) -> None:
     transitions.hire(model, lab.index, team, skill, f"acquihire-{event.company}", newcomer=True)
     if event.executive:
         model.world.add_executive(lab, event.executive, event.executive_role, [team], insider=False, friction=0.3)
+
+
+MECHANISM = Mechanism(number=15, block="acquisitions", params=schema.AcquisitionParams, handlers={"acquihire": acquihire})

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
-from orgsim.mechanisms import contagion
+from orgsim import derived, schema
+from orgsim.mechanisms import executives
+from orgsim.plugins import HazardTerms, Mechanism, Slots
 from orgsim.population import PREFERENCES
 
 if TYPE_CHECKING:
@@ -54,45 +55,44 @@ def steady_state_tenure(model: OrgModel, quit_rate: float, growth: float, max_we
     return pmf / pmf.sum()
 
 
-def covariates(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:
-    """The hazard's covariates for ``slots`` and the resulting weekly quit probability."""
+def own_covariates(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
+    """This mechanism's hazard terms (their βs are attrition parameters, whichever mechanism drives them)."""
     params, pop = model.params, model.population
     labs = pop.lab[slots].astype(np.int64)
-    n = len(labs)
-    zeros = np.zeros(n)
     skill = pop.skill[slots]
-    x = {
+    zeros = np.zeros(len(labs))
+    if params.layoffs.enabled:
+        layoff_shock = derived.lab_array(model, "layoff_shock")[labs] * (1.0 - params.layoffs.fairness)
+    else:
+        layoff_shock = zeros
+    return {
         "morale": pop.morale[slots].astype(float),
         "pay_gap": np.maximum(0.0, np.log(derived.market_comp(model, skill) / np.maximum(derived.current_comp(model, slots), 1.0))),
         "mission_fit": derived.mission_fit(model, labs, slots),
         "instability": 1.0 - derived.lab_array(model, "stability")[labs],
-        "manager_exit": model.team_manager_shock[pop.team[slots]],
+        "layoff_shock": layoff_shock,
+        "manager_exit": executives.manager_shock(model)[pop.team[slots]],
         "newcomer": (pop.newcomer_until[slots] > model.week).astype(float) if params.acquisitions.enabled else zeros,
-        "countered": (pop.countered_week[slots] >= 0).astype(float) if params.counteroffers.enabled else zeros,
-        "contagion": contagion.excess(model, slots),
     }
-    if params.vesting.enabled:
-        vested, since_vest = derived.vested_share(model, slots)
-        x["forfeit"] = derived.forfeit_term(model, slots)
-        x["post_vest"] = ((since_vest >= 0) & (since_vest < params.vesting.post_vest_weeks)).astype(float)
-    else:
-        x["forfeit"] = x["post_vest"] = zeros
-    if params.layoffs.enabled:
-        x["layoff_shock"] = derived.lab_array(model, "layoff_shock")[labs] * (1.0 - params.layoffs.fairness)
-    else:
-        x["layoff_shock"] = zeros
-    x["hazard"] = 1.0 - np.exp(-(weekly_rate(model, labs, slots, x) + x["contagion"]))
+
+
+def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndarray]:
+    """Every registered hazard covariate for ``slots`` and the resulting weekly quit probability."""
+    x: dict[str, np.ndarray] = {}
+    for mechanism in model.hazard_mechanisms:
+        x.update(mechanism.hazard_terms.values(model, slots))
+    labs = model.population.lab[slots].astype(np.int64)
+    excess = sum((x[name] for m in model.hazard_mechanisms for name in m.hazard_terms.excess), 0.0)
+    x["hazard"] = 1.0 - np.exp(-(weekly_rate(model, labs, slots, x) + excess))
     return x
 
 
 def log_hazard_ratio(model: OrgModel, x: dict[str, np.ndarray]) -> np.ndarray:
-    a, v, c = model.params.attrition, model.params.vesting, model.params.counteroffers
-    return (
-        a.beta_morale * x["morale"] + a.beta_pay_gap * x["pay_gap"] + a.beta_mission_fit * x["mission_fit"]
-        + a.beta_instability * x["instability"] + a.beta_layoff_shock * x["layoff_shock"]
-        + a.beta_manager_exit * x["manager_exit"] + a.beta_newcomer * x["newcomer"] + c.beta_countered * x["countered"]
-        + v.beta_forfeit * x["forfeit"] + v.beta_post_vest * x["post_vest"]
-    )
+    """Σ β_k x_k over the registered proportional terms."""
+    total = 0.0
+    for name, beta in model.hazard_betas:
+        total = total + beta * x[name]
+    return total
 
 
 def weekly_rate(model: OrgModel, labs: np.ndarray, slots, x: dict[str, np.ndarray]) -> np.ndarray:
@@ -173,3 +173,13 @@ def step(model: OrgModel) -> None:
                          f"moved-{model.year}", covariates={k: v[to_rival] for k, v in chosen.items()})
     # moves keep slots; departures renumber them, so they go last
     transitions.depart(model, leaving[~to_rival], "quit", covariates={k: v[~to_rival] for k, v in chosen.items()})
+
+
+MECHANISM = Mechanism(
+    number=3, block="attrition", params=schema.AttritionParams, stage=5.0, step=step,
+    hazard_terms=HazardTerms(own_covariates, betas={
+        "morale": "beta_morale", "pay_gap": "beta_pay_gap", "mission_fit": "beta_mission_fit",
+        "instability": "beta_instability", "layoff_shock": "beta_layoff_shock",
+        "manager_exit": "beta_manager_exit", "newcomer": "beta_newcomer",
+    }),
+)

@@ -7,6 +7,12 @@ dismissals, so the 0.17 per dismissal has no counterpart),
 weighted ``similarity``-fold toward the leaver's own skill tier (stars follow
 stars) and spread over ``spread_weeks``. Per member the excess is capped at
 ``max_weekly``: mass layoffs saturate.
+
+Exposure carries its week: a departure in week ``w``, at whatever stage
+(a dated layoff, a stage-4 move, a stage-5 quit, an executive's layoff), is
+felt from week ``w + 1`` on, as ``1/spread`` of its induced quits that week
+and geometrically less after, so it sums to exactly ``per_<k>`` whatever the
+pipeline order.
 """
 
 from __future__ import annotations
@@ -15,12 +21,40 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim import derived, schema
+from orgsim.plugins import HazardTerms, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
 WEIGHTS = {"quit": "per_quit", "layoff": "per_layoff"}
+
+
+class Exposure:
+    """Excess weekly hazard per (team, skill tier), brought up to the model's week when read or added to."""
+
+    def __init__(self, n_teams: int, spread_weeks: float):
+        self.fade = 1.0 - 1.0 / spread_weeks
+        self.spread = spread_weeks
+        self.level = np.zeros((n_teams, 2))      # felt in week `week`
+        self.fresh = np.zeros((n_teams, 2))      # induced by week `week`'s departures, felt from the next week
+        self.week = 0
+
+    def at(self, week: int) -> Exposure:
+        if week > self.week:
+            self.level = (self.level * self.fade + self.fresh / self.spread) * self.fade ** (week - self.week - 1)
+            self.fresh = np.zeros_like(self.fresh)
+            self.week = week
+        return self
+
+
+def setup(model: OrgModel) -> Exposure:
+    return Exposure(len(model.team_names), model.params.contagion.spread_weeks)
+
+
+def exposure(model: OrgModel) -> Exposure:
+    """The exposure state as of this week."""
+    return model.states["contagion"].at(model.week)
 
 
 def departure(model: OrgModel, slots: np.ndarray, kind: str) -> None:
@@ -37,6 +71,7 @@ def departure(model: OrgModel, slots: np.ndarray, kind: str) -> None:
     # those who stay behind in each (team, tier): the leavers' own share would be lost
     members = np.bincount(pop.team.astype(np.int64) * 2 + tiers, minlength=n_teams * 2).reshape(n_teams, 2)
     members = members - np.bincount(leaver_team * 2 + leaver_tier, minlength=n_teams * 2).reshape(n_teams, 2)
+    state = exposure(model)
     for tier_of_leaver in (0, 1):
         sel = leaver_tier == tier_of_leaver
         if not sel.any():
@@ -47,23 +82,21 @@ def departure(model: OrgModel, slots: np.ndarray, kind: str) -> None:
         # induced quits distribute over members in proportion to similarity
         denominator = (members * sim[None, :]).sum(axis=1)
         share = np.where(denominator > 0, weight * per_team / np.maximum(denominator, 1e-12), 0.0)
-        # used from the next week on, after one decay: the geometric sum is (spread - 1) weeks
-        model.contagion_exposure += share[:, None] * sim[None, :] / (p.spread_weeks - 1.0)
+        state.fresh += share[:, None] * sim[None, :]
 
 
 def excess(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Excess weekly hazard for each researcher from recent departures in the team."""
+    """Excess weekly hazard for each researcher from departures in the team before this week."""
     p = model.params.contagion
     pop = model.population
     n = len(pop.team[slots])
     if not p.enabled:
         return np.zeros(n)
-    exposure = model.contagion_exposure[pop.team[slots].astype(np.int64), derived.star_tier(model, slots)]
-    return np.minimum(exposure, p.max_weekly)
+    level = exposure(model).level[pop.team[slots].astype(np.int64), derived.star_tier(model, slots)]
+    return np.minimum(level, p.max_weekly)
 
 
-def step(model: OrgModel) -> None:
-    """Exposure fades geometrically so the total induced hazard matches the weights."""
-    p = model.params.contagion
-    if p.enabled:
-        model.contagion_exposure *= 1.0 - 1.0 / p.spread_weeks
+MECHANISM = Mechanism(
+    number=4, block="contagion", params=schema.ContagionParams, setup=setup,
+    hazard_terms=HazardTerms(lambda model, slots: {"contagion": excess(model, slots)}, excess=("contagion",)),
+)

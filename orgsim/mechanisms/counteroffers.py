@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim import derived, schema
+from orgsim.plugins import HazardTerms, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.agents import Lab
@@ -77,3 +78,14 @@ def retention_grant(model: OrgModel, event: RetentionGrant) -> None:
     pop.grant_k[top] = unvested_now + event.amount_k + event.amount_years * derived.current_comp(model, top)
     pop.grant_week[top] = model.week
     pop.grant_price[top] = model.lab_price()[lab.index]
+
+
+
+def hazard_values(model: OrgModel, slots) -> dict[str, np.ndarray]:
+    """Countered staff quit more (the counter only delays the move)."""
+    countered = model.population.countered_week[slots] >= 0
+    return {"countered": countered.astype(float) if model.params.counteroffers.enabled else np.zeros(len(countered))}
+
+
+MECHANISM = Mechanism(number=2, block="counteroffers", params=schema.CounterofferParams, handlers={"retention_grant": retention_grant},
+                      hazard_terms=HazardTerms(hazard_values, betas={"countered": "beta_countered"}))

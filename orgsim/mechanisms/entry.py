@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import transitions
+from orgsim import schema, transitions
+from orgsim.plugins import Mechanism
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -36,3 +37,6 @@ def step(model: OrgModel) -> None:
             if k:
                 skill = model.world.draw_skill(k, model.team_skill_shift[team] + model.config.population.entrant_skill_shift)
                 transitions.hire(model, lab.index, team, skill, f"hire-{model.year}")
+
+
+MECHANISM = Mechanism(number=14, block="entry", params=schema.EntryParams, stage=8.1, step=step)

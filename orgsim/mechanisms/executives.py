@@ -16,13 +16,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim import schema
 from orgsim.mechanisms import layoffs, reorgs
+from orgsim.plugins import Mechanism
 from orgsim.schema import Blitz
 
 if TYPE_CHECKING:
     from orgsim.agents import Executive, Lab
     from orgsim.model import OrgModel
     from orgsim.schema import ExecutiveExit
+
+
+def setup(model: OrgModel) -> np.ndarray:
+    """The manager-exit shock per team: raised here when an executive leaves, read by M3's hazard."""
+    return np.zeros(len(model.team_names))
+
+
+def manager_shock(model: OrgModel) -> np.ndarray:
+    return model.states["executives"]
 
 
 def frontier_gap(model: OrgModel, lab: Lab) -> float:
@@ -62,7 +73,8 @@ def leave(model: OrgModel, executive: Executive, successor: str) -> None:
     model.recorder.executive_exit(executive, executive.team_ids[0] if executive.team_ids else -1)
     if executive.team_ids:
         teams = np.asarray(executive.team_ids)
-        model.team_manager_shock[teams] = np.maximum(model.team_manager_shock[teams], np.log1p(rise))
+        shock = manager_shock(model)
+        shock[teams] = np.maximum(shock[teams], np.log1p(rise))
     if successor != "none":
         model.world.replace_executive(executive, insider=successor == "insider")
 
@@ -117,7 +129,7 @@ def step(model: OrgModel) -> None:
             executive.friction = min(1.0, executive.friction + p.friction_growth * boss)
             if not executive.scripted and model.stream("executives").random() < p.exit_hazard * executive.friction:
                 leave(model, executive, "insider" if model.stream("executives").random() < 0.5 else "outsider")
-    model.team_manager_shock *= np.exp(-1.0 / p.shock_weeks)
+    manager_shock(model)[:] *= np.exp(-1.0 / p.shock_weeks)
 
 
 def apply_exit(model: OrgModel, event: ExecutiveExit) -> None:
@@ -127,3 +139,7 @@ def apply_exit(model: OrgModel, event: ExecutiveExit) -> None:
     executive = model.executive_by_key.get(event.executive)
     if executive is not None and executive.active:
         leave(model, executive, event.successor)
+
+
+MECHANISM = Mechanism(number=8, block="executives", params=schema.ExecutiveParams, setup=setup, stage=3.0, step=step,
+                      handlers={"executive_exit": apply_exit})

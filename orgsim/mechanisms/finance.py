@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim import schema
+from orgsim.plugins import Mechanism
+
 if TYPE_CHECKING:
     from orgsim.agents import Lab
     from orgsim.model import OrgModel
@@ -73,3 +76,7 @@ def budget_shift(model: OrgModel, event: BudgetShift) -> None:
     jump(model, lab, float(np.log1p(event.price_change)))
     if p.enabled:
         lab.comp_budget += p.debt_budget_share * event.amount_bn * 1000.0
+
+
+MECHANISM = Mechanism(number=11, block="finance", params=schema.FinanceParams, stage=2.0, step=step, handlers={
+    "share_shock": share_shock, "capex_guidance": capex_guidance, "debt": debt, "budget_shift": budget_shift})

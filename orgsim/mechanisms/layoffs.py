@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import transitions
+from orgsim import schema, transitions
+from orgsim.plugins import Mechanism
 
 if TYPE_CHECKING:
     from orgsim.agents import Lab
@@ -58,3 +59,6 @@ def step(model: OrgModel) -> None:
     decay = np.exp(-1.0 / model.params.layoffs.shock_weeks)
     for lab in model.labs:
         lab.layoff_shock *= decay
+
+
+MECHANISM = Mechanism(number=7, block="layoffs", params=schema.LayoffParams, stage=8.3, step=step, handlers={"layoff": apply_event})

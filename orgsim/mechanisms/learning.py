@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from orgsim import schema
+from orgsim.plugins import Mechanism
+
 __all__ = [
     "random_beliefs",
     "random_reality",
@@ -204,3 +207,6 @@ def step(model) -> None:
 def lab_knowledge(model) -> np.ndarray:
     """Each lab's code knowledge, Σ code·reality / m."""
     return knowledge(model.lab_code, model.reality)
+
+
+MECHANISM = Mechanism(number=10, block="learning", params=schema.LearningParams, setup=setup, stage=6.0, step=step)

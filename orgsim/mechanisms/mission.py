@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from orgsim import schema
+from orgsim.plugins import Mechanism
+
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
     from orgsim.schema import MissionChange
@@ -25,3 +28,6 @@ def change(model: OrgModel, event: MissionChange) -> None:
         value = getattr(event, field)
         if value is not None:
             row[i] = value
+
+
+MECHANISM = Mechanism(number=13, block="mission", params=schema.MissionParams, handlers={"mission_change": change})

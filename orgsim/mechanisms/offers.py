@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived, transitions
+from orgsim import derived, schema, transitions
 from orgsim.mechanisms import counteroffers
+from orgsim.plugins import Mechanism
 from orgsim.population import PREFERENCES
 
 if TYPE_CHECKING:
@@ -147,3 +148,6 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
+
+
+MECHANISM = Mechanism(number=1, block="offers", params=schema.OffersParams, stage=4.0, step=step, handlers={"blitz": start_blitz})

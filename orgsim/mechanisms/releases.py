@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim import derived, schema
+from orgsim.plugins import Mechanism
 
 if TYPE_CHECKING:
     from orgsim.agents import Lab
@@ -214,3 +215,6 @@ def step(model: OrgModel) -> None:
         every = lab.spec.release_every_weeks
         if every and model.week - lab.last_release_week >= every:
             release(model, lab, f"{lab.key}-w{model.week}")
+
+
+MECHANISM = Mechanism(number=9, block="releases", params=schema.ReleaseParams, stage=7.0, step=step)

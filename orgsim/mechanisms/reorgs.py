@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim import schema
+from orgsim.plugins import Mechanism
+
 if TYPE_CHECKING:
     from orgsim.agents import Lab
     from orgsim.model import OrgModel
@@ -49,3 +52,6 @@ def step(model: OrgModel) -> None:
     decay = np.exp(-1.0 / model.params.reorgs.recovery_weeks)
     for lab in model.labs:
         lab.recent_reorgs *= decay
+
+
+MECHANISM = Mechanism(number=6, block="reorgs", params=schema.ReorgParams, stage=8.2, step=step, handlers={"reorg": apply_event})

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim import schema
+from orgsim.plugins import Mechanism
+
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
     from orgsim.schema import Scandal
@@ -40,3 +43,6 @@ def step(model: OrgModel) -> None:
             lab.prestige = max(0.0, lab.prestige - gain * len(found))
         lab.trust += (lab.base_trust - lab.trust) * pull
         lab.prestige += (lab.base_prestige - lab.prestige) * pull
+
+
+MECHANISM = Mechanism(number=12, block="reputation", params=schema.ReputationParams, stage=7.1, step=step, handlers={"scandal": scandal})

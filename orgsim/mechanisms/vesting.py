@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim import derived, schema
+from orgsim.plugins import HazardTerms, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -48,3 +49,19 @@ def refresh_change(model: OrgModel, event: RefreshChange) -> None:
     factor = np.full(len(pop), 1.0 + event.change)
     factor[top] = 1.0 + event.top_change
     pop.equity_k[members] *= factor[members]
+
+
+
+def hazard_values(model: OrgModel, slots) -> dict[str, np.ndarray]:
+    """Golden handcuffs: the money forfeited by leaving, and the spike just after a vesting date."""
+    p = model.params.vesting
+    if not p.enabled:
+        zeros = np.zeros(len(model.population.lab[slots]))
+        return {"forfeit": zeros, "post_vest": zeros}
+    _, since_vest = derived.vested_share(model, slots)
+    return {"forfeit": derived.forfeit_term(model, slots),
+            "post_vest": ((since_vest >= 0) & (since_vest < p.post_vest_weeks)).astype(float)}
+
+
+MECHANISM = Mechanism(number=5, block="vesting", params=schema.VestingParams, stage=2.1, step=step, handlers={"refresh_change": refresh_change},
+                      hazard_terms=HazardTerms(hazard_values, betas={"forfeit": "beta_forfeit", "post_vest": "beta_post_vest"}))
