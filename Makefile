@@ -2,12 +2,13 @@
 # make test  - build the environment and run the fast test suite
 # make sensitivity - the Sobol analysis of the Avocado outcomes (~25 min on 2 cores); refreshes docs/sensitivity
 # make validation - the model against facts the calibration never sees (~2 min on 2 cores); refreshes docs/VALIDATION.md
+# make decision - exploratory sweep, scenario discovery and robust policy search (~35 min on 2 cores); refreshes docs/decision
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= $(shell sh .ci/find-python)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench march sensitivity validation clean
+.PHONY: demo test test-slow bench march sensitivity validation decision clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (see .ci/find-python)"; exit 2; }
@@ -20,7 +21,8 @@ DEMO := results/avocado_retention
 
 demo: $(STAMP)
 	$(VENV)/bin/orgsim sweep experiments/avocado_retention.yaml --out $(DEMO) --resume
-	$(VENV)/bin/orgsim report $(DEMO) --out $(DEMO)/report.html --sensitivity docs/sensitivity
+	$(VENV)/bin/orgsim report $(DEMO) --out $(DEMO)/report.html --sensitivity docs/sensitivity \
+		--discovery docs/decision/discovery --optimize docs/decision/optimize
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
@@ -46,6 +48,19 @@ VALIDATION := results/validation
 validation: $(STAMP)
 	rm -rf $(VALIDATION)
 	$(VENV)/bin/orgsim validation experiments/validation.yaml --out $(VALIDATION) --workers 2 --doc docs/VALIDATION.md
+
+EXPLORE  := results/explore_failure
+OPTIMIZE := results/optimize_failure
+SHIPPED  := manifest.json trials.csv pareto.csv pareto.png reevaluation.csv reevaluation.png optimize.md
+
+decision: $(STAMP)
+	$(VENV)/bin/orgsim sweep experiments/explore_failure.yaml --out $(EXPLORE) --workers 2 --resume
+	@# below 50% happens in 3 of the 480 runs (too few for PRIM): the shipped question is below 60%
+	$(VENV)/bin/orgsim discover $(EXPLORE) --outcome cohort_retention --below 0.6 --out $(EXPLORE)/discovery
+	$(VENV)/bin/orgsim optimize experiments/optimize_failure.yaml --out $(OPTIMIZE) --workers 2 --resume
+	rm -rf docs/decision && mkdir -p docs/decision/discovery docs/decision/optimize
+	cp $(EXPLORE)/discovery/* docs/decision/discovery/
+	cp $(addprefix $(OPTIMIZE)/,$(SHIPPED)) docs/decision/optimize/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks results

@@ -52,7 +52,7 @@ def observed(seeds: range) -> pd.DataFrame:
 def test_fit_recovers_known_parameters(tmp_path: Path) -> None:
     """Truth within the accepted set's 5-95% range for every parameter, and the fit within 15% of the bounds' width.
 
-    Sizes: truth data 12 seeds (10_001-10_012); fit 60 TPE trials x 6 seeds at scale 0.5, 40 weeks;
+    Sizes: truth data 12 seeds (10_001-10_012); fit 100 TPE trials x 6 seeds at scale 0.5, 40 weeks;
     tolerances = 2 standard errors of a 6-seed mean at the truth, so a candidate is accepted when it is
     statistically indistinguishable from the truth. (At scale 0.25 with 4 seeds the acceptance rate was
     too noisy to separate the status-quo pull from the recruiting capacity: both act on the blitz
@@ -66,7 +66,7 @@ def test_fit_recovers_known_parameters(tmp_path: Path) -> None:
     }
     spec = {
         "name": "synthetic_truth", "scenario": str(ROOT / "configs" / "baseline.yaml"),
-        "set": [f"population.scale={SCALE}"], "weeks": WEEKS, "seed": 7, "replications": 6, "trials": 60,
+        "set": [f"population.scale={SCALE}"], "weeks": WEEKS, "seed": 7, "replications": 6, "trials": 100,
         "optimizer": {"startup_trials": 15}, "uncertainty": {"accept_loss": 3, "min_accepted": 5, "top_k": 8},
         "refine": {"top": 3, "replications": 8}, "verify": {"replications": 4}, "predictive": {"draws": 0},
         "output": {"config": str(tmp_path / "fit.yaml")},

@@ -193,10 +193,10 @@ def test_optimize_killed_mid_search_resumes_without_losing_or_repeating_a_trial(
     assert sorted(retries) == sorted(running), "each killed trial re-run exactly once"
     levers = ["labs.meta.executives.meta_ceo.patience", "timeline.post_release_grant.amount_years"]
     assert not complete.duplicated(levers).any(), "no candidate evaluated twice"
-    for number in running:  # the re-run evaluates the killed trial's own levers
-        killed = trials.loc[trials["trial"] == number, levers]
-        again = complete.loc[complete["retry_of"] == number, levers]
-        assert np.allclose(killed.to_numpy(float), again.to_numpy(float))
+    for number in running:  # the re-run evaluates the killed trial's own levers (if it had drawn them yet)
+        killed = trials.loc[trials["trial"] == number, levers].to_numpy(float)
+        again = complete.loc[complete["retry_of"] == number, levers].to_numpy(float)
+        assert np.isnan(killed).all() or np.allclose(killed, again)
     assert (complete["evaluations"] == 2).all()
     assert complete.loc[complete["policy"] == "status quo", "retention_spend_musd"].tolist() == [0.0]
     reevaluation = pd.read_csv(out / "reevaluation.csv")
@@ -217,3 +217,36 @@ def test_optimize_refuses_an_existing_search_and_a_spec_without_levers(tmp_path)
     result = runner.invoke(app, ["optimize", str(bad), "--out", str(tmp_path / "o2")])
     assert result.exit_code == 2 and "explore: an optimization needs an explore block with levers" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+# ------------------------------------------------------------ in the report
+
+SHIPPED = ROOT / "docs" / "decision"  # as `make demo` reports them
+
+
+def test_report_adds_both_decision_sections(tmp_path_factory, tmp_path):
+    from test_analysis import tiny_store
+
+    store = tiny_store(tmp_path_factory.getbasetemp())
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(store), "--out", str(out), "--sensitivity",
+                                 str(ROOT / "docs" / "sensitivity"), "--discovery", str(SHIPPED / "discovery"),
+                                 "--optimize", str(SHIPPED / "optimize")])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "<h2>When does retention collapse?</h2>" in text and "<h2>Policies that hold up</h2>" in text
+    sentence = json.loads((SHIPPED / "discovery" / "discovery.json").read_text())["sentence"]
+    assert sentence.replace("<", "&lt;").replace(">", "&gt;") in text
+    assert "The Sobol analysis" in text and "re-evaluated on 30 fresh draws against the status quo" in text
+    for name in ("tradeoff", "box", "cart", "feature_scores", "pareto", "reevaluation"):
+        assert (tmp_path / f"report_{name}.png").read_bytes().startswith(b"\x89PNG"), name
+
+
+@pytest.mark.parametrize("option", ["--discovery", "--optimize"])
+def test_report_with_a_folder_that_is_not_the_output_exits_2(tmp_path_factory, tmp_path, option):
+    from test_analysis import tiny_store
+
+    store = tiny_store(tmp_path_factory.getbasetemp())
+    result = runner.invoke(app, ["report", str(store), "--out", str(tmp_path / "r.html"), option, str(tmp_path)])
+    assert result.exit_code == 2 and "here; is it the --out folder of `orgsim" in result.output
+    assert "Traceback" not in result.output

@@ -49,13 +49,18 @@ def driver(tmp_path):
 
 def test_report_figures_load_without_console_errors(driver, tmp_path_factory, tmp_path):
     store = tiny_store(tmp_path_factory.getbasetemp())
-    shipped = Path(__file__).resolve().parent.parent / "docs" / "sensitivity"  # as `make demo` reports it
-    report = write_report(store, tmp_path / "report.html", sensitivity=shipped)
+    docs = Path(__file__).resolve().parent.parent / "docs"  # as `make demo` reports them
+    report = write_report(store, tmp_path / "report.html", sensitivity=docs / "sensitivity",
+                          discovery=docs / "decision" / "discovery", optimize=docs / "decision" / "optimize")
     driver.get(Path(report.html).resolve().as_uri())
     images = driver.execute_script(
         "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight]);")
     assert len(images) == len(report.figures) >= 8
     assert any(path.stem.endswith("_sobol") for path in report.figures)
+    for name in ("tradeoff", "box", "cart", "feature_scores", "pareto", "reevaluation"):  # both decision sections
+        assert any(path.stem.endswith(f"_{name}") for path in report.figures), name
+    headings = [h.text for h in driver.find_elements("tag name", "h2")]
+    assert "When does retention collapse?" in headings and "Policies that hold up" in headings
     assert all(complete and width > 0 and height > 0 for complete, width, height in images), images
     assert driver.title.startswith("orgsim report")
     severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

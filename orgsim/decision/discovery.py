@@ -13,7 +13,7 @@ trajectory with at least ``min_coverage`` that restricts at most
 ``max_dims`` inputs; PRIM is rerun on bootstrap resamples of the runs with
 the same rule to see how often each restriction comes back. Written to OUT::
 
-    peeling.csv          the trajectory: coverage, density, mass, restricted inputs of every box
+    peeling.csv          the trajectory: coverage, density, mass, restricted inputs of every box (peel or drop)
     box.csv              the chosen box: each restriction, its quasi-p-values and bootstrap reappearance
     cart.csv             CART's leaves: rule, coverage, density, mass
     feature_scores.csv   extra-trees importance for the collapse (classification) and the outcome (regression)
@@ -35,6 +35,8 @@ from orgsim.decision import tables
 from orgsim.output import atomic_write, git_revision, write_json
 from orgsim.sweep.store import Store
 
+#: a restriction stays in the chosen box only if its quasi-p-value is at most this (Bryant and Lempert 2010)
+ALPHA = 0.05
 #: prefixes of the input columns in runs.parquet, and the role an input without an exploration block plays
 INPUTS = {"param:": "parameter", "draw:": "fitted"}
 
@@ -126,14 +128,29 @@ def cases(root: Path, question: Question, scenario: str | None = None) -> Cases:
 
 # ------------------------------------------------------------ PRIM, its box and its stability
 
-def choose(peeling: pd.DataFrame, min_coverage: float, max_dims: int) -> int:
-    """The densest box with enough coverage and few enough restrictions (the first box if none qualifies)."""
-    fit = peeling[(peeling["res_dim"].between(1, max_dims))]
-    enough = fit[fit["coverage"] >= min_coverage]
-    pool = enough if len(enough) else fit
-    if pool.empty:
+def choose(peeling: pd.DataFrame, min_coverage: float) -> int:
+    """The densest box that restricts something and keeps ``min_coverage`` (ties: more coverage); else box 0."""
+    enough = peeling[(peeling["coverage"] >= min_coverage) & (peeling["res_dim"] > 0)]
+    if enough.empty:
         return 0
-    return int(pool.sort_values(["density", "coverage"], ascending=False, kind="stable").index[0])
+    return int(enough.sort_values(["density", "coverage"], ascending=False, kind="stable").index[0])
+
+
+def significance(box, i: int) -> dict[str, float]:
+    """Each restriction's quasi-p-value (the larger of its restricted sides')."""
+    return {name: max(v for v in sides if v >= 0) for name, sides in box.p_values[i].items()
+            if any(v >= 0 for v in sides)}
+
+
+def prune(box, i: int, max_dims: int) -> int:
+    """Drop restrictions, the least significant first, while one has a quasi-p-value above ALPHA or more
+    than ``max_dims`` remain (at least one stays). PRIM peels many inputs a little on noisy runs; this keeps
+    the ones that carry the density. Each drop (EMA Workbench's ``drop_restriction``) is a new step on the
+    trajectory; returns the last."""
+    while len(qp := significance(box, i)) > 1 and (len(qp) > max_dims or max(qp.values()) > ALPHA):
+        box.drop_restriction(max(qp, key=qp.get), i)
+        i = len(box.peeling_trajectory) - 1
+    return i
 
 
 def _limits(box_lim: pd.DataFrame, box_init: pd.DataFrame) -> dict[str, tuple[float | None, float | None]]:
@@ -148,11 +165,12 @@ def _limits(box_lim: pd.DataFrame, box_init: pd.DataFrame) -> dict[str, tuple[fl
 
 
 def find_box(x: pd.DataFrame, collapsed: np.ndarray, min_coverage: float, max_dims: int):
-    """PRIM's first box on these cases and the index of the chosen step on its trajectory."""
+    """PRIM's first box on these cases, the length of its peeling and pasting, and the chosen step."""
     from orgsim.decision.workbench import prim
 
     box = prim.Prim(x, collapsed, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05).find_box()
-    return box, choose(box.peeling_trajectory, min_coverage, max_dims)
+    peeled = len(box.peeling_trajectory)
+    return box, peeled, prune(box, choose(box.peeling_trajectory, min_coverage), max_dims)
 
 
 def stability(x: pd.DataFrame, collapsed: np.ndarray, limits: dict, min_coverage: float, max_dims: int,
@@ -164,7 +182,7 @@ def stability(x: pd.DataFrame, collapsed: np.ndarray, limits: dict, min_coverage
         rows = rng.integers(0, len(x), len(x))
         if collapsed[rows].all() or not collapsed[rows].any():
             continue
-        box, i = find_box(x.iloc[rows].reset_index(drop=True), collapsed[rows], min_coverage, max_dims)
+        box, _, i = find_box(x.iloc[rows].reset_index(drop=True), collapsed[rows], min_coverage, max_dims)
         again = _limits(box.box_lims[i], box.prim.box_init)
         for name, (low, high) in limits.items():
             got = again.get(name)
@@ -248,8 +266,9 @@ def discover(root: str | Path, question: Question, scenario: str | None = None, 
              max_dims: int = 3, resamples: int = 50, seed: int = 0) -> Discovery:
     """Run PRIM, its bootstrap, CART and the feature scores on the store at ``root``."""
     found = cases(Path(root), question, scenario)
-    box, i = find_box(found.x, found.collapsed, min_coverage, max_dims)
+    box, peeled, i = find_box(found.x, found.collapsed, min_coverage, max_dims)
     peeling = box.peeling_trajectory[["id", "coverage", "density", "mass", "res_dim", "n", "k"]].copy()
+    peeling.insert(1, "step", ["peel"] * peeled + ["drop"] * (len(peeling) - peeled))
     peeling["restricted"] = [", ".join(_limits(lims, box.prim.box_init)) for lims in box.box_lims]
     chosen = restrictions(box, i, found)
     stable = stability(found.x, found.collapsed, _limits(box.box_lims[i], box.prim.box_init), min_coverage,
@@ -269,11 +288,19 @@ def _figures(result: Discovery, box, tree) -> dict:
     """EMA Workbench's trade-off (the chosen box marked) and box plots, the tree and the scores."""
     from orgsim.report.figures import cart_figure, feature_figure
 
-    tradeoff = box.show_tradeoff()
-    row = result.peeling.loc[result.chosen]
-    tradeoff.axes[0].scatter([row["coverage"]], [row["density"]], s=160, facecolors="none", edgecolors="red",
-                             label=f"chosen: box {result.chosen}")
-    tradeoff.axes[0].legend(loc="lower left")
+    from orgsim.decision.workbench import scenario_discovery_util
+
+    peeling = result.peeling
+    tradeoff = scenario_discovery_util.plot_tradeoff(peeling[peeling["step"] == "peel"])
+    dropped = peeling[peeling["step"] == "drop"]
+    start = peeling.loc[[dropped.index[0] - 1]] if len(dropped) else dropped
+    path = pd.concat([start, dropped])
+    ax = tradeoff.axes[0]
+    ax.plot(path["coverage"], path["density"], "-o", color="red", ms=3, lw=1, label="restrictions dropped")
+    row = peeling.loc[result.chosen]
+    ax.scatter([row["coverage"]], [row["density"]], s=160, facecolors="none", edgecolors="red",
+               label=f"chosen: box {result.chosen}")
+    ax.legend(loc="lower left", fontsize=8)
     figures = {"tradeoff": tradeoff}
     if len(result.box):
         figures["box"] = box.inspect(result.chosen, style="graph")[0]

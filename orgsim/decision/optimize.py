@@ -367,8 +367,9 @@ def retried(trial) -> float:
 
 
 def pareto(trials: pd.DataFrame, spec: OptimizationSpec) -> pd.DataFrame:
-    """The non-dominated complete trials; ``pick`` names the ones re-evaluated (best on each of the first
-    objectives, then the one closest to the ideal point after scaling each objective to the front's range)."""
+    """The non-dominated complete trials; ``pick`` names the ones re-evaluated: the best on each objective but
+    the last, then the closest to the ideal point (each objective scaled to the front's range); never the
+    status quo, which is re-evaluated anyway."""
     objectives = spec.optimize.objectives
     done = trials[trials["state"] == "COMPLETE"].dropna(subset=[o.outcome for o in objectives])
     signed = np.column_stack([done[o.outcome] * (1 if o.direction == "maximize" else -1) for o in objectives])
@@ -379,13 +380,12 @@ def pareto(trials: pd.DataFrame, spec: OptimizationSpec) -> pd.DataFrame:
     scaled = signed[front]
     span = np.ptp(scaled, axis=0)
     scaled = (scaled - scaled.min(axis=0)) / np.where(span > 0, span, 1)
-    order = [int(np.argmax(scaled[:, j])) for j in range(min(len(objectives) - 1, spec.optimize.picks))]
-    order.append(int(np.argmin(np.linalg.norm(1 - scaled, axis=1))))
-    labels = [f"best {o.outcome}" for o in objectives[:len(order) - 1]] + ["balanced"]
+    candidates = [(int(np.argmax(scaled[:, j])), f"best {o.outcome}") for j, o in enumerate(objectives[:-1])]
+    candidates += [(int(i), "balanced") for i in np.argsort(np.linalg.norm(1 - scaled, axis=1), kind="stable")]
     picks: dict[int, str] = {}
-    for i, label in zip(order, labels):
-        if i not in picks and len(picks) < spec.optimize.picks:
-            picks[i] = label
+    for i, label in candidates:
+        if len(picks) < spec.optimize.picks and front_rows.loc[i, "policy"] != "status quo":
+            picks.setdefault(i, label)
     front_rows["pick"] = [picks.get(i, "") for i in range(len(front_rows))]
     return front_rows
 

@@ -10,7 +10,7 @@ import warnings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from ema_workbench.analysis import cart, feature_scoring, prim
+    from ema_workbench.analysis import cart, feature_scoring, prim, scenario_discovery_util
     from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
 
-__all__ = ["RuleInductionType", "cart", "feature_scoring", "prim"]
+__all__ = ["RuleInductionType", "cart", "feature_scoring", "prim", "scenario_discovery_util"]
