@@ -308,6 +308,10 @@ def _figures(result: Discovery, box, tree) -> dict:
         figures["box"].tight_layout()
     figures["cart"] = cart_figure(tree.clf, list(result.cases.x.columns))
     figures["feature_scores"] = feature_figure(result.scores)
+    import matplotlib.pyplot as plt
+
+    for figure in figures.values():  # kept for saving and display, released from pyplot's registry
+        plt.close(figure)
     return figures
 
 

@@ -447,6 +447,8 @@ def markdown(result: OptimizeResult, spec: OptimizationSpec) -> str:
 
 
 def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: pd.DataFrame) -> None:
+    import matplotlib.pyplot as plt
+
     from orgsim.report.figures import pareto_figure, reevaluation_figure
 
     out = result.out
@@ -459,6 +461,7 @@ def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: p
     for name, figure in (("pareto", pareto_figure(result.trials, result.front, objectives)),
                          ("reevaluation", reevaluation_figure(result.reevaluation))):
         atomic_write(out / f"{name}.png", lambda tmp, f=figure: f.savefig(tmp, format="png", dpi=100))
+        plt.close(figure)
 
 
 @dataclass
