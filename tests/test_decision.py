@@ -151,7 +151,7 @@ def test_a_bad_exploration_names_its_field(tmp_path, change, field, reason):
 def optimization(tmp_path: Path, trials: int = 8) -> Path:
     data = exploration(tmp_path, worlds=2, policies=1)
     data.update(name="optimize_test", weeks=30, optimize={
-        "trials": trials, "parallel_trials": 2, "startup_trials": 3, "heartbeat_seconds": 1,
+        "trials": trials, "parallel_trials": 2, "startup_trials": 3, "heartbeat_seconds": 2,
         "objectives": [{"outcome": "focal_headcount_end"}, {"outcome": "retention_spend_musd"}],
         "robustness": {"worlds": 1, "seeds": 2, "statistic": "worst"}, "picks": 2, "fresh_draws": 3})
     data["explore"]["levers"]["timeline.post_release_grant.amount_years"] = {"low": 0, "high": 2}

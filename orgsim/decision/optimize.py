@@ -51,6 +51,8 @@ from orgsim.sweep import explore
 from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one, run_seeds, spec_changes
 from orgsim.sweep.spec import Experiment
 
+STALE_BEATS = 5  # heartbeats a trial may miss before it counts as killed: a loaded machine delays them
+
 #: outcomes a search may optimize, and the direction that is better
 OBJECTIVES = {"cohort_retention": "maximize", "top_talent_retention": "maximize",
               "retention_spend_musd": "minimize", "focal_top_talent_share_end": "maximize",
@@ -230,7 +232,7 @@ def _study(spec: OptimizationSpec, out: Path):
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     beat = spec.optimize.heartbeat_seconds
     storage = optuna.storages.RDBStorage(
-        f"sqlite:///{(out / 'optuna.db').resolve()}", heartbeat_interval=beat, grace_period=2 * beat,
+        f"sqlite:///{(out / 'optuna.db').resolve()}", heartbeat_interval=beat, grace_period=STALE_BEATS * beat,
         heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3))
     directions = [o.direction for o in spec.optimize.objectives]
     study = optuna.create_study(study_name=spec.name, storage=storage, directions=directions, load_if_exists=True)
@@ -294,7 +296,7 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
     common = Evaluations.make(spec, base, spec_path, search.robustness.worlds,
                               run_seeds(spec.seed, search.robustness.seeds), explore.WORLDS)
     study = _study(spec, out)
-    recovered = recover(study, 2 * search.heartbeat_seconds) if resume else 0
+    recovered = recover(study, STALE_BEATS * search.heartbeat_seconds) if resume else 0
     baseline = status_quo(spec, common.data)
     inside = all(r.low <= baseline[n] <= r.high for n, r in spec.explore.levers.items())
     if not study.trials and inside:
