@@ -325,9 +325,13 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
             return values
 
         callbacks = [lambda study_, trial: progress(trial.number, trial.values)] if progress else []
-        if remaining:
-            study.optimize(objective, n_trials=remaining, n_jobs=search.parallel_trials, callbacks=callbacks,
-                           catch=(EvaluationFailed,))
+        # queued trials (the status quo, re-runs of killed ones) go one at a time: SQLite has no row locks,
+        # so two threads could pop the same queued trial and the second would tell a finished trial
+        queued = min(remaining, len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,))))
+        for n_trials, n_jobs in ((queued, 1), (remaining - queued, search.parallel_trials)):
+            if n_trials:
+                study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs, callbacks=callbacks,
+                               catch=(EvaluationFailed,))
         seconds["search"] = round(time.perf_counter() - started, 1)
         trials = trials_frame(study, spec)
         front = pareto(trials, spec)
