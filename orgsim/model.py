@@ -21,7 +21,7 @@ from orgsim import derived, outcomes, plugins, timeline
 from orgsim.agents import Executive, Lab, Researcher
 from orgsim.mechanisms import attrition, finance, learning, releases
 from orgsim.recording import Recorder
-from orgsim.schema import Scenario
+from orgsim.schema import HiringSpec, Scenario
 from orgsim.streams import Streams
 from orgsim.world import World
 
@@ -137,7 +137,7 @@ class OrgModel(mesa.Model):
         growth = np.array([self.lab_growth(lab.spec.hiring) for lab in self.labs])
         return growth[self.team_lab]
 
-    def lab_growth(self, hiring) -> float:
+    def lab_growth(self, hiring: HiringSpec) -> float:
         """Growth of a lab's target headcount to this week: ``growth`` a year, then ``later_growth``."""
         switch = self.week if hiring.growth_until is None else min(self.week, max(0, self.config.week_of(hiring.growth_until)))
         return (1.0 + hiring.growth) ** (switch / 52.0) * (1.0 + hiring.later_growth) ** ((self.week - switch) / 52.0)

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
 
+#: the tenure cap of a lab with no founding year (an old organization such as Apple or Microsoft)
+OLD_ORGANIZATION_YEARS = 40
+
+
 class World:
     """Creates labs, teams, executives and researchers for one model."""
 
@@ -129,7 +133,7 @@ class World:
         for lab in model.labs:
             members = np.flatnonzero(labs == lab.index)
             founded = lab.spec.founded
-            age_weeks = 52 * 40 if founded is None else max(0, 52 * (model.config.start.year - founded))
+            age_weeks = 52 * (OLD_ORGANIZATION_YEARS if founded is None else model.config.start.year - founded)
             pmf = attrition.steady_state_tenure(model, lab.spec.quit_rate, lab.spec.hiring.growth, age_weeks)
             tenure[members] = rng.choice(len(pmf), size=len(members), p=pmf)
         return tenure

@@ -50,9 +50,9 @@ def pressure_inputs(model: OrgModel, lab: Lab) -> float:
     from trailing alone; a widening gap does. The shortfall is in units of
     ``releases.gap_unit`` index points, so ``weight_gap`` keeps its size.
     """
-    p = model.params.executives
-    aspiration = frontier_gap(model, lab) if lab.gap_aspiration is None else lab.gap_aspiration
-    shortfall = max(0.0, frontier_gap(model, lab) - aspiration) / model.params.releases.gap_unit
+    p, gap = model.params.executives, frontier_gap(model, lab)
+    aspiration = gap if lab.gap_aspiration is None else lab.gap_aspiration
+    shortfall = max(0.0, gap - aspiration) / model.params.releases.gap_unit
     drawdown = max(0.0, 1.0 - lab.share_price / lab.peak_price)
     return p.weight_gap * shortfall + p.weight_drawdown * drawdown
 
