@@ -170,7 +170,8 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     if not parent_path.is_file():
         raise ConfigError(where, "extends", f"parent file {parent!r} not found")
     inherited, inherited_origins = _resolve(parent_path, (*chain, real))
-    inherited.pop("name", None)
+    for own in ("name", "title"):  # what a file calls itself is never inherited
+        inherited.pop(own, None)
     return deep_merge(inherited, data), {**inherited_origins, **origins}
 
 

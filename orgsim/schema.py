@@ -533,6 +533,7 @@ class Scenario(Strict):
     """A whole world: what ``orgsim validate`` checks and ``OrgModel`` runs."""
 
     name: str = "scenario"
+    title: str = ""  # what a report calls the scenario ("Avocado fails"); the name when empty
     description: str = ""
     start: dt.date = param(dt.date(2025, 6, 2), "date", "week 0: the start of the summer 2025 blitz")
     horizon: dt.date = param(dt.date(2027, 12, 31), "date", "default end")

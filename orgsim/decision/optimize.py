@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from orgsim.analysis import mean_ci
+from orgsim.analysis import clip_to_domain, mean_ci
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict, week_of
 from orgsim.decision import tables
 from orgsim.output import atomic_write, git_revision, versions, write_json
@@ -58,7 +58,6 @@ OBJECTIVES = {"cohort_retention": "maximize", "top_talent_retention": "maximize"
               "retention_spend_musd": "minimize", "focal_top_talent_share_end": "maximize",
               "focal_headcount_end": "maximize"}
 SPEND = "retention_spend_musd"
-SHARES = ("cohort_retention", "top_talent_retention", "focal_top_talent_share_end")
 
 
 class EvaluationFailed(RuntimeError):
@@ -413,9 +412,7 @@ def reevaluate(pool, spec: OptimizationSpec, base: Path, source: Path, front: pd
     runs = pd.concat(runs, ignore_index=True)
     outcomes = [o.outcome for o in search.objectives]
     long = runs.melt(id_vars=["policy", "replication"], value_vars=outcomes, var_name="outcome")
-    summary = mean_ci(long, ["policy", "outcome"])
-    shares = summary["outcome"].isin(SHARES)  # an interval of a share stays within 0-100%
-    summary.loc[shares, ["ci_low", "ci_high"]] = summary.loc[shares, ["ci_low", "ci_high"]].clip(0, 1)
+    summary = clip_to_domain(mean_ci(long, ["policy", "outcome"]))  # a share's interval stays within 0-100%
     quo = long[long["policy"] == "status quo"].set_index(["replication", "outcome"])["value"]
     diff = long.assign(value=long["value"] - quo.reindex(pd.MultiIndex.from_frame(long[["replication", "outcome"]]))
                        .to_numpy())
