@@ -42,6 +42,11 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _named(label) -> str:
+    """A table cell naming a parameter or outcome for readers: its label, and its path or key dimmed below."""
+    return f"{escape(str(label))}\n[dim]{escape(label.path)}[/]"
+
+
 def _load(path: Path, overrides: list[str] | None = None):
     try:
         return load_scenario(path, overrides or [])
@@ -263,6 +268,7 @@ def sensitivity(
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals", min=10)] = 1000,
 ) -> None:
     """Global sensitivity: run the Sobol design, then first- and total-order indices of each outcome."""
+    from orgsim import labels
     from orgsim.analysis import ranking
     from orgsim.sensitivity import load_sensitivity, run_sensitivity
 
@@ -272,16 +278,18 @@ def sensitivity(
     defined = result.indices.dropna(subset=["parameter"])
     defined = defined[defined["method"] == "metamodel"]
     for (scenario, outcome), part in defined.groupby(["scenario", "outcome"], sort=False):
+        named = labels.outcome(outcome, result.scenario)
         table = Table("parameter", "S1 [95% CI]", "ST [95% CI]",
-                      title=f"{outcome} ({scenario}): parameters explain {part['explained'].iloc[0]:.0%} of the "
-                            "run-to-run variance; indices are shares of that")
+                      title=f"{escape(named.text)} ({outcome}, {scenario}): parameters explain "
+                            f"{part['explained'].iloc[0]:.0%} of the run-to-run variance; indices are shares of that")
         for _, row in ranking(defined[defined["scenario"] == scenario], outcome).iterrows():
-            table.add_row(row["parameter"], f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]",
+            table.add_row(_named(labels.parameter(row["parameter"], result.scenario)),
+                          f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]",
                           f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]")
         console.print(table)
     for _, row in result.indices[result.indices["parameter"].isna()].drop_duplicates("outcome").iterrows():
-        console.print(f"{row['outcome']} ({row['scenario']}): undefined at {row['points_undefined']} points, or "
-                      "constant; no indices")
+        console.print(f"{escape(labels.outcome(row['outcome'], result.scenario).text)} ({row['outcome']}, "
+                      f"{row['scenario']}): undefined at {row['points_undefined']} points, or constant; no indices")
     console.print(f"{result.runs} runs ({result.seconds['sweep']:.1f} s this session), indices in "
                   f"{result.seconds['analysis']:.1f} s; wrote {out / 'sobol_indices.csv'} and {out / 'sobol.png'}")
 
