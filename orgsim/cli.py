@@ -377,6 +377,7 @@ def optimize(
         BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
     )
 
+    from orgsim import labels
     from orgsim.decision.optimize import load_optimization, optimize as run_optimize
 
     _check_executor(executor, scheduler)
@@ -398,17 +399,20 @@ def optimize(
                                   resume=resume, progress=progress)
         except ConfigError as exc:
             fail(str(exc))
-    front = Table("trial", "pick", *loaded.explore.levers, *[o.outcome for o in loaded.optimize.objectives],
+    levers, objectives = list(loaded.explore.levers), [o.outcome for o in loaded.optimize.objectives]
+    named = [*(labels.parameter(n, result.scenario) for n in levers), *(labels.outcome(n, result.scenario)
+                                                                          for n in objectives)]
+    front = Table("trial", "pick", *map(_named, named),
                   title=f"Pareto front: {len(result.front)} of {int((result.trials['state'] == 'COMPLETE').sum())} "
                         f"complete trials, {result.evaluations} evaluations")
     for _, row in result.front.iterrows():
-        front.add_row(str(int(row["trial"])), row["pick"],
-                      *[f"{row[c]:.3g}" for c in [*loaded.explore.levers, *[o.outcome for o in loaded.optimize.objectives]]])
+        front.add_row(str(int(row["trial"])), row["pick"], *[f"{row[c]:.3g}" for c in [*levers, *objectives]])
     console.print(front)
     table = Table("policy", "outcome", "mean [95% CI]", "minus status quo [95% CI]",
                   title=f"re-evaluated on {loaded.optimize.fresh_draws} fresh worlds and seeds")
     for _, r in result.reevaluation.iterrows():
-        table.add_row(r["policy"], r["outcome"], f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
+        table.add_row(r["policy"], _named(labels.outcome(r["outcome"], result.scenario)),
+                      f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
                       f"{r['diff']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]")
     console.print(table)
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())

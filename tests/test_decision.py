@@ -201,6 +201,12 @@ def test_optimize_killed_mid_search_resumes_without_losing_or_repeating_a_trial(
     assert complete.loc[complete["policy"] == "status quo", "retention_spend_musd"].tolist() == [0.0]
     reevaluation = pd.read_csv(out / "reevaluation.csv")
     assert reevaluation["n"].eq(3).all() and "status quo" in set(reevaluation["policy"])
+    assert set(reevaluation["label"]) == {"Meta researchers at the end (researchers)",
+                                          "Money spent on the retention grant (M$)"}
+    page = (out / "optimize.md").read_text(encoding="utf-8")  # levers by label, with their paths in the key
+    assert "Post release grant (retention grant): grant size" in page
+    assert "`timeline.post_release_grant.amount_years`" in page and "Meta CEO: patience under pressure" in page
+    assert "Money spent on the retention grant" in result.output
     for name in ("pareto.csv", "pareto.png", "reevaluation.png", "optimize.md"):
         assert (out / name).stat().st_size > 0
 

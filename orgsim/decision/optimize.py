@@ -41,11 +41,12 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from orgsim import labels
 from orgsim.analysis import clip_to_domain, mean_ci
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict, week_of
 from orgsim.decision import tables
 from orgsim.output import atomic_write, git_revision, versions, write_json
-from orgsim.schema import Strict
+from orgsim.schema import Scenario, Strict
 from orgsim.sweep import design as designs
 from orgsim.sweep import explore
 from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one, run_seeds, spec_changes
@@ -268,6 +269,7 @@ class OptimizeResult:
     ran: int                   # trials run in this session
     recovered: int             # trials found interrupted and queued again
     seconds: dict
+    scenario: Scenario | None = None  # the scenario searched on, as configured: names levers and outcomes
 
 
 def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
@@ -344,7 +346,8 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
     write_json({"name": spec.name, "spec_file": str(spec_path), "spec": resolved, "versions": versions(),
                 "git_revision": git_revision(), "status_quo": baseline, "evaluations": evaluations,
                 "runs_per_trial": len(common.seeds), "sessions": sessions}, manifest_path)
-    result = OptimizeResult(out, trials, front, reevaluation, evaluations, remaining, recovered, seconds)
+    result = OptimizeResult(out, trials, front, reevaluation, evaluations, remaining, recovered, seconds,
+                            scenario_from_dict(common.data, common.path))
     write_outputs(result, spec, reeval_runs)
     return result
 
@@ -431,8 +434,13 @@ def markdown(result: OptimizeResult, spec: OptimizationSpec) -> str:
     rule = spec.optimize.robustness
     statistic = {"mean": "mean", "worst": "worst case",
                  "percentile": f"{rule.percentile:g}th percentile on the bad side"}
-    levers = list(spec.explore.levers)
-    front = result.front[["trial", "pick", *levers, *[o.outcome for o in spec.optimize.objectives]]]
+    levers, objectives = list(spec.explore.levers), [o.outcome for o in spec.optimize.objectives]
+    named = {**{n: labels.parameter(n, result.scenario) for n in levers},
+             **{n: labels.outcome(n, result.scenario) for n in objectives}}
+    front = result.front[["trial", "pick", *levers, *objectives]].rename(columns={n: name.text for n, name in named.items()})
+    key = pd.DataFrame({"column": [name.text for name in named.values()], "unit": [name.unit for name in named.values()],
+                        "path or outcome": [f"`{n}`" for n in named],
+                        "role": ["lever"] * len(levers) + [OBJECTIVES[n] for n in objectives]})
     shown = result.reevaluation.assign(
         **{"mean [95% CI]": [f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
                              for _, r in result.reevaluation.iterrows()],
@@ -444,9 +452,10 @@ def markdown(result: OptimizeResult, spec: OptimizationSpec) -> str:
         f"{complete} complete trials, {result.evaluations} evaluations ({spec.optimize.robustness.worlds} worlds x "
         f"{spec.optimize.robustness.seeds} seeds each); objectives: the {statistic[rule.statistic]} of each over "
         "the evaluations.\n",
-        "## Pareto front\n", tables.markdown(front),
+        "## Pareto front\n", tables.markdown(front), "Columns:\n", tables.markdown(key),
         f"## Picks re-evaluated on {spec.optimize.fresh_draws} fresh worlds and seeds, paired with the status quo\n",
-        tables.markdown(shown[["policy", "outcome", "mean [95% CI]", "minus status quo [95% CI]", "n"]])])
+        tables.markdown(labels.labelled(shown, "outcome", result.scenario, kind="outcome")[
+            ["policy", "label", "outcome", "mean [95% CI]", "minus status quo [95% CI]", "n"]])])
 
 
 def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: pd.DataFrame) -> None:
@@ -455,7 +464,8 @@ def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: p
     from orgsim.report.figures import pareto_figure, reevaluation_figure
 
     out = result.out
-    frames = {"trials.csv": result.trials, "pareto.csv": result.front, "reevaluation.csv": result.reevaluation,
+    frames = {"trials.csv": result.trials, "pareto.csv": result.front,
+              "reevaluation.csv": labels.labelled(result.reevaluation, "outcome", result.scenario, kind="outcome"),
               "reevaluation_runs.csv": reeval_runs}
     for name, frame in frames.items():
         atomic_write(out / name, lambda tmp, f=frame: f.to_csv(tmp, index=False))
