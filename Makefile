@@ -22,7 +22,7 @@ DEMO := results/avocado_retention
 demo: $(STAMP)
 	$(VENV)/bin/orgsim sweep experiments/avocado_retention.yaml --out $(DEMO) --resume
 	$(VENV)/bin/orgsim report $(DEMO) --out $(DEMO)/report.html --sensitivity docs/sensitivity \
-		--discovery docs/decision/discovery --optimize docs/decision/optimize
+		--discovery docs/decision/discovery --optimize docs/decision/optimize --validation docs/VALIDATION.md
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q

@@ -50,6 +50,10 @@ class Settings:
     retention_weeks: int
     top_quantile: float
 
+    @property
+    def window_text(self) -> str:
+        return f"{self.retention_weeks} weeks"
+
 
 @dataclass
 class StoreData:
