@@ -86,7 +86,7 @@ def mechanism_title(model: type[BaseModel]) -> str:
     """``M5 golden handcuffs.`` -> ``Golden handcuffs``: the mechanism's name from its params docstring."""
     doc = " ".join((model.__dict__.get("__doc__") or "").split())
     name = re.split(r"[:;.(]", re.sub(r"^M\d+\s+", "", doc), maxsplit=1)[0].strip()
-    return humanise(name) if name else humanise(model.__name__.removesuffix("Params"))
+    return name[:1].upper() + name[1:] if name else humanise(model.__name__.removesuffix("Params"))
 
 
 def _field_label(owners: tuple[type[BaseModel], ...], key: str) -> tuple[str, str]:
