@@ -143,6 +143,7 @@ def compare(
     csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and replication here")] = None,
 ) -> None:
     """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI): a preset sweep."""
+    from orgsim import labels
     from orgsim.analysis import StoreError, headline_table, read_runs
     from orgsim.sweep import compare as preset
     from orgsim.sweep.runner import run_sweep
@@ -161,14 +162,15 @@ def compare(
     names = list(dict.fromkeys(_load(path, set_).name for path in configs))
     summary = headline_table(runs)
     table = Table("outcome", *names, title=f"{len(names)} scenarios x {seeds} seeds: mean [95% CI]")
-    for column, label in COMPARED.items():
+    first = _load(configs[0], set_)
+    for column in COMPARED:
         cells = []
         for scenario in names:
             row = summary[(summary["scenario"] == scenario) & (summary["outcome"] == column)].iloc[0]
             fmt = (lambda v: f"{v:,.0f}") if column == "focal_headcount_end" else (lambda v: f"{100 * v:.1f}%")
             cells.append(f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]" if row["n"] > 1
                          else fmt(row["mean"]))
-        table.add_row(label, *cells)
+        table.add_row(_named(labels.outcome(column, first)), *cells)
     console.print(table)
     if csv is not None:
         runs.to_csv(csv, index=False)
@@ -177,12 +179,8 @@ def compare(
     _report_failed(result.failed)
 
 
-#: the headline outcomes ``orgsim compare`` prints
-COMPARED = {
-    "cohort_retention": "cohort retention after release",
-    "focal_top_talent_share_end": "focal top-talent share at end",
-    "focal_headcount_end": "focal headcount at end",
-}
+#: the headline outcomes ``orgsim compare`` prints (named by orgsim.labels)
+COMPARED = ("cohort_retention", "focal_top_talent_share_end", "focal_headcount_end")
 
 
 @contextmanager
@@ -338,6 +336,7 @@ def discover(
     import matplotlib
 
     matplotlib.use("Agg")
+    from orgsim import labels
     from orgsim.analysis import StoreError
     from orgsim.decision.discovery import Question, condition, discover as run_discovery, write
 
@@ -353,10 +352,11 @@ def discover(
     if out.exists() and not out.is_dir():
         fail(f"{out}: --out exists and is not a directory")
     files = write(result, out)
-    table = Table("restriction", "role", "quasi-p", "reappears in bootstrap", title=result.sentence)
+    table = Table("input", "restriction", "role", "quasi-p", "reappears in bootstrap", title=result.sentence)
     for _, row in result.box.iterrows():
         qp = ", ".join(f"{v:.2g}" for v in (row["qp_low"], row["qp_high"]) if v == v)
-        table.add_row(condition(row), row["role"], qp, f"{row['reappears']:.0%}")
+        table.add_row(_named(labels.parameter(row["parameter"])), condition(row), row["role"], qp,
+                      f"{row['reappears']:.0%}")
     console.print(table)
     console.print(f"{len(result.cases.x)} runs, {int(result.cases.collapsed.sum())} with {question.phrase()}; "
                   f"wrote {len(files)} files to {out}")

@@ -168,3 +168,18 @@ def test_labelled_adds_a_label_column_and_keeps_the_path() -> None:
     assert list(out.columns) == ["parameter", "label", "ST"]
     assert out["label"].iloc[0] == str(labels.parameter("labs.meta.quit_rate")) and pd.isna(out["label"].iloc[1])
     assert list(out["parameter"]) == list(frame["parameter"])
+
+
+def test_the_cli_tables_name_outcomes_by_label(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from orgsim.cli import app
+
+    result = CliRunner().invoke(app, ["run", str(ROOT / "configs" / "baseline.yaml"), "--out", str(tmp_path),
+                                      "--weeks", "6", "--set", "population.scale=0.05"])
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())  # rich wraps the caption
+    scenario = load_scenario(ROOT / "configs" / "baseline.yaml")
+    for key in ("cohort_size_at_release", "cohort_retention", "focal_top_talent_share_start"):
+        assert labels.outcome(key, scenario).text in shown, key
+    assert "cohort_retention" not in shown
