@@ -6,6 +6,7 @@ import html
 import json
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -162,3 +163,63 @@ def test_report_with_a_missing_sensitivity_folder_exits_2(store, tmp_path):
                                  str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "no sobol_indices.csv here" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+# ------------------------------------------------------------ what a reader sees
+
+class VisibleText(HTMLParser):
+    """The page's text as a reader sees it: no markup, attributes, style or script, and not the method section."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden: list[str] = []  # the open tags whose text is not shown (or is the method section)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "title") or (tag == "section" and ("id", "method") in attrs) or self.hidden:
+            self.hidden.append(tag)
+
+    def handle_endtag(self, tag):
+        if self.hidden and self.hidden[-1] == tag:
+            self.hidden.pop()
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+#: a config path: a scenario block followed by a dotted field, or a snake_case name with a dot, or a store column
+CONFIG_PATH = re.compile(r"\b(?:labs|mechanisms|timeline|population|outcomes|morale)\.[a-z_]+"
+                         r"|\b[a-z]+_[a-z0-9_]*\.[a-z_]+\b|\b(?:param|draw):")
+
+
+@pytest.fixture(scope="module")
+def full_report(store, tmp_path_factory) -> Path:
+    """The report with every optional section, from what `make demo` gives it."""
+    out = tmp_path_factory.mktemp("full") / "report.html"
+    docs = ROOT / "docs"
+    result = runner.invoke(app, ["report", str(store), "--out", str(out), "--sensitivity", str(docs / "sensitivity"),
+                                 "--discovery", str(docs / "decision" / "discovery"), "--optimize",
+                                 str(docs / "decision" / "optimize"), "--validation", str(docs / "VALIDATION.md")])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_no_config_path_in_the_visible_text_outside_the_method(full_report):
+    text = full_report.read_text(encoding="utf-8")
+    reader = VisibleText()
+    reader.feed(text)
+    visible = " ".join(reader.parts)
+    assert len(visible) > 5000 and "What would change it" in visible
+    assert not CONFIG_PATH.findall(visible), sorted(set(CONFIG_PATH.findall(visible)))
+    # the paths are still there for whoever wants them: on hover and in the method's glossary
+    assert "title='mechanisms.vesting.beta_forfeit'" in text
+    method = text[text.index('<section id="method">'):]
+    assert "mechanisms.vesting.beta_forfeit" in method and "labs.meta.executives.meta_ceo.patience" in method
+
+
+def test_the_check_finds_a_config_path_when_there_is_one():
+    reader = VisibleText()
+    reader.feed("<p>Raising timeline.post_release_grant.amount_years helps; see param:labs.meta.quit_rate</p>"
+                "<section id='method'><p>mechanisms.vesting.beta_forfeit</p></section>")
+    assert CONFIG_PATH.findall(" ".join(reader.parts)) == ["timeline.post_release_grant", "param:", "labs.meta"]

@@ -48,6 +48,7 @@ class Table:
     def html(self) -> Markup:
         """The table with every cell escaped except the labels already made :class:`Markup`."""
         cells = self.frame.map(lambda v: v if isinstance(v, Markup) else escape("n/a" if pd.isna(v) else v))
+        cells.columns.name = None  # a pivot's leftover name would print as an empty header cell
         return Markup(cells.to_html(index=False, escape=False, border=0, classes="data"))
 
 
