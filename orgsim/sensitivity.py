@@ -82,7 +82,8 @@ def run_sensitivity(spec_path: str | Path, out: str | Path, *, executor_kind: Ex
     outcomes = [o for o in spec.outcomes if o != "release_week"]
     indices = pd.concat([estimate(runs, spec.design, scenario.name, outcomes, resamples=resamples,
                                   conf_level=conf_level, seed=spec.seed)
-                         for scenario in scenarios for estimate in (metamodel_indices, sobol_indices)], ignore_index=True)
+                         for scenario in scenarios for estimate in (metamodel_indices, sobol_indices)],
+                        ignore_index=True)
     result.indices = labels.labelled(indices, "parameter", result.scenario)
     result.seconds["analysis"] = round(time.perf_counter() - started, 1)
     write_outputs(result, spec, resamples, conf_level)

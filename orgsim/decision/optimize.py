@@ -437,8 +437,10 @@ def markdown(result: OptimizeResult, spec: OptimizationSpec) -> str:
     levers, objectives = list(spec.explore.levers), [o.outcome for o in spec.optimize.objectives]
     named = {**{n: labels.parameter(n, result.scenario) for n in levers},
              **{n: labels.outcome(n, result.scenario) for n in objectives}}
-    front = result.front[["trial", "pick", *levers, *objectives]].rename(columns={n: name.text for n, name in named.items()})
-    key = pd.DataFrame({"column": [name.text for name in named.values()], "unit": [name.unit for name in named.values()],
+    front = result.front[["trial", "pick", *levers, *objectives]].rename(
+        columns={n: name.text for n, name in named.items()})
+    key = pd.DataFrame({"column": [name.text for name in named.values()],
+                        "unit": [name.unit for name in named.values()],
                         "path or outcome": [f"`{n}`" for n in named],
                         "role": ["lever"] * len(levers) + [OBJECTIVES[n] for n in objectives]})
     shown = result.reevaluation.assign(
