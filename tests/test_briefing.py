@@ -93,3 +93,15 @@ def test_estimates_print_for_readers():
     points = Estimate(-0.036, -0.067, -0.004, 30, "pp")
     assert points.phrase() == "-3.6 pp (95% CI -6.7 to -0.4 pp)"
     assert Estimate(0.5, np.nan, np.nan, 1, "pct").phrase() == "50.0% (n = 1, no interval)"
+
+
+def test_release_shifts_measure_each_driver_from_the_week_before_to_weeks_after():
+    """Two runs released in week 10 and 20: morale at week 9/19 against week 23/33 gives -0.2 and -0.4."""
+    runs = pd.DataFrame({"run_id": ["r1", "r2", "r3"], "scenario": ["s", "s", "s"], "release_week": [10, 20, np.nan]})
+    rows = [{"run_id": r, "week": w, "lab": "meta", "metric": "morale", "value": v}
+            for r, w, v in (("r1", 9, 0.7), ("r1", 23, 0.5), ("r2", 19, 0.8), ("r2", 33, 0.4), ("r3", 9, 0.1))]
+    rows.append({"run_id": "r1", "week": 9, "lab": "openai", "metric": "morale", "value": 0.0})  # another lab
+    shifts = analysis.drivers.release_shifts(pd.DataFrame(rows), runs, "meta", weeks=13)
+    row = shifts.iloc[0]
+    assert (row["metric"], row["scenario"], row["n"]) == ("morale", "s", 2)
+    assert row["mean"] == pytest.approx(-0.3) and row["ci_low"] < -0.3 < row["ci_high"]

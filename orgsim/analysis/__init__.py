@@ -9,7 +9,7 @@ Reads the files ``orgsim sweep`` writes, never a live model. Typical use::
     curves = analysis.retention_curves(stays[stays["lab"] == "meta"])
 """
 
-from orgsim.analysis import race
+from orgsim.analysis import drivers, race
 from orgsim.analysis.flows import flow_counts, flow_matrix
 from orgsim.analysis.retention import (
     EventLog, life_table, retention_curves, spells, two_year_retention_table,
@@ -21,7 +21,7 @@ from orgsim.analysis.summaries import (
 )
 
 __all__ = [
-    "EventLog", "StoreData", "StoreError", "clip_to_domain", "drawn_share", "flow_counts", "flow_matrix", "headline_table", "lab_totals",
+    "EventLog", "StoreData", "drivers", "StoreError", "clip_to_domain", "drawn_share", "flow_counts", "flow_matrix", "headline_table", "lab_totals",
     "lever_effects", "life_table", "load", "metamodel_indices", "mean_ci", "metric_bands", "paired_differences", "race", "ranking",
     "read_runs",
     "read_sensitivity", "release_outcomes", "retention_curves", "sobol_indices", "spells", "two_year_retention_table",

@@ -34,6 +34,8 @@ def number(value: float, kind: str) -> str:
         return f"{100 * value:.1f}%"
     if kind == "pp":
         return f"{100 * value:+.1f} pp"
+    if kind == "change":
+        return f"{value:+.2f}"
     if kind == "count":
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
     return f"{value:.2f}" if kind == "num" else f"{value:.0f}"
@@ -47,7 +49,7 @@ class Estimate:
     low: float
     high: float
     n: int
-    kind: str  # how it prints: pct, pp, count, week or num
+    kind: str  # how it prints: pct, pp, count, week, num or change (a signed num)
 
     @classmethod
     def of(cls, row: pd.Series | None, kind: str) -> Estimate:
@@ -76,7 +78,7 @@ class Estimate:
         for unit in ("%", " pp"):
             if low.endswith(unit) and high.endswith(unit):
                 low = low.removesuffix(unit)
-        return f"{low} to {high}" if self.kind == "pp" or self.low < 0 else f"{low}–{high}"
+        return f"{low} to {high}" if self.kind in ("pp", "change") or self.low < 0 else f"{low}–{high}"
 
     def cell(self) -> str:
         """'85.7% [82.1, 89.3]' for a table."""

@@ -33,7 +33,8 @@ EVENT_COLUMNS = ("run_id", "week", "date", "researcher_id", "kind", "from_lab", 
                  "skill")
 #: weekly metrics the analysis reads (flows that give the initial headcount, levels for the curves)
 METRICS = ("headcount", "hires", "quits", "layoffs", "moves_in", "moves_out", "top_talent", "top_talent_share",
-           "capability", "standing", "pay_spent_musd", "executive_exits", "tracked_cohort")
+           "capability", "standing", "pay_spent_musd", "executive_exits", "tracked_cohort",
+           "morale", "prestige", "share_price", "trust")
 
 
 class StoreError(ValueError):

@@ -306,6 +306,31 @@ class _Builder:
                 f"year; the leader's margin over the third lab in the last year is {Estimate.of(ratio, 'num').phrase()}"
                 " times that of the first.")
 
+    def drivers(self, weeks: int = 13) -> None:
+        """What the release changes at the focal lab that its researchers' quit hazard reads."""
+        if self.data.metrics is None:
+            return
+        shifts = analysis.drivers.release_shifts(self.data.metrics, self.data.scenario_runs, self.focal, weeks)
+        if shifts.empty:
+            return
+        present = [m for m in analysis.drivers.DRIVERS if (shifts["metric"] == m).any()]
+        table = self.by_scenario(shifts, "change", "metric", present)
+        table["metric"] = table["metric"].map(analysis.drivers.DRIVERS)
+        self.why.items.append(Table(
+            f"What the release changes at {self.focal.title()}", f"Change from the week before the release to "
+            f"{weeks} weeks after it, per run; mean [95% CI] over runs. Morale enters the quit hazard directly, "
+            "prestige the choice of where to go, the share price the value of unvested equity.", table,
+            collapsed=False))
+        success, failure = self.brief.by_outcome("success"), self.brief.by_outcome("failure")
+        if success and failure:
+            parts = []
+            for metric in present:
+                after = {s: Estimate.of(_pick(shifts, scenario=s, metric=metric), "change") for s in (failure, success)}
+                parts.append(f"{analysis.drivers.DRIVERS[metric].split(' (')[0]} moves by {after[failure].phrase()} "
+                             f"after a failure against {after[success].value} after a success")
+            self.why.paragraphs.insert(0, f"Why the outcome matters: in the {weeks} weeks after the release, "
+                                          f"{self.focal.title()}'s " + tables.listing(parts) + ".")
+
     def flows(self) -> None:
         if self.data.events is None:
             return
@@ -518,6 +543,7 @@ class _Builder:
         self.retention()
         self.series()
         self.headline_table()
+        self.drivers()
         self.differences()
         self.race()
         self.flows()
