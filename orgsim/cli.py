@@ -355,7 +355,7 @@ def discover(
     table = Table("input", "restriction", "role", "quasi-p", "reappears in bootstrap", title=result.sentence)
     for _, row in result.box.iterrows():
         qp = ", ".join(f"{v:.2g}" for v in (row["qp_low"], row["qp_high"]) if v == v)
-        table.add_row(_named(labels.parameter(row["parameter"])), condition(row), row["role"], qp,
+        table.add_row(_named(labels.input_label(row["parameter"])), condition(row), row["role"], qp,
                       f"{row['reappears']:.0%}")
     console.print(table)
     console.print(f"{len(result.cases.x)} runs, {int(result.cases.collapsed.sum())} with {question.phrase()}; "

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from orgsim.schema import Scenario
 
-__all__ = ["Label", "LabelError", "labelled", "outcome", "parameter", "parameters"]
+__all__ = ["Label", "LabelError", "input_label", "labelled", "outcome", "parameter", "parameters"]
 
 #: units that add nothing beside a label
 UNITLESS = ("", "flag", "text")
@@ -185,6 +185,15 @@ def _context(keys: list[str], steps, scenario: Scenario | None) -> str:
     return ""
 
 
+def input_label(name: str, scenario: Scenario | None = None) -> Label:
+    """The label of a design input: a config path's, or the name itself for one that is not a path (``x1`` of a
+    synthetic design, a store column of an older orgsim)."""
+    try:
+        return parameter(name, scenario)
+    except LabelError:
+        return Label(name, "", name)
+
+
 def parameters(paths: Iterable[str], scenario: Scenario | None = None) -> dict[str, Label]:
     """Labels of several paths, keyed by path."""
     return {path: parameter(path, scenario) for path in dict.fromkeys(paths)}
@@ -216,9 +225,10 @@ def labelled(frame: pd.DataFrame, column: str = "parameter", scenario: Scenario 
              kind: str = "parameter", name: str = "label") -> pd.DataFrame:
     """``frame`` with a ``label`` column (text and unit) right after ``column``, which keeps the paths or keys.
 
-    ``kind`` is ``parameter`` or ``outcome``; missing values stay missing.
+    ``kind`` is ``parameter`` (an input that is no config path keeps its name) or ``outcome``; missing values
+    stay missing.
     """
-    name_of = parameter if kind == "parameter" else outcome
+    name_of = input_label if kind == "parameter" else outcome
     cache: dict[str, str] = {}
 
     def text(value) -> str | None:

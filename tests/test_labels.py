@@ -168,6 +168,8 @@ def test_labelled_adds_a_label_column_and_keeps_the_path() -> None:
     assert list(out.columns) == ["parameter", "label", "ST"]
     assert out["label"].iloc[0] == str(labels.parameter("labs.meta.quit_rate")) and pd.isna(out["label"].iloc[1])
     assert list(out["parameter"]) == list(frame["parameter"])
+    synthetic = labels.labelled(pd.DataFrame({"parameter": ["x1"]}))  # a design input that is no config path
+    assert synthetic["label"].iloc[0] == "x1"
 
 
 def test_the_cli_tables_name_outcomes_by_label(tmp_path: Path) -> None:
