@@ -239,24 +239,32 @@ def _study(spec: OptimizationSpec, out: Path):
     study.sampler = optuna.samplers.TPESampler(
         seed=spec.seed + len(study.trials), n_startup_trials=spec.optimize.startup_trials, multivariate=True,
         constant_liar=spec.optimize.parallel_trials > 1)
-    return study
+    return study, storage
 
 
-def recover(study, grace: int) -> int:
+def recover(study, storage, grace: int) -> int:
     """Fail the trials a killed search left running once their heartbeat is stale (their levers are queued again
     by RetryHeartbeatStaleTrialCallback); returns how many. Refuses if they keep beating: another search holds
-    the study."""
+    the study.
+
+    A trial killed between being created and its first heartbeat has none, and Optuna never counts it as stale;
+    so every running trial first gets one beat here: a live one keeps beating anyway, a dead one goes stale
+    after the grace period like the others.
+    """
     import optuna
     from optuna.trial import TrialState
 
-    running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    found = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    study_id = storage.get_study_id_from_name(study.study_name)
+    for trial in found:
+        storage.record_heartbeat(storage.get_trial_id_from_study_id_trial_number(study_id, trial.number))
     deadline = time.monotonic() + 2 * grace + 5
     while study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         optuna.storages.fail_stale_trials(study)
         if time.monotonic() > deadline:
             raise ConfigError(None, "--resume", "trials of this study are still running in another process")
         time.sleep(0.5)
-    return running
+    return len(found)
 
 
 @dataclass
@@ -296,8 +304,8 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
     out.mkdir(parents=True, exist_ok=True)
     common = Evaluations.make(spec, base, spec_path, search.robustness.worlds,
                               run_seeds(spec.seed, search.robustness.seeds), explore.WORLDS)
-    study = _study(spec, out)
-    recovered = recover(study, STALE_BEATS * search.heartbeat_seconds) if resume else 0
+    study, storage = _study(spec, out)
+    recovered = recover(study, storage, STALE_BEATS * search.heartbeat_seconds) if resume else 0
     baseline = status_quo(spec, common.data)
     inside = all(r.low <= baseline[n] <= r.high for n, r in spec.explore.levers.items())
     if not study.trials and inside:
