@@ -8,6 +8,8 @@ selects the headless Agg backend itself.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -31,9 +33,16 @@ def _band(ax, frame: pd.DataFrame, x: str, label: str, color) -> None:
     ax.fill_between(frame[x], frame["ci_low"], frame["ci_high"], color=color, alpha=BAND_ALPHA, lw=0)
 
 
-def _facets(n: int, width: float = 5.0, height: float = 3.6, sharey: bool = True) -> tuple[Figure, np.ndarray]:
-    fig, axes = plt.subplots(1, n, figsize=(width * n, height), sharey=sharey, squeeze=False, layout="constrained")
-    return fig, axes[0]
+def _facets(n: int, width: float = 5.0, height: float = 3.6, sharey: bool = True,
+            columns: int | None = None) -> tuple[Figure, np.ndarray]:
+    """``n`` panels in rows of ``columns`` (all in one row by default); unused cells of the last row are hidden."""
+    columns = min(n, columns or n)
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), sharey=sharey, squeeze=False,
+                             layout="constrained")
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, axes.flat[:n]
 
 
 def _dates(ax) -> None:
@@ -93,7 +102,7 @@ def lines_by_lab(bands: pd.DataFrame, metric: str, scenarios: list[str], ylabel:
     part = bands[bands["metric"] == metric]
     labs = list(dict.fromkeys(part["lab"].astype(str)))
     colors = palette(labs)
-    fig, axes = _facets(len(scenarios))
+    fig, axes = _facets(len(scenarios), columns=2)
     for ax, scenario in zip(axes, scenarios):
         for lab in labs:
             _band(ax, part[(part["scenario"] == scenario) & (part["lab"] == lab)], "date", lab, colors[lab])
@@ -122,7 +131,7 @@ def lab_by_scenario(bands: pd.DataFrame, metric: str, lab: str, scenarios: list[
 
 def flow_figure(flows: pd.DataFrame, scenarios: list[str]) -> Figure:
     """Heatmaps of mean researchers moved per run, from row to column (outside = hires and exits), log colour scale."""
-    fig, axes = _facets(len(scenarios), width=6.2, height=5.2, sharey=False)
+    fig, axes = _facets(len(scenarios), width=6.2, height=5.2, sharey=False, columns=2)
     positive = flows.loc[flows["mean"] > 0, "mean"]
     norm = LogNorm(vmin=max(positive.min(), 0.1), vmax=positive.max()) if len(positive) else None
     for ax, scenario in zip(axes, scenarios):
@@ -138,10 +147,16 @@ def short(name: str) -> str:
     return ".".join(name.split(".")[-2:])
 
 
+def panel_title(scenario: str, outcome: str, width: int = 40) -> str:
+    """A panel's title: the scenario, then the outcome's (long) label wrapped to fit above the panel."""
+    return "\n".join([scenario, *textwrap.wrap(outcome, width)])
+
+
 def lever_figure(levers: pd.DataFrame) -> Figure:
     """Standardized effect of each lever with its 95% interval, per scenario and outcome."""
     panels = list(levers.groupby(["scenario", "outcome"]).groups)
-    fig, axes = _facets(len(panels), width=6.5, height=0.6 * levers["lever"].nunique() + 1.8, sharey=False)
+    fig, axes = _facets(len(panels), width=6.2, height=0.6 * levers["lever"].nunique() + 1.8, sharey=False,
+                        columns=2)
     for ax, (scenario, outcome) in zip(axes, panels):
         part = levers[(levers["scenario"] == scenario) & (levers["outcome"] == outcome)].sort_values("src")
         y = np.arange(len(part))
@@ -149,7 +164,7 @@ def lever_figure(levers: pd.DataFrame) -> Figure:
                     color=sns.color_palette("colorblind")[0], capsize=3)
         ax.axvline(0, color="0.3", lw=1)
         ax.set_yticks(y, [short(lever) for lever in part["lever"]])
-        ax.set(title=f"{scenario}\n{outcome}", xlabel="SD of outcome per SD of lever")
+        ax.set(title=panel_title(scenario, outcome), xlabel="SD of outcome per SD of lever")
     return fig
 
 
@@ -157,7 +172,8 @@ def sobol_figure(indices: pd.DataFrame) -> Figure:
     """First- (S1) and total-order (ST) Sobol indices with their intervals, one panel per scenario and outcome."""
     panels = [key for key, _ in indices.groupby(["scenario", "outcome"], sort=False)]
     colors = sns.color_palette("colorblind")
-    fig, axes = _facets(len(panels), width=5.5, height=0.45 * indices["parameter"].nunique() + 1.8, sharey=False)
+    fig, axes = _facets(len(panels), width=6.2, height=0.45 * indices["parameter"].nunique() + 1.8, sharey=False,
+                        columns=2)
     for ax, (scenario, outcome) in zip(axes, panels):
         part = indices[(indices["scenario"] == scenario) & (indices["outcome"] == outcome)].sort_values("ST")
         y = np.arange(len(part))
@@ -167,7 +183,7 @@ def sobol_figure(indices: pd.DataFrame) -> Figure:
             ax.plot(part[order], y + offset, "o", color=color, label=order)
         ax.axvline(0, color="0.3", lw=1)
         ax.set_yticks(y, [short(name) for name in part["parameter"]])
-        ax.set(title=f"{scenario}\n{outcome}", xlabel="share of outcome variance")
+        ax.set(title=panel_title(scenario, outcome), xlabel="share of outcome variance")
     axes[0].legend(loc="lower right", fontsize=8)
     return fig
 

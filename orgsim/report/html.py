@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from markupsafe import Markup
+from pydantic import ValidationError
 
 from orgsim import analysis, labels
 from orgsim.analysis import briefing as briefs
@@ -31,6 +32,7 @@ from orgsim.analysis.retention import INCUMBENT, EventLog
 from orgsim.decision import tables
 from orgsim.report import decision, figures, page
 from orgsim.report.page import Figure, Section, Table, labelled
+from orgsim.schema import Scenario
 from orgsim.sweep.store import Store
 
 #: SignalFire State of Talent 2025 (Fortune, 2025-06-03): share of staff hired in the last two years still employed
@@ -62,15 +64,15 @@ def _pick(table: pd.DataFrame, **where) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
-def term(path: str, unit: bool = False) -> Markup:
-    """A parameter as readers see it (with its unit in tables), its config path on hover."""
-    label = labels.parameter(path)
-    return labelled(str(label) if unit else label.text, path)
 
 
-def plain(path: str) -> str:
-    """A parameter's reader label as plain text (figures, alt text)."""
-    return labels.parameter(path).text
+def _named_by(store: Store, digest: str) -> Scenario | None:
+    """A stored scenario, which names labs, executives and timeline events in the labels; None if this orgsim's
+    schema no longer reads it (the labels then come from the keys)."""
+    try:
+        return Scenario.model_validate(store.config(digest))
+    except ValidationError:
+        return None
 
 
 class _Builder:
@@ -88,7 +90,9 @@ class _Builder:
         self.focal, self.cohort, self.release = s.focal_lab, s.cohort, s.release
         self.scenarios = [v.key for v in self.brief.scenarios]
         self.titles = {v.key: v.title for v in self.brief.scenarios}
-        self.manifest = Store(root).read_manifest() or {}
+        store = Store(root)
+        self.manifest = store.read_manifest() or {}
+        self.scenario = _named_by(store, self.data.scenario_runs["config_digest"].iloc[0])
         asked = self.manifest.get("spec", {}).get("outcomes") or list(briefs.RETENTION)
         self.lever_outcomes = [o for o in asked if o in self.runs and pd.api.types.is_numeric_dtype(self.runs[o])]
         self.notes: list[str] = []
@@ -111,8 +115,14 @@ class _Builder:
         return [self.titles[s] for s in self.scenarios]
 
     def term(self, path: str, unit: bool = False) -> Markup:
+        """A parameter as readers see it (with its unit in tables), its config path on hover."""
         self.terms.add(path)
-        return term(path, unit)
+        label = labels.parameter(path, self.scenario)
+        return labelled(str(label) if unit else label.text, path)
+
+    def plain(self, path: str) -> str:
+        """A parameter's reader label as plain text (figures, alt text)."""
+        return labels.parameter(path, self.scenario).text
 
     @property
     def names(self) -> decision.Names:
@@ -351,7 +361,7 @@ class _Builder:
             return
         effects = pd.concat(parts, ignore_index=True)
         section = Section("levers", "Levers the focal lab controls")
-        drawn = effects.assign(lever=effects["lever"].map(plain), outcome=effects["outcome"].map(self.outcome_name),
+        drawn = effects.assign(lever=effects["lever"].map(self.plain), outcome=effects["outcome"].map(self.outcome_name),
                                scenario=effects["scenario"].map(self.titles))
         section.items.append(Figure(
             "lever_effects", _png(figures.lever_figure(drawn)),
@@ -383,8 +393,8 @@ class _Builder:
             settled = not (top["src_low"] <= 0 <= top["src_high"])
             change = Estimate(top["range_effect"], top["range_low"], top["range_high"], int(top["n"]), "pp")
             section.paragraphs.append(Markup(
-                "Of the {n} levers swept on {scenario} ({runs} runs), {lever} moves {outcome} most: from {low} to "
-                "{high} it changes it by {change}{settled}").format(
+                "Of the {n} levers swept on {scenario} ({runs} runs), the one that moves “{outcome}” most is "
+                "{lever}: from {low} to {high} it changes it by {change}{settled}").format(
                 n=len(rows), scenario=self.titles[failed], runs=int(top["n"]), lever=self.term(top["lever"]),
                 outcome=self.outcome_name(outcome), low=tables.number(top["low"]), high=tables.number(top["high"]),
                 change=change.phrase(),
@@ -400,7 +410,7 @@ class _Builder:
             defined = defined[defined["method"] == "metamodel"]
         section = Section("sensitivity", "What matters most: global sensitivity")
         section.items.append(Figure(
-            "sobol", _png(figures.sobol_figure(defined.assign(parameter=defined["parameter"].map(plain),
+            "sobol", _png(figures.sobol_figure(defined.assign(parameter=defined["parameter"].map(self.plain),
                                                                outcome=defined["outcome"].map(self.outcome_name),
                                                                scenario=defined["scenario"].map(
                                                                    lambda s: self.titles.get(s, s))))),
@@ -522,7 +532,7 @@ class _Builder:
             f"{self.release}, retention window {self.settings.retention_weeks} weeks, top talent the top "
             f"{100 * (1 - self.settings.top_quantile):.0f}% by skill."]
         if self.terms:
-            rows = [labels.parameter(path) for path in sorted(self.terms)]
+            rows = [labels.parameter(path, self.scenario) for path in sorted(self.terms)]
             self.method.items.append(Table("Parameters named in this report", "Each label with its config path "
                                            "(for --set, sweeps and experiment files) and unit.", pd.DataFrame({
                 "label": [r.text for r in rows], "config path": [r.path for r in rows],
