@@ -132,6 +132,7 @@ def policies_section(directory: Path, names: Names) -> Section:
         f"({', '.join(names.outcome(o) for o in objectives)}) is {statistic} over a candidate's evaluations; "
         f"{len(found.front)} trials are on the Pareto front.")
     front = found.front[["trial", "pick", *levers, *objectives]].copy()
+    front[[*levers, *objectives]] = front[[*levers, *objectives]].map(tables.number)
     front.columns = ["trial", "pick", *[names.term(p) for p in levers], *[names.outcome(o) for o in objectives]]
     section.items.append(Table("The Pareto front", "Levers and robust objectives of every non-dominated trial; "
                                "pick: re-evaluated below.", front))
