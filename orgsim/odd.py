@@ -283,15 +283,19 @@ def render_block(block: Block) -> str:
 
 
 def _handler(kind: str) -> str:
-    """Which code applies a timeline event, and under which mechanism's switch."""
+    """Which code applies a timeline event, under which mechanism's switch, and where among its week's dated events."""
     from orgsim import timeline
     from orgsim.mechanisms import releases
 
-    function: Callable = releases.schedule_event if kind == "release" else timeline.handlers()[kind]
+    if kind == "release":
+        function, priority = releases.schedule_event, plugins.RELEASES
+    else:
+        function, priority = timeline.handlers()[kind].apply, timeline.handlers()[kind].priority
     module = importlib.import_module(function.__module__)
     mechanism = re.match(r"\s*(M\d+)\b", module.__doc__ or "")
     where = f"`{function.__module__}.{function.__name__}`"
-    return f"{where} ({mechanism.group(1)}; no effect when it is switched off)" if mechanism else f"{where} (always on)"
+    switch = f"{mechanism.group(1)}; no effect when it is switched off" if mechanism else "always on"
+    return f"{where} ({switch}), at Mesa priority `{priority.name}` among its week's dated events (§3)"
 
 
 def render_parameter_tables() -> str:

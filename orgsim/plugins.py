@@ -3,7 +3,8 @@
 A mechanism module states what it adds to the model in one ``MECHANISM``
 object: its params block, ``setup`` (creates and returns the state it owns),
 ``step`` (its stage of the week), ``handlers`` (the dated timeline kinds it
-applies) and ``hazard_terms`` (covariates of the quit hazard with their βs).
+applies, each with its Mesa ``Priority`` among the week's dated events) and
+``hazard_terms`` (covariates of the quit hazard with their βs).
 The registry collects every module of :mod:`orgsim.mechanisms` that declares
 one, plus any registered at run time, and derives from them the weekly
 pipeline, the timeline handler table, the event log's covariates, the
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from mesa.time import Priority
 from pydantic import BaseModel, create_model
 
 from orgsim import morale, schema
@@ -51,6 +53,24 @@ class HazardTerms:
 
 
 @dataclasses.dataclass(frozen=True)
+class Handler:
+    """What a dated timeline kind does, and when in its week (docs/ODD.md §3).
+
+    Dated events of one week run by ``priority`` (Mesa's), then by date and
+    key: first :data:`TERMS` (prices, budgets, grants, hiring policy,
+    reputation: what the rest of the week acts on), then :data:`ORGANIZATION`
+    (people and teams arrive, leave, are reassigned), then :data:`RELEASES`
+    (judged on the lab as the week's news left it).
+    """
+
+    apply: Callable[[OrgModel, Any], None]
+    priority: Priority
+
+
+TERMS, ORGANIZATION, RELEASES = Priority.HIGH, Priority.DEFAULT, Priority.LOW
+
+
+@dataclasses.dataclass(frozen=True)
 class Mechanism:
     """One mechanism (docs/ODD.md §7): M ``number``, its params ``block`` and what it plugs in."""
 
@@ -60,7 +80,7 @@ class Mechanism:
     setup: Callable[[OrgModel], Any] | None = None
     stage: float | None = None          # position in the weekly order, as numbered in docs/ODD.md §3
     step: Callable[[OrgModel], None] | None = None
-    handlers: Mapping[str, Callable[[OrgModel, Any], None]] = dataclasses.field(default_factory=dict)
+    handlers: Mapping[str, Handler] = dataclasses.field(default_factory=dict)
     hazard_terms: HazardTerms | None = None
 
 
@@ -127,9 +147,9 @@ def pipeline() -> tuple[Callable[[OrgModel], None], ...]:
     return tuple(step for _, step in sorted([*stages, *CORE_STAGES], key=lambda s: s[0]))
 
 
-def handlers() -> dict[str, Callable[[OrgModel, Any], None]]:
-    """Timeline event kind -> the function that applies it."""
-    table: dict[str, Callable[[OrgModel, Any], None]] = {}
+def handlers() -> dict[str, Handler]:
+    """Timeline event kind -> how it is applied and at which priority."""
+    table: dict[str, Handler] = {}
     for mechanism in registered():
         table.update(mechanism.handlers)
     return table

@@ -158,7 +158,7 @@ def test_reorg_reassigns_and_resets_team_tenure() -> None:
     """One Meta reorg at week 0 on a 0.1-scale world (386 unprotected members), reassign_share 0.3 +- 0.08."""
     m = fresh()
     pop = m.population
-    m.week = 10  # so that a reset (team_since = 10) differs from every initial value (<= 0)
+    m.time = 10  # so that a reset (team_since = 10) differs from every initial value (<= 0)
     team0, since0 = pop.team.copy(), pop.team_since.copy()
     unprotected = [t for t in m.focal.team_ids if not m.team_protected[t]]
     pool = np.isin(team0, unprotected)
@@ -608,7 +608,7 @@ def test_gamed_release_gains_prestige_then_loses_trust() -> None:
     trust_gap = []
     for week in range(1, p.gaming_found_weeks + 3):
         for m in (honest, gamed):
-            m.week = week
+            m.time = week
             reputation.step(m)
         trust_gap.append(honest.focal.trust - gamed.focal.trust)
     found = p.gaming_found_weeks - 1
@@ -788,7 +788,7 @@ def test_trust_recovers_after_scandal() -> None:
     weeks = int(m.params.reputation.recovery_weeks)
     path = []
     for week in range(weeks):
-        m.week = week
+        m.time = week
         reputation.step(m)
         path.append(meta.trust)
     assert all(b > a for a, b in zip(path, path[1:], strict=False)), "trust must recover every week"
@@ -856,5 +856,5 @@ def test_newcomers_have_higher_hazard() -> None:
     assert np.allclose(rate_part(flagged) / rate_part(plain), factor, rtol=1e-9)
     ratio = flagged["hazard"].mean() / plain["hazard"].mean()
     assert abs(ratio - factor) < 0.02, f"newcomer / comparable hazard {ratio:.3f}"
-    m.week = int(m.params.acquisitions.newcomer_weeks)
+    m.time = int(m.params.acquisitions.newcomer_weeks)
     assert (attrition.covariates(m, new)["newcomer"] == 0).all()

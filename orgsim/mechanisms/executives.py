@@ -18,7 +18,7 @@ import numpy as np
 
 from orgsim import schema
 from orgsim.mechanisms import layoffs, reorgs
-from orgsim.plugins import Mechanism
+from orgsim.plugins import ORGANIZATION, Handler, Mechanism
 from orgsim.schema import Blitz
 
 if TYPE_CHECKING:
@@ -142,4 +142,4 @@ def apply_exit(model: OrgModel, event: ExecutiveExit) -> None:
 
 
 MECHANISM = Mechanism(number=8, block="executives", params=schema.ExecutiveParams, setup=setup, stage=3.0, step=step,
-                      handlers={"executive_exit": apply_exit})
+                      handlers={"executive_exit": Handler(apply_exit, ORGANIZATION)})

@@ -20,7 +20,7 @@ import numpy as np
 
 from orgsim import derived, schema, transitions
 from orgsim.mechanisms import counteroffers
-from orgsim.plugins import Mechanism
+from orgsim.plugins import TERMS, Handler, Mechanism
 from orgsim.population import PREFERENCES
 
 if TYPE_CHECKING:
@@ -150,4 +150,5 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-MECHANISM = Mechanism(number=1, block="offers", params=schema.OffersParams, stage=4.0, step=step, handlers={"blitz": start_blitz})
+MECHANISM = Mechanism(number=1, block="offers", params=schema.OffersParams, stage=4.0, step=step,
+                      handlers={"blitz": Handler(start_blitz, TERMS)})

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import derived, schema
-from orgsim.plugins import Mechanism
+from orgsim.plugins import RELEASES, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.agents import Lab
@@ -161,8 +161,8 @@ class DatedRelease:
     def schedule(self) -> None:
         e = self.event
         if e.pull_forward_weeks and self.week - e.pull_forward_weeks >= 0:
-            self.model.schedule_week(self.week - e.pull_forward_weeks, self.consider_rush)
-        self.model.schedule_week(self.week, self.due)
+            self.model.schedule_week(self.week - e.pull_forward_weeks, self.consider_rush, RELEASES)
+        self.model.schedule_week(self.week, self.due, RELEASES)
 
     def consider_rush(self) -> None:
         """Pressure above the CEO's threshold pulls the release forward at a quality cost."""
@@ -183,7 +183,7 @@ class DatedRelease:
             m[members] = np.clip(m[members] - self.model.params.releases.slip_morale, 0.0, 1.0)
             lab.failures += 0.5
             self.model.slips.append({"week": self.model.week, "lab": lab.key, "model": self.event.model, "delay_weeks": delay})
-            self.model.schedule_week(self.model.week + delay, self.due)
+            self.model.schedule_week(self.model.week + delay, self.due, RELEASES)
             return
         self.land()
 
