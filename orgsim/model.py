@@ -21,10 +21,13 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.agentset import AbstractAgentSet
 from mesa.time import Event, Priority, Schedule
 
 from orgsim import derived, outcomes, plugins, timeline
-from orgsim.agents import Executive, Lab, Researcher
+from orgsim.agents import Researcher
+from orgsim.executive import Executive
+from orgsim.lab import Lab
 from orgsim.mechanisms import attrition, finance, learning, releases
 from orgsim.recording import Recorder
 from orgsim.schema import HiringSpec, Scenario
@@ -204,6 +207,11 @@ class OrgModel(mesa.Model):
         return finance.budget_room(self, lab)
 
     @property
+    def lab_agents(self) -> AbstractAgentSet[Lab]:
+        """The labs as Mesa's AgentSet, in config order: mechanisms ask every lab to decide with ``.do``."""
+        return self.agents_by_type[Lab]
+
+    @property
     def researchers(self):
         return self.agents_by_type.get(Researcher, mesa.AgentSet([], random=self.random))
 
@@ -219,7 +227,7 @@ class OrgModel(mesa.Model):
         headcount = np.bincount(labs, minlength=n_labs).astype(float)
         stars = np.bincount(labs, weights=(pop.skill >= self.star_threshold), minlength=n_labs)
         tracked = np.array([c == self.config.outcomes.cohort for c in self.cohorts] or [False])[pop.cohort]
-        ceo_pressure = [next((e.pressure for e in lab.executives if e.active and e.role == "ceo"), 0.0) for lab in self.labs]
+        ceo_pressure = [lab.ceo.pressure if lab.ceo is not None else 0.0 for lab in self.labs]
         return {
             "headcount": headcount,
             "top_talent": stars,

@@ -377,15 +377,20 @@ def test_ceo_gets_used_to_a_wider_gap() -> None:
     assert first > 0 and executives.pressure_inputs(m, meta) < 0.15 * first
 
 
+def log_failures(m: OrgModel, n: int) -> None:
+    """``n`` failed Meta releases in M9's log, as :func:`releases.release` writes them."""
+    m.releases += [{"week": m.week, "lab": "meta", "model": f"flop-{i}", "outcome": "failure"} for i in range(n)]
+
+
 def test_failed_release_adds_ceo_pressure() -> None:
-    """One failed release (lab.failures = 1) adds weight_failure 0.3 to the CEO's pressure; seeds equal."""
+    """One failed release in M9's log adds weight_failure 0.3 to the CEO's pressure; seeds equal."""
     plain, failed = fresh(), fresh()
-    failed.focal.failures = 1.0
+    log_failures(failed, 1)
     executives.step(plain)
     executives.step(failed)
     extra = failed.executive_by_key["meta_ceo"].pressure - plain.executive_by_key["meta_ceo"].pressure
     assert extra == pytest.approx(failed.params.executives.weight_failure) and extra > 0
-    assert failed.focal.failures == 0.0, "failures are consumed by the week's pressure update"
+    assert not executives.read_setbacks(failed).any(), "the CEOs read each logged setback once"
 
 
 def test_ceo_acts_past_threshold_only() -> None:
@@ -415,7 +420,7 @@ def test_rising_pressure_shortens_the_pause_between_pivots() -> None:
         m = fresh(**{"mechanisms.executives.action_weights": ONLY_REORG})
         ceo = m.executive_by_key["meta_ceo"]
         ceo.pressure, ceo.rising_weeks, ceo.last_action_week = 3.0, rising, -8
-        m.focal.failures = 2.0  # keeps pressure rising this week
+        log_failures(m, 2)  # keeps pressure rising this week
         executives.step(m)
         runs[rising] = [d for d in m.decisions if d[1] == "meta"]
     assert runs[30] and not runs[0], runs
@@ -498,7 +503,7 @@ def test_failed_release_lowers_morale_success_raises_it() -> None:
         assert np.array_equal(m.population.morale[~meta], before[~meta])
         if outcome == "failure":
             spec = m.focal.spec
-            assert m.focal.failures == 1.0 and m.focal.momentum == -1.0
+            assert executives.read_setbacks(m)[m.focal.index] == 1.0 and m.focal.momentum == -1.0
             assert m.focal.prestige == pytest.approx(spec.prestige - p.prestige_effect)
             assert m.focal.share_price == pytest.approx(spec.finance.share_price * math.exp(-p.price_effect))
     effect = m.params.releases.morale_effect
@@ -556,7 +561,7 @@ def test_slips_lower_morale() -> None:
         dated.due()
         assert (before - m.population.morale[meta]) == pytest.approx(drop), f"slip {k}"
         assert len(m.slips) == k and not m.releases
-        assert m.focal.failures == 0.5 * k
+        assert executives.read_setbacks(m)[m.focal.index] == 0.5, "a slip is half a setback for the CEO"
     dated.due()
     assert [r["model"] for r in m.releases] == ["avocado"] and m.releases[0]["outcome"] == "partial"
 

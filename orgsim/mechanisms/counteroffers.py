@@ -18,7 +18,7 @@ from orgsim import derived, schema
 from orgsim.plugins import TERMS, Handler, HazardTerms, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.agents import Lab
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import RetentionGrant
 

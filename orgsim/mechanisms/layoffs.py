@@ -19,7 +19,7 @@ from orgsim import schema, transitions
 from orgsim.plugins import ORGANIZATION, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.agents import Lab
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import Layoff
 
