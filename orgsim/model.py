@@ -76,13 +76,6 @@ class OrgModel(mesa.Model):
         self.states = plugins.setup(self)
         self.quit_scale = attrition.calibrate_scale(self)
         self.recorder = Recorder(self, scenario.weeks)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "week": "week",
-            "researchers": lambda m: len(m.population),
-            "frontier": "frontier",
-            "focal_headcount": "focal_headcount",
-            "focal_top_talent_share": "focal_top_talent_share",
-        })
         self.top_talent_watch = outcomes.TopTalentWatch(self, scenario.outcomes.retention_weeks)
         self._timeline = timeline.schedule(self)
 
@@ -109,7 +102,7 @@ class OrgModel(mesa.Model):
         self.week_cache = {}
         for stage in self.pipeline:
             stage(self)
-        self._collect()
+        self.recorder.collect(self._levels())
         if self.week + 1 >= self.config.weeks:
             self.running = False
 
@@ -145,19 +138,6 @@ class OrgModel(mesa.Model):
     @property
     def focal(self) -> Lab:
         return self.lab_by_key[self.config.focal_lab]
-
-    @property
-    def frontier(self) -> float:
-        return max(lab.capability for lab in self.labs)
-
-    @property
-    def focal_headcount(self) -> int:
-        return self.focal.headcount
-
-    @property
-    def focal_top_talent_share(self) -> float:
-        """The focal lab's share of the world's top talent, as recorded this week."""
-        return float(self.recorder.level(self.week, self.focal.index, "top_talent_share"))
 
     def headcounts(self) -> np.ndarray:
         return np.bincount(self.population.lab.astype(np.int64), minlength=len(self.labs))
@@ -243,10 +223,6 @@ class OrgModel(mesa.Model):
             "pressure": np.array(ceo_pressure),
             "tracked_cohort": np.bincount(labs, weights=tracked, minlength=n_labs),
         }
-
-    def _collect(self) -> None:
-        self.recorder.collect(self._levels())
-        self.datacollector.collect(self)
 
     def metrics_frame(self) -> pd.DataFrame:
         """Weekly metrics, tidy: run_id, week, date, lab, metric, value."""
