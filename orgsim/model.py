@@ -60,7 +60,7 @@ class OrgModel(mesa.Model):
         self.hazard_betas = tuple(plugins.iter_betas(self))
         self.scale = scenario.population.scale
         self.run_id = run_id or f"{scenario.name}-seed{rng}"
-        self.week_cache: dict = {}
+        self.week_quantiles = derived.WeekQuantiles()
         self.cohorts: list[str] = []
         self.fired: list[tuple[int, str]] = []
         self.decisions: list[tuple[int, str, str]] = []
@@ -70,7 +70,7 @@ class OrgModel(mesa.Model):
         self.world = World(self)
         self.world.build_labs()
         self.population = self.world.build_population()
-        self.star_threshold = derived.skill_quantile(self, scenario.outcomes.top_quantile)
+        self.star_threshold = derived.market_quantile(self, scenario.outcomes.top_quantile)  # fixed for the run
         self.reference_talent = float(np.mean(releases.effective_talent(self))) or 1.0
         self.reference_compute = float(np.mean(derived.lab_array(self, "accelerators"))) or 1.0
         self.states = plugins.setup(self)
@@ -99,7 +99,6 @@ class OrgModel(mesa.Model):
 
     def step(self) -> None:
         """Simulate one week (stages 2-8) and record it."""
-        self.week_cache = {}
         for stage in self.pipeline:
             stage(self)
         self.recorder.collect(self._levels())

@@ -651,10 +651,10 @@ def test_movers_carry_their_former_labs_beliefs(monkeypatch) -> None:
         slots = np.asarray(slots, dtype=np.int64)
         pop = model.population
         before, uid = pop.beliefs[slots].copy(), pop.uid[slots].copy()
-        old = model.lab_code[pop.lab[slots].astype(np.int64)].copy()
+        old = model.states["learning"].code[pop.lab[slots].astype(np.int64)].copy()
         real_move(model, slots, to_labs, *args, **kwargs)
         assert np.array_equal(pop.uid[slots], uid)
-        new = model.lab_code[np.asarray(to_labs, dtype=np.int64)].copy()
+        new = model.states["learning"].code[np.asarray(to_labs, dtype=np.int64)].copy()
         seen.append((before, pop.beliefs[slots].copy(), old, new))
 
     monkeypatch.setattr(transitions, "move", spy)
@@ -679,7 +679,7 @@ def test_instability_lowers_socialization() -> None:
         m.focal.recent_reorgs = reorgs_count
         meta = meta_members(m)
         before = m.population.beliefs[meta].copy()
-        learning._learn(m, turbulence_on=False)
+        learning._learn(m, m.states["learning"], turbulence_on=False)
         moved[reorgs_count] = m.population.beliefs[meta] != before
     expected = 1 - m.params.reorgs.socialization_disruption * 0.9
     stable, unstable = moved[0.0].sum(), moved[9.0].sum()
@@ -696,7 +696,7 @@ def test_socialization_disruption_needs_m6() -> None:
         m = fresh(**{"mechanisms.reorgs.enabled": False, "mechanisms.learning.warmup_weeks": 2})
         m.focal.recent_reorgs = reorgs_count
         before = m.population.beliefs.copy()
-        learning._learn(m, turbulence_on=False)
+        learning._learn(m, m.states["learning"], turbulence_on=False)
         moved.append(m.population.beliefs != before)
     assert moved[0].sum() > 300 and np.array_equal(moved[0], moved[1])
 
