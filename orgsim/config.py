@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from orgsim import plugins
 from orgsim.schema import FieldProblem, Scenario
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "apply_overrides", "scenario_from_dict"]
@@ -234,7 +235,7 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None,
                        origins: Origins | None = None) -> Scenario:
     """Validate a resolved mapping into a frozen :class:`Scenario`."""
     try:
-        return Scenario.model_validate(data)
+        return plugins.scenario_model().model_validate(data)
     except ValidationError as exc:
         raise _problems(exc, data, file, origins or {}) from None
 
@@ -264,7 +265,7 @@ def _unwrap(annotation: Any, node: Any) -> Any:
 
 def _check_override(keys: list[str], data: dict[str, Any], item: str, file: str | Path | None) -> None:
     """Refuse a ``--set`` path with an unknown segment, naming it (pydantic would blame a missing sibling)."""
-    kind: Any = Scenario
+    kind: Any = plugins.scenario_model()
     node: Any = data
     for depth, key in enumerate(keys):
         here, parent = ".".join(keys[: depth + 1]), ".".join(keys[:depth]) or "the scenario"

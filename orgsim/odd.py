@@ -123,12 +123,14 @@ def _group(path: str) -> str:
     }.get(head, head)
 
 
-def blocks(model: type[BaseModel] = schema.Scenario, path: str = "") -> list[Block]:
-    """Every block reachable from ``model``, depth first in field order (the order of a config file).
+def blocks(model: type[BaseModel] | None = None, path: str = "") -> list[Block]:
+    """Every block reachable from ``model`` (default: the registered scenario schema), depth first in field
+    order (the order of a config file).
 
     Timeline events get one block for the fields all kinds share and one per
     kind for its own fields, so a reader sees each field once.
     """
+    model = model or plugins.scenario_model()
     found: list[Block] = []
     nested: list[tuple[str, list[type[BaseModel]], bool]] = []
     own: list[str] = []
