@@ -101,14 +101,6 @@ def Run(model):
     return RunCard(model, model.week)
 
 
-#: Mesa's plots on page 1: every series the DataCollector collects (dashboard.model.REPORTERS), with its title
-PAGE_1_TITLES = {
-    "focal_top_talent_share": "focal lab's share of the top talent",
-    "focal_headcount": "focal lab's headcount",
-    "frontier": "frontier capability",
-}
-
-
 def _titled(title: str):
     return lambda ax: ax.set_title(title, fontsize=10)
 
@@ -119,7 +111,9 @@ COMPONENTS = [
     views.Ticker,
     views.InspectorView,
     # page 1: Mesa's own plots of the model's DataCollector; each redraws in full, so they sit on a page of their own
-    *(make_plot_component(series, post_process=_titled(title), page=1) for series, title in PAGE_1_TITLES.items()),
+    make_plot_component("focal_top_talent_share", post_process=_titled("focal lab's share of the top talent"), page=1),
+    make_plot_component("focal_headcount", post_process=_titled("focal lab's headcount"), page=1),
+    make_plot_component("frontier", post_process=_titled("frontier capability"), page=1),
 ]
 
 

@@ -121,11 +121,11 @@ def test_event_log_and_ticker_agree_with_the_events_frame(stepped):
 
 def test_the_data_collector_holds_what_the_page_1_plots_read_and_nothing_else(stepped):
     """Mesa's DataCollector is the dashboard's: one row a week of exactly the series its make_plot_component plots."""
-    from orgsim import app
     from orgsim.dashboard.model import REPORTERS
 
     frame = stepped.datacollector.get_model_vars_dataframe()
-    assert list(frame.columns) == list(REPORTERS) == list(app.PAGE_1_TITLES)
+    plotted = ["focal_top_talent_share", "focal_headcount", "frontier"]  # orgsim.app's make_plot_component series
+    assert list(frame.columns) == list(REPORTERS) == plotted
     assert len(frame) == stepped.week == 60
     levels = stepped.metrics_frame().query("lab == 'meta'").pivot(index="week", columns="metric", values="value")
     assert np.allclose(frame["focal_headcount"], levels["headcount"])
