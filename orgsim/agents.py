@@ -16,7 +16,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     from orgsim.lab import Lab
-    from orgsim.model import OrgModel
 
 
 class Researcher(mesa.Agent):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from mesa.agentset import AgentSet
 
 from orgsim import transitions
 from orgsim.executive import Executive
@@ -90,8 +91,8 @@ class Lab(mesa.Agent):
         if ceo is not None:
             ceo.review(float(setbacks[self.index]))
         boss = ceo.micromanagement if ceo is not None else 0.0
-        below = self.model.agents_by_type[Executive].select(lambda e: e.lab is self and e.active and e is not ceo)
-        below.do("endure", boss)
+        below = [e for e in self.executives if e.active and e is not ceo]
+        AgentSet(below, random=self.model.random).do("endure", boss)
 
     def recruit(self) -> None:
         """M1: on this week's terms (policy, or a running blitz), approach a Poisson number of rivals' best; offer."""

@@ -21,7 +21,7 @@ from collections.abc import Callable
 import mesa
 import numpy as np
 import pandas as pd
-from mesa.agentset import AbstractAgentSet
+from mesa.agentset import AbstractAgentSet, AgentSet
 from mesa.time import Event, Priority, Schedule
 
 from orgsim import derived, outcomes, plugins, timeline
@@ -192,7 +192,7 @@ class OrgModel(mesa.Model):
 
     @property
     def researchers(self):
-        return self.agents_by_type.get(Researcher, mesa.AgentSet([], random=self.random))
+        return self.agents_by_type.get(Researcher) or AgentSet([], random=self.random)
 
     @property
     def executives(self) -> list[Executive]:

@@ -7,6 +7,7 @@ import pytest
 from conftest import make_scenario
 
 from orgsim import OrgModel
+from orgsim.config import scenario_from_dict
 from orgsim.executive import Executive
 from orgsim.lab import Lab
 from orgsim.mechanisms import executives
@@ -119,3 +120,15 @@ def test_the_rush_is_the_ceos_call(monkeypatch) -> None:
         model.run(7)
         landed = [r["week"] for r in model.releases if r["model"] == "rushed"]
         assert landed == ([4] if pressured else [6]), (pressured, landed)
+
+
+def test_labs_without_executives_still_take_their_decisions() -> None:
+    """No Executive agent at all (Mesa then has no AgentSet of that type): the leadership review is a no-op."""
+    data = make_scenario(scale=0.05).model_dump(mode="json")
+    for lab in data["labs"].values():
+        lab["executives"] = {}
+    data["timeline"] = {k: {**v, "executive": None} if v["kind"] == "acquihire" else v
+                        for k, v in data["timeline"].items() if v["kind"] != "executive_exit"}
+    model = OrgModel(scenario_from_dict(data), rng=2).run(6)
+    assert Executive not in model.agents_by_type and model.week == 6
+    assert model.decisions == [] and model.recorder.flows[:6].sum() > 0
