@@ -2,13 +2,14 @@
 # make test  - build the environment and run the fast test suite
 # make sensitivity - the Sobol analysis of the Avocado outcomes (~25 min on 2 cores); refreshes docs/sensitivity
 # make validation - the model against facts the calibration never sees (~2 min on 2 cores); refreshes docs/VALIDATION.md
+# make screenshot - docs/report_first_screen.png: the demo report's first screen at 1280x800 (after make demo)
 # make decision - exploratory sweep, scenario discovery and robust policy search (~35 min on 2 cores); refreshes docs/decision
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= $(shell sh .ci/find-python)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench march sensitivity validation decision clean
+.PHONY: demo test test-slow bench march sensitivity validation decision screenshot clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (see .ci/find-python)"; exit 2; }
@@ -22,7 +23,14 @@ DEMO := results/avocado_retention
 demo: $(STAMP)
 	$(VENV)/bin/orgsim sweep experiments/avocado_retention.yaml --out $(DEMO) --resume
 	$(VENV)/bin/orgsim report $(DEMO) --out $(DEMO)/report.html --sensitivity docs/sensitivity \
-		--discovery docs/decision/discovery --optimize docs/decision/optimize
+		--discovery docs/decision/discovery --optimize docs/decision/optimize --validation docs/VALIDATION.md
+
+# the demo report's first screen as a laptop shows it (1280 x 800), in headless Chromium
+screenshot:
+	@test -f $(DEMO)/report.html || { echo "error: no $(DEMO)/report.html; run make demo first"; exit 2; }
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --user-data-dir=$(DEMO)/.chromium \
+		--window-size=1280,800 --screenshot=docs/report_first_screen.png file://$(abspath $(DEMO)/report.html)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q

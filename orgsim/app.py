@@ -16,6 +16,7 @@ from pathlib import Path
 import solara
 from mesa.visualization import SolaraViz, Slider, make_plot_component
 
+from orgsim import labels
 from orgsim.config import ConfigError, load_scenario
 from orgsim.dashboard import levers, views
 from orgsim.dashboard.model import DashboardModel
@@ -25,30 +26,32 @@ SPEC_FOLDER = Path("experiments")  # specs go beside the others (relative to whe
 SCENARIOS = {**levers.scenario_files(CONFIG.parent), CONFIG.stem: CONFIG}
 
 
-def model_params(values: dict) -> dict:
-    """SolaraViz controls (Mesa's ``model_params``) starting at ``values``."""
+def model_params(values: dict, scenario) -> dict:
+    """SolaraViz controls (Mesa's ``model_params``) starting at ``values``, named as in ``scenario``."""
     policies = list(dict.fromkeys(["off", *levers.COUNTER_MATCHES, values["counteroffer"]]))
     params = {
         "scenarios": values["scenarios"],
         "config": {"type": "Select", "value": values["config"], "values": list(values["scenarios"]),
                    "label": "Scenario"},
         "seed": {"type": "InputText", "value": values["seed"], "label": "Seed"},
-        "scale": Slider("Population scale", values["scale"], 0.05, 1.0, 0.05),
-        "retention_grant": Slider("Retention grant (years of pay)", values["retention_grant"], 0.0, 3.0, 0.25),
-        **{lever.name: Slider(lever.label, values[lever.name], lever.low, lever.high, lever.step)
+        "scale": Slider(str(labels.parameter("population.scale")), values["scale"], 0.05, 1.0, 0.05),
+        "retention_grant": Slider(levers.grant_label(scenario), values["retention_grant"], 0.0, 3.0, 0.25),
+        **{lever.name: Slider(lever.label(scenario), values[lever.name], lever.low, lever.high, lever.step)
            for lever in levers.LEVERS},
         "counteroffer": {"type": "Select", "value": values["counteroffer"], "values": policies,
                          "label": "Counteroffer policy (off, or x the rival offer)"},
     }
     for key in values:
         if key.startswith("mechanism_"):
-            params[key] = {"type": "Checkbox", "value": values[key], "label": f"mechanism: {key.split('_', 1)[1]}"}
+            params[key] = {"type": "Checkbox", "value": values[key],
+                           "label": levers.mechanism_label(scenario, key.split("_", 1)[1])}
     return params
 
 
 START = load_scenario(CONFIG)
 INITIAL = {"scenarios": SCENARIOS, **levers.defaults(START, CONFIG.stem)}  # the start scenario at scale 0.2
-PARAMS = model_params(INITIAL)
+PARAMS = model_params(INITIAL, START)
+FOCAL = labels.lab_name(START.focal_lab, START)  # the start scenario names the focal lab in the page-1 titles
 
 
 def _pre(text: str, css: str):
@@ -111,8 +114,9 @@ COMPONENTS = [
     views.Ticker,
     views.InspectorView,
     # page 1: Mesa's own plots of the model's DataCollector; each redraws in full, so they sit on a page of their own
-    make_plot_component("focal_top_talent_share", post_process=_titled("focal lab's share of the top talent"), page=1),
-    make_plot_component("focal_headcount", post_process=_titled("focal lab's headcount"), page=1),
+    make_plot_component("focal_top_talent_share", post_process=_titled(f"{FOCAL}: share of the world's top talent"),
+                        page=1),
+    make_plot_component("focal_headcount", post_process=_titled(f"{FOCAL}: researchers"), page=1),
     make_plot_component("frontier", post_process=_titled("frontier capability"), page=1),
 ]
 

@@ -42,6 +42,11 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _named(label) -> str:
+    """A table cell naming a parameter or outcome for readers: its label, and its path or key dimmed below."""
+    return f"{escape(str(label))}\n[dim]{escape(label.path)}[/]"
+
+
 def _load(path: Path, overrides: list[str] | None = None):
     try:
         return load_scenario(path, overrides or [])
@@ -138,6 +143,7 @@ def compare(
     csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and replication here")] = None,
 ) -> None:
     """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI): a preset sweep."""
+    from orgsim import labels
     from orgsim.analysis import StoreError, headline_table, read_runs
     from orgsim.sweep import compare as preset
     from orgsim.sweep.runner import run_sweep
@@ -156,14 +162,15 @@ def compare(
     names = list(dict.fromkeys(_load(path, set_).name for path in configs))
     summary = headline_table(runs)
     table = Table("outcome", *names, title=f"{len(names)} scenarios x {seeds} seeds: mean [95% CI]")
-    for column, label in COMPARED.items():
+    first = _load(configs[0], set_)
+    for column in COMPARED:
         cells = []
         for scenario in names:
             row = summary[(summary["scenario"] == scenario) & (summary["outcome"] == column)].iloc[0]
             fmt = (lambda v: f"{v:,.0f}") if column == "focal_headcount_end" else (lambda v: f"{100 * v:.1f}%")
             cells.append(f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]" if row["n"] > 1
                          else fmt(row["mean"]))
-        table.add_row(label, *cells)
+        table.add_row(_named(labels.outcome(column, first)), *cells)
     console.print(table)
     if csv is not None:
         runs.to_csv(csv, index=False)
@@ -172,12 +179,8 @@ def compare(
     _report_failed(result.failed)
 
 
-#: the headline outcomes ``orgsim compare`` prints
-COMPARED = {
-    "cohort_retention": "cohort retention after release",
-    "focal_top_talent_share_end": "focal top-talent share at end",
-    "focal_headcount_end": "focal headcount at end",
-}
+#: the headline outcomes ``orgsim compare`` prints (named by orgsim.labels)
+COMPARED = ("cohort_retention", "focal_top_talent_share_end", "focal_headcount_end")
 
 
 @contextmanager
@@ -263,6 +266,7 @@ def sensitivity(
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals", min=10)] = 1000,
 ) -> None:
     """Global sensitivity: run the Sobol design, then first- and total-order indices of each outcome."""
+    from orgsim import labels
     from orgsim.analysis import ranking
     from orgsim.sensitivity import load_sensitivity, run_sensitivity
 
@@ -272,16 +276,18 @@ def sensitivity(
     defined = result.indices.dropna(subset=["parameter"])
     defined = defined[defined["method"] == "metamodel"]
     for (scenario, outcome), part in defined.groupby(["scenario", "outcome"], sort=False):
+        named = labels.outcome(outcome, result.scenario)
         table = Table("parameter", "S1 [95% CI]", "ST [95% CI]",
-                      title=f"{outcome} ({scenario}): parameters explain {part['explained'].iloc[0]:.0%} of the "
-                            "run-to-run variance; indices are shares of that")
+                      title=f"{escape(named.text)} ({outcome}, {scenario}): parameters explain "
+                            f"{part['explained'].iloc[0]:.0%} of the run-to-run variance; indices are shares of that")
         for _, row in ranking(defined[defined["scenario"] == scenario], outcome).iterrows():
-            table.add_row(row["parameter"], f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]",
+            table.add_row(_named(labels.parameter(row["parameter"], result.scenario)),
+                          f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]",
                           f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]")
         console.print(table)
     for _, row in result.indices[result.indices["parameter"].isna()].drop_duplicates("outcome").iterrows():
-        console.print(f"{row['outcome']} ({row['scenario']}): undefined at {row['points_undefined']} points, or "
-                      "constant; no indices")
+        console.print(f"{escape(labels.outcome(row['outcome'], result.scenario).text)} ({row['outcome']}, "
+                      f"{row['scenario']}): undefined at {row['points_undefined']} points, or constant; no indices")
     console.print(f"{result.runs} runs ({result.seconds['sweep']:.1f} s this session), indices in "
                   f"{result.seconds['analysis']:.1f} s; wrote {out / 'sobol_indices.csv'} and {out / 'sobol.png'}")
 
@@ -293,6 +299,8 @@ def report(
     sensitivity: Annotated[Path | None, typer.Option(help="Output folder of `orgsim sensitivity`: adds its section")] = None,
     discovery: Annotated[Path | None, typer.Option(help="Output folder of `orgsim discover`: adds its section")] = None,
     optimize: Annotated[Path | None, typer.Option(help="Output folder of `orgsim optimize`: adds its section")] = None,
+    validation: Annotated[Path | None, typer.Option(help="Markdown of `orgsim validation` (docs/VALIDATION.md): "
+                                                         "states which facts the model meets")] = None,
 ) -> None:
     """Write the retention report of a sweep: one self-contained HTML file plus the figures as PNG."""
     import matplotlib
@@ -304,7 +312,7 @@ def report(
     if out.exists() and out.is_dir():
         fail(f"{out}: --out is a directory; give a file name such as {out / 'report.html'}")
     try:
-        result = write_report(directory, out, sensitivity, discovery, optimize)
+        result = write_report(directory, out, sensitivity, discovery, optimize, validation)
     except StoreError as exc:
         fail(str(exc))
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")
@@ -328,6 +336,7 @@ def discover(
     import matplotlib
 
     matplotlib.use("Agg")
+    from orgsim import labels
     from orgsim.analysis import StoreError
     from orgsim.decision.discovery import Question, condition, discover as run_discovery, write
 
@@ -343,10 +352,11 @@ def discover(
     if out.exists() and not out.is_dir():
         fail(f"{out}: --out exists and is not a directory")
     files = write(result, out)
-    table = Table("restriction", "role", "quasi-p", "reappears in bootstrap", title=result.sentence)
+    table = Table("input", "restriction", "role", "quasi-p", "reappears in bootstrap", title=result.sentence)
     for _, row in result.box.iterrows():
         qp = ", ".join(f"{v:.2g}" for v in (row["qp_low"], row["qp_high"]) if v == v)
-        table.add_row(condition(row), row["role"], qp, f"{row['reappears']:.0%}")
+        table.add_row(_named(labels.input_label(row["parameter"])), condition(row), row["role"], qp,
+                      f"{row['reappears']:.0%}")
     console.print(table)
     console.print(f"{len(result.cases.x)} runs, {int(result.cases.collapsed.sum())} with {question.phrase()}; "
                   f"wrote {len(files)} files to {out}")
@@ -369,6 +379,7 @@ def optimize(
         BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
     )
 
+    from orgsim import labels
     from orgsim.decision.optimize import load_optimization, optimize as run_optimize
 
     _check_executor(executor, scheduler)
@@ -390,17 +401,20 @@ def optimize(
                                   resume=resume, progress=progress)
         except ConfigError as exc:
             fail(str(exc))
-    front = Table("trial", "pick", *loaded.explore.levers, *[o.outcome for o in loaded.optimize.objectives],
+    levers, objectives = list(loaded.explore.levers), [o.outcome for o in loaded.optimize.objectives]
+    named = [*(labels.parameter(n, result.scenario) for n in levers), *(labels.outcome(n, result.scenario)
+                                                                          for n in objectives)]
+    front = Table("trial", "pick", *map(_named, named),
                   title=f"Pareto front: {len(result.front)} of {int((result.trials['state'] == 'COMPLETE').sum())} "
                         f"complete trials, {result.evaluations} evaluations")
     for _, row in result.front.iterrows():
-        front.add_row(str(int(row["trial"])), row["pick"],
-                      *[f"{row[c]:.3g}" for c in [*loaded.explore.levers, *[o.outcome for o in loaded.optimize.objectives]]])
+        front.add_row(str(int(row["trial"])), row["pick"], *[f"{row[c]:.3g}" for c in [*levers, *objectives]])
     console.print(front)
     table = Table("policy", "outcome", "mean [95% CI]", "minus status quo [95% CI]",
                   title=f"re-evaluated on {loaded.optimize.fresh_draws} fresh worlds and seeds")
     for _, r in result.reevaluation.iterrows():
-        table.add_row(r["policy"], r["outcome"], f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
+        table.add_row(r["policy"], _named(labels.outcome(r["outcome"], result.scenario)),
+                      f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
                       f"{r['diff']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]")
     console.print(table)
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())

@@ -171,7 +171,8 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     if not parent_path.is_file():
         raise ConfigError(where, "extends", f"parent file {parent!r} not found")
     inherited, inherited_origins = _resolve(parent_path, (*chain, real))
-    inherited.pop("name", None)
+    for own in ("name", "title"):  # what a file calls itself is never inherited
+        inherited.pop(own, None)
     return deep_merge(inherited, data), {**inherited_origins, **origins}
 
 
@@ -249,42 +250,87 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _unwrap(annotation: Any, node: Any) -> Any:
-    """The model class or ``dict`` type a field holds, looking through Annotated, Optional and tagged unions."""
+def models_of(annotation: Any) -> list[type[BaseModel]]:
+    """The model classes a field holds, looking through Annotated, Optional and unions (one for a plain block)."""
     while typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        models = [a for a in map(lambda a: _unwrap(a, node), typing.get_args(annotation))
-                  if isinstance(a, type) and issubclass(a, BaseModel)]
-        kind = node.get("kind") if isinstance(node, dict) else None
-        tagged = [m for m in models
-                  if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)]
-        return (tagged or models)[0] if len(tagged or models) == 1 else None
-    return annotation
+        return [m for a in typing.get_args(annotation) for m in models_of(a)]
+    return [annotation] if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+
+
+def _unwrap(annotation: Any, node: Any, key: str | None = None) -> Any:
+    """The model classes (a tuple) or the ``dict`` type a field holds; a tagged union picks its member by the
+    node's ``kind``, an untagged one keeps the members that have a field ``key``."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    models = models_of(annotation)
+    if not models:
+        return annotation
+    kind = node.get("kind") if isinstance(node, dict) else None
+    tagged = [m for m in models
+              if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)]
+    having = [m for m in models if key in m.model_fields]
+    return tuple(tagged or having or models)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One segment of a dotted config path, resolved against the schema."""
+
+    key: str
+    owners: tuple[type[BaseModel], ...]  # the models ``key`` is a field of (several: an event whose kind is unknown)
+    node: Any                            # the value there in the data walked, if known
+
+
+class PathError(ValueError):
+    """A dotted path with a segment the schema (or the data) does not have."""
+
+    def __init__(self, path: str, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: {reason}")
+
+
+def walk_path(keys: list[str], data: Any = None, root: type[BaseModel] | None = None) -> list[Step]:
+    """The schema's steps along ``keys`` from ``root`` (default: the registered scenario schema, plug-ins
+    included), up to the first leaf (a value, not a block).
+
+    An entry of a mapping (a lab, a timeline event) must be in ``data``
+    unless it is the last segment or ``data`` is None (any key goes). The
+    steps stop at a leaf, so a path longer than them goes into a value.
+    """
+    kind: Any = root or plugins.scenario_model()
+    node: Any = data
+    steps: list[Step] = []
+    for depth, key in enumerate(keys):
+        here, parent = ".".join(keys[: depth + 1]), ".".join(keys[:depth]) or "the scenario"
+        kind = _unwrap(kind, node, key)
+        if isinstance(kind, tuple):
+            owners = tuple(m for m in kind if key in m.model_fields)
+            if not owners:
+                known = ", ".join(dict.fromkeys(f for m in kind for f in m.model_fields))
+                raise PathError(here, f"unknown segment {key!r} in {parent} (known: {known})")
+            steps.append(Step(key, owners, node.get(key) if isinstance(node, dict) else None))
+            kind = owners[0].model_fields[key].annotation
+        elif typing.get_origin(kind) is dict:
+            present = isinstance(node, dict) and key in node
+            if data is not None and not present and depth < len(keys) - 1:
+                have = ", ".join(map(str, node)) if isinstance(node, dict) and node else "none"
+                raise PathError(here, f"unknown segment {key!r}: {parent} has no entry {key!r} (entries: {have})")
+            steps.append(Step(key, (), node.get(key) if isinstance(node, dict) else None))
+            kind = typing.get_args(kind)[1]
+        else:
+            break  # a leaf, or a type pydantic checks on its own
+        node = node.get(key) if isinstance(node, dict) else None
+    return steps
 
 
 def _check_override(keys: list[str], data: dict[str, Any], item: str, file: str | Path | None) -> None:
     """Refuse a ``--set`` path with an unknown segment, naming it (pydantic would blame a missing sibling)."""
-    kind: Any = plugins.scenario_model()
-    node: Any = data
-    for depth, key in enumerate(keys):
-        here, parent = ".".join(keys[: depth + 1]), ".".join(keys[:depth]) or "the scenario"
-        kind = _unwrap(kind, node)
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
-            if key not in kind.model_fields:
-                known = ", ".join(kind.model_fields)
-                raise ConfigError(file, here, f"--set {item}: unknown segment {key!r} in {parent} (known: {known})")
-            kind = kind.model_fields[key].annotation
-        elif typing.get_origin(kind) is dict:
-            present = isinstance(node, dict) and key in node
-            if not present and depth < len(keys) - 1:
-                have = ", ".join(map(str, node)) if isinstance(node, dict) and node else "none"
-                raise ConfigError(file, here, f"--set {item}: unknown segment {key!r}: {parent} has no entry "
-                                  f"{key!r} (entries: {have})")
-            kind = typing.get_args(kind)[1]
-        else:
-            return  # a leaf, or a type pydantic checks on its own
-        node = node.get(key) if isinstance(node, dict) else None
+    try:
+        walk_path(keys, data)
+    except PathError as exc:
+        raise ConfigError(file, exc.path, f"--set {item}: {exc.reason}") from None
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], file: str | Path | None = None,

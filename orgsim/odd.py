@@ -2,8 +2,8 @@
 
 Parameters and configs change while the model is tuned; tables copied by
 hand would drift from the code. So the tables are rendered from the
-pydantic schema (every parameter's default, unit and source live in its
-``Field`` metadata) and from ``configs/*.yaml``, and written between marker
+pydantic schema (every parameter's label, default, unit and source live in
+its ``Field`` metadata) and from ``configs/*.yaml``, and written between marker
 comments in ODD.md::
 
     <!-- parameters:begin --> ... <!-- parameters:end -->
@@ -270,7 +270,8 @@ def render_block(block: Block) -> str:
         lines += [doc, ""]
     if block.kind:
         lines += [f"Handled by {_handler(block.kind)}.", ""]
-    lines += ["| parameter | default | unit | source / assumption | description |", "| --- | --- | --- | --- | --- |"]
+    lines += ["| parameter | label | default | unit | source / assumption | description |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for name in block.fields:
         field = block.model.model_fields[name]
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
@@ -279,7 +280,7 @@ def render_block(block: Block) -> str:
         if source == schema.ASSUMED:
             source = "*assumption*"
         description = "; ".join(filter(None, [field.description, field_type(field)]))
-        cells = (f"`{name}`", format_value(field.default), unit, source, description)
+        cells = (f"`{name}`", field.title or "—", format_value(field.default), unit, source, description)
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 

@@ -20,9 +20,19 @@ MAX_RESEARCHERS = 1_000_000
 MAX_YEARS = 100
 
 
-def param(default: Any, unit: str, source: str = ASSUMED, **constraints: Any) -> Any:
-    """A documented parameter: default, unit and where the value comes from."""
-    return Field(default, json_schema_extra={"unit": unit, "source": source}, **constraints)
+def param(default: Any, unit: str, source: str = ASSUMED, *, label: str = "", **constraints: Any) -> Any:
+    """A documented parameter: default, unit, where the value comes from, and its name for readers.
+
+    ``label`` is short, in sentence case and without the unit (the unit is
+    shown beside it); it becomes the field's title (``orgsim.labels``, the
+    JSON Schema and docs/ODD.md read it there).
+    """
+    return Field(default, title=label or None, json_schema_extra={"unit": unit, "source": source}, **constraints)
+
+
+def setting(default: Any, unit: str, label: str, **constraints: Any) -> Any:
+    """A field a scenario author sets that is not a model parameter (an event's fields, names): its unit and label."""
+    return Field(default, title=label, json_schema_extra={"unit": unit}, **constraints)
 
 
 class Strict(BaseModel):
@@ -40,7 +50,7 @@ class Strict(BaseModel):
 
 
 class Switchable(Strict):
-    enabled: bool = param(True, "flag", "every mechanism can be switched off")
+    enabled: bool = param(True, "flag", "every mechanism can be switched off", label="Mechanism switched on")
 
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -51,107 +61,150 @@ Positive = Annotated[float, Field(gt=0.0)]
 # ---------------------------------------------------------------- world
 
 class TeamSpec(Strict):
-    headcount: int = param(..., "researchers", ge=0)
-    protected: bool = param(False, "flag", "TBD Lab spared in the Oct 2025 layoffs (Bloomberg)")
-    skill_shift: float = param(0.0, "log-skill", "elite teams hired from the top of the market")
+    headcount: int = param(..., "researchers", ge=0, label="Target headcount")
+    protected: bool = param(False, "flag", "TBD Lab spared in the Oct 2025 layoffs (Bloomberg)",
+                            label="Spared in layoffs")
+    skill_shift: float = param(0.0, "log-skill", "elite teams hired from the top of the market",
+                               label="Skill level relative to the market")
 
 
 class PaySpec(Strict):
-    base_k: float = param(..., "k$/year", "H-1B filings: Meta AI research engineer base ~$440k", gt=0)
-    equity_k: float = param(..., "k$/year of grant value", "WSJ/Equilar: OpenAI stock pay ~$1.5M/employee", ge=0)
-    skill_elasticity: float = param(1.0, "d log pay / d log skill", "stars are paid superlinearly", ge=0)
-    vesting_years: float = param(4.0, "years", "standard four-year grants", gt=0, le=MAX_YEARS)
-    cliff_weeks: int = param(52, "weeks", "standard one-year cliff", ge=0)
-    vest_interval_weeks: int = param(13, "weeks", "quarterly vesting after the cliff", ge=1)
-    signon_k: float = param(0.0, "k$", "sign-on bonus on poached hires", ge=0)
-    clawback_weeks: int = param(52, "weeks", "sign-on repaid if leaving within this window", ge=0)
+    base_k: float = param(..., "k$/year", "H-1B filings: Meta AI research engineer base ~$440k", gt=0, label="Base pay")
+    equity_k: float = param(..., "k$/year of grant value", "WSJ/Equilar: OpenAI stock pay ~$1.5M/employee", ge=0,
+                            label="Equity grants per year")
+    skill_elasticity: float = param(1.0, "d log pay / d log skill", "stars are paid superlinearly", ge=0,
+                                    label="How steeply pay rises with skill")
+    vesting_years: float = param(4.0, "years", "standard four-year grants", gt=0, le=MAX_YEARS,
+                                 label="Vesting period of equity grants")
+    cliff_weeks: int = param(52, "weeks", "standard one-year cliff", ge=0, label="Vesting cliff")
+    vest_interval_weeks: int = param(13, "weeks", "quarterly vesting after the cliff", ge=1,
+                                     label="Time between vests after the cliff")
+    signon_k: float = param(0.0, "k$", "sign-on bonus on poached hires", ge=0, label="Sign-on bonus for poached hires")
+    clawback_weeks: int = param(52, "weeks", "sign-on repaid if leaving within this window", ge=0,
+                                label="Sign-on clawback window")
 
 
 class HiringSpec(Strict):
-    poaching_intensity: Unit = param(0.1, "share of capacity used", "assumption; blitz events raise it")
-    recruit_capacity: float = param(5.0, "approaches/week at full intensity", "~100 approached in ~2 months (WSJ)", ge=0, le=10_000)
-    target_quantile: Unit = param(0.9, "skill quantile", "labs target the top of the market (M1)")
-    package_premium: float = param(1.5, "x current annual comp", "assumption: offers beat current pay", ge=1)
-    package_cap_musd: float = param(10.0, "M$ over 4 years", "offers $1M to $100M+ (press)", gt=0)
-    counteroffer: bool = param(True, "flag", "incumbents counter for stars (M2)")
-    counter_quantile: Unit = param(0.9, "skill quantile", "counteroffers for researchers above a skill threshold")
-    counter_match: float = param(1.1, "x the rival offer", "a chief scientist's pay tripled to keep him", ge=0)
-    backfill_share: Unit = param(0.08, "share of vacancies filled per week", "assumption: ~3 months to fill")
-    growth: float = param(0.0, "annual growth of target headcount", "OpenAI ~3,000 (Aug 2025) -> ~4,000 (late 2025)", ge=-0.5, le=3)
-    growth_until: dt.date | None = param(None, "date", "a hiring push ends: `later_growth` applies from this date on")
+    poaching_intensity: Unit = param(0.1, "share of capacity used", "assumption; blitz events raise it",
+                                     label="Share of recruiting capacity in use")
+    recruit_capacity: float = param(5.0, "approaches/week at full intensity", "~100 approached in ~2 months (WSJ)",
+                                    ge=0, le=10_000, label="Recruiting capacity")
+    target_quantile: Unit = param(0.9, "skill quantile", "labs target the top of the market (M1)",
+                                  label="Lowest skill level recruiters target")
+    package_premium: float = param(1.5, "x current annual comp", "assumption: offers beat current pay", ge=1,
+                                   label="Offer premium over current pay")
+    package_cap_musd: float = param(10.0, "M$ over 4 years", "offers $1M to $100M+ (press)", gt=0,
+                                    label="Largest offer package")
+    counteroffer: bool = param(True, "flag", "incumbents counter for stars (M2)", label="Counters rival offers")
+    counter_quantile: Unit = param(0.9, "skill quantile", "counteroffers for researchers above a skill threshold",
+                                   label="Lowest skill level that gets a counteroffer")
+    counter_match: float = param(1.1, "x the rival offer", "a chief scientist's pay tripled to keep him", ge=0,
+                                 label="Counteroffer size relative to the rival offer")
+    backfill_share: Unit = param(0.08, "share of vacancies filled per week", "assumption: ~3 months to fill",
+                                 label="Pace of filling vacancies")
+    growth: float = param(0.0, "annual growth of target headcount", "OpenAI ~3,000 (Aug 2025) -> ~4,000 (late 2025)",
+                          ge=-0.5, le=3, label="Target headcount growth")
+    growth_until: dt.date | None = param(None, "date", "a hiring push ends: `later_growth` applies from this date on",
+                                         label="End of the hiring push")
     later_growth: float = param(0.0, "annual growth of target headcount after `growth_until`",
-                                "assumption: a lab's hiring pushes are dated, not forever", ge=-0.5, le=3)
+                                "assumption: a lab's hiring pushes are dated, not forever", ge=-0.5, le=3,
+                                label="Target headcount growth after the push")
     source_weights: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] = param(
         {}, "odds multiplier per rival lab (default 1)",
-        "fitted for Meta: 45 of the ~100 first approached were OpenAI researchers (seed article; press, Jun-Aug 2025)")
+        "fitted for Meta: 45 of the ~100 first approached were OpenAI researchers (seed article; press, Jun-Aug 2025)",
+        label="Recruiting lean toward a rival's researchers")
 
 
 class MissionSpec(Strict):
-    safety: Unit = param(0.5, "0-1 profile", "public positioning of each lab")
-    openness: Unit = param(0.5, "0-1 profile", "publishes papers / releases weights")
-    product: Unit = param(0.5, "0-1 profile", "product focus")
+    safety: Unit = param(0.5, "0-1 profile", "public positioning of each lab", label="Safety focus of the mission")
+    openness: Unit = param(0.5, "0-1 profile", "publishes papers / releases weights",
+                           label="Openness (papers, open weights)")
+    product: Unit = param(0.5, "0-1 profile", "product focus", label="Product focus")
 
 
 class FinanceSpec(Strict):
-    public: bool = param(True, "flag", "listed (weekly random walk) or private (valuation moves only on events)")
-    share_price: float = param(100.0, "$ (or valuation $bn if private)", "market data, June 2025", gt=0)
-    volatility: float = param(0.35, "annual sd of log price", "typical big-tech volatility", ge=0, le=5)
-    drift: float = param(0.08, "annual log drift", ASSUMED, ge=-5, le=5)
-    capex_bn: float = param(0.0, "$bn/year", "Meta capex $39bn 2024, >=$70bn 2025", ge=0)
-    comp_budget_musd: float = param(500.0, "M$/year for new packages", ASSUMED, ge=0)
+    public: bool = param(True, "flag", "listed (weekly random walk) or private (valuation moves only on events)",
+                         label="Publicly listed")
+    share_price: float = param(100.0, "$ (or valuation $bn if private)", "market data, June 2025", gt=0,
+                               label="Share price or private valuation")
+    volatility: float = param(0.35, "annual sd of log price", "typical big-tech volatility", ge=0, le=5,
+                              label="Share-price volatility")
+    drift: float = param(0.08, "annual log drift", ASSUMED, ge=-5, le=5, label="Share-price drift")
+    capex_bn: float = param(0.0, "$bn/year", "Meta capex $39bn 2024, >=$70bn 2025", ge=0, label="Capital expenditure")
+    comp_budget_musd: float = param(500.0, "M$/year for new packages", ASSUMED, ge=0,
+                                    label="Poaching budget for new packages")
 
 
 ExecRole = Literal["ceo", "chief_ai_officer", "research_head", "product_head", "chief_scientist"]
 
 
 class ExecutiveSpec(Strict):
-    role: ExecRole
-    name: str = ""
-    teams: list[str] = param([], "team ids", "teams that report to this executive")
-    micromanagement: Unit = param(0.3, "0-1", "style; raises friction (M8)")
-    risk_appetite: Unit = param(0.5, "0-1", "'high-stakes poker' style (M8)")
-    patience: Unit = param(0.5, "0-1", "pressure the CEO tolerates before acting (M8)")
-    insider: bool = param(True, "flag", "long-tenured; outsider successors raise turnover more")
-    friction: Unit = param(0.1, "0-1", "friction with the CEO at start")
+    role: ExecRole = setting(..., "role", "Executive role")
+    name: str = setting("", "text", "Executive's name")
+    teams: list[str] = param([], "team ids", "teams that report to this executive", label="Teams reporting to them")
+    micromanagement: Unit = param(0.3, "0-1", "style; raises friction (M8)", label="Tendency to micromanage")
+    risk_appetite: Unit = param(0.5, "0-1", "'high-stakes poker' style (M8)", label="Appetite for risk")
+    patience: Unit = param(0.5, "0-1", "pressure the CEO tolerates before acting (M8)", label="Patience under pressure")
+    insider: bool = param(True, "flag", "long-tenured; outsider successors raise turnover more",
+                          label="Long-tenured insider")
+    friction: Unit = param(0.1, "0-1", "friction with the CEO at start", label="Friction with the CEO at the start")
 
 
 class LabSpec(Strict):
-    name: str
+    name: str = setting(..., "text", "Display name")
     teams: dict[str, TeamSpec]
     pay: PaySpec
     hiring: HiringSpec = HiringSpec()
     mission: MissionSpec = MissionSpec()
     finance: FinanceSpec = FinanceSpec()
     executives: dict[str, ExecutiveSpec] = {}
-    accelerators_k: float = param(100.0, "thousand H100-equivalents", "public compute plans, 2025", ge=0)
-    capability: float = param(45.0, "index points (Gemini 2.5 = 47, Gemini 3 = 55)", "public composite index, June 2025 (ODD, M9)", ge=0)
-    prestige: Unit = param(0.5, "0-1", "reputation among researchers")
-    trust: Unit = param(0.7, "0-1", "trust in leadership and conduct (M12)")
-    vision_clarity: Unit = param(0.6, "0-1", "clarity of research direction")
-    quit_rate: float = param(0.15, "annual voluntary quit rate at mean covariates", "fitted to SignalFire 2-yr retention", ge=0, le=2)
-    recent_reorgs: NonNeg = param(0.0, "reorgs (decaying count) before the start", "Meta: two AI reorgs in early 2025")
-    release_every_weeks: int = param(26, "weeks (0 = only dated releases)", "frontier labs ship roughly twice a year", ge=0)
+    accelerators_k: float = param(100.0, "thousand H100-equivalents", "public compute plans, 2025", ge=0,
+                                  label="Compute (accelerators)")
+    capability: float = param(45.0, "index points (Gemini 2.5 = 47, Gemini 3 = 55)",
+                              "public composite index, June 2025 (ODD, M9)", ge=0,
+                              label="Model capability at the start")
+    prestige: Unit = param(0.5, "0-1", "reputation among researchers", label="Prestige among researchers")
+    trust: Unit = param(0.7, "0-1", "trust in leadership and conduct (M12)", label="Trust in leadership")
+    vision_clarity: Unit = param(0.6, "0-1", "clarity of research direction", label="Clarity of research direction")
+    quit_rate: float = param(0.15, "annual voluntary quit rate at mean covariates",
+                             "fitted to SignalFire 2-yr retention", ge=0, le=2, label="Voluntary quit rate")
+    recent_reorgs: NonNeg = param(0.0, "reorgs (decaying count) before the start", "Meta: two AI reorgs in early 2025",
+                                  label="Reorgs just before the start")
+    release_every_weeks: int = param(26, "weeks (0 = only dated releases)", "frontier labs ship roughly twice a year",
+                                     ge=0, label="Time between routine releases")
     founded: int | None = param(None, "year (none: an old organization)",
-                                "the lab's founding year caps the tenure of its first researchers", ge=1900, le=2100)
+                                "the lab's founding year caps the tenure of its first researchers", ge=1900, le=2100,
+                                label="Founding year")
 
 
 class PopulationSpec(Strict):
-    scale: float = param(1.0, "x headcounts", "0.1 gives a tenth-size world for tests", gt=0, le=10)
-    skill_alpha: float = param(2.5, "Pareto tail index", "heavy-tailed research output (Lotka; Azoulay)", gt=1)
-    insider_years: float = param(5.0, "years", "long-tenured 'friends of the CEO'", gt=0)
+    scale: float = param(1.0, "x headcounts", "0.1 gives a tenth-size world for tests", gt=0, le=10,
+                         label="World size relative to the real labs")
+    skill_alpha: float = param(2.5, "Pareto tail index", "heavy-tailed research output (Lotka; Azoulay)", gt=1,
+                               label="Skill inequality (Pareto tail)")
+    insider_years: float = param(5.0, "years", "long-tenured 'friends of the CEO'", gt=0,
+                                 label="Tenure that makes an insider")
     mission_sorting: Unit = param(
         0.6, "share of a researcher's ideals drawn toward their lab's profile",
-        "assumption: people self-select into labs that fit them (M13); 0 = labs staffed at random")
+        "assumption: people self-select into labs that fit them (M13); 0 = labs staffed at random",
+        label="Mission self-selection into labs")
     preference_spread: float = param(0.5, "sd of log weight", "heterogeneous preferences (M13); at most 5 keeps "
-                                     "the lognormal weights finite", ge=0, le=5)
-    weight_money: NonNeg = param(1.0, "relative weight", "pay dominates offers (press)")
-    weight_mission: NonNeg = param(1.0, "relative weight", "mission sorting (M13)")
-    weight_compute: NonNeg = param(0.5, "relative weight", "'compute per researcher' pitch (press)")
-    weight_prestige: NonNeg = param(0.7, "relative weight", ASSUMED)
-    weight_stability: NonNeg = param(0.5, "relative weight", ASSUMED)
-    safety_pref_beta: tuple[Positive, Positive] = param((2.0, 2.0), "Beta(a, b)", ASSUMED)
-    openness_pref_beta: tuple[Positive, Positive] = param((2.0, 2.0), "Beta(a, b)", ASSUMED)
-    entrant_skill_shift: float = param(-0.15, "log-skill", "backfill hires are less senior")
+                                     "the lognormal weights finite", ge=0, le=5,
+                                     label="Spread of researchers' preferences")
+    weight_money: NonNeg = param(1.0, "relative weight", "pay dominates offers (press)",
+                                 label="Weight researchers give to pay")
+    weight_mission: NonNeg = param(1.0, "relative weight", "mission sorting (M13)",
+                                   label="Weight researchers give to mission fit")
+    weight_compute: NonNeg = param(0.5, "relative weight", "'compute per researcher' pitch (press)",
+                                   label="Weight researchers give to compute")
+    weight_prestige: NonNeg = param(0.7, "relative weight", ASSUMED, label="Weight researchers give to prestige")
+    weight_stability: NonNeg = param(0.5, "relative weight", ASSUMED, label="Weight researchers give to stability")
+    safety_pref_beta: tuple[Positive, Positive] = param((2.0, 2.0), "Beta(a, b)", ASSUMED,
+                                                        label="Spread of researchers' safety ideals")
+    openness_pref_beta: tuple[Positive, Positive] = param((2.0, 2.0), "Beta(a, b)", ASSUMED,
+                                                          label="Spread of researchers' openness ideals")
+    entrant_skill_shift: float = param(-0.15, "log-skill", "backfill hires are less senior",
+                                       label="Skill of backfill hires relative to the market")
 
 
 # ---------------------------------------------------------------- mechanisms
@@ -159,66 +212,102 @@ class PopulationSpec(Strict):
 class OffersParams(Switchable):
     """M1 offers and poaching: logit acceptance of a rival package."""
 
-    beta_money: float = param(1.2, "utils per log comp ratio", "calibrated: ~10% of approached accept (WSJ)")
-    beta_mission: float = param(4.0, "utils per unit fit (x the mission weight)", "assumption sized so mission fit moves choices as much as the pay gaps between labs do (researchers turned down nine-figure offers for mission, press 2025); M13 must shape the flow matrix")
-    beta_compute: float = param(0.3, "utils per log compute/researcher ratio", "Meta's compute pitch")
-    beta_prestige: float = param(1.0, "utils per unit prestige", ASSUMED)
-    beta_stability: float = param(0.8, "utils per unit stability", "reorg-weary targets")
-    beta_trust: float = param(1.0, "utils per unit trust", "M12 trust")
-    beta_colleagues: float = param(0.4, "utils per log(1+former colleagues)", "stars follow stars")
+    beta_money: float = param(1.2, "utils per log comp ratio", "calibrated: ~10% of approached accept (WSJ)",
+                              label="Pull of a better-paid offer")
+    beta_mission: float = param(4.0, "utils per unit fit (x the mission weight)",
+                                "assumption sized so mission fit moves choices as much as the pay gaps between labs do (researchers turned down nine-figure offers for mission, press 2025); M13 must shape the flow matrix",
+                                label="Pull of mission fit on accepting an offer")
+    beta_compute: float = param(0.3, "utils per log compute/researcher ratio", "Meta's compute pitch",
+                                label="Pull of more compute per researcher")
+    beta_prestige: float = param(1.0, "utils per unit prestige", ASSUMED, label="Pull of the rival's prestige")
+    beta_stability: float = param(0.8, "utils per unit stability", "reorg-weary targets",
+                                  label="Pull of the rival's stability")
+    beta_trust: float = param(1.0, "utils per unit trust", "M12 trust", label="Pull of trust in the rival's leadership")
+    beta_colleagues: float = param(0.4, "utils per log(1+former colleagues)", "stars follow stars",
+                                   label="Pull of former colleagues at the rival")
     beta_forfeit: float = param(
         1.2, "utils per log(1 + forfeited / market pay)",
-        "assumption: forfeited money weighs like a pay cut of the same log size (beta_money); the offer must beat it")
-    beta_embeddedness: float = param(0.3, "utils per log(1+team tenure years)", "job embeddedness")
-    status_quo: float = param(-3.0, "utils", "calibrated: 45 courted, 4 moved (press)")
-    personal_touch: float = param(0.8, "utils", "the CEO's personal outreach (press)")
-    cooldown_weeks: int = param(26, "weeks", "a declined target is not re-approached soon", ge=0)
+        "assumption: forfeited money weighs like a pay cut of the same log size (beta_money); the offer must beat it",
+        label="Effect of unvested equity on accepting an offer")
+    beta_embeddedness: float = param(0.3, "utils per log(1+team tenure years)", "job embeddedness",
+                                     label="Hold of team tenure against offers")
+    status_quo: float = param(-3.0, "utils", "calibrated: 45 courted, 4 moved (press)", label="Pull of staying put")
+    personal_touch: float = param(0.8, "utils", "the CEO's personal outreach (press)",
+                                  label="Effect of the CEO's personal outreach")
+    cooldown_weeks: int = param(26, "weeks", "a declined target is not re-approached soon", ge=0,
+                                label="Wait before re-approaching a target")
 
 
 class CounterofferParams(Switchable):
     """M2 counteroffers and retention grants."""
 
-    beta_countered: float = param(0.5, "log hazard ratio", "low-confidence: countered staff stay 1.7-3.5 years")
+    beta_countered: float = param(0.5, "log hazard ratio", "low-confidence: countered staff stay 1.7-3.5 years",
+                                  label="Effect of a counteroffer on later quitting")
 
 
 class AttritionParams(Switchable):
     """M3 voluntary attrition: proportional weekly hazard."""
 
-    tenure_peak_weeks: float = param(13.0, "weeks", "Farber (1994): the separation hazard peaks at about three months of tenure", gt=0)
-    tenure_peak_amplitude: float = param(2.0, "x baseline at the peak", "Farber (1994)", ge=0)
-    tenure_decline: float = param(0.1, "per year of tenure", "Farber (1994): hazard falls with tenure", ge=0)
+    tenure_peak_weeks: float = param(13.0, "weeks",
+                                     "Farber (1994): the separation hazard peaks at about three months of tenure",
+                                     gt=0, label="Tenure at which quitting peaks")
+    tenure_peak_amplitude: float = param(2.0, "x baseline at the peak", "Farber (1994)", ge=0,
+                                         label="Height of the early-tenure quit peak")
+    tenure_decline: float = param(0.1, "per year of tenure", "Farber (1994): hazard falls with tenure", ge=0,
+                                  label="Fall of quitting with tenure")
     tenure_floor: Unit = param(
         0.3, "share of the at-hire hazard the decline levels off at",
         "Farber (1994); BLS job tenure: separation rates level off after 5-10 years instead of vanishing; "
-        "0.3 is an assumption")
-    beta_morale: float = param(-2.0, "log HR per unit morale", ASSUMED)
-    beta_pay_gap: float = param(1.0, "log HR per relative gap below market", ASSUMED)
-    beta_mission_fit: float = param(-2.0, "log HR per unit fit", "assumption: misfits leave (M13), half the offer weight")
-    beta_instability: float = param(0.6, "log HR per unit instability", "reorgs (M6)")
+        "0.3 is an assumption", label="Level the fall with tenure settles at")
+    beta_morale: float = param(-2.0, "log HR per unit morale", ASSUMED, label="Effect of morale on quitting")
+    beta_pay_gap: float = param(1.0, "log HR per relative gap below market", ASSUMED,
+                                label="Effect of underpay on quitting")
+    beta_mission_fit: float = param(-2.0, "log HR per unit fit",
+                                    "assumption: misfits leave (M13), half the offer weight",
+                                    label="Effect of mission fit on quitting")
+    beta_instability: float = param(0.6, "log HR per unit instability", "reorgs (M6)",
+                                    label="Effect of instability on quitting")
     beta_layoff_shock: float = param(
         0.39, "log HR per unit survivor shock (shock = ln(1 + % of staff cut) x (1 - fairness))",
         "Trevor & Nyberg (2008): a 1% downsizing raises voluntary turnover by about 31%: 0.39 x ln 2 = ln 1.31 "
-        "with no fairness (x1.18 at the default 0.4); concave in the cut (assumption beyond small cuts)")
-    beta_manager_exit: float = param(1.0, "log HR per unit of the manager-exit shock", "shock = log(1 + rise) (M8), so 1 applies Hayes, Oyer & Schaefer as is")
-    beta_newcomer: float = param(0.4, "log HR for acqui-hired newcomers", "M15 friction with insiders")
+        "with no fairness (x1.18 at the default 0.4); concave in the cut (assumption beyond small cuts)",
+        label="Effect of layoffs on survivors' quitting")
+    beta_manager_exit: float = param(1.0, "log HR per unit of the manager-exit shock",
+                                     "shock = log(1 + rise) (M8), so 1 applies Hayes, Oyer & Schaefer as is",
+                                     label="Effect of a manager's exit on quitting")
+    beta_newcomer: float = param(0.4, "log HR for acqui-hired newcomers", "M15 friction with insiders",
+                                 label="Extra quitting of acqui-hired newcomers")
     rival_share: Unit = param(
         0.25, "probability a voluntary leaver moves to another simulated lab",
-        "assumption: most people leaving a big lab go to start-ups, other firms and academia; no public share")
-    dest_beta_pay: float = param(1.0, "utils per log pay ratio (x the money weight)", ASSUMED)
-    dest_beta_mission: float = param(6.0, "utils per unit fit (x the mission weight)", "assumption sized so mission fit moves choices as much as the pay gaps between labs do (researchers turned down nine-figure offers for mission, press 2025); M13 must shape the flow matrix")
-    dest_beta_prestige: float = param(1.0, "utils per unit prestige (x the prestige weight)", ASSUMED)
-    dest_beta_momentum: float = param(1.0, "utils per unit momentum", "recent releases attract")
-    dest_beta_colleagues: float = param(0.5, "utils per log(1+former colleagues)", "stars follow stars")
+        "assumption: most people leaving a big lab go to start-ups, other firms and academia; no public share",
+        label="Share of leavers who join a rival lab")
+    dest_beta_pay: float = param(1.0, "utils per log pay ratio (x the money weight)", ASSUMED,
+                                 label="Pull of pay on where leavers go")
+    dest_beta_mission: float = param(6.0, "utils per unit fit (x the mission weight)",
+                                     "assumption sized so mission fit moves choices as much as the pay gaps between labs do (researchers turned down nine-figure offers for mission, press 2025); M13 must shape the flow matrix",
+                                     label="Pull of mission fit on where leavers go")
+    dest_beta_prestige: float = param(1.0, "utils per unit prestige (x the prestige weight)", ASSUMED,
+                                      label="Pull of prestige on where leavers go")
+    dest_beta_momentum: float = param(1.0, "utils per unit momentum", "recent releases attract",
+                                      label="Pull of recent releases on where leavers go")
+    dest_beta_colleagues: float = param(0.5, "utils per log(1+former colleagues)", "stars follow stars",
+                                        label="Pull of former colleagues on where leavers go")
 
 
 class ContagionParams(Switchable):
     """M4 turnover contagion: each departure induces further quits in its team."""
 
-    per_quit: NonNeg = param(0.23, "further quits per quit", "turnover contagion meta-evidence (Felps et al. 2009)")
-    per_layoff: NonNeg = param(2.2, "further quits per layoff", "same source; saturated by max_weekly")
-    similarity: float = param(2.0, "x weight within the same skill tier", "stars follow stars (Sajjadiani et al.)", ge=1)
-    spread_weeks: float = param(8.0, "weeks", "induced quits spread over about two months", gt=1)
-    max_weekly: Unit = param(0.004, "probability/week", "assumption: saturation for mass events (a mass layoff roughly doubles survivors' quits)")
+    per_quit: NonNeg = param(0.23, "further quits per quit", "turnover contagion meta-evidence (Felps et al. 2009)",
+                             label="Further quits set off by a quit")
+    per_layoff: NonNeg = param(2.2, "further quits per layoff", "same source; saturated by max_weekly",
+                               label="Further quits set off by a layoff")
+    similarity: float = param(2.0, "x weight within the same skill tier", "stars follow stars (Sajjadiani et al.)",
+                              ge=1, label="Contagion within the same skill tier")
+    spread_weeks: float = param(8.0, "weeks", "induced quits spread over about two months", gt=1,
+                                label="Time over which contagion spreads")
+    max_weekly: Unit = param(0.004, "probability/week",
+                             "assumption: saturation for mass events (a mass layoff roughly doubles survivors' quits)",
+                             label="Ceiling on contagion")
 
 
 class VestingParams(Switchable):
@@ -227,124 +316,164 @@ class VestingParams(Switchable):
     beta_forfeit: float = param(
         -0.8, "log HR per log(1 + forfeited / market pay)",
         "removing vesting took voluntary CEO departures from 5% to 21% (x4.2) at about 4-5 years of pay unvested: "
-        "-ln 4.2 / ln 6 = -0.8")
-    beta_post_vest: float = param(0.92, "log HR just after a vest", "quits rise 88-239% after vesting (ln 2.5)")
-    post_vest_weeks: int = param(4, "weeks", "the spike right after a vesting date", ge=0)
+        "-ln 4.2 / ln 6 = -0.8", label="Effect of unvested equity on quitting")
+    beta_post_vest: float = param(0.92, "log HR just after a vest", "quits rise 88-239% after vesting (ln 2.5)",
+                                  label="Quit spike just after a vest")
+    post_vest_weeks: int = param(4, "weeks", "the spike right after a vesting date", ge=0,
+                                 label="Length of the post-vest spike")
 
 
 class ReorgParams(Switchable):
     """M6 reorganizations."""
 
-    reassign_share: Unit = param(0.3, "share of members moved", "'experience not crystallising' (press)")
-    morale_drop: NonNeg = param(0.05, "morale units", ASSUMED)
-    repeat_exponent: NonNeg = param(0.7, "drop x (1+recent reorgs)^k", "'fourth restructuring in six months'")
-    recovery_weeks: float = param(26.0, "weeks", ASSUMED, gt=0)
-    socialization_disruption: Unit = param(0.5, "share of p1 lost at zero stability", "M10")
+    reassign_share: Unit = param(0.3, "share of members moved", "'experience not crystallising' (press)",
+                                 label="Share of a team moved in a reorg")
+    morale_drop: NonNeg = param(0.05, "morale units", ASSUMED, label="Morale lost per reorg")
+    repeat_exponent: NonNeg = param(0.7, "drop x (1+recent reorgs)^k", "'fourth restructuring in six months'",
+                                    label="Extra sting of repeated reorgs")
+    recovery_weeks: float = param(26.0, "weeks", ASSUMED, gt=0, label="Recovery time after a reorg")
+    socialization_disruption: Unit = param(0.5, "share of p1 lost at zero stability", "M10",
+                                           label="Learning from colleagues lost to instability")
 
 
 class LayoffParams(Switchable):
     """M7 layoffs and survivor syndrome."""
 
-    selectivity: NonNeg = param(1.0, "log-odds per skill sd", "cuts by performance")
-    insider_protection: NonNeg = param(1.0, "log-odds", "insiders are protected (press)")
-    survivor_morale_drop: NonNeg = param(0.1, "morale units", "Maertz et al. (2010)")
-    fairness: Unit = param(0.4, "0-1", "perceived fairness moderates the survivor effect")
-    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0)
+    selectivity: NonNeg = param(1.0, "log-odds per skill sd", "cuts by performance",
+                                label="How much layoffs target weaker performers")
+    insider_protection: NonNeg = param(1.0, "log-odds", "insiders are protected (press)",
+                                       label="Protection of insiders from layoffs")
+    survivor_morale_drop: NonNeg = param(0.1, "morale units", "Maertz et al. (2010)", label="Survivors' morale drop")
+    fairness: Unit = param(0.4, "0-1", "perceived fairness moderates the survivor effect",
+                           label="Perceived fairness of layoffs")
+    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of the layoff shock")
 
 
 class ExecutiveParams(Switchable):
     """M8 executives: pressure, decisions, friction and exits."""
 
-    weight_gap: NonNeg = param(3.0, "pressure per unit of gap to the frontier beyond the aspiration", ASSUMED)
+    weight_gap: NonNeg = param(3.0, "pressure per unit of gap to the frontier beyond the aspiration", ASSUMED,
+                               label="Pressure from trailing the frontier")
     aspiration_weeks: float = param(
         52.0, "weeks (memory of the gap a CEO is used to)",
-        "Greve (2003): aspirations adapt to past performance; a one-year memory is an assumption", ge=1)
-    weight_drawdown: NonNeg = param(2.0, "pressure per unit drawdown", ASSUMED)
-    weight_failure: NonNeg = param(0.3, "pressure per failed release", ASSUMED)
-    pressure_memory: Unit = param(0.95, "weekly persistence of shocks", ASSUMED)
-    threshold: NonNeg = param(1.5, "pressure that triggers action at patience 0.5", ASSUMED)
-    relief: Unit = param(0.5, "share of pressure relieved by acting", ASSUMED)
-    cooldown_weeks: float = param(13.0, "weeks between actions", "'the quicker the pivots are going to get'", gt=0)
+        "Greve (2003): aspirations adapt to past performance; a one-year memory is an assumption", ge=1,
+        label="CEO's memory of past performance")
+    weight_drawdown: NonNeg = param(2.0, "pressure per unit drawdown", ASSUMED,
+                                    label="Pressure from a falling share price")
+    weight_failure: NonNeg = param(0.3, "pressure per failed release", ASSUMED, label="Pressure from a failed release")
+    pressure_memory: Unit = param(0.95, "weekly persistence of shocks", ASSUMED, label="Persistence of pressure")
+    threshold: NonNeg = param(1.5, "pressure that triggers action at patience 0.5", ASSUMED,
+                              label="Pressure that triggers action")
+    relief: Unit = param(0.5, "share of pressure relieved by acting", ASSUMED, label="Pressure relieved by acting")
+    cooldown_weeks: float = param(13.0, "weeks between actions", "'the quicker the pivots are going to get'", gt=0,
+                                  label="Time between CEO actions")
     action_weights: dict[Literal["reorg", "blitz", "layoffs", "leadership_change"], NonNeg] = param(
-        {"reorg": 0.4, "blitz": 0.25, "layoffs": 0.15, "leadership_change": 0.2}, "relative", ASSUMED)
-    friction_growth: NonNeg = param(0.01, "friction/week per unit micromanagement", ASSUMED)
-    exit_hazard: NonNeg = param(0.02, "probability/week per unit friction", ASSUMED)
-    successor_insider: NonNeg = param(0.15, "hazard rise below", "Hayes, Oyer & Schaefer (2006)")
-    successor_outsider: NonNeg = param(0.30, "hazard rise below", "Hayes, Oyer & Schaefer (2006)")
-    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0)
-    action_layoff_share: Unit = param(0.05, "share of staff", ASSUMED)
-    action_blitz_weeks: int = param(8, "weeks", ASSUMED, ge=1)
+        {"reorg": 0.4, "blitz": 0.25, "layoffs": 0.15, "leadership_change": 0.2}, "relative", ASSUMED,
+        label="Mix of CEO actions")
+    friction_growth: NonNeg = param(0.01, "friction/week per unit micromanagement", ASSUMED,
+                                    label="Growth of friction with the CEO")
+    exit_hazard: NonNeg = param(0.02, "probability/week per unit friction", ASSUMED,
+                                label="Executive exit risk from friction")
+    successor_insider: NonNeg = param(0.15, "hazard rise below", "Hayes, Oyer & Schaefer (2006)",
+                                      label="Turnover shock of an insider successor")
+    successor_outsider: NonNeg = param(0.30, "hazard rise below", "Hayes, Oyer & Schaefer (2006)",
+                                       label="Turnover shock of an outsider successor")
+    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of the leadership shock")
+    action_layoff_share: Unit = param(0.05, "share of staff", ASSUMED, label="Size of a CEO-ordered layoff")
+    action_blitz_weeks: int = param(8, "weeks", ASSUMED, ge=1, label="Length of a CEO-ordered blitz")
 
 
 class ReleaseParams(Switchable):
     """M9 capability and releases; capability in index points of a public composite benchmark (ODD, M9)."""
 
     growth: NonNeg = param(0.165, "index points/week at reference talent, compute and knowledge 0",
-                           "leaders 47-48 (June 2025) to 57 (April 2026): ~0.2/week at the frontier")
-    star_exponent: float = param(1.5, "talent = sum skill^k", "stars carry output", ge=1)
+                           "leaders 47-48 (June 2025) to 57 (April 2026): ~0.2/week at the frontier",
+                           label="Capability growth")
+    star_exponent: float = param(1.5, "talent = sum skill^k", "stars carry output", ge=1,
+                                 label="Weight of stars in research talent")
     talent_returns: Unit = param(0.2, "elasticity of growth to talent",
                                  "strongly diminishing: Anthropic stays at the frontier with a third of "
-                                 "DeepMind's effective talent (assumption)")
+                                 "DeepMind's effective talent (assumption)", label="Returns of capability to talent")
     compute_returns: NonNeg = param(0.1, "growth multiplier gained per doubling of compute",
                                     "scaling laws: capability linear in log compute (Kaplan et al. 2020); "
-                                    "size assumed")
-    knowledge_weight: NonNeg = param(0.5, "growth multiplier per unit knowledge", "M10 code feeds M9")
-    instability_penalty: Unit = param(0.5, "growth lost at zero stability", "'experience not crystallising'")
+                                    "size assumed", label="Returns of capability to compute")
+    knowledge_weight: NonNeg = param(0.5, "growth multiplier per unit knowledge", "M10 code feeds M9",
+                                     label="Returns of capability to organizational knowledge")
+    instability_penalty: Unit = param(0.5, "growth lost at zero stability", "'experience not crystallising'",
+                                      label="Capability growth lost to instability")
     diffusion: Unit = param(0.0192, "share of the gap to the public frontier closed per week (1/52)",
                             "a follower with no research of its own trails by 1/diffusion weeks; open models "
                             "trail the closed frontier by about a year (Epoch AI 2024, 'How far behind are open "
-                            "models?': 5-22 months)")
+                            "models?': 5-22 months)", label="Catch-up to the public frontier")
     know_how: Unit = param(0.5, "share of a mover's old lab's lead carried, per unit of talent share",
-                           "learning-by-hiring (Song, Almeida & Wu 2003); half stays tacit (assumption)")
+                           "learning-by-hiring (Song, Almeida & Wu 2003); half stays tacit (assumption)",
+                           label="Know-how carried by movers")
     gap_unit: float = param(15.0, "index points per unit of gap in CEO pressure (M8 weight_gap)",
                             "keeps Meta's mean gap term over the calibration window (weeks 0-103) at its calibrated "
                             "size: 0.33 former units (a runaway frontier) = 4.9 points (a bounded one); baseline "
-                            "seeds 1-6, scale 0.5", gt=0)
-    quality_noise: NonNeg = param(1.5, "index points (sd of a release's quality)", ASSUMED)
-    partial_band: NonNeg = param(2.5, "index points below target still 'partial'", ASSUMED)
-    morale_effect: NonNeg = param(0.12, "morale units (success +, failure -)", ASSUMED)
-    prestige_effect: NonNeg = param(0.1, "prestige units", ASSUMED)
-    price_effect: NonNeg = param(0.08, "log share price", ASSUMED)
-    momentum_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0)
-    slip_morale: NonNeg = param(0.03, "morale units per slip", ASSUMED)
-    rush_quality_cost: NonNeg = param(0.5, "index points per week pulled forward", "a rushed AI-video feed")
-    gaming_gain: NonNeg = param(0.05, "prestige units", "a tuned variant ranked #2 (press)")
-    gaming_trust_loss: NonNeg = param(0.1, "trust units when found out", "the released model ranked ~32nd")
-    gaming_found_weeks: int = param(6, "weeks until found out", ASSUMED, ge=0)
+                            "seeds 1-6, scale 0.5", gt=0, label="Capability gap worth one unit of CEO pressure")
+    quality_noise: NonNeg = param(1.5, "index points (sd of a release's quality)", ASSUMED,
+                                  label="Uncertainty of a release's quality")
+    partial_band: NonNeg = param(2.5, "index points below target still 'partial'", ASSUMED,
+                                 label="Margin below target still judged partial")
+    morale_effect: NonNeg = param(0.12, "morale units (success +, failure -)", ASSUMED,
+                                  label="Morale effect of a release")
+    prestige_effect: NonNeg = param(0.1, "prestige units", ASSUMED, label="Prestige effect of a release")
+    price_effect: NonNeg = param(0.08, "log share price", ASSUMED, label="Share-price effect of a release")
+    momentum_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of release momentum")
+    slip_morale: NonNeg = param(0.03, "morale units per slip", ASSUMED, label="Morale lost per release slip")
+    rush_quality_cost: NonNeg = param(0.5, "index points per week pulled forward", "a rushed AI-video feed",
+                                      label="Quality cost of rushing a release")
+    gaming_gain: NonNeg = param(0.05, "prestige units", "a tuned variant ranked #2 (press)",
+                                label="Prestige from gaming a benchmark")
+    gaming_trust_loss: NonNeg = param(0.1, "trust units when found out", "the released model ranked ~32nd",
+                                      label="Trust lost when benchmark gaming comes out")
+    gaming_found_weeks: int = param(6, "weeks until found out", ASSUMED, ge=0,
+                                    label="Time until benchmark gaming comes out")
 
 
 class LearningParams(Switchable):
     """M10 organizational learning (March 1991)."""
 
-    dimensions: int = param(30, "dimensions of reality", "March (1991): m = 30", ge=1, le=256)
-    p1: Unit = param(0.1, "probability/week", "March (1991) socialization rate")
-    p2: Unit = param(0.5, "probability/week", "March (1991) code learning rate")
-    p4: Unit = param(0.002, "probability/week per dimension", "the field moves (turbulence)")
+    dimensions: int = param(30, "dimensions of reality", "March (1991): m = 30", ge=1, le=256,
+                            label="Dimensions of the research problem")
+    p1: Unit = param(0.1, "probability/week", "March (1991) socialization rate",
+                     label="Socialization rate (people learn from the code)")
+    p2: Unit = param(0.5, "probability/week", "March (1991) code learning rate",
+                     label="Code learning rate (the code learns from the best)")
+    p4: Unit = param(0.002, "probability/week per dimension", "the field moves (turbulence)",
+                     label="Turbulence of the field")
     warmup_weeks: int = param(52, "weeks", "labs start near their own equilibrium; at most ten years (a resource "
-                              "bound: the warm-up runs before week 0)", ge=0, le=520)
+                              "bound: the warm-up runs before week 0)", ge=0, le=520,
+                              label="Learning warm-up before the start")
 
 
 class FinanceParams(Switchable):
     """M11 finance: share prices, capex and budgets."""
 
-    capex_punishment: NonNeg = param(0.0035, "log price per $bn capex raised without clear return", "Oct 2025: -10% after guiding 2026 capex ~$30bn above 2025")
-    debt_scepticism: NonNeg = param(0.001, "log price per $bn borrowed", "$30bn bond, $27bn SPV credit")
-    debt_budget_share: Unit = param(0.02, "share of debt added to comp budget", ASSUMED)
-    jump_sd: float = param(0.0, "sd of weekly jump noise", ASSUMED, ge=0, le=5)
+    capex_punishment: NonNeg = param(0.0035, "log price per $bn capex raised without clear return",
+                                     "Oct 2025: -10% after guiding 2026 capex ~$30bn above 2025",
+                                     label="Share-price penalty for capex without clear return")
+    debt_scepticism: NonNeg = param(0.001, "log price per $bn borrowed", "$30bn bond, $27bn SPV credit",
+                                    label="Share-price penalty for borrowing")
+    debt_budget_share: Unit = param(0.02, "share of debt added to comp budget", ASSUMED,
+                                    label="Share of new debt added to the pay budget")
+    jump_sd: float = param(0.0, "sd of weekly jump noise", ASSUMED, ge=0, le=5, label="Weekly share-price jumps")
 
 
 class ReputationParams(Switchable):
     """M12 reputation and trust."""
 
-    recovery_weeks: float = param(52.0, "weeks to recover (decay)", ASSUMED, gt=0)
+    recovery_weeks: float = param(52.0, "weeks to recover (decay)", ASSUMED, gt=0,
+                                  label="Recovery time of trust and prestige")
 
 
 class MissionParams(Switchable):
     """M13 mission sorting."""
 
-    weight_safety: NonNeg = param(1.0, "relative", ASSUMED)
-    weight_openness: NonNeg = param(1.0, "relative", ASSUMED)
-    weight_product: NonNeg = param(0.3, "relative", ASSUMED)
+    weight_safety: NonNeg = param(1.0, "relative", ASSUMED, label="Weight of safety in mission fit")
+    weight_openness: NonNeg = param(1.0, "relative", ASSUMED, label="Weight of openness in mission fit")
+    weight_product: NonNeg = param(0.3, "relative", ASSUMED, label="Weight of product focus in mission fit")
 
 
 class EntryParams(Switchable):
@@ -354,18 +483,21 @@ class EntryParams(Switchable):
 class AcquisitionParams(Switchable):
     """M15 acqui-hires and stakes."""
 
-    newcomer_weeks: float = param(52.0, "weeks of friction with insiders", ASSUMED, gt=0)
+    newcomer_weeks: float = param(52.0, "weeks of friction with insiders", ASSUMED, gt=0,
+                                  label="Newcomers' friction period")
 
 
 class MoraleParams(Strict):
     """Weekly morale relaxation toward a lab-driven target."""
 
-    rate: Unit = param(0.05, "share of the gap closed per week", ASSUMED)
-    base: Unit = param(0.3, "target at neutral conditions", ASSUMED)
-    weight_stability: NonNeg = param(0.2, "target per unit stability", ASSUMED)
-    weight_vision: NonNeg = param(0.2, "target per unit vision clarity", ASSUMED)
-    weight_trust: NonNeg = param(0.1, "target per unit trust", ASSUMED)
-    weight_momentum: NonNeg = param(0.15, "target per unit momentum", ASSUMED)
+    rate: Unit = param(0.05, "share of the gap closed per week", ASSUMED, label="Speed of morale adjustment")
+    base: Unit = param(0.3, "target at neutral conditions", ASSUMED, label="Morale target at neutral conditions")
+    weight_stability: NonNeg = param(0.2, "target per unit stability", ASSUMED, label="Morale gain from stability")
+    weight_vision: NonNeg = param(0.2, "target per unit vision clarity", ASSUMED,
+                                  label="Morale gain from a clear vision")
+    weight_trust: NonNeg = param(0.1, "target per unit trust", ASSUMED, label="Morale gain from trust")
+    weight_momentum: NonNeg = param(0.15, "target per unit momentum", ASSUMED,
+                                    label="Morale gain from release momentum")
 
 
 class Mechanisms(Strict):
@@ -389,58 +521,60 @@ class Mechanisms(Strict):
 # ---------------------------------------------------------------- timeline
 
 class EventBase(Strict):
-    date: dt.date
-    lab: str
-    note: str = ""
+    date: dt.date = setting(..., "date", "When it happens")
+    lab: str = setting(..., "lab id", "Lab it happens at")
+    note: str = setting("", "text", "Source note")
+    label: str = setting("", "text", "Title for readers")  # "Retention grant after the release"; empty: from the key
 
 
 class Blitz(EventBase):
-    kind: Literal["blitz"]
-    until: dt.date
-    intensity: Unit = 1.0
-    capacity_multiplier: float = Field(1.0, ge=0, le=1000)
-    package_cap_musd: float | None = Field(None, gt=0)
-    package_premium: float | None = Field(None, ge=1)
-    personal_touch: bool = True
-    target_quantile: Unit | None = None
-    team: str | None = None
-    cohort: str = "blitz"
+    kind: Literal["blitz"] = Field(title="Hiring blitz")
+    until: dt.date = setting(..., "date", "End date")
+    intensity: Unit = setting(1.0, "share of capacity used", "Poaching intensity")
+    capacity_multiplier: float = setting(1.0, "x recruiting capacity", "Recruiting capacity multiplier", ge=0, le=1000)
+    package_cap_musd: float | None = setting(None, "M$ over 4 years", "Largest offer package", gt=0)
+    package_premium: float | None = setting(None, "x current annual comp", "Offer premium over current pay", ge=1)
+    personal_touch: bool = setting(True, "flag", "CEO reaches out in person")
+    target_quantile: Unit | None = setting(None, "skill quantile", "Lowest skill level targeted")
+    team: str | None = setting(None, "team id", "Team the hires join")
+    cohort: str = setting("blitz", "cohort name", "Cohort the hires are tracked as")
 
 
 class Freeze(EventBase):
-    kind: Literal["freeze"]
-    until: dt.date | None = None
+    kind: Literal["freeze"] = Field(title="Hiring freeze")
+    until: dt.date | None = setting(None, "date", "End date")
 
 
 class Reorg(EventBase):
-    kind: Literal["reorg"]
-    teams: list[str] = []
-    reassign_share: Unit | None = None
+    kind: Literal["reorg"] = Field(title="Reorganization")
+    teams: list[str] = setting([], "team ids", "Teams reorganized")
+    reassign_share: Unit | None = setting(None, "share of members", "Share of members moved")
 
 
 class Layoff(EventBase):
-    kind: Literal["layoff"]
-    n: int = Field(..., ge=0)
-    teams: list[str] = []
+    kind: Literal["layoff"] = Field(title="Layoffs")
+    n: int = setting(..., "researchers at full scale", "Researchers laid off", ge=0)
+    teams: list[str] = setting([], "team ids", "Teams cut")
 
 
 class ShareShock(EventBase):
-    kind: Literal["share_shock"]
-    change: float = Field(..., gt=-1.0)
+    kind: Literal["share_shock"] = Field(title="Share-price shock")
+    change: float = setting(..., "relative change (-0.11 = -11%)", "Share-price change", gt=-1.0)
 
 
 class Release(EventBase):
-    kind: Literal["release"]
-    model: str
-    target: float | None = Field(None, ge=0)
-    floor: float | None = Field(None, ge=0)
-    outcome: Literal["success", "failure", "partial", "endogenous"] = "endogenous"
-    standing: float | None = Field(None, ge=0)
-    reported: float | None = Field(None, ge=0)
-    slips_weeks: list[Annotated[int, Field(ge=1)]] = []
-    open_weights: bool | None = None
-    gamed: bool = False
-    pull_forward_weeks: int = Field(0, ge=0)
+    kind: Literal["release"] = Field(title="Model release")
+    model: str = setting(..., "model name", "Model released")
+    target: float | None = setting(None, "index points", "Capability target", ge=0)
+    floor: float | None = setting(None, "index points", "Capability below which it fails", ge=0)
+    outcome: Literal["success", "failure", "partial", "endogenous"] = setting(
+        "endogenous", "success, failure, partial or endogenous", "Outcome (forced, or from capability)")
+    standing: float | None = setting(None, "index points", "Capability reached", ge=0)
+    reported: float | None = setting(None, "index points", "Capability reported (a check only)", ge=0)
+    slips_weeks: list[Annotated[int, Field(ge=1)]] = setting([], "weeks per slip", "Delays before it lands")
+    open_weights: bool | None = setting(None, "flag", "Weights published openly")
+    gamed: bool = setting(False, "flag", "Benchmark gamed")
+    pull_forward_weeks: int = setting(0, "weeks", "How early it may be rushed", ge=0)
 
     @model_validator(mode="after")
     def _check_levels(self) -> Release:
@@ -450,67 +584,67 @@ class Release(EventBase):
 
 
 class ExecutiveExit(EventBase):
-    kind: Literal["executive_exit"]
-    executive: str
-    successor: Literal["insider", "outsider", "none"] = "outsider"
+    kind: Literal["executive_exit"] = Field(title="Executive exit")
+    executive: str = setting(..., "executive id", "Executive leaving")
+    successor: Literal["insider", "outsider", "none"] = setting("outsider", "insider, outsider or none", "Who succeeds them")
 
 
 class CapexGuidance(EventBase):
-    kind: Literal["capex_guidance"]
-    capex_bn: float = Field(..., ge=0)
-    clear_return: bool = False
+    kind: Literal["capex_guidance"] = Field(title="Capex guidance")
+    capex_bn: float = setting(..., "$bn/year", "Capital expenditure guided", ge=0)
+    clear_return: bool = setting(False, "flag", "Clear return shown")
 
 
 class Debt(EventBase):
-    kind: Literal["debt"]
-    amount_bn: float = Field(..., ge=0)
+    kind: Literal["debt"] = Field(title="Debt raised")
+    amount_bn: float = setting(..., "$bn", "Amount borrowed", ge=0)
 
 
 class BudgetShift(EventBase):
-    kind: Literal["budget_shift"]
-    amount_bn: float = Field(..., ge=0)
-    price_change: float = Field(0.0, gt=-1.0)
+    kind: Literal["budget_shift"] = Field(title="Budget shift")
+    amount_bn: float = setting(..., "$bn", "Amount moved", ge=0)
+    price_change: float = setting(0.0, "relative change", "Share-price change", gt=-1.0)
 
 
 class Acquihire(EventBase):
-    kind: Literal["acquihire"]
-    company: str
-    team: str
-    n: int = Field(..., ge=0)
-    skill_shift: float = 0.3
-    executive: str | None = None
-    executive_role: ExecRole = "chief_ai_officer"
+    kind: Literal["acquihire"] = Field(title="Acqui-hire")
+    company: str = setting(..., "text", "Company acquired")
+    team: str = setting(..., "team id", "Team they join")
+    n: int = setting(..., "researchers at full scale", "Researchers joining", ge=0)
+    skill_shift: float = setting(0.3, "log-skill", "Newcomers' skill relative to the market")
+    executive: str | None = setting(None, "executive id", "New executive")
+    executive_role: ExecRole = setting("chief_ai_officer", "role", "New executive's role")
 
 
 class Scandal(EventBase):
-    kind: Literal["scandal"]
-    trust_drop: Unit = 0.1
-    prestige_drop: Unit = 0.05
+    kind: Literal["scandal"] = Field(title="Scandal")
+    trust_drop: Unit = setting(0.1, "trust units (0-1)", "Trust lost")
+    prestige_drop: Unit = setting(0.05, "prestige units (0-1)", "Prestige lost")
 
 
 class RetentionGrant(EventBase):
     """Extra unvested equity for the top ``share`` of a lab: a flat amount plus years of each one's pay."""
 
-    kind: Literal["retention_grant"]
-    share: Unit = 1.0
-    amount_k: float = Field(0.0, ge=0)
-    amount_years: float = Field(0.0, ge=0)
+    kind: Literal["retention_grant"] = Field(title="Retention grant")
+    share: Unit = setting(1.0, "top share of the lab by skill", "Reach")
+    amount_k: float = setting(0.0, "k$ per recipient", "Flat amount", ge=0)
+    amount_years: float = setting(0.0, "years of each recipient's pay", "Grant size", ge=0)
 
 
 class RefreshChange(EventBase):
     """A change to a lab's annual equity refresh grants: most staff get ``change``, the top ``top_share`` by skill ``top_change``."""
 
-    kind: Literal["refresh_change"]
-    change: float = Field(..., gt=-1.0, le=1.0)
-    top_share: Unit = 0.0
-    top_change: float = Field(0.0, gt=-1.0, le=1.0)
+    kind: Literal["refresh_change"] = Field(title="Change to equity refreshes")
+    change: float = setting(..., "relative change", "Change for most staff", gt=-1.0, le=1.0)
+    top_share: Unit = setting(0.0, "top share of the lab by skill", "Top staff treated apart")
+    top_change: float = setting(0.0, "relative change", "Change for top staff", gt=-1.0, le=1.0)
 
 
 class MissionChange(EventBase):
-    kind: Literal["mission_change"]
-    safety: Unit | None = None
-    openness: Unit | None = None
-    product: Unit | None = None
+    kind: Literal["mission_change"] = Field(title="Mission change")
+    safety: Unit | None = setting(None, "0-1 profile", "New safety focus")
+    openness: Unit | None = setting(None, "0-1 profile", "New openness")
+    product: Unit | None = setting(None, "0-1 profile", "New product focus")
 
 
 TimelineEvent = Annotated[
@@ -523,20 +657,24 @@ TimelineEvent = Annotated[
 class OutcomeSpec(Strict):
     """What the headline outcomes refer to."""
 
-    cohort: str = param("blitz-2025", "cohort name", "the summer-2025 hires")
-    release: str = param("avocado", "model name", "the focal lab's flagship")
-    retention_weeks: int = param(52, "weeks", "12-month retention after the release", ge=1)
-    top_quantile: Unit = param(0.98, "skill quantile", "top talent: the top 2% at the start")
+    cohort: str = param("blitz-2025", "cohort name", "the summer-2025 hires", label="Cohort the outcomes follow")
+    release: str = param("avocado", "model name", "the focal lab's flagship", label="Release the outcomes follow")
+    retention_weeks: int = param(52, "weeks", "12-month retention after the release", ge=1,
+                                 label="Retention window after the release")
+    top_quantile: Unit = param(0.98, "skill quantile", "top talent: the top 2% at the start",
+                               label="Top-talent threshold")
 
 
 class Scenario(Strict):
     """A whole world: what ``orgsim validate`` checks and ``OrgModel`` runs."""
 
-    name: str = "scenario"
-    description: str = ""
-    start: dt.date = param(dt.date(2025, 6, 2), "date", "week 0: the start of the summer 2025 blitz")
-    horizon: dt.date = param(dt.date(2027, 12, 31), "date", "default end")
-    focal_lab: str = "meta"
+    name: str = setting("scenario", "text", "Scenario name")
+    title: str = ""  # what a report calls the scenario ("Avocado fails"); the name when empty
+    description: str = setting("", "text", "What the scenario is about")
+    start: dt.date = param(dt.date(2025, 6, 2), "date", "week 0: the start of the summer 2025 blitz",
+                           label="Start date")
+    horizon: dt.date = param(dt.date(2027, 12, 31), "date", "default end", label="End date")
+    focal_lab: str = setting("meta", "lab id", "Lab the outcomes follow")
     population: PopulationSpec = PopulationSpec()
     labs: dict[str, LabSpec]
     mechanisms: Mechanisms = Mechanisms()

@@ -6,8 +6,8 @@ over parameter ranges. The sweep runs (and resumes) like any other, into
 first- (S1) and total-order (ST) indices with bootstrap intervals. Written
 beside the store::
 
-    sobol_indices.csv   method, scenario, outcome, parameter, S1 [low, high], ST [low, high]
-    sobol_indices.md    the same as tables, parameters ranked by ST
+    sobol_indices.csv   method, scenario, outcome, parameter, label, S1 [low, high], ST [low, high]
+    sobol_indices.md    the same as tables, parameters ranked by ST, by label with the path beside it
     sobol.png           S1 and ST of the metamodel with intervals, one panel per outcome
     sensitivity.json    N, D, runs, resamples, confidence level, git revision, and per session the
                         runs simulated and the seconds taken (a resumed analysis appends a session)
@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from orgsim import labels
 from orgsim.analysis import metamodel_indices, ranking, read_runs, sobol_indices
 from orgsim.config import ConfigError, load_scenario
+from orgsim.schema import Scenario
 from orgsim.output import atomic_write, git_revision, write_json
 from orgsim.sweep.runner import ExecutorKind, run_sweep
 from orgsim.sweep.spec import Experiment, load_experiment
@@ -42,6 +44,7 @@ class SensitivityResult:
     indices: pd.DataFrame = field(default_factory=pd.DataFrame)
     seconds: dict[str, float] = field(default_factory=dict)
     ran: int = 0  # runs simulated in this session (the rest were already in the store)
+    scenario: Scenario | None = None  # the first design scenario: names the parameters (orgsim.labels)
 
 
 def load_sensitivity(spec_path: Path) -> tuple[Experiment, Path]:
@@ -51,10 +54,10 @@ def load_sensitivity(spec_path: Path) -> tuple[Experiment, Path]:
     return spec, base
 
 
-def design_scenarios(spec: Experiment, base: Path) -> list[str]:
-    """The names of the scenarios the Sobol design runs on."""
+def design_scenarios(spec: Experiment, base: Path) -> list[Scenario]:
+    """The scenarios the Sobol design runs on (with the spec's overrides)."""
     files = spec.design.scenarios or spec.scenarios
-    return [load_scenario(base / f, spec.set).name for f in files]
+    return [load_scenario(base / f, spec.set) for f in files]
 
 
 def run_sensitivity(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
@@ -69,17 +72,19 @@ def run_sensitivity(spec_path: str | Path, out: str | Path, *, executor_kind: Ex
     spec, base = load_sensitivity(spec_path)
     sweep = run_sweep(spec_path, out, executor_kind=executor_kind, workers=workers, scheduler=scheduler,
                       resume=resume, progress=progress)
+    scenarios = design_scenarios(spec, base)
     result = SensitivityResult(out, sweep.planned, sweep.failed, seconds={"sweep": round(sweep.seconds, 1)},
-                               ran=sweep.planned - sweep.skipped)
+                               ran=sweep.planned - sweep.skipped, scenario=scenarios[0])
     if sweep.failed:
         return result
     started = time.perf_counter()
     runs = read_runs(out)
     outcomes = [o for o in spec.outcomes if o != "release_week"]
-    result.indices = pd.concat([estimate(runs, spec.design, name, outcomes, resamples=resamples,
-                                         conf_level=conf_level, seed=spec.seed)
-                                for name in design_scenarios(spec, base)
-                                for estimate in (metamodel_indices, sobol_indices)], ignore_index=True)
+    indices = pd.concat([estimate(runs, spec.design, scenario.name, outcomes, resamples=resamples,
+                                  conf_level=conf_level, seed=spec.seed)
+                         for scenario in scenarios for estimate in (metamodel_indices, sobol_indices)],
+                        ignore_index=True)
+    result.indices = labels.labelled(indices, "parameter", result.scenario)
     result.seconds["analysis"] = round(time.perf_counter() - started, 1)
     write_outputs(result, spec, resamples, conf_level)
     return result
@@ -90,7 +95,8 @@ def write_outputs(result: SensitivityResult, spec: Experiment, resamples: int, c
 
     out, indices = result.out, result.indices
     atomic_write(out / "sobol_indices.csv", lambda tmp: indices.to_csv(tmp, index=False))
-    atomic_write(out / "sobol_indices.md", lambda tmp: tmp.write_text(markdown(indices), encoding="utf-8"))
+    atomic_write(out / "sobol_indices.md", lambda tmp: tmp.write_text(markdown(indices, result.scenario),
+                                                                      encoding="utf-8"))
     figure = sobol_figure(indices[indices["method"] == "metamodel"].dropna(subset=["parameter"]))
     atomic_write(out / "sobol.png", lambda tmp: figure.savefig(tmp, format="png", dpi=110))
     meta_path = out / "sensitivity.json"
@@ -106,12 +112,16 @@ def write_outputs(result: SensitivityResult, spec: Experiment, resamples: int, c
     }, meta_path)
 
 
-def markdown(indices: pd.DataFrame) -> str:
-    """One table per method, scenario and outcome, parameters ranked by total-order index."""
+def markdown(indices: pd.DataFrame, scenario: Scenario | None = None) -> str:
+    """One table per method, scenario and outcome, parameters ranked by total-order index.
+
+    Outcomes and parameters are named by their labels (from ``scenario``,
+    the design's, when given); each parameter's path stays beside it.
+    """
     parts = []
-    for (method, scenario, outcome), group in indices.groupby(["method", "scenario", "outcome"], sort=False):
+    for (method, name, outcome), group in indices.groupby(["method", "scenario", "outcome"], sort=False):
         undefined = int(group["points_undefined"].max())
-        parts.append(f"### {outcome} ({scenario}), {METHODS[method]}\n")
+        parts.append(f"### {labels.outcome(outcome, scenario).text} ({name}), {METHODS[method]}\n")
         if group["parameter"].isna().all():
             parts.append(f"Not computed: the outcome is undefined at {undefined} design points, or constant.\n")
             continue
@@ -120,9 +130,11 @@ def markdown(indices: pd.DataFrame) -> str:
             parts.append(f"Degree-{int(first['metamodel_degree'])} polynomial; the parameters explain "
                          f"{first['explained']:.0%} of the run-to-run variance (cross-validated R²), the rest is "
                          "seed noise. Indices are shares of the explained part.\n")
-        parts.append("| rank | parameter | S1 [95% CI] | ST [95% CI] |\n|---|---|---|---|")
+        parts.append(f"Outcome `{outcome}`, in {labels.outcome(outcome, scenario).unit}.\n")
+        parts.append("| rank | parameter | path | S1 [95% CI] | ST [95% CI] |\n|---|---|---|---|---|")
         for i, row in group.sort_values("ST", ascending=False).reset_index(drop=True).iterrows():
-            parts.append(f"| {i + 1} | `{row['parameter']}` | {row['S1']:.2f} [{row['S1_low']:.2f}, "
+            label = labels.parameter(row["parameter"], scenario)
+            parts.append(f"| {i + 1} | {label} | `{row['parameter']}` | {row['S1']:.2f} [{row['S1_low']:.2f}, "
                          f"{row['S1_high']:.2f}] | {row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}] |")
         parts.append("")
     return "\n".join(parts) + "\n"

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from rich.table import Table
 
+from orgsim import labels
+
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
     from orgsim.outcomes import Headline
@@ -31,13 +33,17 @@ def summary_table(model: OrgModel, metrics: pd.DataFrame, events: pd.DataFrame, 
             *(f"{flows.loc[key, m]:,.0f}" for m in ("hires", "quits", "layoffs", "moves_out", "moves_in")),
             _pct(levels.loc[(key, first), "top_talent_share"]), _pct(levels.loc[(key, last), "top_talent_share"]),
         )
-    o = model.config.outcomes
+    o, config = model.config.outcomes, model.config
+
+    def named(key: str) -> str:
+        return labels.outcome(key, config).text
+
     table.caption = (
         f"{o.release}: {headline.release_outcome}"
         + (f" (week {headline.release_week:.0f})" if headline.release_outcome != "none" else "")
-        + f" | {o.cohort} at {model.config.focal_lab} at release: {headline.cohort_size_at_release:.0f}, "
-        f"{o.retention_weeks}-week retention {_pct(headline.cohort_retention)}"
-        f" | {model.config.focal_lab} top-talent share {_pct(headline.focal_top_talent_share_start)}"
-        f" -> {_pct(headline.focal_top_talent_share_end)}"
+        + f" | {named('cohort_size_at_release')}: {headline.cohort_size_at_release:.0f}"
+        f" | {named('cohort_retention')}: {_pct(headline.cohort_retention)}"
+        f" | {named('focal_top_talent_share_start')}: {_pct(headline.focal_top_talent_share_start)}, at the end "
+        f"{_pct(headline.focal_top_talent_share_end)}"
     )
     return table

@@ -224,7 +224,7 @@ def test_dashboard_in_chromium(server, driver):
     assert done.returncode == 0 and "2 runs ok, 0 failed" in done.stdout, done.stdout + done.stderr
 
     # full scale: the scale slider to its end (1.0 = the config's own scale), Reset, Step
-    page.slider_to_end("Population scale")
+    page.slider_to_end("World size relative to the real labs")
     page.button("Reset").click()
     page.until(lambda: "population.scale" not in page.text(".orgsim-overrides") and page.week() == 0,
                "Reset did not rebuild at full scale")

@@ -3,6 +3,7 @@ the robust policy search (killed with SIGKILL and resumed) and their command-lin
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from orgsim import labels
 from orgsim.cli import app
 from orgsim.config import ConfigError
 from orgsim.decision.discovery import Question, discover
@@ -201,6 +203,12 @@ def test_optimize_killed_mid_search_resumes_without_losing_or_repeating_a_trial(
     assert complete.loc[complete["policy"] == "status quo", "retention_spend_musd"].tolist() == [0.0]
     reevaluation = pd.read_csv(out / "reevaluation.csv")
     assert reevaluation["n"].eq(3).all() and "status quo" in set(reevaluation["policy"])
+    assert set(reevaluation["label"]) == {"Meta researchers at the end (researchers)",
+                                          "Money spent on the retention grant (M$)"}
+    page = (out / "optimize.md").read_text(encoding="utf-8")  # levers by label, with their paths in the key
+    assert "Post release grant (retention grant): grant size" in page
+    assert "`timeline.post_release_grant.amount_years`" in page and "Meta CEO: patience under pressure" in page
+    assert "Money spent on the retention grant" in result.output
     for name in ("pareto.csv", "pareto.png", "reevaluation.png", "optimize.md"):
         assert (out / name).stat().st_size > 0
 
@@ -234,9 +242,13 @@ def test_report_adds_both_decision_sections(tmp_path_factory, tmp_path):
                                  "--optimize", str(SHIPPED / "optimize")])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert "<h2>When does retention collapse?</h2>" in text and "<h2>Policies that hold up</h2>" in text
-    sentence = json.loads((SHIPPED / "discovery" / "discovery.json").read_text())["sentence"]
-    assert sentence.replace("<", "&lt;").replace(">", "&gt;") in text
+    assert '<a class="anchor" href="#discovery">When does retention collapse?</a>' in text
+    assert '<a class="anchor" href="#policies">Policies that hold up</a>' in text
+    meta = json.loads((SHIPPED / "discovery" / "discovery.json").read_text())
+    box = pd.read_csv(SHIPPED / "discovery" / "box.csv")
+    assert f"(coverage {meta['coverage']:.2f}, density {meta['density']:.2f})" in text
+    for path in box["parameter"]:  # each restricted input named for readers, its path on hover
+        assert f"<span class='term' title='{path}'>{html.escape(labels.parameter(path).text)}</span>" in text, path
     assert "The Sobol analysis" in text and "re-evaluated on 30 fresh draws against the status quo" in text
     for name in ("tradeoff", "box", "cart", "feature_scores", "pareto", "reevaluation"):
         assert (tmp_path / f"report_{name}.png").read_bytes().startswith(b"\x89PNG"), name

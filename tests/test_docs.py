@@ -47,9 +47,9 @@ def test_generated_sections_are_up_to_date(tmp_path: Path) -> None:
 def test_check_flags_a_stale_block_and_update_repairs_it(tmp_path: Path, capsys) -> None:
     copy = tmp_path / "ODD.md"
     text = ODD.read_text(encoding="utf-8")
-    row = re.search(r"^\| `per_quit` \| `[^`]*` \|", text, re.M)
+    row = re.search(r"^(\| `per_quit` \| [^|]+ \| )`[^`]*` \|", text, re.M)
     assert row, "the contagion table has no per_quit row"
-    copy.write_text(text.replace(row.group(0), "| `per_quit` | `99.0` |", 1), encoding="utf-8")
+    copy.write_text(text.replace(row.group(0), row.group(1) + "`99.0` |", 1), encoding="utf-8")
     assert odd.main(["--check", str(copy)]) == 1
     assert "mechanisms.contagion" in capsys.readouterr().err
     assert odd.update_odd(copy) is True
@@ -71,7 +71,7 @@ def test_every_mechanism_parameter_has_unit_and_source(block: str, generated: st
     rows = {cells[0].strip("`"): cells for heading, cells in odd.iter_rows(generated)
             if heading.startswith(f"`mechanisms.{block}`")}
     assert set(rows) == set(model.model_fields), f"ODD table of mechanisms.{block} does not list its fields"
-    for name, (_, _default, unit, source, _description) in rows.items():
+    for name, (_, _label, _default, unit, source, _description) in rows.items():
         assert unit not in ("", "—") and source not in ("", "—"), f"{block}.{name}: no unit/source in ODD"
 
 

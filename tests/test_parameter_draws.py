@@ -116,5 +116,7 @@ def test_report_says_its_intervals_carry_the_drawn_uncertainty(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     text = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert ("Every interval carries parameter uncertainty as well as seed noise: each replication ran with its own "
-            "parameter vector, drawn from the 5 vectors in accepted.csv") in text
-    assert "4 distinct draws over 4 replications" in text and "<h2>Parameter uncertainty</h2>" in text
+            "parameter vector, drawn from the 5 vectors the calibration accepted (accepted.csv; 4 distinct draws over "
+            "4 replications)") in text
+    assert "Table" in text and "</span> Parameter uncertainty</summary>" in text
+    assert "calibration&#39;s parameter uncertainty" in text.split('<p class="answer">')[1].split("</p>")[0]

@@ -26,7 +26,7 @@ WEEKS = 12
 class DummyParams(Switchable):
     """M16 dummy: exists only to show what adding a mechanism takes."""
 
-    beta_dummy: float = param(0.0, "log HR per unit skill", "test only")
+    beta_dummy: float = param(0.0, "log HR per unit skill", "test only", label="Effect of skill on quitting")
 
 
 def setup(model: OrgModel) -> dict:
@@ -67,7 +67,7 @@ def test_a_16th_mechanism_runs_is_recorded_and_documented(without_dummy, dummy) 
     assert len(quits) and np.array_equal(quits["dummy"], quits["skill"])
     assert model.hazard_betas[-1] == ("dummy", 0.0)
     tables = odd.render_parameter_tables()
-    assert "#### `mechanisms.dummy` (DummyParams)" in tables and "| `beta_dummy` | `0.0` | log HR per unit skill |" in tables
+    assert "#### `mechanisms.dummy` (DummyParams)" in tables and "| `beta_dummy` | Effect of skill on quitting | `0.0` | log HR per unit skill |" in tables
     # with β = 0 the rest of the run is the same
     metrics_before, events_before = without_dummy
     assert model.metrics_frame().equals(metrics_before)

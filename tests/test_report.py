@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -12,10 +14,15 @@ import pytest
 from test_analysis import tiny_store
 from typer.testing import CliRunner
 
+from orgsim import labels
 from orgsim.cli import app
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
+ROOT = Path(__file__).resolve().parent.parent
+#: four real parameters, so the report can name them for readers
+PARAMETERS = ("mechanisms.vesting.beta_forfeit", "labs.meta.quit_rate", "mechanisms.offers.status_quo",
+              "mechanisms.reorgs.reassign_share")
 
 
 @pytest.fixture(scope="session")
@@ -33,28 +40,61 @@ def report(store, tmp_path_factory) -> Path:
 
 def test_report_writes_self_contained_html_and_pngs(report):
     text = report.read_text(encoding="utf-8")
-    sources = re.findall(r"<img src='([^']*)'", text)
+    sources = re.findall(r"<img src=['\"]([^'\"]*)['\"]", text)
     pngs = sorted(report.parent.glob("report_*.png"))
-    assert len(sources) >= 7 and len(pngs) == len(sources)
+    assert len(sources) >= 8 and len(pngs) == len(sources)
     assert all(src.startswith("data:image/png;base64,") for src in sources)
-    assert not re.search(r"(src|href)=['\"](?!data:)", text), "the report must not load anything from outside"
+    assert not re.search(r"(src|href)=['\"](?!data:|#)", text), "the report must not load anything from outside"
     assert all(png.read_bytes().startswith(PNG) for png in pngs)
     names = {png.stem.removeprefix("report_") for png in pngs}
-    assert {"retention_km", "competing_risks", "headcount", "top_talent_share", "flows", "capability_gap",
-            "lever_effects"} <= names
+    assert {"headline", "retention_km", "competing_risks", "headcount", "top_talent_share", "flows",
+            "capability_gap", "lever_effects"} <= names
 
 
-def test_summary_states_retention_with_intervals(report):
+def test_first_screen_answers_with_intervals(report):
     text = report.read_text(encoding="utf-8")
-    summary = re.findall(r"<p class='summary'>(.*?)</p>", text)
-    lead = summary[0]
-    pct = r"\d+\.\d% \(95% CI \d+\.\d%–\d+\.\d%\)"
-    assert re.search(rf"retention of the blitz-2025 cohort at meta is {pct} after avocado_failure", lead), lead
-    assert re.search(rf"against {pct} after avocado_success", lead), lead
-    assert any(re.search(rf"top talent .* still there 52 weeks later is {pct}", s) for s in summary), summary
-    points = r"[+-]\d+\.\d pp \(95% CI [+-]\d+\.\d to [+-]\d+\.\d\)"
-    assert any(re.search(rf"Paired by replication .* avocado_failure {points}", s) for s in summary), summary
-    assert "Two-year retention" in text and "SignalFire 2025" in text
+    answer = re.search(r'<p class="answer">(.*?)</p>', text, re.S).group(1)
+    assert re.search(r"Meta still has \d+\.\d% 52 weeks after the Avocado release if it succeeds, and \d+\.\d% if it "
+                     r"fails", answer), answer
+    assert re.search(r"a failure instead of a success (costs|adds) \d+\.\d points of cohort retention \(95% CI "
+                     r"-?\d+\.\d to -?\d+\.\d\)", answer), answer
+    cards = re.findall(r'<div class="card-label">(.*?)</div>\s*<div class="card-value">(.*?)</div>\s*'
+                       r'<div class="card-interval">(.*?)</div>', text, re.S)
+    assert [label for label, _, _ in cards] == ["If Avocado succeeds", "If Avocado fails", "What a failure costs"]
+    assert all(re.fullmatch(r"-?\d+\.\d( pp|%)", value) for _, value, _ in cards), cards
+    assert all(interval.startswith("95% CI ") for _, _, interval in cards), cards
+
+
+def test_sections_come_in_the_order_a_reader_asks(report):
+    text = report.read_text(encoding="utf-8")
+    ids = re.findall(r'<section id="([a-z-]+)"', text)
+    top = [i for i in ids if i in {"answer", "what-happens", "why", "what-would-change-it", "how-sure", "method"}]
+    assert top == ["answer", "what-happens", "why", "what-would-change-it", "how-sure", "method"]
+    toc = re.findall(r'<li><a href="#([a-z-]+)">', text)
+    assert toc == top[1:]
+    numbers = [int(n) for n in re.findall(r'<span class="fignum">Figure (\d+)\.</span>', text)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 8
+    assert text.count("<details") >= 4  # long tables are collapsed
+
+
+def test_report_says_which_facts_the_model_misses(store, tmp_path):
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(store), "--out", str(out), "--validation",
+                                 str(ROOT / "docs" / "VALIDATION.md")])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    match = re.search(r"(\d+) of (\d+) facts pass", text)
+    documented = re.search(r"\*\*(\d+) of (\d+) facts pass", (ROOT / "docs" / "VALIDATION.md").read_text("utf-8"))
+    assert match and documented and match.groups() == documented.groups()
+    fails = int(documented.group(2)) - int(documented.group(1))
+    assert text.count("<tr>") >= fails and ("Facts the model misses" in text) == (fails > 0)
+
+
+def test_a_missing_validation_document_exits_2(store, tmp_path):
+    result = runner.invoke(app, ["report", str(store), "--out", str(tmp_path / "r.html"), "--validation",
+                                 str(tmp_path / "nowhere.md")])
+    assert result.exit_code == 2 and "not a readable validation document" in result.output
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_report_without_events_metrics_or_design_degrades_with_notes(store, tmp_path):
@@ -67,7 +107,8 @@ def test_report_without_events_metrics_or_design_degrades_with_notes(store, tmp_
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "no event log" in text and "no weekly metrics" in text and "no lever effects" in text
-    assert "Headline outcomes" in text and "<img" not in text
+    assert "Every headline outcome by scenario" in text
+    assert re.findall(r"<figure id=\"([^\"]+)\"", text) == ["fig-headline"]  # runs.parquet alone gives the answer
 
 
 @pytest.mark.parametrize("make", [
@@ -93,7 +134,7 @@ def sensitivity_folder(root: Path) -> Path:
     folder.mkdir()
     rows = []
     for outcome in ("cohort_retention", "top_talent_retention"):
-        for name, st in (("p.a", 0.6), ("p.b", 0.3), ("p.c", 0.2), ("p.d", 0.01)):
+        for name, st in zip(PARAMETERS, (0.6, 0.3, 0.2, 0.01)):
             rows.append({"scenario": "avocado_failure", "outcome": outcome, "parameter": name, "S1": st / 2,
                          "S1_low": st / 2 - 0.1, "S1_high": st / 2 + 0.1, "ST": st, "ST_low": st - 0.05,
                          "ST_high": st + 0.05, "points": 60, "points_undefined": 0})
@@ -109,9 +150,11 @@ def test_report_adds_the_sensitivity_section(store, tmp_path):
                                  str(sensitivity_folder(tmp_path))])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert "Global sensitivity: the three parameters that matter most" in text
-    assert ("the three that matter most for top-talent retention are p.a (ST 0.60, 95% CI 0.55 to 0.65), "
-            "p.b (ST 0.30, 95% CI 0.25 to 0.35) and p.c (ST 0.20, 95% CI 0.15 to 0.25).") in text
+    assert "The three parameters that matter most" in text
+    terms = [f"<span class='term' title='{path}'>{labels.parameter(path).text}</span>" for path in PARAMETERS[:3]]
+    assert (f"the three that matter most for Meta top talent still there 52 weeks after the Avocado release are "
+            f"{terms[0]} (ST 0.60, 95% CI 0.55 to 0.65), {terms[1]} (ST 0.30, 95% CI 0.25 to 0.35) and {terms[2]} "
+            "(ST 0.20, 95% CI 0.15 to 0.25).") in html.unescape(text)
     assert (tmp_path / "report_sobol.png").read_bytes().startswith(PNG)
 
 
@@ -120,3 +163,63 @@ def test_report_with_a_missing_sensitivity_folder_exits_2(store, tmp_path):
                                  str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "no sobol_indices.csv here" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+# ------------------------------------------------------------ what a reader sees
+
+class VisibleText(HTMLParser):
+    """The page's text as a reader sees it: no markup, attributes, style or script, and not the method section."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden: list[str] = []  # the open tags whose text is not shown (or is the method section)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "title") or (tag == "section" and ("id", "method") in attrs) or self.hidden:
+            self.hidden.append(tag)
+
+    def handle_endtag(self, tag):
+        if self.hidden and self.hidden[-1] == tag:
+            self.hidden.pop()
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+#: a config path: a scenario block followed by a dotted field, or a snake_case name with a dot, or a store column
+CONFIG_PATH = re.compile(r"\b(?:labs|mechanisms|timeline|population|outcomes|morale)\.[a-z_]+"
+                         r"|\b[a-z]+_[a-z0-9_]*\.[a-z_]+\b|\b(?:param|draw):")
+
+
+@pytest.fixture(scope="module")
+def full_report(store, tmp_path_factory) -> Path:
+    """The report with every optional section, from what `make demo` gives it."""
+    out = tmp_path_factory.mktemp("full") / "report.html"
+    docs = ROOT / "docs"
+    result = runner.invoke(app, ["report", str(store), "--out", str(out), "--sensitivity", str(docs / "sensitivity"),
+                                 "--discovery", str(docs / "decision" / "discovery"), "--optimize",
+                                 str(docs / "decision" / "optimize"), "--validation", str(docs / "VALIDATION.md")])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_no_config_path_in_the_visible_text_outside_the_method(full_report):
+    text = full_report.read_text(encoding="utf-8")
+    reader = VisibleText()
+    reader.feed(text)
+    visible = " ".join(reader.parts)
+    assert len(visible) > 5000 and "What would change it" in visible
+    assert not CONFIG_PATH.findall(visible), sorted(set(CONFIG_PATH.findall(visible)))
+    # the paths are still there for whoever wants them: on hover and in the method's glossary
+    assert "title='mechanisms.vesting.beta_forfeit'" in text
+    method = text[text.index('<section id="method">'):]
+    assert "mechanisms.vesting.beta_forfeit" in method and "labs.meta.executives.meta_ceo.patience" in method
+
+
+def test_the_check_finds_a_config_path_when_there_is_one():
+    reader = VisibleText()
+    reader.feed("<p>Raising timeline.post_release_grant.amount_years helps; see param:labs.meta.quit_rate</p>"
+                "<section id='method'><p>mechanisms.vesting.beta_forfeit</p></section>")
+    assert CONFIG_PATH.findall(" ".join(reader.parts)) == ["timeline.post_release_grant", "param:", "labs.meta"]

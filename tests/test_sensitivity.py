@@ -93,8 +93,10 @@ def test_sensitivity_writes_indices_and_resumes_after_failed_runs(tmp_path: Path
     assert defined["points"].eq(10).all()
     assert (defined["S1_low"] <= defined["S1"]).all() and (defined["ST"] <= defined["ST_high"]).all()
     assert (out / "sobol.png").read_bytes().startswith(PNG)
-    assert "| 1 | `" in (out / "sobol_indices.md").read_text(encoding="utf-8")
-    assert "capability_gap_end (avocado_failure)" in again.output
+    page = (out / "sobol_indices.md").read_text(encoding="utf-8")
+    assert "| 1 | " in page and "| `timeline.post_release_grant.amount_years` |" in page  # label, then the path
+    assert "Post release grant (retention grant): grant size" in page and "Meta: voluntary quit rate" in again.output
+    assert "(capability_gap_end, avocado_failure)" in again.output
 
 
 def test_sensitivity_refuses_a_design_that_is_not_sobol(tmp_path: Path) -> None:

@@ -22,20 +22,19 @@ import pyarrow.dataset as ds
 import statsmodels.api as sm
 
 from orgsim.intervals import half_width
-from orgsim.outcomes import Headline
+from orgsim.outcomes import OUTCOMES, Headline
 from orgsim.sweep import provenance
 from orgsim.sweep.store import Store
 
 #: headline outcomes summarized per scenario (the numeric fields of a run's Headline)
 HEADLINE = tuple(f.name for f in dataclasses.fields(Headline) if f.type == "float")
-#: those of them that are shares (their intervals are clipped to 0-1; the others' at 0)
-SHARES = ("cohort_retention", "top_talent_retention", "focal_top_talent_share_start", "focal_top_talent_share_end")
 #: the columns of the event log the analysis needs
 EVENT_COLUMNS = ("run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "cohort", "cohort_after",
                  "skill")
 #: weekly metrics the analysis reads (flows that give the initial headcount, levels for the curves)
 METRICS = ("headcount", "hires", "quits", "layoffs", "moves_in", "moves_out", "top_talent", "top_talent_share",
-           "capability", "standing", "pay_spent_musd", "executive_exits", "tracked_cohort")
+           "capability", "standing", "pay_spent_musd", "executive_exits", "tracked_cohort",
+           "morale", "prestige", "share_price", "trust")
 
 
 class StoreError(ValueError):
@@ -51,6 +50,10 @@ class Settings:
     release: str
     retention_weeks: int
     top_quantile: float
+
+    @property
+    def window_text(self) -> str:
+        return f"{self.retention_weeks} weeks"
 
 
 @dataclass
@@ -172,15 +175,21 @@ def mean_ci(frame: pd.DataFrame, by: list[str], value: str = "value", level: flo
 
 
 def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario and headline outcome: mean, 95% CI, n (runs at point 0)."""
+    """Per scenario and headline outcome: mean, 95% CI within the outcome's domain (:data:`OUTCOMES`), n (point 0)."""
     scenario_runs = runs[runs["point"] == 0]
     columns = [c for c in HEADLINE if c in scenario_runs.columns]
     tidy = scenario_runs.melt(id_vars=["scenario"], value_vars=columns, var_name="outcome")
     tidy["value"] = tidy["value"].astype(float)
-    table = mean_ci(tidy, ["scenario", "outcome"], bounds=(0.0, np.inf))  # all are counts, weeks or shares
-    share = table["outcome"].isin(SHARES)
-    table.loc[share, ["ci_low", "ci_high"]] = table.loc[share, ["ci_low", "ci_high"]].clip(0.0, 1.0)
-    return table
+    return clip_to_domain(mean_ci(tidy, ["scenario", "outcome"]))
+
+
+def clip_to_domain(table: pd.DataFrame) -> pd.DataFrame:
+    """Clip each row's interval to the values its ``outcome`` can take (:data:`OUTCOMES`: a share to 0-1, the
+    capability gap to at most 0); outcomes not declared there keep their interval."""
+    declared = [OUTCOMES.get(key) for key in table["outcome"]]
+    low = [-np.inf if o is None else o.low for o in declared]
+    high = [np.inf if o is None else o.high for o in declared]
+    return table.assign(ci_low=np.clip(table["ci_low"], low, high), ci_high=np.clip(table["ci_high"], low, high))
 
 
 def paired_differences(runs: pd.DataFrame, outcome: str, reference: str) -> pd.DataFrame:

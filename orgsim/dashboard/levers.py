@@ -20,8 +20,9 @@ from typing import Any
 
 import yaml
 
+from orgsim import labels
 from orgsim.config import load_scenario
-from orgsim.schema import Mechanisms, Scenario
+from orgsim.schema import Mechanisms, RetentionGrant, Scenario
 from orgsim.sweep.spec import load_experiment
 
 #: configs that exist only to be extended, not to be run on their own
@@ -29,6 +30,7 @@ BASES = ("world_2025", "calibrated")
 #: share of the focal lab's researchers who get the retention grant (as in experiments/avocado_retention.yaml)
 GRANT_SHARE = 0.2
 GRANT_EVENT = "post_release_grant"
+GRANT_TITLE = "Retention grant after the release"
 COUNTER_MATCHES = ("1.0", "1.1", "1.25", "1.5", "2.0")
 SWEEP_REPLICATIONS = 20
 
@@ -50,10 +52,9 @@ def _ceo(scenario: Scenario) -> str:
 
 @dataclass(frozen=True)
 class Lever:
-    """A numeric control bound to one scenario field."""
+    """A numeric control bound to one scenario field; its label is the field's (:mod:`orgsim.labels`)."""
 
     name: str
-    label: str
     low: float
     high: float
     step: float
@@ -65,15 +66,26 @@ class Lever:
             node = node[key] if isinstance(node, dict) else getattr(node, key)
         return float(node)
 
+    def label(self, scenario: Scenario) -> str:
+        return str(labels.parameter(self.path(scenario), scenario))
+
 
 LEVERS = (
-    Lever("ceo_patience", "CEO patience (0-1)", 0.0, 1.0, 0.05,
-          lambda s: f"labs.{s.focal_lab}.executives.{_ceo(s)}.patience"),
-    Lever("reorg_depth", "Reorg depth (share of a team moved)", 0.0, 1.0, 0.05,
-          lambda s: "mechanisms.reorgs.reassign_share"),
-    Lever("poaching_budget", "Poaching budget (M$/year)", 0.0, 10_000.0, 250.0,
-          lambda s: f"labs.{s.focal_lab}.finance.comp_budget_musd"),
+    Lever("ceo_patience", 0.0, 1.0, 0.05, lambda s: f"labs.{s.focal_lab}.executives.{_ceo(s)}.patience"),
+    Lever("reorg_depth", 0.0, 1.0, 0.05, lambda s: "mechanisms.reorgs.reassign_share"),
+    Lever("poaching_budget", 0.0, 10_000.0, 250.0, lambda s: f"labs.{s.focal_lab}.finance.comp_budget_musd"),
 )
+
+
+def grant_label(scenario: Scenario) -> str:
+    """The retention-grant control's label: the grant's size as the override below sets it."""
+    grant = RetentionGrant(kind="retention_grant", date=grant_date(scenario), lab=scenario.focal_lab, label=GRANT_TITLE)
+    with_grant = scenario.model_copy(update={"timeline": {**scenario.timeline, GRANT_EVENT: grant}})
+    return str(labels.parameter(f"timeline.{GRANT_EVENT}.amount_years", with_grant))
+
+
+def mechanism_label(scenario: Scenario, name: str) -> str:
+    return str(labels.parameter(f"mechanisms.{name}.enabled", scenario))
 
 
 def counter_policy(scenario: Scenario) -> str:
@@ -112,7 +124,8 @@ def overrides(scenario: Scenario, values: dict[str, Any]) -> list[str]:
         out.append(f"population.scale={float(values['scale']):g}")
     if float(values["retention_grant"]) > 0:
         out.append(f"timeline.{GRANT_EVENT}={{date: {grant_date(scenario)}, kind: retention_grant, lab: {focal}, "
-                   f"share: {GRANT_SHARE:g}, amount_years: {float(values['retention_grant']):g}}}")
+                   f"share: {GRANT_SHARE:g}, amount_years: {float(values['retention_grant']):g}, "
+                   f"label: {GRANT_TITLE}}}")
     for lever in LEVERS:
         if _differs(float(values[lever.name]), lever.value(scenario)):
             out.append(f"{lever.path(scenario)}={float(values[lever.name]):g}")

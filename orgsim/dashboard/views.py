@@ -21,7 +21,7 @@ import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from orgsim import derived
+from orgsim import derived, labels
 from orgsim.mechanisms import attrition
 from orgsim.recording import EVENT_KINDS, LEVELS
 
@@ -163,16 +163,18 @@ def morale(model) -> Lines:
 
 def cohort(model) -> Lines:
     name, focal = model.config.outcomes.cohort, model.focal
-    lines = _state(model, "cohort", lambda: Lines(model, f"The {name} cohort still at {focal.key}", "researchers",
-                                                  [f"{name} at {focal.key}"]))
+    lab = labels.lab_name(focal.key, model.config)
+    lines = _state(model, "cohort", lambda: Lines(model, f"The {name} cohort still at {lab}", "researchers",
+                                                  [f"{name} at {lab}"]))
     lines.update(dates(model), [level(model, "tracked_cohort")[:, focal.index]])
     return lines
 
 
 def capability(model) -> Lines:
     focal = model.focal
-    lines = _state(model, "capability", lambda: Lines(model, f"{focal.key} capability against the frontier",
-                                                      "capability", [focal.key, "frontier (best lab)"]))
+    lab = labels.lab_name(focal.key, model.config)
+    lines = _state(model, "capability", lambda: Lines(model, f"{lab}: capability against the frontier",
+                                                      "capability (index points)", [lab, "frontier (best lab)"]))
     capability = level(model, "capability")
     lines.update(dates(model), [capability[:, focal.index], capability.max(axis=1)])
     own = [r for r in model.releases if r["lab"] == focal.key]
@@ -192,7 +194,8 @@ def capability(model) -> Lines:
 
 def finance(model) -> Lines:
     focal = model.focal
-    lines = _state(model, "finance", lambda: Lines(model, f"{focal.key} share price and CEO pressure", "share price",
+    lines = _state(model, "finance", lambda: Lines(model, f"{labels.lab_name(focal.key, model.config)}: share price "
+                                                   "and CEO pressure", "share price",
                                                    ["share price", "CEO pressure"], twin="CEO pressure"))
     lines.update(dates(model), [level(model, "share_price")[:, focal.index], level(model, "pressure")[:, focal.index]])
     return lines

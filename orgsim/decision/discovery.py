@@ -24,6 +24,7 @@ the same rule to see how often each restriction comes back. Written to OUT::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,14 +208,18 @@ def restrictions(box, i: int, cases: Cases) -> pd.DataFrame:
                                        "qp_low", "qp_high"])
 
 
-def condition(row) -> str:
-    """One restriction in words: 'A < a', 'A > a' or 'a < A < b'."""
-    low, high = row["low"], row["high"]
+def condition(row, name: Callable[[str], str] = str, text: Callable[[str], str] = str) -> str:
+    """One restriction in words: 'A < a', 'A > a' or 'a < A < b'.
+
+    ``name`` names the input (the report gives its label), ``text`` makes the
+    template (the report's ``Markup`` escapes the comparison signs).
+    """
+    low, high, input_ = row["low"], row["high"], name(row["parameter"])
     if pd.isna(low):
-        return f"{row['parameter']} < {tables.number(high)}"
+        return text("{} < {}").format(input_, tables.number(high))
     if pd.isna(high):
-        return f"{row['parameter']} > {tables.number(low)}"
-    return f"{tables.number(low)} < {row['parameter']} < {tables.number(high)}"
+        return text("{} > {}").format(input_, tables.number(low))
+    return text("{} < {} < {}").format(tables.number(low), input_, tables.number(high))
 
 
 def in_words(question: Question, box: pd.DataFrame, coverage: float, density: float, base_rate: float) -> str:

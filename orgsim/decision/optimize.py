@@ -41,11 +41,12 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from orgsim.analysis import mean_ci
+from orgsim import labels
+from orgsim.analysis import clip_to_domain, mean_ci
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict, week_of
 from orgsim.decision import tables
 from orgsim.output import atomic_write, git_revision, versions, write_json
-from orgsim.schema import Strict
+from orgsim.schema import Scenario, Strict
 from orgsim.sweep import design as designs
 from orgsim.sweep import explore
 from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one, run_seeds, spec_changes
@@ -58,7 +59,6 @@ OBJECTIVES = {"cohort_retention": "maximize", "top_talent_retention": "maximize"
               "retention_spend_musd": "minimize", "focal_top_talent_share_end": "maximize",
               "focal_headcount_end": "maximize"}
 SPEND = "retention_spend_musd"
-SHARES = ("cohort_retention", "top_talent_retention", "focal_top_talent_share_end")
 
 
 class EvaluationFailed(RuntimeError):
@@ -239,24 +239,32 @@ def _study(spec: OptimizationSpec, out: Path):
     study.sampler = optuna.samplers.TPESampler(
         seed=spec.seed + len(study.trials), n_startup_trials=spec.optimize.startup_trials, multivariate=True,
         constant_liar=spec.optimize.parallel_trials > 1)
-    return study
+    return study, storage
 
 
-def recover(study, grace: int) -> int:
+def recover(study, storage, grace: int) -> int:
     """Fail the trials a killed search left running once their heartbeat is stale (their levers are queued again
     by RetryHeartbeatStaleTrialCallback); returns how many. Refuses if they keep beating: another search holds
-    the study."""
+    the study.
+
+    A trial killed between being created and its first heartbeat has none, and Optuna never counts it as stale;
+    so every running trial first gets one beat here: a live one keeps beating anyway, a dead one goes stale
+    after the grace period like the others.
+    """
     import optuna
     from optuna.trial import TrialState
 
-    running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    found = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    study_id = storage.get_study_id_from_name(study.study_name)
+    for trial in found:
+        storage.record_heartbeat(storage.get_trial_id_from_study_id_trial_number(study_id, trial.number))
     deadline = time.monotonic() + 2 * grace + 5
     while study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         optuna.storages.fail_stale_trials(study)
         if time.monotonic() > deadline:
             raise ConfigError(None, "--resume", "trials of this study are still running in another process")
         time.sleep(0.5)
-    return running
+    return len(found)
 
 
 @dataclass
@@ -269,6 +277,7 @@ class OptimizeResult:
     ran: int                   # trials run in this session
     recovered: int             # trials found interrupted and queued again
     seconds: dict
+    scenario: Scenario | None = None  # the scenario searched on, as configured: names levers and outcomes
 
 
 def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
@@ -295,8 +304,8 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
     out.mkdir(parents=True, exist_ok=True)
     common = Evaluations.make(spec, base, spec_path, search.robustness.worlds,
                               run_seeds(spec.seed, search.robustness.seeds), explore.WORLDS)
-    study = _study(spec, out)
-    recovered = recover(study, STALE_BEATS * search.heartbeat_seconds) if resume else 0
+    study, storage = _study(spec, out)
+    recovered = recover(study, storage, STALE_BEATS * search.heartbeat_seconds) if resume else 0
     baseline = status_quo(spec, common.data)
     inside = all(r.low <= baseline[n] <= r.high for n, r in spec.explore.levers.items())
     if not study.trials and inside:
@@ -345,7 +354,8 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
     write_json({"name": spec.name, "spec_file": str(spec_path), "spec": resolved, "versions": versions(),
                 "git_revision": git_revision(), "status_quo": baseline, "evaluations": evaluations,
                 "runs_per_trial": len(common.seeds), "sessions": sessions}, manifest_path)
-    result = OptimizeResult(out, trials, front, reevaluation, evaluations, remaining, recovered, seconds)
+    result = OptimizeResult(out, trials, front, reevaluation, evaluations, remaining, recovered, seconds,
+                            scenario_from_dict(common.data, common.path))
     write_outputs(result, spec, reeval_runs)
     return result
 
@@ -413,9 +423,7 @@ def reevaluate(pool, spec: OptimizationSpec, base: Path, source: Path, front: pd
     runs = pd.concat(runs, ignore_index=True)
     outcomes = [o.outcome for o in search.objectives]
     long = runs.melt(id_vars=["policy", "replication"], value_vars=outcomes, var_name="outcome")
-    summary = mean_ci(long, ["policy", "outcome"])
-    shares = summary["outcome"].isin(SHARES)  # an interval of a share stays within 0-100%
-    summary.loc[shares, ["ci_low", "ci_high"]] = summary.loc[shares, ["ci_low", "ci_high"]].clip(0, 1)
+    summary = clip_to_domain(mean_ci(long, ["policy", "outcome"]))  # a share's interval stays within 0-100%
     quo = long[long["policy"] == "status quo"].set_index(["replication", "outcome"])["value"]
     diff = long.assign(value=long["value"] - quo.reindex(pd.MultiIndex.from_frame(long[["replication", "outcome"]]))
                        .to_numpy())
@@ -434,8 +442,15 @@ def markdown(result: OptimizeResult, spec: OptimizationSpec) -> str:
     rule = spec.optimize.robustness
     statistic = {"mean": "mean", "worst": "worst case",
                  "percentile": f"{rule.percentile:g}th percentile on the bad side"}
-    levers = list(spec.explore.levers)
-    front = result.front[["trial", "pick", *levers, *[o.outcome for o in spec.optimize.objectives]]]
+    levers, objectives = list(spec.explore.levers), [o.outcome for o in spec.optimize.objectives]
+    named = {**{n: labels.parameter(n, result.scenario) for n in levers},
+             **{n: labels.outcome(n, result.scenario) for n in objectives}}
+    front = result.front[["trial", "pick", *levers, *objectives]].rename(
+        columns={n: name.text for n, name in named.items()})
+    key = pd.DataFrame({"column": [name.text for name in named.values()],
+                        "unit": [name.unit for name in named.values()],
+                        "path or outcome": [f"`{n}`" for n in named],
+                        "role": ["lever"] * len(levers) + [OBJECTIVES[n] for n in objectives]})
     shown = result.reevaluation.assign(
         **{"mean [95% CI]": [f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
                              for _, r in result.reevaluation.iterrows()],
@@ -447,9 +462,10 @@ def markdown(result: OptimizeResult, spec: OptimizationSpec) -> str:
         f"{complete} complete trials, {result.evaluations} evaluations ({spec.optimize.robustness.worlds} worlds x "
         f"{spec.optimize.robustness.seeds} seeds each); objectives: the {statistic[rule.statistic]} of each over "
         "the evaluations.\n",
-        "## Pareto front\n", tables.markdown(front),
+        "## Pareto front\n", tables.markdown(front), "Columns:\n", tables.markdown(key),
         f"## Picks re-evaluated on {spec.optimize.fresh_draws} fresh worlds and seeds, paired with the status quo\n",
-        tables.markdown(shown[["policy", "outcome", "mean [95% CI]", "minus status quo [95% CI]", "n"]])])
+        tables.markdown(labels.labelled(shown, "outcome", result.scenario, kind="outcome")[
+            ["policy", "label", "outcome", "mean [95% CI]", "minus status quo [95% CI]", "n"]])])
 
 
 def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: pd.DataFrame) -> None:
@@ -458,7 +474,8 @@ def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: p
     from orgsim.report.figures import pareto_figure, reevaluation_figure
 
     out = result.out
-    frames = {"trials.csv": result.trials, "pareto.csv": result.front, "reevaluation.csv": result.reevaluation,
+    frames = {"trials.csv": result.trials, "pareto.csv": result.front,
+              "reevaluation.csv": labels.labelled(result.reevaluation, "outcome", result.scenario, kind="outcome"),
               "reevaluation_runs.csv": reeval_runs}
     for name, frame in frames.items():
         atomic_write(out / name, lambda tmp, f=frame: f.to_csv(tmp, index=False))

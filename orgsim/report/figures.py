@@ -272,3 +272,34 @@ def reevaluation_figure(table: pd.DataFrame) -> Figure:
         ax.set_yticks(y, list(part["policy"]))
         ax.set(title=outcome, xlabel="minus status quo")
     return fig
+
+
+def headline_figure(rows: pd.DataFrame, xlabel: str) -> Figure:
+    """Retention after the release by scenario: one marker per outcome with its 95% interval.
+
+    ``rows``: scenario (as titled for readers, top to bottom), outcome (its
+    label), mean, ci_low, ci_high. Outcomes differ in colour and marker, so
+    the figure reads without colour too.
+    """
+    scenarios = list(dict.fromkeys(rows["scenario"]))
+    outcomes = list(dict.fromkeys(rows["outcome"]))
+    colors, markers = sns.color_palette("colorblind", len(outcomes)), "osD^v"
+    fig, ax = plt.subplots(figsize=(7.0, 0.62 * len(scenarios) + 1.9), layout="constrained")
+    step = 0.36 / max(len(outcomes) - 1, 1)
+    for i, outcome in enumerate(outcomes):
+        part = rows[rows["outcome"] == outcome].set_index("scenario").reindex(scenarios)
+        y = np.arange(len(scenarios)) + (i - (len(outcomes) - 1) / 2) * step
+        error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]]).clip(min=0) * 100
+        ax.errorbar(100 * part["mean"], y, xerr=error, fmt=markers[i % len(markers)], color=colors[i], capsize=4,
+                    ms=7, lw=1.8, label=outcome)
+        for x, yy in zip(100 * part["mean"], y):
+            if pd.notna(x):
+                ax.annotate(f"{x:.0f}%", (x, yy), xytext=(0, 7), textcoords="offset points", ha="center",
+                            fontsize=9, color=colors[i])
+    ax.set_yticks(np.arange(len(scenarios)), scenarios)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    low = np.nanmin(100 * rows["ci_low"].fillna(rows["mean"]))
+    ax.set_xlim(max(0.0, 5 * np.floor(low / 5) - 5), 100)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(outcomes), frameon=False, fontsize=9)
+    return fig

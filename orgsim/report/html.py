@@ -1,18 +1,20 @@
-"""``orgsim report``: one self-contained HTML file (figures inlined as PNG) plus each figure as a PNG beside it.
+"""``orgsim report``: a briefing as one self-contained HTML file (figures inlined as PNG), each figure also as a PNG.
 
-The report reads a results store through :mod:`orgsim.analysis`; every
-number it prints is a mean over replications with a 95% Student-t
-interval. Whatever the store lacks (no event log, no metrics, no design)
-is left out with a note instead of failing.
+The first screen answers the question (who stays after each release
+outcome, how sure, what a failure costs) from the typed summary
+(:mod:`orgsim.analysis.briefing`); the sections below follow the order a
+reader asks in: what happens, why, what would change it, how sure we are,
+and the method. Every number is a mean over replications with a 95%
+Student-t interval within the outcome's domain. Long tables are collapsed.
+Whatever the store lacks (no event log, no metrics, no design) is left out
+with a note instead of failing. Rendering is a Jinja2 template
+(:mod:`orgsim.report.page`).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
 import io
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,37 +22,21 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from orgsim import analysis
-from orgsim.sweep.store import Store
+from orgsim import analysis, labels
+from orgsim.analysis import briefing as briefs
+from orgsim.analysis.briefing import Estimate, number
 from orgsim.analysis.retention import INCUMBENT, EventLog
-from orgsim.analysis.summaries import Settings
-from orgsim.report import decision, figures
+from orgsim.decision import tables
+from orgsim.report import decision, figures, page
+from orgsim.report.page import Figure, Section, Table, labelled
+from orgsim.sweep.store import Store
 
-ORDER = {"failure": 0, "success": 1, "partial": 2, "none": 3}
-
-
-def outcome_labels(s: Settings) -> dict[str, tuple[str, str]]:
-    """Each headline outcome's label and format, in the terms the store's runs were configured with."""
-    focal, window = s.focal_lab, s.retention_weeks
-    return {
-        "cohort_retention": (f"{s.cohort} retention {window} weeks after the release", "pct"),
-        "cohort_size_at_release": (f"{s.cohort} at {focal} the week before the release", "count"),
-        "top_talent_retention": (f"{focal} top-talent retention {window} weeks after the release", "pct"),
-        "focal_top_talent_share_start": (f"{focal} share of top talent, start", "pct"),
-        "focal_top_talent_share_end": (f"{focal} share of top talent, end", "pct"),
-        "focal_headcount_start": (f"{focal} headcount, start", "count"),
-        "focal_headcount_end": (f"{focal} headcount, end", "count"),
-        "release_week": (f"{s.release} release week", "week"),
-        "capability_gap_end": (f"{focal} capability gap to the frontier, end", "num"),
-    }
-
-
-def lever_names(s: Settings) -> dict[str, str]:
-    """Outcomes whose lever effects the report shows and names in the summary, with how the summary calls them."""
-    return {"cohort_retention": f"{s.cohort} retention", "top_talent_retention": "top-talent retention"}
 #: SignalFire State of Talent 2025 (Fortune, 2025-06-03): share of staff hired in the last two years still employed
 SIGNALFIRE = {"anthropic": 0.80, "deepmind": 0.78, "openai": 0.67, "meta": 0.64}
+#: how each cause of leaving reads (the competing-risk measures of :func:`analysis.retention_curves`)
+CAUSES = {"cif_rival": "left for a rival lab", "cif_quit": "left for outside the labs", "cif_layoff": "were laid off"}
 
 
 @dataclass
@@ -58,55 +44,6 @@ class Report:
     html: Path
     figures: list[Path] = field(default_factory=list)
     seconds: float = 0.0
-
-
-# ------------------------------------------------------------ formatting
-
-def _fmt(value: float, kind: str) -> str:
-    if pd.isna(value):
-        return "n/a"
-    if kind == "pct":
-        return f"{100 * value:.1f}%"
-    if kind == "count":
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
-    return f"{value:.2f}" if kind == "num" else f"{value:.0f}"
-
-
-def _num(value: float) -> str:
-    """A design value: thousands with separators, small numbers to 3 significant digits."""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-
-
-def _points(row: pd.Series) -> str:
-    """A difference of shares in percentage points with its interval."""
-    if pd.isna(row["mean"]):
-        return "n/a"
-    interval = "" if pd.isna(row["ci_low"]) else f" (95% CI {100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f})"
-    return f"{100 * row['mean']:+.1f} pp{interval}"
-
-
-def _listing(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def estimate(row: pd.Series | dict, kind: str = "pct") -> str:
-    """'mean (95% CI low–high)', or the mean alone when there is no interval."""
-    if pd.isna(row["mean"]):
-        return "n/a"
-    if pd.isna(row["ci_low"]):
-        return f"{_fmt(row['mean'], kind)} (n = {int(row['n'])}, no interval)"
-    return f"{_fmt(row['mean'], kind)} (95% CI {_fmt(row['ci_low'], kind)}–{_fmt(row['ci_high'], kind)})"
-
-
-def _cell(row: pd.Series, kind: str) -> str:
-    if pd.isna(row["mean"]):
-        return "n/a"
-    interval = "" if pd.isna(row["ci_low"]) else f" [{_fmt(row['ci_low'], kind)}, {_fmt(row['ci_high'], kind)}]"
-    return f"{_fmt(row['mean'], kind)}{interval}"
-
-
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, escape=True, border=0, classes="data", na_rep="n/a")
 
 
 def _png(fig) -> bytes:
@@ -118,15 +55,6 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-# ------------------------------------------------------------ the analysis the report shows
-
-def _scenarios(runs: pd.DataFrame) -> tuple[list[str], pd.Series]:
-    """Scenarios at point 0, failure first, then success, partial (delay), none; and each one's release outcome."""
-    outcomes = analysis.release_outcomes(runs)
-    names = sorted(runs.loc[runs["point"] == 0, "scenario"].unique())
-    return sorted(names, key=lambda s: (ORDER.get(outcomes.get(s, "none"), 9), s)), outcomes
-
-
 def _pick(table: pd.DataFrame, **where) -> pd.Series | None:
     rows = table
     for column, value in where.items():
@@ -134,52 +62,110 @@ def _pick(table: pd.DataFrame, **where) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
-def _lookup(table: pd.DataFrame, kind: str, **where) -> str:
-    """The table cell 'mean [low, high]' of the row matching ``where``; n/a if there is none."""
-    row = _pick(table, **where)
-    return "n/a" if row is None else _cell(row, kind)
+def term(path: str, unit: bool = False) -> Markup:
+    """A parameter as readers see it (with its unit in tables), its config path on hover."""
+    label = labels.parameter(path)
+    return labelled(str(label) if unit else label.text, path)
+
+
+def plain(path: str) -> str:
+    """A parameter's reader label as plain text (figures, alt text)."""
+    return labels.parameter(path).text
 
 
 class _Builder:
-    """Computes the report's tables and figures in one pass over the store."""
+    """Computes the briefing's sections, figures and tables in one pass over the store."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, validation: Path | None):
+        self.root, self.validation = root, validation
         self.data = analysis.load(root)
-        self.log = EventLog.of(self.data.events) if self.data.events is not None else None
-        self.runs = self.data.runs
-        settings = self.data.settings
-        self.focal, self.cohort, self.release = settings.focal_lab, settings.cohort, settings.release
-        self.window, self.top_quantile = settings.retention_weeks, settings.top_quantile
-        self.outcome_labels, self.lever_names = outcome_labels(settings), lever_names(settings)
-        self.scenarios, self.outcomes = _scenarios(self.runs)
-        self.manifest = manifest = Store(root).read_manifest() or {}
-        # the spec's own list of outcomes to summarize decides what levers are ranked on
-        asked = manifest.get("spec", {}).get("outcomes") or list(self.lever_names)
-        self.lever_outcomes = {o: self.lever_names.get(o, o.replace("_", " ")) for o in asked
-                               if o in self.runs and pd.api.types.is_numeric_dtype(self.runs[o])}
-        if not self.scenarios:
+        if self.data.scenario_runs.empty:
             raise analysis.StoreError(f"{root}: no successful run at design point 0 (the scenarios as configured)")
+        self.brief = briefs.brief(self.data)
+        self.log = EventLog.of(self.data.events) if self.data.events is not None else None
+        self.runs, s = self.data.runs, self.data.settings
+        self.settings = s
+        self.focal, self.cohort, self.release = s.focal_lab, s.cohort, s.release
+        self.scenarios = [v.key for v in self.brief.scenarios]
+        self.titles = {v.key: v.title for v in self.brief.scenarios}
+        self.manifest = Store(root).read_manifest() or {}
+        asked = self.manifest.get("spec", {}).get("outcomes") or list(briefs.RETENTION)
+        self.lever_outcomes = [o for o in asked if o in self.runs and pd.api.types.is_numeric_dtype(self.runs[o])]
         self.notes: list[str] = []
-        self.figures: dict[str, tuple[object, str]] = {}
-        self.tables: list[tuple[str, str, str]] = []
-        self.summary: list[str] = []
-        self.method: list[str] = []
-        self.sections: list[decision.Section] = []
+        self.terms: set[str] = set()  # config paths named on the page, listed with their labels in the method
+        self.headline_figure: Figure | None = None
+        self.happens = Section("what-happens", "What happens")
+        self.why = Section("why", "Why: the mechanisms behind the difference")
+        self.change = Section("what-would-change-it", "What would change it")
+        self.sure = Section("how-sure", "How sure we are")
+        self.method = Section("method", "Method")
 
-    # -------------------------------------------------------- pieces
+    # -------------------------------------------------------- helpers
 
-    def headline(self) -> pd.DataFrame:
-        table = analysis.headline_table(self.runs)
-        wide = pd.DataFrame({"outcome": [label for label, _ in self.outcome_labels.values()]})
+    def titled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its scenarios named as readers see them (figures' legends and panel titles)."""
+        return frame.assign(scenario=frame["scenario"].astype(str).map(lambda s: self.titles.get(s, s)))
+
+    @property
+    def scenario_titles(self) -> list[str]:
+        return [self.titles[s] for s in self.scenarios]
+
+    def term(self, path: str, unit: bool = False) -> Markup:
+        self.terms.add(path)
+        return term(path, unit)
+
+    @property
+    def names(self) -> decision.Names:
+        return decision.Names(self.term, self.outcome_name, lambda s: self.titles.get(s, s.replace("_", " ")))
+
+    def outcome_name(self, key: str) -> str:
+        return self.brief.outcomes[key].label if key in self.brief.outcomes else key.replace("_", " ")
+
+    def by_scenario(self, table: pd.DataFrame, kind: str, rows: str, keys: list) -> pd.DataFrame:
+        """A wide table: one row per ``keys`` value of column ``rows``, one 'mean [low, high]' column per scenario."""
+        wide = pd.DataFrame({rows: keys})
         for scenario in self.scenarios:
-            wide[scenario] = [_lookup(table, kind, scenario=scenario, outcome=key)
-                              for key, (_, kind) in self.outcome_labels.items()]
-        counts = self.data.scenario_runs.groupby("scenario").size()
-        wide.loc[len(wide)] = ["runs (replications)", *[str(counts.get(s, 0)) for s in self.scenarios]]
-        wide.loc[len(wide)] = [f"{self.release} outcome", *[str(self.outcomes.get(s, "none")) for s in self.scenarios]]
-        self.tables.append(("Headline outcomes", "Mean over replications [95% t-interval] of the per-run "
-                            "outcomes in runs.parquet (design point 0).", _table(wide)))
-        return table
+            wide[self.titles[scenario]] = [Estimate.of(_pick(table, scenario=scenario, **{rows: k}), kind).cell()
+                                           for k in keys]
+        return wide
+
+    # -------------------------------------------------------- first screen
+
+    def first_screen(self) -> None:
+        b = self.brief
+        short = {"cohort_retention": f"{self.cohort} cohort", "top_talent_retention": f"{self.focal.title()} top talent"}
+        rows = [{"scenario": self.titles[s], "outcome": short[o], "mean": e.mean, "ci_low": e.low, "ci_high": e.high}
+                for o in briefs.RETENTION if o in b.outcomes for s in self.scenarios
+                if (e := b.estimate(o, s)).defined]
+        if not rows:
+            self.notes.append(f"Retention after the release is n/a: the {self.settings.window_text} window after the "
+                              "release runs past the simulated weeks, the cohort was empty, or there was no release.")
+            return
+        frame = pd.DataFrame(rows)
+        described = "; ".join(
+            f"{title}: " + ", ".join(f"{r['outcome']} {100 * r['mean']:.0f}%" for _, r in part.iterrows())
+            for title, part in frame.groupby("scenario", sort=False))
+        self.headline_figure = Figure(
+            "headline", _png(figures.headline_figure(frame, f"still at {self.focal.title()} "
+                                                             f"{self.settings.window_text} after the release (%)")),
+            f"Share of the {self.cohort} cohort (circles) and of {self.focal.title()}'s top talent at the release "
+            f"(squares) still at {self.focal.title()} {self.settings.window_text} after the {self.release.title()} "
+            "release, by scenario: mean over replications with its 95% interval.",
+            f"Dot plot of retention {self.settings.window_text} after the release by scenario. {described}.")
+
+    # -------------------------------------------------------- what happens
+
+    def headline_table(self) -> None:
+        b = self.brief
+        wide = pd.DataFrame({"outcome": [row.label for row in b.outcomes.values()],
+                             "unit": [row.unit for row in b.outcomes.values()]})
+        for view in b.scenarios:
+            wide[view.title] = [row.estimates.get(view.key, Estimate.of(None, "num")).cell()
+                                for row in b.outcomes.values()]
+        wide.loc[len(wide)] = ["runs (replications)", "runs", *[str(v.runs) for v in b.scenarios]]
+        wide.loc[len(wide)] = [f"{self.release.title()} outcome", "", *[v.release_outcome for v in b.scenarios]]
+        self.happens.items.append(Table("Every headline outcome by scenario", "Mean over replications [95% "
+                                        "t-interval, within the values the outcome can take].", wide))
 
     def retention(self) -> None:
         data = self.data
@@ -191,58 +177,59 @@ class _Builder:
         focal = stays[stays["lab"] == self.focal]
         curves = analysis.retention_curves(focal)
         cohorts = [c for c in (self.cohort, INCUMBENT) if (focal["cohort"] == c).any()]
-        if cohorts:
-            self.figures["retention_km"] = (
-                figures.survival_figure(curves, self.focal, cohorts, self.scenarios),
-                f"Kaplan–Meier retention at {self.focal}: share of a cohort still there, by weeks since arrival "
-                "(incumbents: since the start). Line: mean of the per-run KM curves; band: 95% t-interval; drawn "
-                "while at least half of the runs are followed up.")
-            self.figures["competing_risks"] = (
-                figures.incidence_figure(curves, self.focal, cohorts, self.scenarios),
-                f"Competing risks at {self.focal}: cumulative incidence (Aalen–Johansen) of leaving for a rival lab, "
-                "leaving for outside, and being laid off. Mean over runs with 95% band.")
-        self.method.append(
-            f"Stays: {stays['n'].sum():,} researcher stays at labs in {stays['run_id'].nunique()} runs; each stay's "
-            "cohort is the one its arrival row in the event log records (cohort_after).")
-        self._twelve_month(curves)
-
-    def _twelve_month(self, curves: pd.DataFrame) -> None:
-        at = curves[(curves["measure"] == "survival") & (curves["t"] == self.window)]
-        cohorts = [c for c in (self.cohort, INCUMBENT) if (at["cohort"] == c).any()]
         if not cohorts:
             return
-        table = pd.DataFrame({"cohort": cohorts})
-        for scenario in self.scenarios:
-            table[scenario] = [_lookup(at, "pct", scenario=scenario, cohort=c) for c in cohorts]
-        self.tables.append((f"Kaplan–Meier retention at {self.focal} {self.window} weeks after arrival",
-                            "Per-run KM estimate (incumbents: since 2025-06-02), mean [95% CI] over runs.",
-                            _table(table)))
+        titled = self.titled(curves)
+        self.happens.items.append(Figure(
+            "retention_km", _png(figures.survival_figure(titled, self.focal, cohorts, self.scenario_titles)),
+            f"Retention at {self.focal.title()} (Kaplan–Meier): share of a cohort still there by weeks since it "
+            "arrived (incumbents: since the start). Line: mean of the per-run curves; band: 95% interval; drawn "
+            "while at least half of the runs are followed up.",
+            f"Line chart, one panel per cohort ({', '.join(cohorts)}), of the share still at {self.focal.title()} "
+            "against weeks since arrival, one line per scenario."))
+        self.why.items.append(Figure(
+            "competing_risks", _png(figures.incidence_figure(titled, self.focal, cohorts, self.scenario_titles)),
+            f"How people leave {self.focal.title()}: cumulative share who left for a rival lab, left for outside the "
+            "labs, or were laid off (Aalen–Johansen), by weeks since arrival; mean over runs with 95% band.",
+            f"Line charts of the cumulative share leaving {self.focal.title()} by cause (rival lab, outside, layoff) "
+            "against weeks since arrival, one line per scenario."))
+        self.method.paragraphs.append(
+            f"Stays: {stays['n'].sum():,} researcher stays at labs in {stays['run_id'].nunique()} runs; each stay's "
+            "cohort is the one its arrival row in the event log records.")
+        at = curves[curves["t"] == self.settings.retention_weeks]
+        survival = at[at["measure"] == "survival"]
+        if len(survival):
+            self.happens.items.append(Table(
+                f"Retention at {self.focal.title()} {self.settings.window_text} after arrival",
+                "Per-run Kaplan–Meier estimate (incumbents: since the start), mean [95% CI] over runs.",
+                self.by_scenario(survival, "pct", "cohort", [c for c in cohorts if (survival["cohort"] == c).any()])))
+        self.causes(at)
 
-    def two_year(self) -> None:
-        if self.data.events is None:
-            return
-        table = analysis.two_year_retention_table(self.data.events, self.data.last_week)
-        wide = pd.DataFrame({"lab": list(dict.fromkeys(table["lab"]))})
+    def causes(self, at: pd.DataFrame) -> None:
+        """Where the tracked cohort's leavers went by the end of the window, per scenario (a 'why' sentence)."""
+        cohort = at[at["cohort"] == self.cohort]
+        parts = []
         for scenario in self.scenarios:
-            wide[scenario] = [_lookup(table, "pct", scenario=scenario, lab=lab) for lab in wide["lab"]]
-        wide["SignalFire 2025"] = [_fmt(SIGNALFIRE.get(lab, np.nan), "pct") for lab in wide["lab"]]
-        self.tables.append(("Two-year retention (SignalFire's definition)",
-                            "Of the researchers who joined a lab (hire or move) in the two years up to each run's last "
-                            "week, the share still there; mean [95% CI] over runs, next to the published figures. "
-                            "Before week 104 the window holds only the weeks simulated.", _table(wide)))
-        parts = [f"{s}: {estimate(r)}" for s in self.scenarios
-                 if (r := _pick(table, scenario=s, lab=self.focal)) is not None]
+            found = [f"{Estimate.of(row, 'pct').value} {words}" for measure, words in CAUSES.items()
+                     if (row := _pick(cohort, scenario=scenario, measure=measure)) is not None]
+            if found:
+                parts.append(f"{self.titles[scenario]}: " + ", ".join(found))
         if parts:
-            self.summary.append(f"SignalFire two-year retention at {self.focal} at the horizon is " + "; ".join(parts)
-                                + f" (published: {_fmt(SIGNALFIRE.get(self.focal, np.nan), 'pct')}).")
+            self.why.paragraphs.append(
+                f"Where the {self.cohort} cohort goes, {self.settings.window_text} after arriving at "
+                f"{self.focal.title()} (share of the cohort): " + "; ".join(parts) + ".")
 
-    def flows(self) -> None:
-        if self.data.events is None:
+    def differences(self) -> None:
+        b = self.brief
+        if not b.reference:
             return
-        flows = analysis.flow_matrix(self.log)
-        self.figures["flows"] = (figures.flow_figure(flows, self.scenarios),
-                                 "Flow matrix: researchers moved from row to column, mean per run (outside: hires "
-                                 "from and exits to the outside pool).")
+        shared = "seeds and parameter draws" if b.drawn else "seeds"
+        for outcome, diffs in b.differences.items():
+            parts = [f"{self.titles[s]} {e.phrase()}" for s in self.scenarios if (e := diffs.get(s)) and e.defined]
+            if parts:
+                self.why.paragraphs.append(
+                    f"Paired run by run (the scenarios share their {shared}), {self.outcome_name(outcome)} minus "
+                    f"its value after {self.titles[b.reference]}: " + tables.listing(parts) + ".")
 
     def series(self) -> None:
         if self.data.metrics is None:
@@ -251,36 +238,41 @@ class _Builder:
                               "curves.")
             return
         wide = analysis.weekly(self.data.metrics)
-        bands = analysis.metric_bands(wide, ["headcount", "top_talent_share", "gap"])
+        bands = self.titled(analysis.metric_bands(wide, ["headcount", "top_talent_share", "gap"]))
         start = wide.loc[wide["week"] == 0, "date"].min()
         week = self.data.scenario_runs.groupby("scenario")["release_week"].median()
-        releases = {s: start + dt.timedelta(weeks=float(week[s])) if pd.notna(week.get(s)) else pd.NaT
+        releases = {self.titles[s]: start + dt.timedelta(weeks=float(week[s])) if pd.notna(week.get(s)) else pd.NaT
                     for s in self.scenarios}
-        self.figures["headcount"] = (
-            figures.lines_by_lab(bands, "headcount", self.scenarios, "researchers", releases),
-            "Headcount by lab over time (simulated scale), mean with 95% band; dashed: release.")
-        self.figures["top_talent_share"] = (
-            figures.lab_by_scenario(bands, "top_talent_share", self.focal, self.scenarios, "share of top talent",
-                                    releases),
-            f"{self.focal}'s share of all top talent by scenario, mean with 95% band; dashed: each scenario's release.")
-        self.figures["capability_gap"] = (
-            figures.lines_by_lab(bands, "gap", self.scenarios, "capability − frontier", releases),
-            "Capability gap to the frontier (a lab's capability minus the best lab's that week; 0 = frontier).")
+        focal = self.focal.title()
+        self.happens.items.append(Figure(
+            "top_talent_share", _png(figures.lab_by_scenario(bands, "top_talent_share", self.focal,
+                                                             self.scenario_titles, "share of top talent", releases)),
+            f"{focal}'s share of the world's top talent by scenario, mean with 95% band; dashed: each scenario's "
+            "release.", f"Line chart of {focal}'s share of top talent over time, one line per scenario."))
+        self.happens.items.append(Figure(
+            "headcount", _png(figures.lines_by_lab(bands, "headcount", self.scenario_titles, "researchers", releases)),
+            "Researchers at each lab over time (in the simulated world's scale), mean with 95% band; dashed: the "
+            "release.", "Line charts, one panel per scenario, of each lab's headcount over time."))
+        self.why.items.append(Figure(
+            "capability_gap", _png(figures.lines_by_lab(bands, "gap", self.scenario_titles, "capability − frontier",
+                                                        releases)),
+            "Each lab's capability minus the best lab's that week (0 = at the frontier), mean with 95% band.",
+            "Line charts, one panel per scenario, of each lab's capability gap to the frontier over time."))
         totals = analysis.lab_totals(wide)
         kinds = {"pay spent (M$, 4-yr value)": "count", "executive exits": "num", "headcount at end": "count",
                  "top-talent share at end": "pct", "capability gap at end": "num"}
-        wide_totals = totals.assign(value=[_cell(r, kinds[r["quantity"]]) for _, r in totals.iterrows()])
-        wide_totals = wide_totals.pivot(index=["quantity", "lab"], columns="scenario", values="value")
-        wide_totals = wide_totals.reindex(columns=self.scenarios).reset_index()
-        self.tables.append(("By lab over the whole run", "Per run totals (pay spent on accepted offers, executive "
-                            "exits) and end-of-run levels, mean [95% CI] over runs.", _table(wide_totals)))
+        shown = totals.assign(value=[Estimate.of(r, kinds[r["quantity"]]).cell() for _, r in totals.iterrows()])
+        shown = shown.assign(scenario=shown["scenario"].map(self.titles))
+        shown = shown.pivot(index=["quantity", "lab"], columns="scenario", values="value")
+        self.happens.items.append(Table(
+            "By lab over the whole run", "Per-run totals (pay spent on accepted offers, executive exits) and "
+            "end-of-run levels, mean [95% CI] over runs.", shown.reindex(columns=self.scenario_titles).reset_index()))
 
     def race(self) -> None:
         """The capability race (M9): the lead changing hands in public, the leader's margin, each lab's gap."""
         metrics = self.data.metrics
         if metrics is None or not (metrics["metric"] == "standing").any():
-            self.notes.append("The store has no public-standing series (metric `standing`): no capability-race "
-                              "section.")
+            self.notes.append("The store has no public-standing series: no capability-race section.")
             return
         summary = analysis.race.race_summary(metrics)
         bands = analysis.mean_ci(analysis.race.margins(metrics).merge(
@@ -291,107 +283,223 @@ class _Builder:
         one = metrics[(metrics["run_id"] == run_id) & metrics["metric"].isin(["standing", "capability"])]
         one = one.pivot_table(index=["date", "lab"], columns="metric", values="value", observed=True).reset_index()
         marks = analysis.race.release_marks(metrics[metrics["run_id"] == run_id])
-        self.figures["capability_race"] = (
-            figures.race_figure(one, marks, bands, scenario),
-            f"The capability race in run {run_id}: each lab's public standing (the index its releases reached; "
-            "steps and dots at releases) over its internal capability (dotted); the squares along the top take the "
-            "leader's colour, so the lead changing hands shows as a change of colour. Middle: each lab's standing "
-            "minus the public frontier. Right: the leader's standing minus the third lab's, mean over runs with "
-            "95% band, per scenario.")
-        shown = summary.assign(value=[_cell(r, "num") for _, r in summary.iterrows()]).pivot(
-            index="quantity", columns="scenario", values="value").reindex(columns=self.scenarios).reset_index()
-        self.tables.append(("The capability race", "Per run: changes of the publicly leading lab per year, labs that "
-                            "led at some point, and the leader's mean margin over the third lab (index points) in the "
-                            "first and the last 52 weeks, with their ratio; mean [95% CI] over runs.", _table(shown)))
+        self.why.items.append(Figure(
+            "capability_race", _png(figures.race_figure(one, marks, self.titled(bands), self.titles[scenario])),
+            f"The capability race in one run of {self.titles[scenario]}: each lab's public standing (the index its "
+            "releases reached; dots at releases) over its internal capability (dotted); the squares along the top "
+            "take the leader's colour. Middle: each lab's standing minus the public frontier. Right: the leader's "
+            "standing minus the third lab's, mean over runs with 95% band, per scenario.",
+            "Three panels: public standing and capability of each lab over time in one run, each lab's distance "
+            "to the public frontier, and the leader's margin over the third lab by scenario."))
+        names = {"changes_per_year": "changes of the public leader per year", "labs_that_led": "labs that led",
+                 "margin_first_year": "leader's margin over the third lab, first year (index points)",
+                 "margin_last_year": "leader's margin over the third lab, last year (index points)",
+                 "margin_ratio": "last year's margin over the first year's"}
+        shown = self.by_scenario(summary, "num", "quantity", [q for q in names if (summary["quantity"] == q).any()])
+        shown["quantity"] = shown["quantity"].map(names)
+        self.why.items.append(Table("The capability race", "Per run, mean [95% CI] over runs.", shown))
         row = _pick(summary, scenario=scenario, quantity="changes_per_year")
         ratio = _pick(summary, scenario=scenario, quantity="margin_ratio")
         if row is not None and ratio is not None:
-            self.summary.append(f"In {scenario} the public lead changed hands {estimate(row, 'num')} times a year; "
-                                f"the leader's margin over the third lab in the last year was {estimate(ratio, 'num')} "
-                                "times that of the first.")
+            self.why.paragraphs.append(
+                f"In {self.titles[scenario]} the public lead changes hands {Estimate.of(row, 'num').phrase()} times a "
+                f"year; the leader's margin over the third lab in the last year is {Estimate.of(ratio, 'num').phrase()}"
+                " times that of the first.")
+
+    def drivers(self, weeks: int = 13) -> None:
+        """What the release changes at the focal lab that its researchers' quit hazard reads."""
+        if self.data.metrics is None:
+            return
+        shifts = analysis.drivers.release_shifts(self.data.metrics, self.data.scenario_runs, self.focal, weeks)
+        if shifts.empty:
+            return
+        present = [m for m in analysis.drivers.DRIVERS if (shifts["metric"] == m).any()]
+        table = self.by_scenario(shifts, "change", "metric", present)
+        table["metric"] = table["metric"].map(analysis.drivers.DRIVERS)
+        self.why.items.append(Table(
+            f"What the release changes at {self.focal.title()}", f"Change from the week before the release to "
+            f"{weeks} weeks after it, per run; mean [95% CI] over runs. Morale enters the quit hazard directly, "
+            "prestige the choice of where to go, the share price the value of unvested equity.", table,
+            collapsed=False))
+        success, failure = self.brief.by_outcome("success"), self.brief.by_outcome("failure")
+        if success and failure:
+            parts = []
+            for metric in present:
+                after = {s: Estimate.of(_pick(shifts, scenario=s, metric=metric), "change") for s in (failure, success)}
+                parts.append(f"{analysis.drivers.DRIVERS[metric].split(' (')[0]} moves by {after[failure].phrase()} "
+                             f"after a failure against {after[success].value} after a success")
+            self.why.paragraphs.insert(0, f"Why the outcome matters: in the {weeks} weeks after the release, "
+                                          f"{self.focal.title()}'s " + tables.listing(parts) + ".")
+
+    def flows(self) -> None:
+        if self.data.events is None:
+            return
+        flows = self.titled(analysis.flow_matrix(self.log))
+        self.why.items.append(Figure(
+            "flows", _png(figures.flow_figure(flows, self.scenario_titles)),
+            "Where researchers go: researchers moved from the row's lab to the column's, mean per run (outside: hires "
+            "from and exits to the world outside the labs).",
+            "Heatmaps, one per scenario, of researchers moved between each pair of labs and the outside."))
+
+    # -------------------------------------------------------- what would change it
 
     def levers(self) -> None:
         parts = [analysis.lever_effects(self.runs, outcome) for outcome in self.lever_outcomes]
         parts = [p for p in parts if not p.empty]
         if not parts:
-            self.notes.append("No parameter design with enough runs in this store (no param:* columns at points 1..K): "
-                              "no lever effects.")
+            self.notes.append("No parameter design with enough runs in this store: no lever effects.")
             return
         effects = pd.concat(parts, ignore_index=True)
-        self.figures["lever_effects"] = (figures.lever_figure(effects),
-                                         "Lever effects: standardized regression coefficients (all levers fitted "
-                                         "jointly by OLS over the design runs, replication fixed effects) with 95% "
-                                         "intervals.")
-        shown = pd.DataFrame({
-            "scenario": effects["scenario"], "outcome": effects["outcome"], "lever": effects["lever"],
-            "sampled range": [f"{_num(lo)} – {_num(hi)}" for lo, hi in zip(effects["low"], effects["high"])],
+        section = Section("levers", "Levers the focal lab controls")
+        drawn = effects.assign(lever=effects["lever"].map(plain), outcome=effects["outcome"].map(self.outcome_name),
+                               scenario=effects["scenario"].map(self.titles))
+        section.items.append(Figure(
+            "lever_effects", _png(figures.lever_figure(drawn)),
+            "How much each lever moves each outcome: standardized effect (SD of the outcome per SD of the lever, "
+            "levers fitted jointly) with its 95% interval; right of the line raises the outcome.",
+            "Dot-and-whisker chart of each lever's standardized effect on each outcome, with 95% intervals."))
+        section.items.append(Table("Lever effects", "Standardized effect: SD change of the outcome per SD of the "
+                                   "lever, all levers fitted jointly by OLS over the design runs with replication "
+                                   "fixed effects and, from 10 replications on, errors clustered by replication. "
+                                   "Effect over the range: the outcome's change (percentage points) predicted from "
+                                   "the lowest to the highest sampled value.", pd.DataFrame({
+            "scenario": effects["scenario"].map(self.titles), "outcome": effects["outcome"].map(self.outcome_name),
+            "lever": [self.term(p, unit=True) for p in effects["lever"]],
+            "sampled range": [f"{tables.number(lo)} – {tables.number(hi)}" for lo, hi in
+                              zip(effects["low"], effects["high"])],
             "runs": effects["n"],
             "standardized effect [95% CI]": [f"{b:+.2f} [{lo:+.2f}, {hi:+.2f}]" for b, lo, hi in
                                              zip(effects["src"], effects["src_low"], effects["src_high"])],
-            "effect over the range [95% CI]": [
-                f"{100 * b:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pp" for b, lo, hi in
-                zip(effects["range_effect"], effects["range_low"], effects["range_high"])],
-        })
-        self.tables.append(("Lever effects", "Standardized effect: SD change of the outcome per SD of the lever, all "
-                            "levers fitted jointly by OLS (statsmodels) over the design runs with replication fixed "
-                            "effects (runs of a replication share a seed) and, from 10 replications on, errors "
-                            "clustered by replication; effect over the range: change of the "
-                            "outcome (percentage points) predicted from the lowest to the highest sampled value.",
-                            _table(shown)))
+            "effect over the range [95% CI]": [f"{100 * b:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pp" for b, lo, hi
+                                               in zip(effects["range_effect"], effects["range_low"],
+                                                      effects["range_high"])]})))
         swept = list(effects["scenario"].unique())
-        failed = ([s for s in swept if self.outcomes.get(s) == "failure"] or swept)[0]
-        for outcome, name in self.lever_outcomes.items():
+        failed = ([s for s in swept if self.brief.by_outcome("failure") == s] or swept)[0]
+        for outcome in self.lever_outcomes:
             rows = effects[(effects["outcome"] == outcome) & (effects["scenario"] == failed)].dropna(subset=["src"])
             if rows.empty:  # e.g. an outcome that does not vary across the design
                 continue
             top = rows.loc[rows["src"].abs().idxmax()]
             settled = not (top["src_low"] <= 0 <= top["src_high"])
-            self.summary.append(
-                f"Among the {len(rows)} levers swept on {failed} ({int(top['n'])} runs), {top['lever']} moves {name} "
-                f"most: a standardized effect of {top['src']:+.2f} (95% CI {top['src_low']:+.2f} to "
-                f"{top['src_high']:+.2f}); from {_num(top['low'])} to {_num(top['high'])} it changes {name} by "
-                f"{100 * top['range_effect']:+.0f} percentage points (95% CI {100 * top['range_low']:+.0f} to "
-                f"{100 * top['range_high']:+.0f})"
-                + ("." if settled else "; the interval includes zero, so more runs are needed to rank the levers."))
+            change = Estimate(top["range_effect"], top["range_low"], top["range_high"], int(top["n"]), "pp")
+            section.paragraphs.append(Markup(
+                "Of the {n} levers swept on {scenario} ({runs} runs), {lever} moves {outcome} most: from {low} to "
+                "{high} it changes it by {change}{settled}").format(
+                n=len(rows), scenario=self.titles[failed], runs=int(top["n"]), lever=self.term(top["lever"]),
+                outcome=self.outcome_name(outcome), low=tables.number(top["low"]), high=tables.number(top["high"]),
+                change=change.phrase(),
+                settled="." if settled else "; the interval includes no change, so more runs are needed to rank "
+                                            "the levers."))
+        self.change.subsections.append(section)
 
-    def lead(self, headline: pd.DataFrame) -> None:
-        """The first sentences: tracked-cohort and top-talent retention, and top-talent share, by scenario."""
-        def phrase(outcome: str, scenario: str) -> str:
-            row = _pick(headline, scenario=scenario, outcome=outcome)
-            return estimate(row) if row is not None else "n/a"
+    def sensitivity(self, directory: Path) -> None:
+        """The Sobol section from the output folder of ``orgsim sensitivity``."""
+        indices, meta = analysis.read_sensitivity(directory)
+        defined = indices.dropna(subset=["parameter"])
+        if "method" in defined and (defined["method"] == "metamodel").any():
+            defined = defined[defined["method"] == "metamodel"]
+        section = Section("sensitivity", "What matters most: global sensitivity")
+        section.items.append(Figure(
+            "sobol", _png(figures.sobol_figure(defined.assign(parameter=defined["parameter"].map(plain),
+                                                               outcome=defined["outcome"].map(self.outcome_name),
+                                                               scenario=defined["scenario"].map(
+                                                                   lambda s: self.titles.get(s, s))))),
+            f"Global sensitivity (Sobol): the share of each outcome's variance a parameter explains alone (S1) and "
+            f"with its interactions (ST), with {meta['conf_level']:.0%} bootstrap intervals; {meta['parameters']} "
+            f"parameters, {meta['points']} design points.",
+            "Dot-and-whisker chart of first- and total-order Sobol indices of each parameter, per outcome."))
+        rows = []
+        for (scenario, outcome), group in defined.groupby(["scenario", "outcome"], sort=False):
+            for rank, (_, row) in enumerate(analysis.ranking(group, outcome).head(3).iterrows(), start=1):
+                rows.append({"scenario": self.titles.get(scenario, scenario), "outcome": self.outcome_name(outcome),
+                             "rank": rank, "parameter": self.term(row["parameter"], unit=True),
+                             "ST [95% CI]": f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]",
+                             "S1 [95% CI]": f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]"})
+        section.items.append(Table(
+            "The three parameters that matter most", f"Sobol indices ({meta['runs']} runs, N = "
+            f"{meta['base_samples']} base samples, git {str(meta.get('git_revision') or 'n/a')[:10]}), ranked by the "
+            "total-order index ST (the share of variance a parameter is involved in, interactions included).",
+            pd.DataFrame(rows)))
+        for outcome in briefs.RETENTION:
+            for scenario, group in defined[defined["outcome"] == outcome].groupby("scenario"):
+                top = analysis.ranking(group, outcome).head(3)
+                parts = [Markup("{} (ST {:.2f}, 95% CI {:.2f} to {:.2f})").format(
+                    self.term(r["parameter"]), r["ST"], r["ST_low"], r["ST_high"]) for _, r in top.iterrows()]
+                explained = (f"; together the {meta['parameters']} parameters explain {top['explained'].iloc[0]:.0%} "
+                             "of the run-to-run variance, the rest is seed noise") if "explained" in top else ""
+                section.paragraphs.append(Markup(
+                    "On {scenario} ({runs} Sobol runs over {n} parameters), the three that matter most for "
+                    "{outcome} are {parts}{explained}.").format(
+                    scenario=self.titles.get(scenario, scenario), runs=meta["runs"], n=meta["parameters"],
+                    outcome=self.outcome_name(outcome), parts=page.listing(parts), explained=explained))
+        self.change.subsections.append(section)
 
-        first, *rest = self.scenarios
-        label = {s: f"{s} (release: {self.outcomes.get(s, 'none')})" for s in self.scenarios}
-        text = (f"{self.window} weeks after the {self.release} release, retention of the {self.cohort} cohort at "
-                f"{self.focal} is {phrase('cohort_retention', first)} after {label[first]}")
-        if rest:
-            text += " against " + _listing([f"{phrase('cohort_retention', s)} after {label[s]}" for s in rest])
-        text += "."
-        top = 100 * (1 - self.top_quantile)
-        kept = _listing([f"{phrase('top_talent_retention', s)} after {s}" for s in self.scenarios])
-        share = "; ".join(f"{s}: {phrase('focal_top_talent_share_start', s)} at the start, "
-                          f"{phrase('focal_top_talent_share_end', s)} at the end" for s in self.scenarios)
-        self.summary += [text, f"Of {self.focal}'s top talent (top {top:.0f}% by skill) at the release, the share "
-                               f"still there {self.window} weeks later is {kept}.", *self.paired(),
-                         f"{self.focal}'s share of all top talent: {share}."]
-        if all(pd.isna(r["mean"]) for _, r in headline[headline["outcome"] == "cohort_retention"].iterrows()):
-            self.notes.append(f"Cohort retention is n/a: the {self.window}-week window after the release runs past the "
-                              "simulated weeks, the cohort was empty, or there was no release.")
+    # -------------------------------------------------------- how sure we are
 
-    def paired(self) -> list[str]:
-        """Scenario minus the success scenario, replication by replication (they share seeds)."""
-        reference = next((s for s in self.scenarios if self.outcomes.get(s) == "success"), None)
-        if reference is None:
-            return []
-        sentences = []
-        for outcome, name in self.lever_names.items():
-            diff = analysis.paired_differences(self.runs, outcome, reference)
-            if diff["mean"].notna().any():
-                parts = [f"{s} {_points(r)}" for s in self.scenarios if (r := _pick(diff, scenario=s)) is not None]
-                shared = "seeds and parameter draws" if "draw" in self.runs else "seeds"
-                sentences.append(f"Paired by replication (the scenarios share their {shared}), {name} minus that after "
-                                 f"{reference} is " + _listing(parts) + ".")
-        return sentences
+    def uncertainty(self) -> None:
+        """What the intervals carry: seed noise alone, or seed noise plus drawn parameter uncertainty."""
+        runs = self.data.scenario_runs
+        self.sure.paragraphs.append(
+            f"{len(self.runs):,} successful runs: {runs['replication'].nunique() if 'replication' in runs else len(runs)}"
+            f" replications of each of {len(self.scenarios)} scenarios, which share their seeds (common random "
+            "numbers)" + (f", and {len(self.runs) - len(runs):,} runs of the lever design." if len(self.runs) >
+                          len(runs) else "."))
+        drawn = self.manifest.get("parameter_draws")
+        if not drawn or "draw" not in self.runs:
+            self.sure.paragraphs.append("Intervals reflect seed noise only: every replication ran with the same "
+                                        "parameters (the experiment draws no parameter vectors).")
+            return
+        name = Path(drawn["file"]).name
+        self.sure.paragraphs.append(
+            f"Every interval carries parameter uncertainty as well as seed noise: each replication ran with its own "
+            f"parameter vector, drawn from the {drawn['pool']} vectors the calibration accepted ({name}; "
+            f"{len(set(drawn['ids']))} distinct draws over {len(drawn['ids'])} replications), the same for every "
+            "scenario.")
+        shares = [analysis.drawn_share(self.runs, o) for o in self.lever_outcomes]
+        shares = pd.concat([s for s in shares if not s.empty] or [pd.DataFrame()], ignore_index=True)
+        if shares.empty:
+            return
+        self.sure.items.append(Table("Parameter uncertainty", f"Share of each outcome's spread over replications that "
+                                     f"the parameters drawn from {name} explain: adjusted R² of an OLS fit on them. "
+                                     "The rest is seed noise; at or below 0 the draws explain no more than chance.",
+                                     pd.DataFrame({
+            "scenario": shares["scenario"].map(self.titles), "outcome": shares["outcome"].map(self.outcome_name),
+            "explained by the drawn parameters (adjusted R²)": shares["r2_adj"].map("{:.2f}".format),
+            "runs": shares["runs"], "parameters": shares["parameters"]})))
+
+    def validation_status(self) -> None:
+        if self.validation is None:
+            self.sure.paragraphs.append("No validation document was given (orgsim report --validation): this report "
+                                        "says nothing of facts the calibration never saw.")
+            return
+        passed, total, failures = briefs.read_validation(self.validation)
+        section = Section("validation", "Against facts the calibration never saw")
+        section.paragraphs.append(
+            f"{passed} of {total} facts pass ({self.validation.name}): the model is checked on churn per lab, where "
+            "leavers go, who was courted and how long people stay, none of which it was fitted to."
+            + (f" {len(failures)} fail, listed below; read the numbers that depend on them with care." if failures
+               else ""))
+        if failures:
+            section.items.append(Table("Facts the model misses", "Simulated mean against the record or its "
+                                       "plausibility range.", pd.DataFrame(failures), collapsed=False))
+        self.sure.subsections.append(section)
+
+    def two_year(self) -> None:
+        if self.data.events is None:
+            return
+        table = analysis.two_year_retention_table(self.data.events, self.data.last_week)
+        wide = self.by_scenario(table, "pct", "lab", list(dict.fromkeys(table["lab"])))
+        wide["SignalFire 2025"] = [number(SIGNALFIRE.get(lab, np.nan), "pct") for lab in wide["lab"]]
+        self.sure.items.append(Table(
+            "Two-year retention against SignalFire's", "Of the researchers who joined a lab in the two years up to "
+            "each run's last week, the share still there; mean [95% CI] over runs, beside the published figures "
+            "(before week 104 the window holds only the weeks simulated).", wide))
+        parts = [f"{self.titles[s]} {Estimate.of(r, 'pct').phrase()}" for s in self.scenarios
+                 if (r := _pick(table, scenario=s, lab=self.focal)) is not None]
+        if parts:
+            self.sure.paragraphs.append(
+                f"Two-year retention at {self.focal.title()} (SignalFire's definition) at the horizon: "
+                + "; ".join(parts) + f" (published for 2025: {number(SIGNALFIRE.get(self.focal, np.nan), 'pct')}).")
 
     def provenance(self) -> None:
         """Say which code made the runs: a resume may add runs from a later revision (their configs agree)."""
@@ -401,148 +509,94 @@ class _Builder:
                               + ", ".join(r[:10] for r in revisions) + "); every run's config is the same as when "
                               "the sweep started (a resume checks it), but the code that ran them is not.")
 
-    def uncertainty(self) -> None:
-        """Say what the intervals carry: seed noise alone, or seed noise plus drawn parameter uncertainty."""
-        drawn = self.manifest.get("parameter_draws")
-        if not drawn or "draw" not in self.runs:
-            self.method.append("Intervals reflect seed noise only: every replication ran with the same parameters "
-                               "(the spec has no parameter_draws).")
-            return
-        name = Path(drawn["file"]).name
-        self.summary.append(
-            f"Every interval carries parameter uncertainty as well as seed noise: each replication ran with its own "
-            f"parameter vector, drawn from the {drawn['pool']} vectors in {name} (the parameter sets the calibration "
-            f"accepted; {len(set(drawn['ids']))} distinct draws over {len(drawn['ids'])} replications), and the same "
-            "replication of every scenario used the same vector and seed.")
-        shares = [analysis.drawn_share(self.runs, o) for o in self.lever_outcomes]
-        shares = pd.concat([s for s in shares if not s.empty] or [pd.DataFrame()], ignore_index=True)
-        if shares.empty:
-            return
-        shown = pd.DataFrame({"scenario": shares["scenario"], "outcome": shares["outcome"],
-                              "explained by the drawn parameters (adjusted R²)": shares["r2_adj"].map("{:.2f}".format),
-                              "runs": shares["runs"], "parameters": shares["parameters"]})
-        self.tables.append(("Parameter uncertainty", f"Share of each outcome's spread over replications (design "
-                            f"point 0) that the parameters drawn from {name} explain: adjusted R² of an OLS fit on "
-                            "them. The rest is seed noise; a value at or below 0 means the draws explain no more "
-                            "than chance would with this many runs.", _table(shown)))
+    # -------------------------------------------------------- method
 
-    def sensitivity(self, directory: Path) -> None:
-        """The Sobol section from the output folder of ``orgsim sensitivity``."""
-        indices, meta = analysis.read_sensitivity(directory)
-        defined = indices.dropna(subset=["parameter"])
-        if "method" in defined and (defined["method"] == "metamodel").any():
-            defined = defined[defined["method"] == "metamodel"]
-        self.figures["sobol"] = (
-            figures.sobol_figure(defined),
-            f"Global sensitivity (Sobol): first-order (S1) and total-order (ST) indices with {meta['conf_level']:.0%} "
-            f"bootstrap intervals, {meta['parameters']} parameters, {meta['points']} design points; indices of the "
-            "metamodel of the mean response, i.e. shares of the variance the parameters explain.")
-        rows = []
-        for (scenario, outcome), group in defined.groupby(["scenario", "outcome"], sort=False):
-            for rank, (_, row) in enumerate(analysis.ranking(group, outcome).head(3).iterrows(), start=1):
-                rows.append({"scenario": scenario, "outcome": outcome, "rank": rank, "parameter": row["parameter"],
-                             "ST [95% CI]": f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]",
-                             "S1 [95% CI]": f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]"})
-        self.tables.append(("Global sensitivity: the three parameters that matter most",
-                            f"Sobol indices from {directory.name} ({meta['runs']} runs, N = {meta['base_samples']} "
-                            f"base samples, git {str(meta.get('git_revision') or 'n/a')[:10]}); ranked by total-order "
-                            "index ST (the share of variance a parameter is involved in, interactions included).",
-                            _table(pd.DataFrame(rows))))
-        for outcome, name in self.lever_names.items():
-            for scenario, group in defined[defined["outcome"] == outcome].groupby("scenario"):
-                top = analysis.ranking(group, outcome).head(3)
-                parts = [f"{r['parameter']} (ST {r['ST']:.2f}, 95% CI {r['ST_low']:.2f} to {r['ST_high']:.2f})"
-                         for _, r in top.iterrows()]
-                explained = (f"; together the {meta['parameters']} parameters explain {top['explained'].iloc[0]:.0%} "
-                             "of the run-to-run variance, the rest is seed noise") if "explained" in top else ""
-                self.summary.append(f"Global sensitivity on {scenario} ({meta['runs']} Sobol runs over "
-                                    f"{meta['parameters']} parameters): the three that matter most for {name} are "
-                                    + _listing(parts) + explained + ".")
+    def glossary(self) -> None:
+        self.method.paragraphs += [
+            "Every statistic is computed per run, then averaged over replications with a 95% Student-t interval for "
+            "the mean, clipped only to the values the outcome can take (0-100% for a share, at most 0 for the gap "
+            "to the frontier); curves are summarized pointwise the same way, over the runs followed up to that week.",
+            "Scenario comparisons use design point 0 (each scenario as configured); lever effects use the design "
+            "points 1..K.",
+            f"Settings read from the stored configs: focal lab {self.focal}, tracked cohort {self.cohort}, release "
+            f"{self.release}, retention window {self.settings.retention_weeks} weeks, top talent the top "
+            f"{100 * (1 - self.settings.top_quantile):.0f}% by skill."]
+        if self.terms:
+            rows = [labels.parameter(path) for path in sorted(self.terms)]
+            self.method.items.append(Table("Parameters named in this report", "Each label with its config path "
+                                           "(for --set, sweeps and experiment files) and unit.", pd.DataFrame({
+                "label": [r.text for r in rows], "config path": [r.path for r in rows],
+                "unit": [r.unit for r in rows]})))
+        outcomes = self.brief.outcomes.values()
+        self.method.items.append(Table("Outcomes", "Each headline outcome's name in runs.parquet, its unit and the "
+                                       "values it can take.", pd.DataFrame({
+            "outcome": [o.label for o in outcomes], "column": [o.key for o in outcomes],
+            "unit": [o.unit for o in outcomes],
+            "domain": [f"{number(o.domain.low, o.domain.kind)} to {number(o.domain.high, o.domain.kind)}"
+                       .replace("-inf", "−∞").replace("inf", "∞") for o in outcomes]})))
 
     # -------------------------------------------------------- assembly
 
     def build(self, sensitivity: Path | None = None, discovery: Path | None = None,
-              optimize: Path | None = None) -> None:
-        self.lead(self.headline())
-        self.provenance()
-        self.uncertainty()
+              optimize: Path | None = None) -> list[Section]:
+        self.first_screen()
         self.retention()
+        self.series()
+        self.headline_table()
+        self.drivers()
+        self.differences()
+        self.race()
+        self.flows()
         self.levers()
         if sensitivity is not None:
             self.sensitivity(sensitivity)
         if discovery is not None:
-            self.sections.append(decision.collapse_section(discovery, sensitivity))
+            self.change.subsections.append(decision.collapse_section(discovery, sensitivity, self.names))
         if optimize is not None:
-            self.sections.append(decision.policies_section(optimize))
-        for section in self.sections:
-            self.summary += section.summary
+            self.change.subsections.append(decision.policies_section(optimize, self.names))
+        if not self.change.subsections:
+            self.change.paragraphs.append("This store has no lever design, and no sensitivity, discovery or policy "
+                                          "results were given: nothing here says what would change the outcome.")
+        self.uncertainty()
+        self.validation_status()
         self.two_year()
-        self.series()
-        self.race()
-        self.flows()
-
-
-def _page(builder: _Builder, images: dict[str, str], root: Path, seconds: float) -> str:
-    manifest_path = root / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-    runs = builder.runs
-    all_runs = pd.read_parquet(root / "runs.parquet", columns=["status"])
-    failed = int((all_runs["status"] != "ok").sum())
-    esc = html.escape
-    parts = [f"<h1>{esc(str(manifest.get('experiment', root.name)))}: who stays after {builder.release.title()}</h1>",
-             f"<p class='meta'>{len(runs)} successful runs ({failed} failed) · scenarios at point 0: "
-             f"{esc(', '.join(builder.scenarios))} · git {esc(str(manifest.get('git_revision') or 'n/a'))} · "
-             f"generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC</p>",
-             "<h2>Summary</h2>", *[f"<p class='summary'>{esc(s)}</p>" for s in builder.summary]]
-    if builder.notes:
-        parts += ["<h2>Notes</h2>", "<ul>", *[f"<li>{esc(n)}</li>" for n in builder.notes], "</ul>"]
-    tables = [[f"<h2>{esc(title)}</h2>", f"<p class='caption'>{esc(caption)}</p>", table]
-              for title, caption, table in builder.tables]
-    parts += tables[0]  # the headline outcomes, then the figures, then the detail
-    for name, (_, caption) in builder.figures.items():
-        parts += [f"<figure id='{name}'><img src='data:image/png;base64,{images[name]}' alt='{esc(caption)}'>",
-                  f"<figcaption>{esc(caption)}</figcaption></figure>"]
-    for table in tables[1:]:
-        parts += table
-    for section in builder.sections:
-        parts += section.render(images)
-    method = ["Every statistic is computed per run, then averaged over replications with a 95% Student-t "
-              "interval for the mean (clipped to the values the quantity can take, e.g. 0-100% for a share); "
-              "curves are summarized pointwise the same way, over the runs followed up to that week.",
-              "Scenario comparisons use design point 0 (each scenario as configured); lever effects use points 1..K.",
-              *builder.method, f"Report written in {seconds:.1f} s."]
-    parts += ["<h2>Method</h2>", "<ul>", *[f"<li>{esc(m)}</li>" for m in method], "</ul>"]
-    style = ("body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}"
-             "table.data{border-collapse:collapse;font-size:0.85em;margin:0.5em 0 1.5em}"
-             "table.data td,table.data th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}"
-             "figure{margin:2em 0}img{max-width:100%}figcaption,.caption,.meta{color:#555;font-size:0.9em}"
-             ".summary{font-size:1.05em}")
-    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<title>orgsim report: {esc(str(manifest.get('experiment', root.name)))}</title>"
-            f"<style>{style}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
+        self.provenance()
+        if self.notes:
+            self.sure.paragraphs += self.notes
+        self.glossary()
+        sections = [self.happens, self.why, self.change, self.sure, self.method]
+        page.number([Section("first", "", items=[self.headline_figure] if self.headline_figure else []), *sections])
+        return sections
 
 
 def write_report(root: str | Path, out: str | Path, sensitivity: str | Path | None = None,
-                 discovery: str | Path | None = None, optimize: str | Path | None = None) -> Report:
+                 discovery: str | Path | None = None, optimize: str | Path | None = None,
+                 validation: str | Path | None = None) -> Report:
     """Analyze the store at ``root`` and write ``out`` (HTML) and one PNG per figure beside it.
 
-    ``sensitivity``: the output folder of ``orgsim sensitivity``, for a section on its Sobol indices;
-    ``discovery`` and ``optimize``: those of ``orgsim discover`` and ``orgsim optimize``, for theirs.
+    ``sensitivity``, ``discovery``, ``optimize``: the output folders of ``orgsim sensitivity``, ``discover`` and
+    ``optimize``, for their sections; ``validation``: the Markdown of ``orgsim validation`` (docs/VALIDATION.md).
     """
     started = time.perf_counter()
     root, out = Path(root), Path(out)
-    builder = _Builder(root)
-    builder.build(*(None if d is None else Path(d) for d in (sensitivity, discovery, optimize)))
+    builder = _Builder(root, None if validation is None else Path(validation))
+    sections = builder.build(*(None if d is None else Path(d) for d in (sensitivity, discovery, optimize)))
     out.parent.mkdir(parents=True, exist_ok=True)
     report = Report(out)
-    images = {}
-    sections = {name: figure for section in builder.sections for name, figure in section.figures.items()}
-    for name, (fig, _) in {**builder.figures, **sections}.items():
-        png = _png(fig)
-        path = out.with_name(f"{out.stem}_{name}.png")
-        path.write_bytes(png)
+    shown = [builder.headline_figure] if builder.headline_figure else []
+    for figure in shown + [f for s in sections for f in s.figures()]:
+        path = out.with_name(f"{out.stem}_{figure.key}.png")
+        path.write_bytes(figure.png)
         report.figures.append(path)
-        images[name] = base64.b64encode(png).decode("ascii")
     report.seconds = time.perf_counter() - started
-    out.write_text(_page(builder, images, root, report.seconds), encoding="utf-8")
+    manifest = builder.manifest
+    failed = int((pd.read_parquet(root / "runs.parquet", columns=["status"])["status"] != "ok").sum())
+    title = f"Who stays at {builder.focal.title()} after {builder.release.title()}"
+    out.write_text(page.render(
+        title=title,
+        meta=f"Experiment {manifest.get('experiment', root.name)} · {len(builder.runs):,} runs ({failed} failed) · "
+             f"git {str(manifest.get('git_revision') or 'n/a')[:10]} · generated "
+             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        answer=builder.brief.answer(), key_numbers=builder.brief.key_numbers, headline=builder.headline_figure,
+        sections=sections, footer=f"orgsim report, written in {report.seconds:.1f} s."), encoding="utf-8")
     return report

@@ -1,0 +1,272 @@
+"""The report's numbers as a typed summary: what a reader needs first, computed apart from the prose.
+
+:func:`brief` turns a store into a :class:`Briefing`: the scenarios with
+their reader-facing titles, every headline outcome per scenario as an
+:class:`Estimate` (mean, 95% interval within the outcome's domain, runs),
+the paired differences to the success scenario, and the three to five key
+numbers of the report's first screen. The HTML template only formats these,
+so the numbers can be unit-tested without parsing a page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from orgsim.analysis.summaries import Settings, StoreData, StoreError, headline_table, paired_differences, release_outcomes
+from orgsim.outcomes import OUTCOMES, Outcome
+from orgsim.sweep.store import Store
+
+#: scenarios in the order a reader compares them: success first, then failure, a slip, the rest
+ORDER = {"success": 0, "failure": 1, "partial": 2, "none": 3}
+#: the outcomes of the first screen: the tracked cohort's and top talent's retention after the release
+RETENTION = ("cohort_retention", "top_talent_retention")
+
+
+def number(value: float, kind: str) -> str:
+    """A value as a reader sees it: a share in %, a difference in points, a count with separators."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if kind == "pct":
+        return f"{100 * value:.1f}%"
+    if kind == "pp":
+        return f"{100 * value:+.1f} pp"
+    if kind == "change":
+        return f"{value:+.2f}"
+    if kind == "count":
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    return f"{value:.2f}" if kind == "num" else f"{value:.0f}"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean over replications with its 95% Student-t interval (NaN bounds when n < 2)."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    kind: str  # how it prints: pct, pp, count, week, num or change (a signed num)
+
+    @classmethod
+    def of(cls, row: pd.Series | None, kind: str) -> Estimate:
+        if row is None:
+            return cls(math.nan, math.nan, math.nan, 0, kind)
+        return cls(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"]), kind)
+
+    @property
+    def defined(self) -> bool:
+        return not math.isnan(self.mean)
+
+    @property
+    def has_interval(self) -> bool:
+        return self.defined and not (math.isnan(self.low) or math.isnan(self.high))
+
+    @property
+    def value(self) -> str:
+        return number(self.mean, self.kind)
+
+    @property
+    def interval(self) -> str:
+        """'82.1–89.3%' (the unit once, after the upper bound); empty without an interval."""
+        if not self.has_interval:
+            return ""
+        low, high = number(self.low, self.kind), number(self.high, self.kind)
+        for unit in ("%", " pp"):
+            if low.endswith(unit) and high.endswith(unit):
+                low = low.removesuffix(unit)
+        return f"{low} to {high}" if self.kind in ("pp", "change") or self.low < 0 else f"{low}–{high}"
+
+    def cell(self) -> str:
+        """'85.7% [82.1, 89.3]' for a table."""
+        if not self.has_interval:
+            return self.value
+        return f"{self.value} [{number(self.low, self.kind)}, {number(self.high, self.kind)}]"
+
+    def phrase(self) -> str:
+        """'85.7% (95% CI 82.1–89.3%)' for a sentence."""
+        if not self.defined:
+            return "n/a"
+        if not self.has_interval:
+            return f"{self.value} (n = {self.n}, no interval)"
+        return f"{self.value} (95% CI {self.interval})"
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    key: str
+    title: str
+    release_outcome: str
+    runs: int
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One headline outcome across the scenarios, with the label its runs' settings give it."""
+
+    key: str
+    label: str
+    unit: str
+    domain: Outcome
+    estimates: dict[str, Estimate]
+
+
+@dataclass(frozen=True)
+class KeyNumber:
+    label: str
+    estimate: Estimate
+    detail: str
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything the report's first screen states, as numbers."""
+
+    settings: Settings
+    scenarios: tuple[ScenarioView, ...]
+    outcomes: dict[str, OutcomeRow]
+    reference: str | None  # the success scenario the paired differences are taken against
+    differences: dict[str, dict[str, Estimate]]  # outcome -> scenario -> minus the reference, paired
+    drawn: bool  # the intervals carry drawn parameter uncertainty, not seed noise alone
+    key_numbers: tuple[KeyNumber, ...]
+
+    def title(self, scenario: str) -> str:
+        return next((s.title for s in self.scenarios if s.key == scenario), scenario)
+
+    def estimate(self, outcome: str, scenario: str) -> Estimate:
+        row = self.outcomes.get(outcome)
+        return row.estimates[scenario] if row and scenario in row.estimates else Estimate.of(None, "pct")
+
+    def by_outcome(self, outcome: str) -> str | None:
+        """The scenario whose release had ``outcome`` (success, failure, partial), if any."""
+        return next((s.key for s in self.scenarios if s.release_outcome == outcome), None)
+
+    def answer(self) -> str:
+        """The first screen's paragraph, in plain words: who stays after each outcome and what a failure costs."""
+        s = self.settings
+        focal, window = s.focal_lab.title(), s.window_text
+        share = {v.key: self.estimate("cohort_retention", v.key) for v in self.scenarios}
+        success, failure = self.by_outcome("success"), self.by_outcome("failure")
+        said = [k for k in (success, failure) if k and share[k].defined]
+        if said:
+            first, *second = [f"{share[k].value} if it {'succeeds' if k == success else 'fails'}" for k in said]
+            first = first.replace(" if", f" {window} after the {s.release.title()} release if", 1)
+            text = f"Of its {s.cohort} cohort, {focal} still has " + ", and ".join([first, *second]) + " (Figure 1)."
+        else:
+            text = f"{window} after the {s.release.title()} release:"
+        costs = [(outcome, gap) for outcome in RETENTION
+                 if failure and (gap := self.differences.get(outcome, {}).get(failure)) is not None and gap.defined]
+        if costs:
+            who = {"cohort_retention": "cohort", "top_talent_retention": "top-talent"}
+            sign = -1.0 if costs[0][1].mean < 0 else 1.0  # said as a cost when the failure lowers retention
+            parts = []
+            for outcome, gap in costs:
+                low, high = sorted((sign * gap.low, sign * gap.high))
+                interval = f" (95% CI {100 * low:.1f} to {100 * high:.1f})" if gap.has_interval else ""
+                parts.append(f"{100 * sign * gap.mean:.1f} points of {who[outcome]} retention{interval}")
+            verb = "costs" if sign < 0 else "adds"
+            text += f" Compared run for run, a failure instead of a success {verb} " + " and ".join(parts) + "."
+        others = [v for v in self.scenarios if v.key not in said and share[v.key].defined]
+        if others:
+            text += " " + "; ".join(f"{v.title}: {share[v.key].value}" for v in others) + "."
+        text += (" Every range carries seed noise and the calibration's parameter uncertainty." if self.drawn
+                 else " Ranges carry seed noise only.")
+        return text
+
+    def intervals(self):
+        """Every printed estimate with the outcome whose domain bounds it (for checks)."""
+        for row in self.outcomes.values():
+            for scenario, estimate in row.estimates.items():
+                yield row.key, scenario, estimate, row.domain
+
+
+def _title(store: Store, runs: pd.DataFrame, scenario: str) -> str:
+    digest = runs.loc[runs["scenario"] == scenario, "config_digest"].iloc[0]
+    config = store.config(digest) or {}
+    return config.get("title") or scenario.replace("_", " ")
+
+
+def scenario_views(data: StoreData) -> tuple[ScenarioView, ...]:
+    """Scenarios at point 0 in reading order, with their titles from the stored configs."""
+    runs, store = data.scenario_runs, Store(data.root)
+    outcomes = release_outcomes(data.runs)
+    names = sorted(runs["scenario"].unique(), key=lambda s: (ORDER.get(outcomes.get(s, "none"), 9), s))
+    counts = runs.groupby("scenario").size()
+    return tuple(ScenarioView(s, _title(store, runs, s), str(outcomes.get(s, "none")), int(counts[s])) for s in names)
+
+
+def _estimates(table: pd.DataFrame, kind: str, key: str = "scenario") -> dict[str, Estimate]:
+    return {str(row[key]): Estimate.of(row, kind) for _, row in table.iterrows()}
+
+
+def brief(data: StoreData) -> Briefing:
+    """The typed summary of a store's scenarios (design point 0)."""
+    s, runs = data.settings, data.runs
+    scenarios = scenario_views(data)
+    table = headline_table(runs)
+    outcomes = {}
+    for key, spec in OUTCOMES.items():
+        rows = table[table["outcome"] == key]
+        if len(rows):
+            label = spec.name(s.focal_lab.title(), s.cohort, s.release.title(), s.retention_weeks)
+            outcomes[key] = OutcomeRow(key, label, spec.unit, spec, _estimates(rows, spec.kind))
+    reference = next((v.key for v in scenarios if v.release_outcome == "success"), None)
+    differences = {}
+    if reference:
+        for outcome in RETENTION:
+            diff = paired_differences(runs, outcome, reference)
+            differences[outcome] = _estimates(diff, "pp")
+    briefing = Briefing(s, scenarios, outcomes, reference, differences, "draw" in runs, ())
+    return Briefing(**{**briefing.__dict__, "key_numbers": key_numbers(briefing)})
+
+
+def key_numbers(b: Briefing) -> tuple[KeyNumber, ...]:
+    """The first screen's numbers: retention after a success and a failure, what the failure costs, as it happened."""
+    s = b.settings
+    after = f"{s.cohort} cohort still at {s.focal_lab.title()} {s.window_text} after the release"
+    found = []
+    for outcome, words in (("success", "succeeds"), ("failure", "fails")):
+        scenario = b.by_outcome(outcome)
+        if scenario:
+            found.append(KeyNumber(f"If {s.release.title()} {words}", b.estimate("cohort_retention", scenario), after))
+    failure = b.by_outcome("failure")
+    gap = b.differences.get("cohort_retention", {}).get(failure) if failure and b.reference else None
+    if gap is not None and gap.defined:
+        found.append(KeyNumber("What a failure costs", gap, f"{s.cohort} cohort retention, failure minus success, "
+                                                            "paired by seed"))
+    rest = [v for v in b.scenarios if v.release_outcome not in ("success", "failure")]
+    for view in rest[-1:]:  # the last in reading order: as it happened, where present
+        found.append(KeyNumber(view.title, b.estimate("cohort_retention", view.key), after))
+    return tuple(found[:5])
+
+
+def read_validation(path: Path) -> tuple[int, int, list[dict[str, str]]]:
+    """Passes, facts and the failures (fact, simulated, target) of ``orgsim validation``'s Markdown document."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path}: not a readable validation document ({type(exc).__name__})") from None
+    header, failures, passed, total = None, [], 0, 0
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            header = None if not line.strip() else header
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells and cells[0] == "fact":
+            header = cells
+            continue
+        if header is None or set(cells[0]) <= {"-", ":", " "} or "result" not in header:
+            continue
+        row = dict(zip(header, cells))
+        total += 1
+        if row["result"].strip("*").lower() == "pass":
+            passed += 1
+        else:
+            failures.append({"fact": row["fact"], "simulated": row.get("simulated mean", ""),
+                             "target": row.get("target", "")})
+    if total == 0:
+        raise StoreError(f"{path}: no table of facts here; is it the --doc output of `orgsim validation`?")
+    return passed, total, failures
