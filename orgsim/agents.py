@@ -1,9 +1,10 @@
-"""Lab, Researcher and Executive: real ``mesa.Agent`` handles.
+"""Researcher: a thin ``mesa.Agent`` handle on one slot of the population arrays.
 
-Researchers are thin: their numbers live in the model's
+A researcher's numbers live in the model's
 :class:`~orgsim.population.Population` arrays and the agent reads its slot, so
 notebooks and dashboards can inspect one researcher while the weekly pipeline
-stays vectorized. Labs and executives are few and keep plain attributes.
+stays vectorized. Labs and executives are few and decide in their own
+methods (:mod:`orgsim.lab`, :mod:`orgsim.executive`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
-    from orgsim.schema import ExecutiveSpec, LabSpec
+    from orgsim.lab import Lab
 
 
 class Researcher(mesa.Agent):
@@ -59,75 +59,3 @@ class Researcher(mesa.Agent):
     def __repr__(self) -> str:
         where = self.lab.key if self.slot >= 0 else "outside"
         return f"<Researcher {self.unique_id} at {where}>"
-
-
-class Executive(mesa.Agent):
-    """A CEO, chief AI officer, research or product head of one lab."""
-
-    def __init__(self, model: OrgModel, key: str, lab: Lab, spec: ExecutiveSpec, team_ids: list[int]):
-        super().__init__(model)
-        self.key, self.lab, self.role, self.name = key, lab, spec.role, spec.name or key
-        self.micromanagement, self.risk_appetite = spec.micromanagement, spec.risk_appetite
-        self.patience, self.insider, self.friction = spec.patience, spec.insider, spec.friction
-        self.team_ids = team_ids
-        self.pressure = 0.0
-        self.rising_weeks = 0
-        self.last_action_week = -10_000
-        self.active = True
-        self.scripted = False
-
-    def __repr__(self) -> str:
-        return f"<Executive {self.key} ({self.role}) at {self.lab.key}>"
-
-
-class Lab(mesa.Agent):
-    """One organization: policies, compute, capability, reputation, finances."""
-
-    def __init__(self, model: OrgModel, index: int, key: str, spec: LabSpec):
-        super().__init__(model)
-        self.index, self.key, self.spec, self.name = index, key, spec, spec.name
-        self.team_ids: list[int] = []
-        self.executives: list[Executive] = []
-        self.capability = spec.capability
-        self.standing = spec.capability  # public index: moves only at releases (M9)
-        self.prestige, self.trust = spec.prestige, spec.trust
-        self.base_prestige, self.base_trust = spec.prestige, spec.trust
-        self.vision = spec.vision_clarity
-        self.recent_reorgs = spec.recent_reorgs
-        self.accelerators = spec.accelerators_k
-        self.share_price = spec.finance.share_price
-        self.peak_price = spec.finance.share_price
-        self.capex_bn = spec.finance.capex_bn
-        self.comp_budget = spec.finance.comp_budget_musd
-        self.comp_spent = 0.0
-        self.quit_rate = spec.quit_rate
-        self.momentum = 0.0
-        self.failures = 0.0
-        self.gap_aspiration: float | None = None  # the frontier gap the CEO is used to (M8)
-        self.layoff_shock = 0.0
-        self.frozen_until = -1
-        self.blitz = None
-        self.blitz_until = -1
-        self.last_release_week = -int(model.stream("releases").integers(0, max(spec.release_every_weeks, 1)))
-        self.pending_gaming: list[int] = []
-
-    @property
-    def stability(self) -> float:
-        """Falls with each recent reorg: 1 with none, 0.5 after one, 0.33 after two."""
-        return 1.0 / (1.0 + self.recent_reorgs)
-
-    @property
-    def mission(self) -> np.ndarray:
-        """Safety, openness and product profile (a view of the model's array)."""
-        return self.model.lab_mission[self.index]
-
-    @property
-    def headcount(self) -> int:
-        return int(np.count_nonzero(self.model.population.lab == self.index))
-
-    @property
-    def hiring_frozen(self) -> bool:
-        return self.model.week <= self.frozen_until
-
-    def __repr__(self) -> str:
-        return f"<Lab {self.key}>"

@@ -85,9 +85,9 @@ def validate(config: Annotated[Path, typer.Argument(help="Scenario YAML file")],
 @app.command()
 def schema(out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout")] = None) -> None:
     """Export the scenario JSON Schema (for editor completion and validation)."""
-    from orgsim.schema import Scenario
+    from orgsim import plugins
 
-    text = json.dumps(Scenario.model_json_schema(), indent=2) + "\n"
+    text = json.dumps(plugins.scenario_model().model_json_schema(), indent=2) + "\n"
     if out is None:
         sys.stdout.write(text)
     else:

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from orgsim import plugins
 from orgsim.schema import FieldProblem, Scenario
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "apply_overrides", "scenario_from_dict"]
@@ -235,7 +236,7 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None,
                        origins: Origins | None = None) -> Scenario:
     """Validate a resolved mapping into a frozen :class:`Scenario`."""
     try:
-        return Scenario.model_validate(data)
+        return plugins.scenario_model().model_validate(data)
     except ValidationError as exc:
         raise _problems(exc, data, file, origins or {}) from None
 
@@ -290,14 +291,15 @@ class PathError(ValueError):
         super().__init__(f"{path}: {reason}")
 
 
-def walk_path(keys: list[str], data: Any = None, root: type[BaseModel] = Scenario) -> list[Step]:
-    """The schema's steps along ``keys`` from ``root``, up to the first leaf (a value, not a block).
+def walk_path(keys: list[str], data: Any = None, root: type[BaseModel] | None = None) -> list[Step]:
+    """The schema's steps along ``keys`` from ``root`` (default: the registered scenario schema, plug-ins
+    included), up to the first leaf (a value, not a block).
 
     An entry of a mapping (a lab, a timeline event) must be in ``data``
     unless it is the last segment or ``data`` is None (any key goes). The
     steps stop at a leaf, so a path longer than them goes into a value.
     """
-    kind: Any = root
+    kind: Any = root or plugins.scenario_model()
     node: Any = data
     steps: list[Step] = []
     for depth, key in enumerate(keys):

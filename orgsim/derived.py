@@ -127,13 +127,35 @@ def star_tier(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.nd
     return (model.population.skill[slots] >= model.star_threshold).astype(np.int64)
 
 
+def market_quantile(model: OrgModel, q: float) -> float:
+    """The skill quantile of everyone at the labs now (inf with no one)."""
+    skill = model.population.skill
+    return float(np.quantile(skill, q)) if len(skill) else np.inf
+
+
+class WeekQuantiles:
+    """The market's skill quantiles of one week, so thresholds do not move with each hire.
+
+    Each is computed at its first use in a week (stage 4's recruiters and
+    counteroffers) and kept while ``model.week`` stays the same: the cache is
+    keyed by the week, nobody clears it.
+    """
+
+    def __init__(self) -> None:
+        self.week: int | None = None
+        self.values: dict[float, float] = {}
+
+    def get(self, model: OrgModel, q: float) -> float:
+        if model.week != self.week:
+            self.week, self.values = model.week, {}
+        if q not in self.values:
+            self.values[q] = market_quantile(model, q)
+        return self.values[q]
+
+
 def skill_quantile(model: OrgModel, q: float) -> float:
-    """The market's skill quantile, fixed for the week (thresholds do not move with each hire)."""
-    cache = model.week_cache
-    if q not in cache:
-        skill = model.population.skill
-        cache[q] = float(np.quantile(skill, q)) if len(skill) else np.inf
-    return cache[q]
+    """The market's skill quantile, fixed for the week (see :class:`WeekQuantiles`)."""
+    return model.week_quantiles.get(model, q)
 
 
 def team_sizes(model: OrgModel) -> np.ndarray:

@@ -4,26 +4,38 @@ Labs, researchers and executives are ``mesa.Agent`` handles; researchers'
 weekly numbers live in :class:`~orgsim.population.Population` arrays and
 every mechanism is a vectorized pass over them. One step is one week, in the
 order the mechanism registry (:mod:`orgsim.plugins`) builds from the
-mechanisms' declared stages (docs/ODD.md §3); dated scenario events run
-through Mesa's event list just before the week they fall in.
+mechanisms' declared stages (docs/ODD.md §3).
+
+Mesa's ``time`` is the only clock: week ``w`` spans model time ``[w, w + 1)``.
+Its dated scenario events run at time ``w`` in their declared priority
+(:mod:`orgsim.timeline`), its step at ``w + 0.5``; ``model.week`` is
+``floor(time)`` and ``model.step()`` (Mesa's) advances one week.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.agentset import AbstractAgentSet, AgentSet
+from mesa.time import Event, Priority, Schedule
 
 from orgsim import derived, outcomes, plugins, timeline
-from orgsim.agents import Executive, Lab, Researcher
+from orgsim.agents import Researcher
+from orgsim.executive import Executive
+from orgsim.lab import Lab
 from orgsim.mechanisms import attrition, finance, learning, releases
 from orgsim.recording import Recorder
 from orgsim.schema import HiringSpec, Scenario
 from orgsim.streams import Streams
 from orgsim.world import World
+
+#: a week's step runs half-way through it, after the dated events stamped at its start
+MID_WEEK = 0.5
 
 class OrgModel(mesa.Model):
     """The 2025-26 race for AI research talent, one week per step.
@@ -38,18 +50,17 @@ class OrgModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, rng: int | None = None, run_id: str | None = None):
         super().__init__(rng=rng)
+        self._step_mid_week()
         # every mechanism draws from its own stream of this seed (common random numbers across scenarios)
         self.streams = Streams(rng if isinstance(rng, int | np.integer) else self.rng.integers(2**63))
         self.config = scenario
         self.params = plugins.params(scenario.mechanisms)
         self.pipeline = plugins.pipeline()
-        self.timeline_handlers = timeline.handlers()
         self.hazard_mechanisms = plugins.hazard_terms()
         self.hazard_betas = tuple(plugins.iter_betas(self))
         self.scale = scenario.population.scale
         self.run_id = run_id or f"{scenario.name}-seed{rng}"
-        self.week = 0
-        self.week_cache: dict = {}
+        self.week_quantiles = derived.WeekQuantiles()
         self.cohorts: list[str] = []
         self.fired: list[tuple[int, str]] = []
         self.decisions: list[tuple[int, str, str]] = []
@@ -59,48 +70,59 @@ class OrgModel(mesa.Model):
         self.world = World(self)
         self.world.build_labs()
         self.population = self.world.build_population()
-        self.star_threshold = derived.skill_quantile(self, scenario.outcomes.top_quantile)
+        self.star_threshold = derived.market_quantile(self, scenario.outcomes.top_quantile)  # fixed for the run
         self.reference_talent = float(np.mean(releases.effective_talent(self))) or 1.0
         self.reference_compute = float(np.mean(derived.lab_array(self, "accelerators"))) or 1.0
         self.states = plugins.setup(self)
         self.quit_scale = attrition.calibrate_scale(self)
         self.recorder = Recorder(self, scenario.weeks)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "week": "week",
-            "researchers": lambda m: len(m.population),
-            "frontier": "frontier",
-            "focal_headcount": "focal_headcount",
-            "focal_top_talent_share": "focal_top_talent_share",
-        })
         self.top_talent_watch = outcomes.TopTalentWatch(self, scenario.outcomes.retention_weeks)
         self._timeline = timeline.schedule(self)
 
     # ------------------------------------------------------------ running
 
+    def _step_mid_week(self) -> None:
+        """Mesa's default schedule steps at whole times, where the next week's dated events fall too.
+
+        It is replaced, as Mesa's own ``DEVSimulator`` replaces it, by one at
+        mid-week, so ``floor(time)`` is the week whether an event or the step
+        is running; ``step()`` still advances one week, events of the next
+        week included, as Mesa's does.
+        """
+        self._default_schedule.stop()
+        self.schedule_recurring(self._do_step, Schedule(interval=1.0, start=MID_WEEK), priority=Priority.HIGH)
+
+    @property
+    def week(self) -> int:
+        """The week under way: ``floor(time)``, Mesa's clock."""
+        return int(self.time)
+
     def step(self) -> None:
         """Simulate one week (stages 2-8) and record it."""
-        self.week_cache = {}
         for stage in self.pipeline:
             stage(self)
-        self._collect()
-        self.week += 1
-        if self.week >= self.config.weeks:
+        self.recorder.collect(self._levels())
+        if self.week + 1 >= self.config.weeks:
             self.running = False
 
     def run(self, weeks: int | None = None) -> OrgModel:
         """Run ``weeks`` more weeks, or to the scenario's horizon."""
         end = self.config.weeks if weeks is None else self.week + weeks
-        while self.week < end:
-            self.step()
+        if end > self.time:
+            self.run_until(end)
         return self
 
     def stream(self, name: str) -> np.random.Generator:
         """This week's random generator of mechanism ``name`` (see :mod:`orgsim.streams`)."""
         return self.streams.get(name, self.week)
 
-    def schedule_week(self, week: int, function: Callable[[], None]) -> None:
-        """Run ``function`` before the step that simulates ``week``."""
-        self.schedule_event(function, at=float(max(week, self.week)))
+    def schedule_week(self, week: int, function: Callable[[], None], priority: Priority) -> Event:
+        """Run ``function`` at the start of ``week``, before its step, placed among its dated events by ``priority``.
+
+        A week whose step has begun, or a past one, means the next week to
+        start: an event scheduled by the step of week ``w`` runs in ``w + 1``.
+        """
+        return self.schedule_event(function, at=float(max(week, math.ceil(self.time))), priority=priority)
 
     # ------------------------------------------------------------ state readers
 
@@ -115,19 +137,6 @@ class OrgModel(mesa.Model):
     @property
     def focal(self) -> Lab:
         return self.lab_by_key[self.config.focal_lab]
-
-    @property
-    def frontier(self) -> float:
-        return max(lab.capability for lab in self.labs)
-
-    @property
-    def focal_headcount(self) -> int:
-        return self.focal.headcount
-
-    @property
-    def focal_top_talent_share(self) -> float:
-        """The focal lab's share of the world's top talent, as recorded this week."""
-        return float(self.recorder.level(self.week, self.focal.index, "top_talent_share"))
 
     def headcounts(self) -> np.ndarray:
         return np.bincount(self.population.lab.astype(np.int64), minlength=len(self.labs))
@@ -177,8 +186,13 @@ class OrgModel(mesa.Model):
         return finance.budget_room(self, lab)
 
     @property
+    def lab_agents(self) -> AbstractAgentSet[Lab]:
+        """The labs as Mesa's AgentSet, in config order: mechanisms ask every lab to decide with ``.do``."""
+        return self.agents_by_type[Lab]
+
+    @property
     def researchers(self):
-        return self.agents_by_type.get(Researcher, mesa.AgentSet([], random=self.random))
+        return self.agents_by_type.get(Researcher) or AgentSet([], random=self.random)
 
     @property
     def executives(self) -> list[Executive]:
@@ -192,7 +206,7 @@ class OrgModel(mesa.Model):
         headcount = np.bincount(labs, minlength=n_labs).astype(float)
         stars = np.bincount(labs, weights=(pop.skill >= self.star_threshold), minlength=n_labs)
         tracked = np.array([c == self.config.outcomes.cohort for c in self.cohorts] or [False])[pop.cohort]
-        ceo_pressure = [next((e.pressure for e in lab.executives if e.active and e.role == "ceo"), 0.0) for lab in self.labs]
+        ceo_pressure = [lab.ceo.pressure if lab.ceo is not None else 0.0 for lab in self.labs]
         return {
             "headcount": headcount,
             "top_talent": stars,
@@ -208,10 +222,6 @@ class OrgModel(mesa.Model):
             "pressure": np.array(ceo_pressure),
             "tracked_cohort": np.bincount(labs, weights=tracked, minlength=n_labs),
         }
-
-    def _collect(self) -> None:
-        self.recorder.collect(self._levels())
-        self.datacollector.collect(self)
 
     def metrics_frame(self) -> pd.DataFrame:
         """Weekly metrics, tidy: run_id, week, date, lab, metric, value."""

@@ -123,12 +123,14 @@ def _group(path: str) -> str:
     }.get(head, head)
 
 
-def blocks(model: type[BaseModel] = schema.Scenario, path: str = "") -> list[Block]:
-    """Every block reachable from ``model``, depth first in field order (the order of a config file).
+def blocks(model: type[BaseModel] | None = None, path: str = "") -> list[Block]:
+    """Every block reachable from ``model`` (default: the registered scenario schema), depth first in field
+    order (the order of a config file).
 
     Timeline events get one block for the fields all kinds share and one per
     kind for its own fields, so a reader sees each field once.
     """
+    model = model or plugins.scenario_model()
     found: list[Block] = []
     nested: list[tuple[str, list[type[BaseModel]], bool]] = []
     own: list[str] = []
@@ -284,15 +286,19 @@ def render_block(block: Block) -> str:
 
 
 def _handler(kind: str) -> str:
-    """Which code applies a timeline event, and under which mechanism's switch."""
+    """Which code applies a timeline event, under which mechanism's switch, and where among its week's dated events."""
     from orgsim import timeline
     from orgsim.mechanisms import releases
 
-    function: Callable = releases.schedule_event if kind == "release" else timeline.handlers()[kind]
+    if kind == "release":
+        function, priority = releases.schedule_event, plugins.RELEASES
+    else:
+        function, priority = timeline.handlers()[kind].apply, timeline.handlers()[kind].priority
     module = importlib.import_module(function.__module__)
     mechanism = re.match(r"\s*(M\d+)\b", module.__doc__ or "")
     where = f"`{function.__module__}.{function.__name__}`"
-    return f"{where} ({mechanism.group(1)}; no effect when it is switched off)" if mechanism else f"{where} (always on)"
+    switch = f"{mechanism.group(1)}; no effect when it is switched off" if mechanism else "always on"
+    return f"{where} ({switch}), at Mesa priority `{priority.name}` among its week's dated events (§3)"
 
 
 def render_parameter_tables() -> str:

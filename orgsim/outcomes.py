@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from mesa.time import Priority
 
 LEAVING = ("quit", "move", "layoff")
 
@@ -135,7 +136,8 @@ class TopTalentWatch:
         pop, model = self.model.population, self.model
         at_focal = (pop.lab == model.focal.index) & (pop.skill >= model.star_threshold)
         self.watched = pop.uid[at_focal].copy()
-        model.schedule_week(model.week + self.weeks, self.measure)
+        # first thing that week, before its dated news: exactly `weeks` weekly steps after the release
+        model.schedule_week(model.week + self.weeks, self.measure, Priority.HIGH)
 
     def measure(self) -> None:
         pop = self.model.population

@@ -3,12 +3,15 @@
 A mechanism module states what it adds to the model in one ``MECHANISM``
 object: its params block, ``setup`` (creates and returns the state it owns),
 ``step`` (its stage of the week), ``handlers`` (the dated timeline kinds it
-applies) and ``hazard_terms`` (covariates of the quit hazard with their βs).
+applies, each with its Mesa ``Priority`` among the week's dated events),
+``events`` (the timeline event classes it brings, if the schema has none for
+its kinds) and ``hazard_terms`` (covariates of the quit hazard with their βs).
 The registry collects every module of :mod:`orgsim.mechanisms` that declares
 one, plus any registered at run time, and derives from them the weekly
 pipeline, the timeline handler table, the event log's covariates, the
-hazard's β list, the ``mechanisms`` schema block and the ODD tables. Adding a
-mechanism is one module, one params class and one test.
+hazard's β list, the ``mechanisms`` schema block, the timeline's event kinds
+(:func:`scenario_model`) and the ODD tables. Adding a mechanism is one module,
+one params class and one test.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import dataclasses
 import functools
 import importlib
 import pkgutil
+import typing
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import numpy as np
-from pydantic import BaseModel, create_model
+from mesa.time import Priority
+from pydantic import BaseModel, Field, create_model
 
 from orgsim import morale, schema
 
@@ -51,6 +56,24 @@ class HazardTerms:
 
 
 @dataclasses.dataclass(frozen=True)
+class Handler:
+    """What a dated timeline kind does, and when in its week (docs/ODD.md §3).
+
+    Dated events of one week run by ``priority`` (Mesa's), then by date and
+    key: first :data:`TERMS` (prices, budgets, grants, hiring policy,
+    reputation: what the rest of the week acts on), then :data:`ORGANIZATION`
+    (people and teams arrive, leave, are reassigned), then :data:`RELEASES`
+    (judged on the lab as the week's news left it).
+    """
+
+    apply: Callable[[OrgModel, Any], None]
+    priority: Priority
+
+
+TERMS, ORGANIZATION, RELEASES = Priority.HIGH, Priority.DEFAULT, Priority.LOW
+
+
+@dataclasses.dataclass(frozen=True)
 class Mechanism:
     """One mechanism (docs/ODD.md §7): M ``number``, its params ``block`` and what it plugs in."""
 
@@ -60,13 +83,16 @@ class Mechanism:
     setup: Callable[[OrgModel], Any] | None = None
     stage: float | None = None          # position in the weekly order, as numbered in docs/ODD.md §3
     step: Callable[[OrgModel], None] | None = None
-    handlers: Mapping[str, Callable[[OrgModel, Any], None]] = dataclasses.field(default_factory=dict)
+    handlers: Mapping[str, Handler] = dataclasses.field(default_factory=dict)
+    events: tuple[type[schema.EventBase], ...] = ()
     hazard_terms: HazardTerms | None = None
 
 
 # The model's own stage, no mechanism's: morale relaxes toward its target (stage 8).
 CORE_STAGES: tuple[tuple[float, Callable[[OrgModel], None]], ...] = ((8.0, morale.step),)
 HAZARD_OWNER = "attrition"
+#: the event classes of the schema's own timeline union (the built-in mechanisms' kinds and the freeze)
+SCHEMA_EVENTS: tuple[type[schema.EventBase], ...] = typing.get_args(typing.get_args(schema.TimelineEvent)[0])
 _extra: list[Mechanism] = []
 
 
@@ -92,13 +118,27 @@ def register(mechanism: Mechanism) -> None:
     """Add a mechanism that lives outside the package (a study's own, or a test's)."""
     if any(m.block == mechanism.block or m.number == mechanism.number for m in registered()):
         raise ValueError(f"mechanism M{mechanism.number} `{mechanism.block}` is already registered")
+    kinds = [_kind(event) for event in mechanism.events]
+    taken = set(kinds) & {_kind(event) for event in timeline_events()}
+    if taken or not set(kinds) <= set(mechanism.handlers):
+        raise ValueError(f"M{mechanism.number}: each event kind it brings needs a handler of its own and a new name "
+                         f"(kinds {kinds}, handlers {list(mechanism.handlers)}, taken {sorted(taken)})")
     _extra.append(mechanism)
-    mechanisms_model.cache_clear()
+    _clear()
 
 
 def unregister(mechanism: Mechanism) -> None:
     _extra.remove(mechanism)
+    _clear()
+
+
+def _clear() -> None:
     mechanisms_model.cache_clear()
+    scenario_model.cache_clear()
+
+
+def _kind(event: type[schema.EventBase]) -> str:
+    return typing.get_args(event.model_fields["kind"].annotation)[0]
 
 
 # ---------------------------------------------------------------- what the registry builds
@@ -110,6 +150,26 @@ def mechanisms_model() -> type[BaseModel]:
     if not missing:
         return schema.Mechanisms
     return create_model("Mechanisms", __base__=schema.Mechanisms, __doc__=schema.Mechanisms.__doc__, **missing)
+
+
+def timeline_events() -> tuple[type[schema.EventBase], ...]:
+    """The timeline's event classes: the schema's own, then those the plug-ins bring."""
+    return (*SCHEMA_EVENTS, *(event for m in registered() for event in m.events))
+
+
+@functools.cache
+def scenario_model() -> type[schema.Scenario]:
+    """The scenario schema as registered: the plug-ins' params blocks and event kinds added to the schema's own.
+
+    Without plug-ins it is :class:`schema.Scenario` itself, so its error
+    messages and JSON Schema are the schema's, unchanged.
+    """
+    events, mechanisms = timeline_events(), mechanisms_model()
+    if events == SCHEMA_EVENTS and mechanisms is schema.Mechanisms:
+        return schema.Scenario
+    timeline = dict[str, Annotated[Union[events], Field(discriminator="kind")]]  # noqa: UP007 (a runtime tuple)
+    return create_model("Scenario", __base__=schema.Scenario, __doc__=schema.Scenario.__doc__,
+                        mechanisms=(mechanisms, mechanisms()), timeline=(timeline, {}))
 
 
 def params(mechanisms: schema.Mechanisms) -> BaseModel:
@@ -127,9 +187,9 @@ def pipeline() -> tuple[Callable[[OrgModel], None], ...]:
     return tuple(step for _, step in sorted([*stages, *CORE_STAGES], key=lambda s: s[0]))
 
 
-def handlers() -> dict[str, Callable[[OrgModel, Any], None]]:
-    """Timeline event kind -> the function that applies it."""
-    table: dict[str, Callable[[OrgModel, Any], None]] = {}
+def handlers() -> dict[str, Handler]:
+    """Timeline event kind -> how it is applied and at which priority."""
+    table: dict[str, Handler] = {}
     for mechanism in registered():
         table.update(mechanism.handlers)
     return table

@@ -1,18 +1,19 @@
-"""Dated scenario events, scheduled with Mesa's event API.
+"""Dated scenario events, scheduled on Mesa's event list with an explicit priority.
 
-An event dated in week ``w`` is scheduled at model time ``w``: Mesa runs it
-after the step that simulated week ``w - 1`` and before the step that
-simulates week ``w`` (events of week 0 run before the first step), which is
-stage (1) of the weekly order (docs/ODD.md §3).
+An event dated in week ``w`` runs at model time ``w``, the start of that
+week, before the week's step (model time ``w + 0.5``; see
+:mod:`orgsim.model`): stage (1) of the weekly order (docs/ODD.md §3). Events
+of one week run by their kind's declared priority
+(:class:`orgsim.plugins.Handler`), then by date, then by key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from orgsim import plugins
 from orgsim.mechanisms import releases
+from orgsim.plugins import TERMS, Handler
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -25,31 +26,32 @@ def freeze(model: OrgModel, event: Any) -> None:
     lab.blitz = None
 
 
-def handlers() -> dict[str, Callable[[OrgModel, Any], None]]:
+def handlers() -> dict[str, Handler]:
     """Event kind -> handler: the mechanisms' own (see :mod:`orgsim.plugins`) and the freeze, which is the labs'."""
-    return {**plugins.handlers(), "freeze": freeze}
+    return {**plugins.handlers(), "freeze": Handler(freeze, TERMS)}
 
 
 class DatedAction:
     """One timeline entry bound to its handler; the model keeps it alive for Mesa's weak references."""
 
-    def __init__(self, model: OrgModel, key: str, event: Any):
-        self.model, self.key, self.event = model, key, event
+    def __init__(self, model: OrgModel, key: str, event: Any, handler: Handler):
+        self.model, self.key, self.event, self.handler = model, key, event, handler
 
     def fire(self) -> None:
-        self.model.timeline_handlers[self.event.kind](self.model, self.event)
+        self.handler.apply(self.model, self.event)
         self.model.fired.append((self.model.week, self.key))
 
 
 def schedule(model: OrgModel) -> list[Any]:
     """Schedule every timeline entry; returns the objects that must stay referenced."""
+    table = handlers()
     keep: list[Any] = []
     for key, event in sorted(model.config.timeline.items(), key=lambda kv: (kv[1].date, kv[0])):
         if event.kind == "release":
             if model.params.releases.enabled:
                 keep.append(releases.schedule_event(model, event))
             continue
-        action = DatedAction(model, key, event)
-        model.schedule_week(model.config.week_of(event.date), action.fire)
+        action = DatedAction(model, key, event, table[event.kind])
+        model.schedule_week(model.config.week_of(event.date), action.fire, action.handler.priority)
         keep.append(action)
     return keep

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import derived, morale
-from orgsim.agents import Executive, Lab, Researcher
+from orgsim.agents import Researcher
+from orgsim.executive import Executive
+from orgsim.lab import Lab
 from orgsim.mechanisms import attrition
 from orgsim.population import PREFERENCES, Population
 from orgsim.schema import ExecutiveSpec

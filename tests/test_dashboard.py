@@ -119,6 +119,20 @@ def test_event_log_and_ticker_agree_with_the_events_frame(stepped):
     assert any("avocado" in text for _, kind, text in items if kind == "release")
 
 
+def test_the_data_collector_holds_what_the_page_1_plots_read_and_nothing_else(stepped):
+    """Mesa's DataCollector is the dashboard's: one row a week of exactly the series its make_plot_component plots."""
+    from orgsim.dashboard.model import REPORTERS
+
+    frame = stepped.datacollector.get_model_vars_dataframe()
+    plotted = ["focal_top_talent_share", "focal_headcount", "frontier"]  # orgsim.app's make_plot_component series
+    assert list(frame.columns) == list(REPORTERS) == plotted
+    assert len(frame) == stepped.week == 60
+    levels = stepped.metrics_frame().query("lab == 'meta'").pivot(index="week", columns="metric", values="value")
+    assert np.allclose(frame["focal_headcount"], levels["headcount"])
+    assert np.allclose(frame["focal_top_talent_share"], levels["top_talent_share"])
+    assert (frame["frontier"].diff().dropna() >= -1e-9).all(), "capability only grows"
+
+
 def test_inspector_shows_the_hazard_and_history(stepped):
     from orgsim.dashboard import views
 

@@ -158,7 +158,7 @@ def test_reorg_reassigns_and_resets_team_tenure() -> None:
     """One Meta reorg at week 0 on a 0.1-scale world (386 unprotected members), reassign_share 0.3 +- 0.08."""
     m = fresh()
     pop = m.population
-    m.week = 10  # so that a reset (team_since = 10) differs from every initial value (<= 0)
+    m.time = 10  # so that a reset (team_since = 10) differs from every initial value (<= 0)
     team0, since0 = pop.team.copy(), pop.team_since.copy()
     unprotected = [t for t in m.focal.team_ids if not m.team_protected[t]]
     pool = np.isin(team0, unprotected)
@@ -377,15 +377,20 @@ def test_ceo_gets_used_to_a_wider_gap() -> None:
     assert first > 0 and executives.pressure_inputs(m, meta) < 0.15 * first
 
 
+def log_failures(m: OrgModel, n: int) -> None:
+    """``n`` failed Meta releases in M9's log, as :func:`releases.release` writes them."""
+    m.releases += [{"week": m.week, "lab": "meta", "model": f"flop-{i}", "outcome": "failure"} for i in range(n)]
+
+
 def test_failed_release_adds_ceo_pressure() -> None:
-    """One failed release (lab.failures = 1) adds weight_failure 0.3 to the CEO's pressure; seeds equal."""
+    """One failed release in M9's log adds weight_failure 0.3 to the CEO's pressure; seeds equal."""
     plain, failed = fresh(), fresh()
-    failed.focal.failures = 1.0
+    log_failures(failed, 1)
     executives.step(plain)
     executives.step(failed)
     extra = failed.executive_by_key["meta_ceo"].pressure - plain.executive_by_key["meta_ceo"].pressure
     assert extra == pytest.approx(failed.params.executives.weight_failure) and extra > 0
-    assert failed.focal.failures == 0.0, "failures are consumed by the week's pressure update"
+    assert not executives.read_setbacks(failed).any(), "the CEOs read each logged setback once"
 
 
 def test_ceo_acts_past_threshold_only() -> None:
@@ -415,7 +420,7 @@ def test_rising_pressure_shortens_the_pause_between_pivots() -> None:
         m = fresh(**{"mechanisms.executives.action_weights": ONLY_REORG})
         ceo = m.executive_by_key["meta_ceo"]
         ceo.pressure, ceo.rising_weeks, ceo.last_action_week = 3.0, rising, -8
-        m.focal.failures = 2.0  # keeps pressure rising this week
+        log_failures(m, 2)  # keeps pressure rising this week
         executives.step(m)
         runs[rising] = [d for d in m.decisions if d[1] == "meta"]
     assert runs[30] and not runs[0], runs
@@ -498,7 +503,7 @@ def test_failed_release_lowers_morale_success_raises_it() -> None:
         assert np.array_equal(m.population.morale[~meta], before[~meta])
         if outcome == "failure":
             spec = m.focal.spec
-            assert m.focal.failures == 1.0 and m.focal.momentum == -1.0
+            assert executives.read_setbacks(m)[m.focal.index] == 1.0 and m.focal.momentum == -1.0
             assert m.focal.prestige == pytest.approx(spec.prestige - p.prestige_effect)
             assert m.focal.share_price == pytest.approx(spec.finance.share_price * math.exp(-p.price_effect))
     effect = m.params.releases.morale_effect
@@ -556,7 +561,7 @@ def test_slips_lower_morale() -> None:
         dated.due()
         assert (before - m.population.morale[meta]) == pytest.approx(drop), f"slip {k}"
         assert len(m.slips) == k and not m.releases
-        assert m.focal.failures == 0.5 * k
+        assert executives.read_setbacks(m)[m.focal.index] == 0.5, "a slip is half a setback for the CEO"
     dated.due()
     assert [r["model"] for r in m.releases] == ["avocado"] and m.releases[0]["outcome"] == "partial"
 
@@ -608,7 +613,7 @@ def test_gamed_release_gains_prestige_then_loses_trust() -> None:
     trust_gap = []
     for week in range(1, p.gaming_found_weeks + 3):
         for m in (honest, gamed):
-            m.week = week
+            m.time = week
             reputation.step(m)
         trust_gap.append(honest.focal.trust - gamed.focal.trust)
     found = p.gaming_found_weeks - 1
@@ -646,10 +651,10 @@ def test_movers_carry_their_former_labs_beliefs(monkeypatch) -> None:
         slots = np.asarray(slots, dtype=np.int64)
         pop = model.population
         before, uid = pop.beliefs[slots].copy(), pop.uid[slots].copy()
-        old = model.lab_code[pop.lab[slots].astype(np.int64)].copy()
+        old = model.states["learning"].code[pop.lab[slots].astype(np.int64)].copy()
         real_move(model, slots, to_labs, *args, **kwargs)
         assert np.array_equal(pop.uid[slots], uid)
-        new = model.lab_code[np.asarray(to_labs, dtype=np.int64)].copy()
+        new = model.states["learning"].code[np.asarray(to_labs, dtype=np.int64)].copy()
         seen.append((before, pop.beliefs[slots].copy(), old, new))
 
     monkeypatch.setattr(transitions, "move", spy)
@@ -674,7 +679,7 @@ def test_instability_lowers_socialization() -> None:
         m.focal.recent_reorgs = reorgs_count
         meta = meta_members(m)
         before = m.population.beliefs[meta].copy()
-        learning._learn(m, turbulence_on=False)
+        learning._learn(m, m.states["learning"], turbulence_on=False)
         moved[reorgs_count] = m.population.beliefs[meta] != before
     expected = 1 - m.params.reorgs.socialization_disruption * 0.9
     stable, unstable = moved[0.0].sum(), moved[9.0].sum()
@@ -691,7 +696,7 @@ def test_socialization_disruption_needs_m6() -> None:
         m = fresh(**{"mechanisms.reorgs.enabled": False, "mechanisms.learning.warmup_weeks": 2})
         m.focal.recent_reorgs = reorgs_count
         before = m.population.beliefs.copy()
-        learning._learn(m, turbulence_on=False)
+        learning._learn(m, m.states["learning"], turbulence_on=False)
         moved.append(m.population.beliefs != before)
     assert moved[0].sum() > 300 and np.array_equal(moved[0], moved[1])
 
@@ -788,7 +793,7 @@ def test_trust_recovers_after_scandal() -> None:
     weeks = int(m.params.reputation.recovery_weeks)
     path = []
     for week in range(weeks):
-        m.week = week
+        m.time = week
         reputation.step(m)
         path.append(meta.trust)
     assert all(b > a for a, b in zip(path, path[1:], strict=False)), "trust must recover every week"
@@ -856,5 +861,5 @@ def test_newcomers_have_higher_hazard() -> None:
     assert np.allclose(rate_part(flagged) / rate_part(plain), factor, rtol=1e-9)
     ratio = flagged["hazard"].mean() / plain["hazard"].mean()
     assert abs(ratio - factor) < 0.02, f"newcomer / comparable hazard {ratio:.3f}"
-    m.week = int(m.params.acquisitions.newcomer_weeks)
+    m.time = int(m.params.acquisitions.newcomer_weeks)
     assert (attrition.covariates(m, new)["newcomer"] == 0).all()

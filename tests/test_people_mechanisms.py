@@ -561,7 +561,7 @@ def exposure_weeks(kind: str, weeks: int = 300) -> float:
     leaver = others[:1]
     total = 0.0
     for week in range(weeks):
-        m.week = week
+        m.time = week
         for stage in (1, 3, 4, 5):
             if stage == 5:
                 total += contagion.excess(m).sum()

@@ -12,6 +12,8 @@ import inspect
 import time
 from pathlib import Path
 
+import mesa
+
 from orgsim.dashboard import levers
 from orgsim.model import OrgModel
 from orgsim.schema import Mechanisms
@@ -22,8 +24,17 @@ CONTROLS = ("config", "seed", "scale", "retention_grant", *(lever.name for lever
             *(f"mechanism_{name}" for name in levers.mechanism_names(Mechanisms())))
 
 
+#: the series Mesa's own plots on the dashboard's page 1 read (orgsim.app), collected weekly and nothing else
+REPORTERS = {
+    "focal_top_talent_share": lambda m: float(m.recorder.level(m.week, m.focal.index, "top_talent_share")),
+    "focal_headcount": lambda m: m.focal.headcount,
+    "frontier": lambda m: max(lab.capability for lab in m.labs),
+}
+
+
 class DashboardModel(OrgModel):
-    """An OrgModel built from control values; also times its steps and holds the views' drawing state."""
+    """An OrgModel built from control values; also times its steps, collects what Mesa's plots read
+    (a ``mesa.DataCollector``) and holds the views' drawing state."""
 
     def __init__(self, **values):
         self.path = Path(values["scenarios"][values["config"]])
@@ -31,12 +42,14 @@ class DashboardModel(OrgModel):
         scenario, self.changes = levers.build(self.path, values)
         super().__init__(scenario, rng=self.seed)
         self.step_seconds: list[float] = []
+        self.datacollector = mesa.DataCollector(model_reporters=REPORTERS)
         self.views: dict = {}
 
     def step(self) -> None:
         started = time.perf_counter()
         super().step()
         self.step_seconds.append(time.perf_counter() - started)
+        self.datacollector.collect(self)
 
 
 DashboardModel.__init__.__signature__ = inspect.Signature(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from orgsim import schema, transitions
-from orgsim.plugins import Mechanism
+from orgsim.plugins import ORGANIZATION, Handler, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -32,4 +32,5 @@ def acquihire(model: OrgModel, event: Acquihire) -> None:
         model.world.add_executive(lab, event.executive, event.executive_role, [team], insider=False, friction=0.3)
 
 
-MECHANISM = Mechanism(number=15, block="acquisitions", params=schema.AcquisitionParams, handlers={"acquihire": acquihire})
+MECHANISM = Mechanism(number=15, block="acquisitions", params=schema.AcquisitionParams,
+                      handlers={"acquihire": Handler(acquihire, ORGANIZATION)})

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import derived, schema
-from orgsim.plugins import HazardTerms, Mechanism
+from orgsim.plugins import TERMS, Handler, HazardTerms, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.agents import Lab
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import RetentionGrant
 
@@ -87,5 +87,6 @@ def hazard_values(model: OrgModel, slots) -> dict[str, np.ndarray]:
     return {"countered": countered.astype(float) if model.params.counteroffers.enabled else np.zeros(len(countered))}
 
 
-MECHANISM = Mechanism(number=2, block="counteroffers", params=schema.CounterofferParams, handlers={"retention_grant": retention_grant},
+MECHANISM = Mechanism(number=2, block="counteroffers", params=schema.CounterofferParams,
+                      handlers={"retention_grant": Handler(retention_grant, TERMS)},
                       hazard_terms=HazardTerms(hazard_values, betas={"countered": "beta_countered"}))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema, transitions
+from orgsim import schema
 from orgsim.plugins import Mechanism
 
 if TYPE_CHECKING:
@@ -21,22 +21,11 @@ if TYPE_CHECKING:
 
 
 def step(model: OrgModel) -> None:
-    p = model.params.entry
-    if not p.enabled:
+    """Each lab backfills its teams (:meth:`Lab.backfill <orgsim.lab.Lab.backfill>`) from the sizes at the stage's start."""
+    if not model.params.entry.enabled:
         return
     sizes = np.bincount(model.population.team.astype(np.int64), minlength=len(model.team_names))
-    targets = model.team_targets()
-    for lab in model.labs:
-        if lab.hiring_frozen:
-            continue
-        for team in lab.team_ids:
-            vacancies = targets[team] - sizes[team]
-            if vacancies < 0.5:
-                continue
-            k = int(model.stream("entry").binomial(int(round(vacancies)), lab.spec.hiring.backfill_share))
-            if k:
-                skill = model.world.draw_skill(k, model.team_skill_shift[team] + model.config.population.entrant_skill_shift)
-                transitions.hire(model, lab.index, team, skill, f"hire-{model.year}")
+    model.lab_agents.do("backfill", sizes, model.team_targets())
 
 
 MECHANISM = Mechanism(number=14, block="entry", params=schema.EntryParams, stage=8.1, step=step)

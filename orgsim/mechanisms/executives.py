@@ -7,10 +7,16 @@ keeps rising ("the quicker the pivots are going to get"). Micromanagement
 grows friction; friction drives executive exits; an exit raises the hazard
 of those below by 15% (insider successor) or 30% (outsider; Hayes, Oyer &
 Schaefer 2006), fading over ``shock_weeks``.
+
+The decisions are the agents' (:meth:`Lab.review_leadership
+<orgsim.lab.Lab.review_leadership>`, :class:`~orgsim.executive.Executive`);
+this module holds what the CEO perceives, what a lever and an exit do, and
+the state M8 owns.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -18,22 +24,32 @@ import numpy as np
 
 from orgsim import schema
 from orgsim.mechanisms import layoffs, reorgs
-from orgsim.plugins import Mechanism
+from orgsim.plugins import ORGANIZATION, Handler, Mechanism
 from orgsim.schema import Blitz
 
 if TYPE_CHECKING:
-    from orgsim.agents import Executive, Lab
+    from orgsim.executive import Executive
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import ExecutiveExit
 
 
-def setup(model: OrgModel) -> np.ndarray:
-    """The manager-exit shock per team: raised here when an executive leaves, read by M3's hazard."""
-    return np.zeros(len(model.team_names))
+@dataclasses.dataclass
+class Leadership:
+    """M8's state. ``manager_shock`` per team is raised when an executive leaves and read by M3's hazard;
+    ``releases_read`` and ``slips_read`` are how far the CEOs have read M9's release and slip logs."""
+
+    manager_shock: np.ndarray
+    releases_read: int = 0
+    slips_read: int = 0
+
+
+def setup(model: OrgModel) -> Leadership:
+    return Leadership(np.zeros(len(model.team_names)))
 
 
 def manager_shock(model: OrgModel) -> np.ndarray:
-    return model.states["executives"]
+    return model.states["executives"].manager_shock
 
 
 def frontier_gap(model: OrgModel, lab: Lab) -> float:
@@ -79,56 +95,44 @@ def leave(model: OrgModel, executive: Executive, successor: str) -> None:
         model.world.replace_executive(executive, insider=successor == "insider")
 
 
-def act(model: OrgModel, ceo: Executive) -> None:
-    """The CEO pulls one lever, chosen by the configured weights and risk appetite."""
+def pull(model: OrgModel, ceo: Executive, lever: str) -> None:
+    """What the lever a CEO chose (:meth:`~orgsim.executive.Executive.review`) does; acting relieves the pressure."""
     p, lab = model.params.executives, ceo.lab
-    actions = list(p.action_weights)
-    weights = np.array([p.action_weights[a] for a in actions], dtype=float)
-    if "blitz" in actions:
-        weights[actions.index("blitz")] *= 0.5 + ceo.risk_appetite
-    if weights.sum() <= 0:
-        return
-    action = actions[model.stream("executives").choice(len(actions), p=weights / weights.sum())]
     ceo.last_action_week = model.week
     ceo.pressure *= 1.0 - p.relief
-    model.decisions.append((model.week, lab.key, action))
-    if action == "reorg":
+    model.decisions.append((model.week, lab.key, lever))
+    if lever == "reorg":
         reorgs.reorganize(model, lab)
-    elif action == "layoffs":
+    elif lever == "layoffs":
         layoffs.lay_off(model, lab, int(round(p.action_layoff_share * lab.headcount)))
-    elif action == "blitz" and model.params.offers.enabled:
+    elif lever == "blitz" and model.params.offers.enabled:
         lab.blitz = Blitz(kind="blitz", date=model.date, until=model.date + dt.timedelta(weeks=p.action_blitz_weeks),
                           lab=lab.key, capacity_multiplier=4.0, package_premium=2.0, cohort=f"ceo-blitz-{model.year}")
         lab.blitz_until = model.week + p.action_blitz_weeks
-    elif action == "leadership_change":
+    elif lever == "leadership_change":
         others = [e for e in lab.executives if e.active and e is not ceo]
         if others:
             leave(model, max(others, key=lambda e: e.friction), "outsider")
 
 
+def read_setbacks(model: OrgModel) -> np.ndarray:
+    """Per lab, failed releases (1 each) and slips (0.5) that M9 logged since the CEOs last read the logs."""
+    leadership = model.states["executives"]
+    setbacks = np.zeros(len(model.labs))
+    for record in model.releases[leadership.releases_read:]:
+        setbacks[model.lab_by_key[record["lab"]].index] += 1.0 if record["outcome"] == "failure" else 0.0
+    for record in model.slips[leadership.slips_read:]:
+        setbacks[model.lab_by_key[record["lab"]].index] += 0.5
+    leadership.releases_read, leadership.slips_read = len(model.releases), len(model.slips)
+    return setbacks
+
+
 def step(model: OrgModel) -> None:
+    """Each lab's leadership reviews the week, in config order; manager-exit shocks fade."""
     p = model.params.executives
     if not p.enabled:
         return
-    for lab in model.labs:
-        ceo = next((e for e in lab.executives if e.active and e.role == "ceo"), None)
-        if ceo is not None:
-            previous = ceo.pressure
-            ceo.pressure = p.pressure_memory * ceo.pressure + (1 - p.pressure_memory) * pressure_inputs(model, lab)
-            ceo.pressure += p.weight_failure * lab.failures
-            adapt_aspiration(model, lab)
-            ceo.rising_weeks = ceo.rising_weeks + 1 if ceo.pressure > previous else 0
-            # rising pressure shortens the pause between pivots, down to half of it
-            cooldown = p.cooldown_weeks * (0.5 + 0.5 * np.exp(-ceo.rising_weeks / 8.0))
-            threshold = p.threshold * (0.5 + ceo.patience)
-            if ceo.pressure > threshold and model.week - ceo.last_action_week >= cooldown:
-                act(model, ceo)
-        lab.failures = 0.0
-        boss = ceo.micromanagement if ceo is not None else 0.0
-        for executive in [e for e in lab.executives if e.active and e is not ceo]:
-            executive.friction = min(1.0, executive.friction + p.friction_growth * boss)
-            if not executive.scripted and model.stream("executives").random() < p.exit_hazard * executive.friction:
-                leave(model, executive, "insider" if model.stream("executives").random() < 0.5 else "outsider")
+    model.lab_agents.do("review_leadership", read_setbacks(model))
     manager_shock(model)[:] *= np.exp(-1.0 / p.shock_weeks)
 
 
@@ -142,4 +146,4 @@ def apply_exit(model: OrgModel, event: ExecutiveExit) -> None:
 
 
 MECHANISM = Mechanism(number=8, block="executives", params=schema.ExecutiveParams, setup=setup, stage=3.0, step=step,
-                      handlers={"executive_exit": apply_exit})
+                      handlers={"executive_exit": Handler(apply_exit, ORGANIZATION)})

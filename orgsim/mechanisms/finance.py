@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import schema
-from orgsim.plugins import Mechanism
+from orgsim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.agents import Lab
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import BudgetShift, CapexGuidance, Debt, ShareShock
 
@@ -79,4 +79,5 @@ def budget_shift(model: OrgModel, event: BudgetShift) -> None:
 
 
 MECHANISM = Mechanism(number=11, block="finance", params=schema.FinanceParams, stage=2.0, step=step, handlers={
-    "share_shock": share_shock, "capex_guidance": capex_guidance, "debt": debt, "budget_shift": budget_shift})
+    "share_shock": Handler(share_shock, TERMS), "capex_guidance": Handler(capex_guidance, TERMS),
+    "debt": Handler(debt, TERMS), "budget_shift": Handler(budget_shift, TERMS)})

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import schema, transitions
-from orgsim.plugins import Mechanism
+from orgsim.plugins import ORGANIZATION, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.agents import Lab
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import Layoff
 
@@ -61,4 +61,5 @@ def step(model: OrgModel) -> None:
         lab.layoff_shock *= decay
 
 
-MECHANISM = Mechanism(number=7, block="layoffs", params=schema.LayoffParams, stage=8.3, step=step, handlers={"layoff": apply_event})
+MECHANISM = Mechanism(number=7, block="layoffs", params=schema.LayoffParams, stage=8.3, step=step,
+                      handlers={"layoff": Handler(apply_event, ORGANIZATION)})

@@ -25,6 +25,8 @@ dimension of reality independently with probability p4 per period.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from orgsim import schema
@@ -173,17 +175,26 @@ def at_equilibrium(beliefs, code, group, reality) -> np.ndarray:
 # knowledge (March's p3 is endogenous here); reorgs disrupt socialization.
 
 
-def setup(model) -> None:
+@dataclasses.dataclass
+class Codes:
+    """M10's state, its own: the shared reality (the state of the field) and one organizational code per lab."""
+
+    reality: np.ndarray  # (m,) in {-1, 1}
+    code: np.ndarray     # (labs, m) in {-1, 0, 1}
+
+
+def setup(model) -> Codes:
     """Shared reality, empty lab codes, then a warm-up so labs start near their own equilibrium."""
     p = model.params.learning
-    model.reality = random_reality(1, p.dimensions, model.stream("learning"))[0]
-    model.lab_code = np.zeros((len(model.labs), p.dimensions), dtype=np.int8)
+    state = Codes(random_reality(1, p.dimensions, model.stream("learning"))[0],
+                  np.zeros((len(model.labs), p.dimensions), dtype=np.int8))
     if p.enabled:
         for _ in range(p.warmup_weeks):
-            _learn(model, turbulence_on=False)
+            _learn(model, state, turbulence_on=False)
+    return state
 
 
-def _learn(model, turbulence_on: bool = True) -> None:
+def _learn(model, state: Codes, turbulence_on: bool = True) -> None:
     p, pop = model.params.learning, model.population
     if len(pop) == 0:
         return
@@ -192,21 +203,22 @@ def _learn(model, turbulence_on: bool = True) -> None:
     stability = np.array([lab.stability for lab in model.labs])
     p1 = p.p1 * (1.0 - disruption * (1.0 - stability))
     actions = act(pop.beliefs, model.stream("learning"))
-    beliefs = socialize(pop.beliefs, model.lab_code, group, p1, model.stream("learning"))
-    model.lab_code = learn_code(model.lab_code, actions, group, model.reality, p.p2, model.stream("learning"))
+    beliefs = socialize(pop.beliefs, state.code, group, p1, model.stream("learning"))
+    state.code = learn_code(state.code, actions, group, state.reality, p.p2, model.stream("learning"))
     pop.beliefs[:] = beliefs
     if turbulence_on and p.p4 > 0:
-        model.reality = turbulence(model.reality, p.p4, model.stream("learning"))
+        state.reality = turbulence(state.reality, p.p4, model.stream("learning"))
 
 
 def step(model) -> None:
     if model.params.learning.enabled:
-        _learn(model)
+        _learn(model, model.states["learning"])
 
 
 def lab_knowledge(model) -> np.ndarray:
     """Each lab's code knowledge, Σ code·reality / m."""
-    return knowledge(model.lab_code, model.reality)
+    state = model.states["learning"]
+    return knowledge(state.code, state.reality)
 
 
 MECHANISM = Mechanism(number=10, block="learning", params=schema.LearningParams, setup=setup, stage=6.0, step=step)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from orgsim import schema
-from orgsim.plugins import Mechanism
+from orgsim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -30,4 +30,5 @@ def change(model: OrgModel, event: MissionChange) -> None:
             row[i] = value
 
 
-MECHANISM = Mechanism(number=13, block="mission", params=schema.MissionParams, handlers={"mission_change": change})
+MECHANISM = Mechanism(number=13, block="mission", params=schema.MissionParams,
+                      handlers={"mission_change": Handler(change, TERMS)})

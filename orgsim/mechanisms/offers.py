@@ -20,11 +20,11 @@ import numpy as np
 
 from orgsim import derived, schema, transitions
 from orgsim.mechanisms import counteroffers
-from orgsim.plugins import Mechanism
+from orgsim.plugins import TERMS, Handler, Mechanism
 from orgsim.population import PREFERENCES
 
 if TYPE_CHECKING:
-    from orgsim.agents import Lab
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import Blitz
 
@@ -111,15 +111,9 @@ def pick_targets(model: OrgModel, lab: Lab, k: int, quantile: float) -> np.ndarr
 
 
 def step(model: OrgModel) -> None:
-    if not model.params.offers.enabled:
-        return
-    for lab in model.labs:
-        terms = recruiting_terms(model, lab)
-        if terms is None:
-            continue
-        targets = pick_targets(model, lab, int(model.stream("offers").poisson(terms["capacity"])), terms["quantile"])
-        if len(targets):
-            make_offers(model, lab, targets, terms)
+    """Each lab recruits in turn (:meth:`Lab.recruit <orgsim.lab.Lab.recruit>`), in config order."""
+    if model.params.offers.enabled:
+        model.lab_agents.do("recruit")
 
 
 def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> None:
@@ -150,4 +144,5 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-MECHANISM = Mechanism(number=1, block="offers", params=schema.OffersParams, stage=4.0, step=step, handlers={"blitz": start_blitz})
+MECHANISM = Mechanism(number=1, block="offers", params=schema.OffersParams, stage=4.0, step=step,
+                      handlers={"blitz": Handler(start_blitz, TERMS)})

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import derived, schema
-from orgsim.plugins import Mechanism
+from orgsim.plugins import RELEASES, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.agents import Lab
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import Release
 
@@ -137,8 +137,6 @@ def release(model: OrgModel, lab: Lab, name: str, *, target: float | None = None
     lab.prestige = float(np.clip(lab.prestige + p.prestige_effect * sign, 0.0, 1.0))
     lab.momentum = float(np.clip(lab.momentum + sign, -1.0, 1.0))
     model.finance_shock(lab, p.price_effect * sign)
-    if outcome == "failure":
-        lab.failures += 1.0
     if gamed and model.params.reputation.enabled:
         lab.prestige = float(min(1.0, lab.prestige + p.gaming_gain))
         lab.pending_gaming.append(model.week + p.gaming_found_weeks)
@@ -161,15 +159,13 @@ class DatedRelease:
     def schedule(self) -> None:
         e = self.event
         if e.pull_forward_weeks and self.week - e.pull_forward_weeks >= 0:
-            self.model.schedule_week(self.week - e.pull_forward_weeks, self.consider_rush)
-        self.model.schedule_week(self.week, self.due)
+            self.model.schedule_week(self.week - e.pull_forward_weeks, self.consider_rush, RELEASES)
+        self.model.schedule_week(self.week, self.due, RELEASES)
 
     def consider_rush(self) -> None:
         """Pressure above the CEO's threshold pulls the release forward at a quality cost."""
-        lab = self.model.lab_by_key[self.event.lab]
-        ceo = next((e for e in lab.executives if e.active and e.role == "ceo"), None)
-        p = self.model.params.executives
-        if ceo is not None and ceo.pressure > p.threshold * (0.5 + ceo.patience) and not self.slips:
+        ceo = self.model.lab_by_key[self.event.lab].ceo
+        if ceo is not None and ceo.under_pressure and not self.slips:
             self.land(quality_cost=self.model.params.releases.rush_quality_cost * self.event.pull_forward_weeks)
 
     def due(self) -> None:
@@ -181,9 +177,8 @@ class DatedRelease:
             members = self.model.population.lab == lab.index
             m = self.model.population.morale
             m[members] = np.clip(m[members] - self.model.params.releases.slip_morale, 0.0, 1.0)
-            lab.failures += 0.5
             self.model.slips.append({"week": self.model.week, "lab": lab.key, "model": self.event.model, "delay_weeks": delay})
-            self.model.schedule_week(self.model.week + delay, self.due)
+            self.model.schedule_week(self.model.week + delay, self.due, RELEASES)
             return
         self.land()
 
@@ -212,9 +207,7 @@ def step(model: OrgModel) -> None:
     decay = np.exp(-1.0 / p.momentum_weeks)
     for lab in model.labs:
         lab.momentum *= decay
-        every = lab.spec.release_every_weeks
-        if every and model.week - lab.last_release_week >= every:
-            release(model, lab, f"{lab.key}-w{model.week}")
+    model.lab_agents.do("ship_if_due")
 
 
 MECHANISM = Mechanism(number=9, block="releases", params=schema.ReleaseParams, stage=7.0, step=step)

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import schema
-from orgsim.plugins import Mechanism
+from orgsim.plugins import ORGANIZATION, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.agents import Lab
+    from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import Reorg
 
@@ -54,4 +54,5 @@ def step(model: OrgModel) -> None:
         lab.recent_reorgs *= decay
 
 
-MECHANISM = Mechanism(number=6, block="reorgs", params=schema.ReorgParams, stage=8.2, step=step, handlers={"reorg": apply_event})
+MECHANISM = Mechanism(number=6, block="reorgs", params=schema.ReorgParams, stage=8.2, step=step,
+                      handlers={"reorg": Handler(apply_event, ORGANIZATION)})

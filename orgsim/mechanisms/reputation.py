@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import schema
-from orgsim.plugins import Mechanism
+from orgsim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -45,4 +45,5 @@ def step(model: OrgModel) -> None:
         lab.prestige += (lab.base_prestige - lab.prestige) * pull
 
 
-MECHANISM = Mechanism(number=12, block="reputation", params=schema.ReputationParams, stage=7.1, step=step, handlers={"scandal": scandal})
+MECHANISM = Mechanism(number=12, block="reputation", params=schema.ReputationParams, stage=7.1, step=step,
+                      handlers={"scandal": Handler(scandal, TERMS)})

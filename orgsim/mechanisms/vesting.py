@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import derived, schema
-from orgsim.plugins import HazardTerms, Mechanism
+from orgsim.plugins import TERMS, Handler, HazardTerms, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -63,5 +63,6 @@ def hazard_values(model: OrgModel, slots) -> dict[str, np.ndarray]:
             "post_vest": ((since_vest >= 0) & (since_vest < p.post_vest_weeks)).astype(float)}
 
 
-MECHANISM = Mechanism(number=5, block="vesting", params=schema.VestingParams, stage=2.1, step=step, handlers={"refresh_change": refresh_change},
+MECHANISM = Mechanism(number=5, block="vesting", params=schema.VestingParams, stage=2.1, step=step,
+                      handlers={"refresh_change": Handler(refresh_change, TERMS)},
                       hazard_terms=HazardTerms(hazard_values, betas={"forfeit": "beta_forfeit", "post_vest": "beta_post_vest"}))
