@@ -669,7 +669,7 @@ class Scenario(Strict):
     """A whole world: what ``orgsim validate`` checks and ``OrgModel`` runs."""
 
     name: str = setting("scenario", "text", "Scenario name")
-    title: str = ""  # what a report calls the scenario ("Avocado fails"); the name when empty
+    title: str = setting("", "text", "Title readers see (\"Avocado fails\"); the name when empty")
     description: str = setting("", "text", "What the scenario is about")
     start: dt.date = param(dt.date(2025, 6, 2), "date", "week 0: the start of the summer 2025 blitz",
                            label="Start date")

@@ -20,7 +20,6 @@ from orgsim.outcomes import OUTCOMES
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = ROOT / "experiments"
 #: fields that are free text naming the thing itself, not something a reader needs named
-OWN_TEXT = {("Scenario", "title")}
 
 
 def _leaves(model: type, seen: set) -> typing.Iterator[tuple[type, str]]:
@@ -44,8 +43,6 @@ LEAVES = sorted({(m.__name__, n, m) for m, n in _leaves(schema.Scenario, set())}
 
 @pytest.mark.parametrize("owner,name,model", LEAVES, ids=[f"{o}.{n}" for o, n, _ in LEAVES])
 def test_every_setting_has_a_label_of_its_own(owner: str, name: str, model: type) -> None:
-    if (owner, name) in OWN_TEXT:
-        pytest.skip("its own text names the scenario")
     title = model.model_fields[name].title
     assert title and title.strip(), f"{owner}.{name} has no label (param(..., label=...) or setting(...))"
     assert labels.humanise(name).lower() != title.lower() or name == "kind", f"{owner}.{name}: the label only restates the field name"
