@@ -171,7 +171,7 @@ class Briefing:
             text += f" Compared run for run, a failure instead of a success {verb} " + " and ".join(parts) + "."
         others = [v for v in self.scenarios if v.key not in said and share[v.key].defined]
         if others:
-            text += " " + "; ".join(f"{v.title}: {share[v.key].value}" for v in others) + "."
+            text += "".join(f" {v.title}: {share[v.key].value}." for v in others)
         text += (" Every range carries seed noise and the calibration's parameter uncertainty." if self.drawn
                  else " Ranges carry seed noise only.")
         return text
