@@ -223,3 +223,12 @@ def test_the_check_finds_a_config_path_when_there_is_one():
     reader.feed("<p>Raising timeline.post_release_grant.amount_years helps; see param:labs.meta.quit_rate</p>"
                 "<section id='method'><p>mechanisms.vesting.beta_forfeit</p></section>")
     assert CONFIG_PATH.findall(" ".join(reader.parts)) == ["timeline.post_release_grant", "param:", "labs.meta"]
+
+
+def test_every_figure_says_what_it_shows(full_report):
+    """Alt text describes the figure (a chart type and its content), not just its name."""
+    text = full_report.read_text(encoding="utf-8")
+    alts = re.findall(r'<img src="data:image/png;base64,[^"]*" alt="([^"]*)"', text)
+    assert len(alts) >= 14 and len(set(alts)) == len(alts)
+    short = [a for a in alts if len(html.unescape(a)) < 40]
+    assert not short, short

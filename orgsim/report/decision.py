@@ -54,10 +54,25 @@ def sobol_agreement(box: pd.DataFrame, scores: pd.DataFrame, outcome: str, sensi
         scored=listing([term(p) for p in scores["parameter"].head(3)]))
 
 
+#: what each decision figure shows, for readers who cannot see it
+ALT = {
+    "tradeoff": "Scatter of coverage against density for every box PRIM peeled, coloured by how many inputs it "
+                "restricts, with the chosen box circled.",
+    "box": "For each input the chosen box restricts, a bar of its limits inside the range the design sampled, "
+           "with the restriction's quasi-p-value.",
+    "cart": "Classification tree, three levels deep, of the input values that separate runs whose retention held "
+            "from runs where it collapsed.",
+    "feature_scores": "Bar charts of each input's importance for the collapse and for the outcome itself.",
+    "pareto": "Scatter plots, one per pair of objectives, of every complete trial of the policy search, with the "
+              "Pareto front, the picks and the status quo marked.",
+    "reevaluation": "Dot-and-whisker chart of each picked policy's effect against the status quo on fresh worlds "
+                    "and seeds, per objective, with 95% intervals.",
+}
+
+
 def _figures(found, captions: dict[str, str]) -> list[Figure]:
-    """The figures a decision command wrote, captioned; the alt text is the caption's first sentence."""
-    return [Figure(name, png, captions[name], captions[name].split(": ")[0].split(". ")[0] + ".")
-            for name, png in found.figures.items()]
+    """The figures a decision command wrote, with their captions and alt text."""
+    return [Figure(name, png, captions[name], ALT[name]) for name, png in found.figures.items()]
 
 
 def collapse_section(directory: Path, sensitivity: Path | None, names: Names) -> Section:
