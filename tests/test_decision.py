@@ -63,6 +63,16 @@ def test_prim_recovers_the_known_box(tmp_path):
     assert set(result.scores["parameter"][:2]) == {"x1", "x2"}, "the feature scores rank the two causes first"
 
 
+def test_cart_is_the_same_tree_every_time(tmp_path):
+    """Seed 0, 600 synthetic runs with x3 a copy of x1, so CART's best splits tie: five runs, one tree."""
+    root = known_store(tmp_path / "store")
+    runs = pd.read_parquet(root / "runs.parquet")
+    runs["param:x3"] = runs["param:x1"]
+    runs.to_parquet(root / "runs.parquet")
+    trees = {discover(root, Question("cohort_retention", 0.5), resamples=2).cart.to_csv() for _ in range(5)}
+    assert len(trees) == 1
+
+
 def test_discover_writes_tables_and_figures(tmp_path):
     store = known_store(tmp_path / "store", n=300)
     out = tmp_path / "disc"

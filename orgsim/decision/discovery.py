@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orgsim import labels
 from orgsim.analysis import StoreError, read_runs
 from orgsim.decision import tables
 from orgsim.output import atomic_write, git_revision, write_json
@@ -224,7 +225,7 @@ def condition(row, name: Callable[[str], str] = str, text: Callable[[str], str] 
 
 def in_words(question: Question, box: pd.DataFrame, coverage: float, density: float, base_rate: float) -> str:
     """'In X% of the runs where ... fell below 50%, A < a and B > b (coverage c, density d)' and the base rate."""
-    conditions = [condition(r) for _, r in box.iterrows()]
+    conditions = [condition(r, lambda path: labels.input_label(path).text) for _, r in box.iterrows()]
     return (f"In {coverage:.0%} of the runs where {question.phrase('fell')}, {tables.listing(conditions)} (coverage "
             f"{coverage:.2f}, density {density:.2f}): inside this box {density:.0%} of the runs collapse, against "
             f"{base_rate:.0%} of all runs.")
@@ -232,13 +233,23 @@ def in_words(question: Question, box: pd.DataFrame, coverage: float, density: fl
 
 # ------------------------------------------------------------ CART and feature scores
 
-def cart_leaves(cases: Cases, mass_min: float = 0.05):
-    """CART's classification tree and its leaves, the collapsed ones first."""
+def cart_leaves(cases: Cases, seed: int, mass_min: float = 0.05):
+    """CART's classification tree and its leaves, the collapsed ones first.
+
+    EMA Workbench leaves scikit-learn's tree unseeded, so splits that tie
+    fell differently from one run to the next (the same store gave two trees);
+    it draws from NumPy's global generator, seeded here and restored after.
+    """
     from orgsim.decision.workbench import cart
 
     # at least one run per leaf however few runs there are
     model = cart.CART(cases.x, cases.collapsed, mass_min=max(mass_min, (1 + 1e-9) / len(cases.x)))
-    model.build_tree()
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        model.build_tree()
+    finally:
+        np.random.set_state(state)
     init = model.boxes[0].copy()
     for name in cases.x.columns:
         init[name] = [cases.x[name].min(), cases.x[name].max()]
@@ -283,7 +294,7 @@ def discover(root: str | Path, question: Question, scenario: str | None = None, 
     sentence = (in_words(question, chosen, row["coverage"], row["density"], found.collapsed.mean()) if len(chosen)
                 else f"PRIM found no box that restricts an input: {question.phrase('fell')} in "
                      f"{found.collapsed.mean():.0%} of the runs, spread over the whole design.")
-    tree, leaves = cart_leaves(found)
+    tree, leaves = cart_leaves(found, seed)
     result = Discovery(question, found, peeling, i, chosen, leaves, feature_scores(found, seed), sentence, resamples)
     result.figures = _figures(result, box, tree)
     return result
@@ -331,9 +342,10 @@ def markdown(result: Discovery) -> str:
              f"Box {result.chosen} of the peeling trajectory. Quasi-p-value: one-sided binomial test that the "
              f"restriction adds density by chance; reappears: share of {result.resamples} bootstrap resamples "
              "in which PRIM, choosing the same way, restricts the input on the same side.\n"]
-    parts.append(tables.markdown(result.box) if len(result.box) else "(no restriction)")
+    parts.append(tables.markdown(labels.labelled(result.box)) if len(result.box) else "(no restriction)")
     parts += ["## Peeling trajectory\n", tables.markdown(result.peeling), "## CART leaves\n",
-              tables.markdown(result.cart), "## Feature scores (extra trees)\n", tables.markdown(result.scores)]
+              tables.markdown(result.cart), "## Feature scores (extra trees)\n",
+              tables.markdown(labels.labelled(result.scores))]
     return "\n".join(parts) + "\n"
 
 
