@@ -435,6 +435,7 @@ def calibrate(
     """Fit scenario parameters to the public facts (Optuna), verify the fit and write the calibrated config."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    from orgsim import labels
     from orgsim.calibration.fit import CalibrationFailed, calibrate as run_calibration, fact_cells
     from orgsim.calibration.targets import load_calibration
 
@@ -479,7 +480,8 @@ def calibrate(
             raise typer.Exit(1) from None
     params = Table("parameter", "fitted", "mean ± sd", "5-95%", title=f"fitted values ({result.method})")
     for r in result.uncertainty.itertuples():
-        params.add_row(r.parameter, f"{r.fitted:.4g}", f"{r.mean:.4g} ± {r.sd:.2g}", f"{r.q05:.4g} to {r.q95:.4g}")
+        params.add_row(_named(labels.input_label(r.parameter)), f"{r.fitted:.4g}", f"{r.mean:.4g} ± {r.sd:.2g}",
+                       f"{r.q05:.4g} to {r.q95:.4g}")
     console.print(params)
     for scale, rows in result.table.groupby("scale", sort=False):
         table = Table("target", "fact", "tolerance", "simulated mean", "95% CI", "2.5-97.5% of seeds", "within",

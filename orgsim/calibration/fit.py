@@ -274,6 +274,8 @@ def fit_table(spec: CalibrationSpec, frame: pd.DataFrame, scale_label: str) -> p
         v = ok[name].dropna().astype(float)
         n = len(v)
         mean, low, high = map(float, mean_interval(v.to_numpy()))
+        if t.percent:  # a share's interval stays within 0-100% (with 2 seeds it reached -128% to 295%)
+            low, high = max(low, 0.0), min(high, 1.0)
         rows.append({"scale": scale_label, "target": name, "label": t.label or name, "value": t.value,
                      "tolerance": t.tolerance, "mean": mean, "ci_low": low, "ci_high": high,
                      "seed_p025": float(v.quantile(0.025)) if n else np.nan,

@@ -297,7 +297,7 @@ class Target(Strict):
     source: Annotated[str, Field(min_length=1)]
     label: str = ""
     note: str = ""
-    percent: bool = False  # display as a percentage
+    percent: bool = False  # a share: displayed as a percentage, its interval kept within 0-100%
     range: bool = False
     margin: Annotated[float, Field(gt=0)] | None = None  # ranges only: the penalty's unit outside the range
 
