@@ -59,7 +59,6 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     items: list[Figure | Table] = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
-    summary: list[str] = field(default_factory=list)  # sentences the first screen may quote
 
     def figures(self) -> list[Figure]:
         return [i for s in self.walk() for i in s.items if isinstance(i, Figure)]
