@@ -10,6 +10,7 @@ so the numbers can be unit-tested without parsing a page.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +221,7 @@ def brief(data: StoreData) -> Briefing:
             diff = paired_differences(runs, outcome, reference)
             differences[outcome] = _estimates(diff, "pp")
     briefing = Briefing(s, scenarios, outcomes, reference, differences, "draw" in runs, ())
-    return Briefing(**{**briefing.__dict__, "key_numbers": key_numbers(briefing)})
+    return dataclasses.replace(briefing, key_numbers=key_numbers(briefing))
 
 
 def key_numbers(b: Briefing) -> tuple[KeyNumber, ...]:

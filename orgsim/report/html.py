@@ -49,8 +49,6 @@ class Report:
 
 
 def _png(fig) -> bytes:
-    if isinstance(fig, bytes):  # a figure another command already wrote
-        return fig
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
