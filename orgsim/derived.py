@@ -33,7 +33,7 @@ def lab_comp(model: OrgModel, labs: np.ndarray, skill: np.ndarray) -> np.ndarray
 
 
 def market_comp(model: OrgModel, skill: np.ndarray) -> np.ndarray:
-    """Mean pay across labs at a skill level: the pay-gap reference."""
+    """Mean pay across labs at a skill level (k$/year): the yardstick every value of the leaving decision is in."""
     pay = model.lab_pay
     return ((pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]).mean(axis=1)
 
@@ -63,27 +63,70 @@ def mission_fit(model: OrgModel, labs: np.ndarray, slots: np.ndarray | slice = s
     return 1.0 - distance
 
 
-def vested_share(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
-    """Share of each grant vested, and weeks since the last vesting date (-1 before the cliff)."""
-    pop = model.population
-    labs = pop.lab[slots]
-    since = model.week - pop.grant_week[slots]
-    cliff = model.lab_vesting[labs, 0]
-    interval = model.lab_vesting[labs, 1]
-    total = model.lab_vesting[labs, 2]
+def vesting_fraction(since: np.ndarray, cliff: np.ndarray, interval: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Share of a grant started ``since`` weeks ago that has vested: none before the cliff, then every interval."""
     past_cliff = since >= cliff
     steps = np.where(past_cliff, (since - cliff) // interval, 0)
-    vested = np.where(past_cliff, np.minimum(1.0, (cliff + steps * interval) / total), 0.0)
-    since_vest = np.where(past_cliff, (since - cliff) % interval, -1)
-    return vested, since_vest
+    return np.where(past_cliff, np.minimum(1.0, (cliff + steps * interval) / total), 0.0)
+
+
+def vested_share(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Share of each researcher's new-hire (or make-whole, or retention) grant vested by this week."""
+    pop = model.population
+    cliff, interval, total = model.lab_vesting[pop.lab[slots], :3].T
+    return vesting_fraction(model.week - pop.grant_week[slots], cliff, interval, total)
+
+
+def ladder(tenure: np.ndarray, interval: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Unvested yearly refresh grants after ``tenure`` weeks, in years of equity pay.
+
+    A refresh of one year's equity pay is granted on each anniversary of the
+    hire and vests every interval over the grant's length, with no cliff, so
+    a long-tenured researcher holds a ladder of overlapping grants (between
+    1.5 and 2.5 years of equity for four-year grants vesting quarterly).
+    """
+    tenure = np.asarray(tenure)
+    years = np.zeros(np.shape(tenure))
+    for newer in range(int(np.ceil(np.max(total) / 52)) + 1):
+        age = tenure % 52 + 52 * newer                     # the grant of the (newer + 1)-th most recent anniversary
+        years += np.where(tenure - age >= 52, 1.0 - vesting_fraction(age, np.zeros_like(age), interval, total), 0.0)
+    return years
+
+
+def grant_and_ladder(weeks: np.ndarray, cliff: int, interval: int, total: int) -> np.ndarray:
+    """Years of equity pay unvested ``weeks`` after a hire: the new-hire grant (the grant's length in years of
+    equity, on its schedule) plus the refresh ladder."""
+    weeks = np.asarray(weeks)
+    return total / 52.0 * (1.0 - vesting_fraction(weeks, cliff, interval, total)) + ladder(weeks, interval, total)
+
+
+def refresh_years(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Each researcher's unvested refresh ladder, in years of equity pay (see :func:`ladder`)."""
+    pop = model.population
+    _, interval, total = model.lab_vesting[pop.lab[slots], :3].T
+    return ladder(model.week - pop.hire_week[slots], interval, total)
+
+
+def weeks_to_vest(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Weeks from now to the next vesting date (inf when nothing is left to vest)."""
+    pop = model.population
+    cliff, interval, _ = model.lab_vesting[pop.lab[slots], :3].T
+    since = model.week - pop.grant_week[slots]
+    grant = np.where(since < cliff, cliff - since, interval - (since - cliff) % interval).astype(float)
+    grant[vested_share(model, slots) >= 1.0] = np.inf
+    tenure = model.week - pop.hire_week[slots]
+    first = 52 + interval
+    refresh = np.where(tenure < first, first - tenure, interval - (tenure - 52) % interval).astype(float)
+    return np.minimum(grant, refresh)
 
 
 def unvested_value(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Unvested equity at today's share price (k$)."""
+    """Unvested equity at today's share price (k$): the grant not yet vested plus the refresh ladder (valued
+    from the price at hire, as if every refresh had been granted at it)."""
     pop = model.population
-    vested, _ = vested_share(model, slots)
-    price_ratio = model.lab_price()[pop.lab[slots]] / pop.grant_price[slots]
-    return pop.grant_k[slots] * (1.0 - vested) * price_ratio
+    price = model.lab_price()[pop.lab[slots]]
+    grant = pop.grant_k[slots] * (1.0 - vested_share(model, slots)) * price / pop.grant_price[slots]
+    return grant + pop.equity_k[slots] * refresh_years(model, slots) * price / pop.ladder_price[slots]
 
 
 def clawback_owed(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -102,24 +145,15 @@ def forfeited(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.nd
     return owed + unvested_value(model, slots) if model.params.vesting.enabled else owed
 
 
-def forfeit_term(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """log(1 + forfeited / market pay): the golden handcuffs, concave in money and measured against the market.
-
-    Against the *market's* pay for the person's skill, not their own pay, so
-    forfeiting $200M weighs far more than forfeiting $2M; concave, so each
-    extra dollar weighs less (a rival can buy out part of it).
-    """
-    market = market_comp(model, model.population.skill[slots])
-    return np.log1p(forfeited(model, slots) / np.maximum(market, 1.0))
-
-
 def former_colleagues(model: OrgModel) -> np.ndarray:
-    """``F[dest, src]``: researchers now at ``dest`` who came from ``src``."""
+    """``F[dest, src]``: the share of ``dest``'s researchers who came from ``src`` (a share, so it does not grow
+    with the world's scale)."""
     pop = model.population
     n_labs = len(model.labs)
     came = pop.prev_lab >= 0
     flat = pop.lab[came].astype(np.int64) * n_labs + pop.prev_lab[came]
-    return np.bincount(flat, minlength=n_labs * n_labs).reshape(n_labs, n_labs)
+    counts = np.bincount(flat, minlength=n_labs * n_labs).reshape(n_labs, n_labs)
+    return counts / np.maximum(model.headcounts(), 1)[:, None]
 
 
 def star_tier(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:

@@ -52,6 +52,7 @@ class Lab(mesa.Agent):
         self.frozen_until = -1
         self.blitz = None
         self.blitz_until = -1
+        self.ruled_out: dict[str, int] = {}  # M8 lever -> last week the CEO has ruled it out
         self.last_release_week = -int(model.stream("releases").integers(0, max(spec.release_every_weeks, 1)))
         self.pending_gaming: list[int] = []
 

@@ -29,7 +29,7 @@ from orgsim.agents import Researcher
 from orgsim.executive import Executive
 from orgsim.lab import Lab
 from orgsim.mechanisms import attrition, finance, learning, releases
-from orgsim.recording import Recorder
+from orgsim.recording import HANDCUFF_YEARS, Recorder
 from orgsim.schema import HiringSpec, Scenario
 from orgsim.streams import Streams
 from orgsim.world import World
@@ -56,8 +56,8 @@ class OrgModel(mesa.Model):
         self.config = scenario
         self.params = plugins.params(scenario.mechanisms)
         self.pipeline = plugins.pipeline()
-        self.hazard_mechanisms = plugins.hazard_terms()
-        self.hazard_betas = tuple(plugins.iter_betas(self))
+        self.value_mechanisms = plugins.stay_terms()
+        self.stay_prices = tuple(plugins.iter_prices(self))
         self.scale = scenario.population.scale
         self.run_id = run_id or f"{scenario.name}-seed{rng}"
         self.week_quantiles = derived.WeekQuantiles()
@@ -74,7 +74,7 @@ class OrgModel(mesa.Model):
         self.reference_talent = float(np.mean(releases.effective_talent(self))) or 1.0
         self.reference_compute = float(np.mean(derived.lab_array(self, "accelerators"))) or 1.0
         self.states = plugins.setup(self)
-        self.quit_scale = attrition.calibrate_scale(self)
+        attrition.calibrate(self)
         self.recorder = Recorder(self, scenario.weeks)
         self.top_talent_watch = outcomes.TopTalentWatch(self, scenario.outcomes.retention_weeks)
         self._timeline = timeline.schedule(self)
@@ -207,6 +207,7 @@ class OrgModel(mesa.Model):
         stars = np.bincount(labs, weights=(pop.skill >= self.star_threshold), minlength=n_labs)
         tracked = np.array([c == self.config.outcomes.cohort for c in self.cohorts] or [False])[pop.cohort]
         ceo_pressure = [lab.ceo.pressure if lab.ceo is not None else 0.0 for lab in self.labs]
+        handcuffed = derived.forfeited(self) > HANDCUFF_YEARS * derived.market_comp(self, pop.skill)
         return {
             "headcount": headcount,
             "top_talent": stars,
@@ -221,6 +222,7 @@ class OrgModel(mesa.Model):
             "trust": derived.lab_array(self, "trust"),
             "pressure": np.array(ceo_pressure),
             "tracked_cohort": np.bincount(labs, weights=tracked, minlength=n_labs),
+            "handcuffed": np.bincount(labs, weights=handcuffed, minlength=n_labs),
         }
 
     def metrics_frame(self) -> pd.DataFrame:

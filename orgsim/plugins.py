@@ -5,11 +5,12 @@ object: its params block, ``setup`` (creates and returns the state it owns),
 ``step`` (its stage of the week), ``handlers`` (the dated timeline kinds it
 applies, each with its Mesa ``Priority`` among the week's dated events),
 ``events`` (the timeline event classes it brings, if the schema has none for
-its kinds) and ``hazard_terms`` (covariates of the quit hazard with their βs).
+its kinds) and ``stay_terms`` (what it adds to the value of staying, M3, each
+term with its price in pay-equivalents).
 The registry collects every module of :mod:`orgsim.mechanisms` that declares
 one, plus any registered at run time, and derives from them the weekly
 pipeline, the timeline handler table, the event log's covariates, the
-hazard's β list, the ``mechanisms`` schema block, the timeline's event kinds
+prices of the value of staying, the ``mechanisms`` schema block, the timeline's event kinds
 (:func:`scenario_model`) and the ODD tables. Adding a mechanism is one module,
 one params class and one test.
 """
@@ -37,22 +38,25 @@ Slots = np.ndarray | slice
 
 
 @dataclasses.dataclass(frozen=True)
-class HazardTerms:
-    """Covariates a mechanism adds to the quit hazard.
+class StayTerms:
+    """What a mechanism adds to a researcher's value of staying (M3), in money.
 
-    ``values`` computes them for some researchers; ``betas`` maps each
-    proportional covariate to the field of the mechanism's own params that
-    holds its β; the names in ``excess`` are added as weekly rates outside
-    the exponential (contagion).
+    ``values`` computes the terms for some researchers; ``prices`` maps each
+    term to the field of the mechanism's own params that holds its price:
+    market pay-years per year per unit of the term (positive: staying is
+    worth more), so every term weighs on the one money scale of the
+    leaving decision. ``logged`` names terms of the decision that the
+    mechanism computes itself and the event log keeps as they are (pay,
+    the forfeit, the alternatives' value).
     """
 
     values: Callable[[OrgModel, Slots], dict[str, np.ndarray]]
-    betas: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    excess: tuple[str, ...] = ()
+    prices: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    logged: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (*self.betas, *self.excess)
+        return (*self.logged, *self.prices)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,12 +89,12 @@ class Mechanism:
     step: Callable[[OrgModel], None] | None = None
     handlers: Mapping[str, Handler] = dataclasses.field(default_factory=dict)
     events: tuple[type[schema.EventBase], ...] = ()
-    hazard_terms: HazardTerms | None = None
+    stay_terms: StayTerms | None = None
 
 
 # The model's own stage, no mechanism's: morale relaxes toward its target (stage 8).
 CORE_STAGES: tuple[tuple[float, Callable[[OrgModel], None]], ...] = ((8.0, morale.step),)
-HAZARD_OWNER = "attrition"
+DECISION_OWNER = "attrition"
 #: the event classes of the schema's own timeline union (the built-in mechanisms' kinds and the freeze)
 SCHEMA_EVENTS: tuple[type[schema.EventBase], ...] = typing.get_args(typing.get_args(schema.TimelineEvent)[0])
 _extra: list[Mechanism] = []
@@ -195,15 +199,15 @@ def handlers() -> dict[str, Handler]:
     return table
 
 
-def hazard_terms() -> tuple[Mechanism, ...]:
-    """Mechanisms with hazard covariates: the hazard's owner first, then by M number (the order of the β sum)."""
-    with_terms = [m for m in registered() if m.hazard_terms is not None]
-    return tuple(sorted(with_terms, key=lambda m: m.block != HAZARD_OWNER))
+def stay_terms() -> tuple[Mechanism, ...]:
+    """Mechanisms with terms in the value of staying: the decision's owner first, then by M number."""
+    with_terms = [m for m in registered() if m.stay_terms is not None]
+    return tuple(sorted(with_terms, key=lambda m: m.block != DECISION_OWNER))
 
 
 def covariates() -> tuple[str, ...]:
-    """The covariate columns of the event log."""
-    return tuple(name for m in hazard_terms() for name in m.hazard_terms.names)
+    """The terms of the leaving decision, as the event log's columns."""
+    return tuple(name for m in stay_terms() for name in m.stay_terms.names)
 
 
 def setup(model: OrgModel) -> dict[str, Any]:
@@ -211,9 +215,9 @@ def setup(model: OrgModel) -> dict[str, Any]:
     return {m.block: m.setup(model) for m in registered() if m.setup is not None}
 
 
-def iter_betas(model: OrgModel) -> Iterator[tuple[str, float]]:
-    """(covariate, β) of every proportional hazard term, in summation order."""
-    for m in hazard_terms():
+def iter_prices(model: OrgModel) -> Iterator[tuple[str, float]]:
+    """(term, price) of every term of the value of staying, in summation order."""
+    for m in stay_terms():
         block = getattr(model.params, m.block)
-        for name, field in m.hazard_terms.betas.items():
+        for name, field in m.stay_terms.prices.items():
             yield name, getattr(block, field)

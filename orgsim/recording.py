@@ -25,8 +25,10 @@ FLOWS = (
 # Read off the state at the end of the week.
 LEVELS = (
     "headcount", "top_talent", "top_talent_share", "capability", "standing", "knowledge", "morale",
-    "stability", "share_price", "prestige", "trust", "pressure", "tracked_cohort",
+    "stability", "share_price", "prestige", "trust", "pressure", "tracked_cohort", "handcuffed",
 )
+#: the golden-handcuff line of the ``handcuffed`` metric: unvested equity of more than this many years of market pay
+HANDCUFF_YEARS = 3.0
 METRICS = FLOWS + LEVELS
 
 EVENT_KINDS = (

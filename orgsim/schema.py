@@ -148,6 +148,10 @@ class ExecutiveSpec(Strict):
     insider: bool = param(True, "flag", "long-tenured; outsider successors raise turnover more",
                           label="Long-tenured insider")
     friction: Unit = param(0.1, "0-1", "friction with the CEO at start", label="Friction with the CEO at the start")
+    unvested_musd: NonNeg = param(0.0, "M$ at arrival", "what leaving forfeits: the package's unvested equity "
+                                  "(vests on the lab's schedule from the start)", label="Unvested package")
+    pay_musd: Positive = param(1.0, "M$/year", "the market's pay for this executive, the package's yardstick",
+                               label="Market pay")
 
 
 class LabSpec(Strict):
@@ -185,8 +189,10 @@ class PopulationSpec(Strict):
     insider_years: float = param(5.0, "years", "long-tenured 'friends of the CEO'", gt=0,
                                  label="Tenure that makes an insider")
     mission_sorting: Unit = param(
-        0.6, "share of a researcher's ideals drawn toward their lab's profile",
-        "assumption: people self-select into labs that fit them (M13); 0 = labs staffed at random",
+        0.8, "share of a researcher's ideals drawn toward their lab's profile",
+        "assumption: people self-select into labs that fit them (M13); 0 = labs staffed at random; raised from 0.6 "
+        "after the flows between labs came out symmetric (so the SignalFire flow ratios are not a clean "
+        "out-of-sample check of it)",
         label="Mission self-selection into labs")
     preference_spread: float = param(0.5, "sd of log weight", "heterogeneous preferences (M13); at most 5 keeps "
                                      "the lognormal weights finite", ge=0, le=5,
@@ -210,30 +216,16 @@ class PopulationSpec(Strict):
 # ---------------------------------------------------------------- mechanisms
 
 class OffersParams(Switchable):
-    """M1 offers and poaching: logit acceptance of a rival package."""
+    """M1 offers and poaching: make-whole packages, accepted by the same decision in money as M3."""
 
-    beta_money: float = param(1.2, "utils per log comp ratio", "calibrated: ~10% of approached accept (WSJ)",
-                              label="Pull of a better-paid offer")
-    beta_mission: float = param(4.0, "utils per unit fit (x the mission weight)",
-                                "assumption sized so mission fit moves choices as much as the pay gaps between labs do (researchers turned down nine-figure offers for mission, press 2025); M13 must shape the flow matrix",
-                                label="Pull of mission fit on accepting an offer")
-    beta_compute: float = param(0.3, "utils per log compute/researcher ratio", "Meta's compute pitch",
-                                label="Pull of more compute per researcher")
-    beta_prestige: float = param(1.0, "utils per unit prestige", ASSUMED, label="Pull of the rival's prestige")
-    beta_stability: float = param(0.8, "utils per unit stability", "reorg-weary targets",
-                                  label="Pull of the rival's stability")
-    beta_trust: float = param(1.0, "utils per unit trust", "M12 trust", label="Pull of trust in the rival's leadership")
-    beta_colleagues: float = param(0.4, "utils per log(1+former colleagues)", "stars follow stars",
-                                   label="Pull of former colleagues at the rival")
-    beta_forfeit: float = param(
-        1.2, "utils per log(1 + forfeited / market pay)",
-        "assumption: forfeited money weighs like a pay cut of the same log size (beta_money); the offer must beat it",
-        label="Effect of unvested equity on accepting an offer")
-    beta_embeddedness: float = param(0.3, "utils per log(1+team tenure years)", "job embeddedness",
-                                     label="Hold of team tenure against offers")
-    status_quo: float = param(-3.0, "utils", "calibrated: 45 courted, 4 moved (press)", label="Pull of staying put")
-    personal_touch: float = param(0.8, "utils", "the CEO's personal outreach (press)",
-                                  label="Effect of the CEO's personal outreach")
+    make_whole: bool = param(True, "flag", "standard practice when tech firms hire away senior people: a buy-out "
+                             "grant replaces the unvested equity and claw-backs the target forfeits (press on Meta's "
+                             "2025 offers)", label="Offers make targets whole")
+    status_quo: float = param(-2.5, "logit units", "calibrated: 45 courted, 4 moved (press)",
+                              label="Pull of staying put against an offer")
+    personal_touch: float = param(0.3, "market pay-years per year", "assumption: the CEO's personal outreach "
+                                  "(press) is worth as much to a target as 30% more pay", ge=0,
+                                  label="Worth of the CEO's personal outreach")
     cooldown_weeks: int = param(26, "weeks", "a declined target is not re-approached soon", ge=0,
                                 label="Wait before re-approaching a target")
 
@@ -241,57 +233,83 @@ class OffersParams(Switchable):
 class CounterofferParams(Switchable):
     """M2 counteroffers and retention grants."""
 
-    beta_countered: float = param(0.5, "log hazard ratio", "low-confidence: countered staff stay 1.7-3.5 years",
-                                  label="Effect of a counteroffer on later quitting")
+    price_countered: float = param(-0.5, "market pay-years per year", "low-confidence evidence that countered staff "
+                                   "stay only 1.7-3.5 years: a hazard ratio of e^0.5 at the decision scale 1",
+                                   label="Worth of staying after a counteroffer")
 
 
 class AttritionParams(Switchable):
-    """M3 voluntary attrition: proportional weekly hazard."""
+    """M3 voluntary attrition: each week a researcher weighs staying against the best alternative, in money."""
 
-    tenure_peak_weeks: float = param(13.0, "weeks",
-                                     "Farber (1994): the separation hazard peaks at about three months of tenure",
-                                     gt=0, label="Tenure at which quitting peaks")
-    tenure_peak_amplitude: float = param(2.0, "x baseline at the peak", "Farber (1994)", ge=0,
-                                         label="Height of the early-tenure quit peak")
-    tenure_decline: float = param(0.1, "per year of tenure", "Farber (1994): hazard falls with tenure", ge=0,
-                                  label="Fall of quitting with tenure")
-    tenure_floor: Unit = param(
-        0.3, "share of the at-hire hazard the decline levels off at",
-        "Farber (1994); BLS job tenure: separation rates level off after 5-10 years instead of vanishing; "
-        "0.3 is an assumption", label="Level the fall with tenure settles at")
-    beta_morale: float = param(-2.0, "log HR per unit morale", ASSUMED, label="Effect of morale on quitting")
-    beta_pay_gap: float = param(1.0, "log HR per relative gap below market", ASSUMED,
-                                label="Effect of underpay on quitting")
-    beta_mission_fit: float = param(-2.0, "log HR per unit fit",
-                                    "assumption: misfits leave (M13), half the offer weight",
-                                    label="Effect of mission fit on quitting")
-    beta_instability: float = param(0.6, "log HR per unit instability", "reorgs (M6)",
-                                    label="Effect of instability on quitting")
-    beta_layoff_shock: float = param(
-        0.39, "log HR per unit survivor shock (shock = ln(1 + % of staff cut) x (1 - fairness))",
-        "Trevor & Nyberg (2008): a 1% downsizing raises voluntary turnover by about 31%: 0.39 x ln 2 = ln 1.31 "
-        "with no fairness (x1.18 at the default 0.4); concave in the cut (assumption beyond small cuts)",
-        label="Effect of layoffs on survivors' quitting")
-    beta_manager_exit: float = param(1.0, "log HR per unit of the manager-exit shock",
-                                     "shock = log(1 + rise) (M8), so 1 applies Hayes, Oyer & Schaefer as is",
-                                     label="Effect of a manager's exit on quitting")
-    beta_newcomer: float = param(0.4, "log HR for acqui-hired newcomers", "M15 friction with insiders",
-                                 label="Extra quitting of acqui-hired newcomers")
-    rival_share: Unit = param(
-        0.25, "probability a voluntary leaver moves to another simulated lab",
-        "assumption: most people leaving a big lab go to start-ups, other firms and academia; no public share",
-        label="Share of leavers who join a rival lab")
-    dest_beta_pay: float = param(1.0, "utils per log pay ratio (x the money weight)", ASSUMED,
-                                 label="Pull of pay on where leavers go")
-    dest_beta_mission: float = param(6.0, "utils per unit fit (x the mission weight)",
-                                     "assumption sized so mission fit moves choices as much as the pay gaps between labs do (researchers turned down nine-figure offers for mission, press 2025); M13 must shape the flow matrix",
-                                     label="Pull of mission fit on where leavers go")
-    dest_beta_prestige: float = param(1.0, "utils per unit prestige (x the prestige weight)", ASSUMED,
-                                      label="Pull of prestige on where leavers go")
-    dest_beta_momentum: float = param(1.0, "utils per unit momentum", "recent releases attract",
-                                      label="Pull of recent releases on where leavers go")
-    dest_beta_colleagues: float = param(0.5, "utils per log(1+former colleagues)", "stars follow stars",
-                                        label="Pull of former colleagues on where leavers go")
+    decision_scale: float = param(
+        1.0, "market pay-years per year per logit unit",
+        "Manning (2003, Monopsony in Motion, ch. 4): the elasticity of separations with respect to the wage is "
+        "about -1, so one market pay a year moves the odds of leaving by e (scale = 1 / elasticity)",
+        gt=0, label="Money scale of the leaving decision")
+    nest_scale: float = param(
+        0.5, "share of the decision scale", "nested logit (McFadden 1978): the taste shocks among the alternatives "
+        "are this share of those between staying and leaving; 1 = one multinomial logit, smaller = leavers choose "
+        "where to go more by value than by chance (assumption)", gt=0, le=1, label="Scale of the choice among "
+        "alternatives")
+    horizon_years: float = param(
+        4.0, "years", "assumption: money gained or lost once is spread over four years, the horizon packages are "
+        "quoted over and a grant vests in (Stock & Wise 1990 weigh whole paths of pay)", gt=0, le=MAX_YEARS,
+        label="Years over which one-off money is weighed")
+    match_sd: float = param(
+        0.6, "market pay-years per year", "Jovanovic (1979): a job's match quality is uncertain at hire and "
+        "revealed with tenure; its spread is fitted (recent hires' retention, SignalFire 2025)", ge=0, le=10,
+        label="Spread of match quality")
+    match_learning_weeks: float = param(
+        13.0, "weeks", "weeks of experience that weigh as much as the prior belief; Farber (1994): the separation "
+        "hazard peaks at about three months of tenure", gt=0, le=520, label="Time to learn one's match")
+    price_tenure: float = param(
+        0.1, "market pay-years per year per ln(1 + years of tenure)",
+        "Topel (1991): ten years of seniority raise pay about 25% (0.25 / ln 11 = 0.10), firm-specific capital "
+        "that leaving loses", label="Worth of firm-specific experience")
+    price_morale: float = param(2.0, "market pay-years per year per unit morale (0-1)",
+                                "assumption: job satisfaction is among the strongest predictors of quits; a log "
+                                "hazard ratio of -2 per unit at the decision scale 1", label="Worth of morale")
+    price_mission: float = param(
+        4.0, "market pay-years per year per unit fit (x the mission weight)",
+        "Stern (2004): scientists accept about a quarter less pay to work where they may publish, one mission "
+        "trait; researchers turned down nine-figure offers for mission (press 2025); M13 must shape the flows",
+        label="Worth of mission fit")
+    price_prestige: float = param(0.5, "market pay-years per year per unit prestige (x the prestige weight)",
+                                  ASSUMED, label="Worth of a lab's prestige")
+    price_stability: float = param(
+        0.6, "market pay-years per year per unit stability (x the stability weight)",
+        "Mas & Pallais (2017): workers give up about 20% of pay to avoid an unpredictable schedule; reorgs (M6)",
+        label="Worth of stability")
+    price_trust: float = param(0.5, "market pay-years per year per unit trust (x the mission weight)", "M12 trust",
+                               label="Worth of trust in leadership")
+    price_momentum: float = param(0.2, "market pay-years per year per unit release momentum",
+                                  "recent releases attract (assumption)", label="Worth of release momentum")
+    price_compute: float = param(0.2, "market pay-years per year per ln compute per researcher (x the compute "
+                                 "weight)", "Meta's 'compute per researcher' pitch (press)", label="Worth of compute")
+    price_colleagues: float = param(1.0, "market pay-years per year per unit share of the lab's staff who are "
+                                    "former colleagues", "stars follow stars (Sajjadiani et al.); a lab where a "
+                                    "tenth of the staff came from one's own lab is worth 10% more pay (assumption)",
+                                    label="Pull of former colleagues")
+    price_layoff_shock: float = param(
+        -0.39, "market pay-years per year per unit survivor shock (ln(1 + % of staff cut) x (1 - fairness))",
+        "Trevor & Nyberg (2008): a 1% downsizing raises voluntary turnover by about 31% (0.39 x ln 2 = ln 1.31) "
+        "at the decision scale 1", label="Worth of staying after layoffs")
+    price_manager_exit: float = param(-1.0, "market pay-years per year per unit of the manager-exit shock",
+                                      "shock = ln(1 + rise) (M8): Hayes, Oyer & Schaefer (2006) at the decision "
+                                      "scale 1", label="Worth of staying after a manager leaves")
+    price_newcomer: float = param(-0.4, "market pay-years per year", "M15 friction with insiders (assumption)",
+                                  label="Worth of staying for an acqui-hired newcomer")
+    rival_constant: float = param(
+        -6.0, "logit units among the alternatives", "assumption, no public share: most people leaving a big lab go to start-ups, other "
+        "firms and academia; sized so about a quarter of leavers join a rival frontier lab (the hiring bar a "
+        "walk-in meets)", le=20, ge=-20, label="Odds of a walk-in joining a rival lab")
+    market_value: float = param(0.8, "market pay-years per year", "assumption: other firms and academia pay below "
+                                "the frontier labs' market for the same skill", label="Worth of the outside market")
+    startup_value: float = param(0.7, "market pay-years per year", "assumption: a start-up pays less cash against a "
+                                 "lottery of equity", label="Worth of joining or founding a start-up")
+    startup_star_premium: float = param(
+        0.8, "market pay-years per year", "stars raise money on their name (a chief scientist left to found a "
+        "start-up, Nov 2025); size is an assumption", ge=0, label="Extra worth of a start-up for a star")
 
 
 class ContagionParams(Switchable):
@@ -308,20 +326,19 @@ class ContagionParams(Switchable):
     max_weekly: Unit = param(0.004, "probability/week",
                              "assumption: saturation for mass events (a mass layoff roughly doubles survivors' quits)",
                              label="Ceiling on contagion")
+    price: float = param(-1.0, "market pay-years per year per ln(1 + excess / the lab's weekly quit rate)",
+                         "at minus the decision scale an average member's hazard rises by the excess, so each "
+                         "departure sets off per_quit (per_layoff) further quits", label="Worth of staying as "
+                         "colleagues leave")
 
 
 class VestingParams(Switchable):
-    """M5 golden handcuffs."""
+    """M5 golden handcuffs: new-hire and make-whole grants on a schedule, refreshed yearly; forfeited by leaving."""
 
-    beta_forfeit: float = param(
-        -0.8, "log HR per log(1 + forfeited / market pay)",
-        "removing vesting took voluntary CEO departures from 5% to 21% (x4.2) at about 4-5 years of pay unvested: "
-        "-ln 4.2 / ln 6 = -0.8", label="Effect of unvested equity on quitting")
-    beta_post_vest: float = param(0.92, "log HR just after a vest", "quits rise 88-239% after vesting (ln 2.5)",
-                                  label="Quit spike just after a vest")
-    post_vest_weeks: int = param(4, "weeks", "the spike right after a vesting date", ge=0,
-                                 label="Length of the post-vest spike")
-
+    max_wait_weeks: int = param(
+        3, "weeks", "Stock & Wise (1990): leaving after the next vest beats leaving now when it is close; a decided "
+        "leaver waits at most this long, which puts the post-vest rise within the 88-239% of M5's evidence",
+        ge=0, le=52, label="Longest wait for a vest before leaving")
 
 class ReorgParams(Switchable):
     """M6 reorganizations."""
@@ -471,7 +488,9 @@ class ReputationParams(Switchable):
 class MissionParams(Switchable):
     """M13 mission sorting."""
 
-    weight_safety: NonNeg = param(1.0, "relative", ASSUMED, label="Weight of safety in mission fit")
+    weight_safety: NonNeg = param(2.0, "relative", "assumption: the safety profile is what sets the labs' missions "
+                                  "apart in the press and in SignalFire's flows toward Anthropic; raised from 1 after "
+                                  "the flows came out symmetric", label="Weight of safety in mission fit")
     weight_openness: NonNeg = param(1.0, "relative", ASSUMED, label="Weight of openness in mission fit")
     weight_product: NonNeg = param(0.3, "relative", ASSUMED, label="Weight of product focus in mission fit")
 
@@ -614,6 +633,8 @@ class Acquihire(EventBase):
     skill_shift: float = setting(0.3, "log-skill", "Newcomers' skill relative to the market")
     executive: str | None = setting(None, "executive id", "New executive")
     executive_role: ExecRole = setting("chief_ai_officer", "role", "New executive's role")
+    executive_unvested_musd: float = setting(0.0, "M$", "New executive's unvested package", ge=0)
+    executive_pay_musd: float = setting(1.0, "M$/year", "New executive's market pay", gt=0)
 
 
 class Scandal(EventBase):
@@ -640,6 +661,14 @@ class RefreshChange(EventBase):
     top_change: float = setting(0.0, "relative change", "Change for top staff", gt=-1.0, le=1.0)
 
 
+class RuleOut(EventBase):
+    """A CEO rules out one of the M8 levers until a date ("no further company-wide layoffs in 2026")."""
+
+    kind: Literal["rule_out"] = Field(title="Lever ruled out")
+    lever: Literal["reorg", "blitz", "layoffs", "leadership_change"] = setting(..., "M8 lever", "Lever ruled out")
+    until: dt.date = setting(..., "date", "End date")
+
+
 class MissionChange(EventBase):
     kind: Literal["mission_change"] = Field(title="Mission change")
     safety: Unit | None = setting(None, "0-1 profile", "New safety focus")
@@ -649,7 +678,7 @@ class MissionChange(EventBase):
 
 TimelineEvent = Annotated[
     Blitz | Freeze | Reorg | Layoff | ShareShock | Release | ExecutiveExit | CapexGuidance
-    | Debt | BudgetShift | Acquihire | Scandal | RetentionGrant | RefreshChange | MissionChange,
+    | Debt | BudgetShift | Acquihire | Scandal | RetentionGrant | RefreshChange | MissionChange | RuleOut,
     Field(discriminator="kind"),
 ]
 

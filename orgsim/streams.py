@@ -42,9 +42,11 @@ class Streams:
             rng = self._open[name] = np.random.default_rng(sequence)
         return rng
 
-    def per_researcher(self, name: str, week: int, uid: np.ndarray) -> np.ndarray:
-        """One uniform draw per researcher, keyed by id: the same person gets the same number in both runs."""
+    def per_researcher(self, name: str, week: int, uid: np.ndarray, *, normal: bool = False) -> np.ndarray:
+        """One uniform (or standard normal) draw per researcher, keyed by id: the same person gets the same number
+        in both runs."""
         if len(uid) == 0:
             return np.empty(0)
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_name_key(name), week + 1_000, 1)))
-        return rng.random(int(uid.max()) + 1)[uid]
+        size = int(uid.max()) + 1
+        return (rng.standard_normal(size) if normal else rng.random(size))[uid]

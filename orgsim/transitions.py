@@ -14,28 +14,30 @@ import numpy as np
 
 from orgsim import derived, morale
 from orgsim.agents import Researcher
-from orgsim.mechanisms import attrition, contagion, releases
+from orgsim.mechanisms import attrition, contagion, matching, releases
 from orgsim.recording import OUTSIDE
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
 
-def new_grant(model: OrgModel, slots: np.ndarray, labs: np.ndarray) -> None:
-    """Start a fresh equity grant for ``slots`` at their lab's current price."""
+def new_grant(model: OrgModel, slots: np.ndarray, labs: np.ndarray, makewhole_k: np.ndarray | float = 0.0) -> None:
+    """Start a new-hire grant for ``slots`` at their lab's current price: the grant's length in years of equity
+    pay, plus any make-whole buy-out (M1) vesting on the same schedule."""
     pop = model.population
-    pop.grant_k[slots] = pop.equity_k[slots] * model.lab_vesting[labs, 2] / 52.0
+    pop.grant_k[slots] = pop.equity_k[slots] * model.lab_vesting[labs, 2] / 52.0 + makewhole_k
     pop.grant_week[slots] = model.week
-    pop.grant_price[slots] = model.lab_price()[labs]
+    pop.grant_price[slots] = pop.ladder_price[slots] = model.lab_price()[labs]
 
 
-def set_pay(model: OrgModel, slots: np.ndarray, labs: np.ndarray, comp_k: np.ndarray) -> None:
-    """Split annual pay into base and equity by the lab's mix and re-grant equity."""
+def set_pay(model: OrgModel, slots: np.ndarray, labs: np.ndarray, comp_k: np.ndarray,
+            makewhole_k: np.ndarray | float = 0.0) -> None:
+    """Split annual pay into base and equity by the lab's mix and start the new-hire grant."""
     pop = model.population
     equity_share = model.lab_pay[labs, 1] / (model.lab_pay[labs, 0] + model.lab_pay[labs, 1])
     pop.base_k[slots] = comp_k * (1.0 - equity_share)
     pop.equity_k[slots] = comp_k * equity_share
-    new_grant(model, slots, labs)
+    new_grant(model, slots, labs, makewhole_k)
 
 
 def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *, newcomer: bool = False) -> np.ndarray:
@@ -55,6 +57,7 @@ def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *
         uid=np.array([a.unique_id for a in agents]), lab=lab, team=team, prev_lab=OUTSIDE,
         cohort=model.cohort_code(cohort), skill=skill, hire_week=model.week,
         team_since=model.week, morale=morale.target(model)[lab], grant_price=model.lab_price()[lab],
+        match=matching.draw(model, k),
         beliefs=rng.integers(-1, 2, size=(k, model.params.learning.dimensions), dtype=np.int8),
     )
     if newcomer:
@@ -67,8 +70,9 @@ def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *
 
 
 def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.ndarray, cohort: str,
-         *, team: int | None = None, signon_k: np.ndarray | float = 0.0, covariates: dict | None = None) -> None:
-    """Researchers change lab: new team, pay, grant, hire date and cohort; beliefs travel with them."""
+         *, team: int | None = None, signon_k: np.ndarray | float = 0.0, makewhole_k: np.ndarray | float = 0.0,
+         covariates: dict | None = None) -> None:
+    """Researchers change lab: new team, pay, grant, hire date, cohort and match; beliefs travel with them."""
     slots = np.asarray(slots, dtype=np.int64)
     if len(slots) == 0:
         return
@@ -93,7 +97,10 @@ def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.nda
     pop.newcomer_until[slots] = -1
     pop.signon_k[slots] = signon_k
     pop.signon_week[slots] = model.week
-    set_pay(model, slots, to_labs, np.asarray(comp_k, dtype=float))
+    pop.match[slots] = matching.draw(model, len(slots))
+    pop.match_sum[slots] = 0.0
+    pop.leaving_week[slots] = -1
+    set_pay(model, slots, to_labs, np.asarray(comp_k, dtype=float), makewhole_k)
 
 
 def depart(model: OrgModel, slots: np.ndarray, kind: str, covariates: dict | None = None) -> None:

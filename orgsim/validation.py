@@ -48,6 +48,7 @@ from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStat
 from orgsim.config import ConfigError, load_scenario, load_spec
 from orgsim.intervals import mean_interval
 from orgsim.output import atomic_write, git_revision, versions, write_json
+from orgsim.recording import HANDCUFF_YEARS
 from orgsim.schema import Scenario, Strict, Unit
 from orgsim.sweep.runner import ExecutorKind, executor, plan, run_seeds, run_sweep
 from orgsim.sweep.spec import Experiment, ParameterDraws
@@ -107,6 +108,47 @@ class InPost(_WindowStatistic):
         return float(not left.any())
 
 
+class WalkAway(_WindowStatistic):
+    """Quits to outside per year among researchers holding more than three years of market pay unvested.
+
+    The people a rival must make whole: those leaving for start-ups, other
+    firms or academia walk away from that money. Quits of researchers whose
+    logged forfeit exceeds ``recording.HANDCUFF_YEARS`` over the weekly
+    ``handcuffed`` headcount, at ``lab`` or (no lab) at every lab.
+    """
+
+    kind: Literal["walk_away"]
+    lab: str | None = None
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        quits = (window["kind"] == "quit") & (window["forfeit"] > HANDCUFF_YEARS)
+        lo, hi = scenario.week_of(self.start), scenario.week_of(self.end)
+        rows = metrics[(metrics["metric"] == "handcuffed") & (metrics["week"] >= lo) & (metrics["week"] <= hi)]
+        if self.lab is not None:
+            quits &= window["from_lab"] == self.lab
+            rows = rows[rows["lab"] == self.lab]
+        held = float(rows.groupby("week")["value"].sum().mean()) if len(rows) else 0.0
+        return int(quits.sum()) / held / self.years(scenario) if held > 0 else float("nan")
+
+
+class MadeWholeShare(_WindowStatistic):
+    """Of the departures (quits and moves) of researchers holding more than three years of market pay unvested,
+    the share that were moves to a lab whose offer made them whole (M1: the move follows an accepted offer)."""
+
+    kind: Literal["made_whole_share"]
+    lab: str | None = None
+
+    def compute(self, scenario, metrics, events) -> float:
+        window = self.window(scenario, events)
+        leaving = window[window["kind"].isin(("quit", "move")) & (window["forfeit"] > HANDCUFF_YEARS)]
+        if self.lab is not None:
+            leaving = leaving[leaving["from_lab"] == self.lab]
+        accepted = window.loc[window["kind"] == "accept", ["researcher_id", "week"]]
+        poached = leaving.merge(accepted.drop_duplicates(), on=["researcher_id", "week"], how="left", indicator=True)
+        return float((poached["_merge"] == "both").mean()) if len(leaving) else float("nan")
+
+
 class ReleaseOutcome(_WindowStatistic):
     """1 if the focal release (``outcomes.release`` of ``lab``, the focal lab) landed in the window with ``outcome``, else 0.
 
@@ -125,7 +167,7 @@ class ReleaseOutcome(_WindowStatistic):
 
 #: every statistic kind of the calibration, plus the validation's own
 FactStatistic = Annotated[typing.Union[(*typing.get_args(typing.get_args(Statistic)[0]),  # noqa: UP007
-                                        InPost, ReleaseOutcome, MarchContrast)],
+                                        InPost, ReleaseOutcome, MarchContrast, WalkAway, MadeWholeShare)],
                           Field(discriminator="kind")]
 
 

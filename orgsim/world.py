@@ -14,7 +14,7 @@ from orgsim import derived, morale
 from orgsim.agents import Researcher
 from orgsim.executive import Executive
 from orgsim.lab import Lab
-from orgsim.mechanisms import attrition
+from orgsim.mechanisms import matching
 from orgsim.population import PREFERENCES, Population
 from orgsim.schema import ExecutiveSpec
 from orgsim.transitions import set_pay
@@ -116,10 +116,12 @@ class World:
         model.executive_by_key[key] = executive
         return executive
 
-    def add_executive(self, lab: Lab, key: str, role: str, team_ids: list[int], *, insider: bool, friction: float) -> Executive:
-        """An executive arriving mid-run (acqui-hire, successor)."""
+    def add_executive(self, lab: Lab, key: str, role: str, team_ids: list[int], *, insider: bool, friction: float,
+                      unvested_musd: float = 0.0, pay_musd: float = 1.0) -> Executive:
+        """An executive arriving mid-run (acqui-hire, successor), with the package they would forfeit by leaving."""
         teams = [self.model.team_names[t].split("/", 1)[1] for t in team_ids]
-        return self._add(lab, key, ExecutiveSpec(role=role, teams=teams, insider=insider, friction=friction))
+        return self._add(lab, key, ExecutiveSpec(role=role, teams=teams, insider=insider, friction=friction,
+                                                 unvested_musd=unvested_musd, pay_musd=pay_musd))
 
     def replace_executive(self, leaver: Executive, *, insider: bool) -> Executive:
         key = f"{leaver.key}-successor-w{self.model.week}"
@@ -128,17 +130,24 @@ class World:
 
     # ------------------------------------------------------------ people
 
-    def draw_tenure(self, labs: np.ndarray) -> np.ndarray:
-        """Weeks each initial researcher has been at their lab: the lab's steady state, capped at its age."""
+    def draw_staff(self, labs: np.ndarray) -> dict[str, np.ndarray]:
+        """Tenure, true match and summed match signals of each initial researcher (:mod:`~orgsim.mechanisms.matching`).
+
+        Each lab's staff is its stable tenure distribution capped at the lab's age, and at each tenure the
+        matches of those who would still be there.
+        """
         model, rng = self.model, self.model.stream("population")
-        tenure = np.zeros(len(labs), dtype=np.int64)
+        staff = {name: np.zeros(len(labs)) for name in ("match", "match_sum")}
+        staff["tenure"] = np.zeros(len(labs), dtype=np.int64)
         for lab in model.labs:
             members = np.flatnonzero(labs == lab.index)
             founded = lab.spec.founded
             age_weeks = 52 * (OLD_ORGANIZATION_YEARS if founded is None else model.config.start.year - founded)
-            pmf = attrition.steady_state_tenure(model, lab.spec.quit_rate, lab.spec.hiring.growth, age_weeks)
-            tenure[members] = rng.choice(len(pmf), size=len(members), p=pmf)
-        return tenure
+            cohort = matching.cohort(model, lab.index, lab.spec.quit_rate, lab.spec.hiring.growth, age_weeks)
+            tenure = rng.choice(len(cohort.pmf), size=len(members), p=cohort.pmf)
+            staff["tenure"][members] = tenure
+            staff["match"][members], staff["match_sum"][members] = matching.initial_staff(model, cohort, tenure)
+        return staff
 
     def build_population(self) -> Population:
         """The initial researchers: skill, tenure, pay and grants, preferences, beliefs."""
@@ -148,20 +157,20 @@ class World:
         pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16)
         team = np.repeat(np.arange(len(sizes)), sizes)
         labs = model.team_lab[team]
-        tenure = self.draw_tenure(labs)
+        staff = self.draw_staff(labs)
+        tenure = staff["tenure"]
         skill = self.draw_skill(n, model.team_skill_shift[team])
-        grant_weeks = model.lab_vesting[labs, 2]
         values = self.new_researcher_traits(labs)
         agents = [Researcher(model) for _ in range(n)]
         values.update(
             uid=np.array([a.unique_id for a in agents]), lab=labs, team=team, skill=skill,
             hire_week=-tenure, team_since=-np.minimum(tenure, rng.integers(0, 104, size=n)),
             insider=tenure >= spec.insider_years * 52, morale=morale.target(model)[labs],
-            cohort=model.cohort_code("incumbent"),
+            cohort=model.cohort_code("incumbent"), match=staff["match"], match_sum=staff["match_sum"],
             beliefs=rng.integers(-1, 2, size=(n, model.params.learning.dimensions), dtype=np.int8),
         )
         model.population = pop
         slots = pop.add(agents, **values)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
-        pop.grant_week[slots] = -(tenure % grant_weeks)  # grants started at hire or at the last refresh
+        pop.grant_week[slots] = -tenure  # the new-hire grant started at hire; refreshes followed (derived.ladder)
         return pop

@@ -1,9 +1,9 @@
 """Mechanisms are plug-ins (orgsim.plugins): a 16th mechanism is one module, one params class and this test.
 
 The dummy below stands for that module. Registered, it runs each week, owns
-its state, adds a covariate to the quit hazard, the event log records it and
-ODD.md's parameter tables list it; with its β at 0 nothing else in the run
-changes, byte for byte.
+its state, adds a priced term to the value of staying (M3), the event log
+records it and ODD.md's parameter tables list it; with its price at 0
+nothing else in the run changes, byte for byte.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import Field
 
 from orgsim import OrgModel, load_scenario, odd, plugins
 from orgsim.config import ConfigError
-from orgsim.plugins import RELEASES, Handler, HazardTerms, Mechanism
+from orgsim.plugins import RELEASES, Handler, Mechanism, StayTerms
 from orgsim.schema import EventBase, Scenario, Switchable, param
 
 WEEKS = 12
@@ -26,7 +26,8 @@ WEEKS = 12
 class DummyParams(Switchable):
     """M16 dummy: exists only to show what adding a mechanism takes."""
 
-    beta_dummy: float = param(0.0, "log HR per unit skill", "test only", label="Effect of skill on quitting")
+    price_dummy: float = param(0.0, "market pay-years per year per unit skill", "test only",
+                               label="Worth of skill to staying")
 
 
 def setup(model: OrgModel) -> dict:
@@ -37,12 +38,12 @@ def step(model: OrgModel) -> None:
     model.states["dummy"]["weeks"] += 1
 
 
-def hazard_values(model: OrgModel, slots) -> dict[str, np.ndarray]:
+def stay_values(model: OrgModel, slots) -> dict[str, np.ndarray]:
     return {"dummy": model.population.skill[slots].astype(float)}
 
 
 DUMMY = Mechanism(number=16, block="dummy", params=DummyParams, setup=setup, stage=8.9, step=step,
-                  hazard_terms=HazardTerms(hazard_values, betas={"dummy": "beta_dummy"}))
+                  stay_terms=StayTerms(stay_values, prices={"dummy": "price_dummy"}))
 
 
 @pytest.fixture
@@ -65,29 +66,32 @@ def test_a_16th_mechanism_runs_is_recorded_and_documented(without_dummy, dummy) 
     assert plugins.covariates()[-1] == "dummy" and list(events.columns)[-2:] == ["dummy", "hazard"]
     quits = events[events["kind"] == "quit"]
     assert len(quits) and np.array_equal(quits["dummy"], quits["skill"])
-    assert model.hazard_betas[-1] == ("dummy", 0.0)
+    assert model.stay_prices[-1] == ("dummy", 0.0)
     tables = odd.render_parameter_tables()
-    assert "#### `mechanisms.dummy` (DummyParams)" in tables and "| `beta_dummy` | Effect of skill on quitting | `0.0` | log HR per unit skill |" in tables
+    assert "#### `mechanisms.dummy` (DummyParams)" in tables
+    assert "| `price_dummy` | Worth of skill to staying | `0.0` | market pay-years per year per unit skill |" in tables
     # with β = 0 the rest of the run is the same
     metrics_before, events_before = without_dummy
     assert model.metrics_frame().equals(metrics_before)
     assert events.drop(columns="dummy").equals(events_before)
 
 
-def test_a_plug_in_block_is_validated_and_its_beta_used(dummy) -> None:
+def test_a_plug_in_block_is_validated_and_its_price_used(dummy) -> None:
     scenario = make_scenario(scale=0.05)
     block = plugins.mechanisms_model()
-    with pytest.raises(ValueError, match="beta_dummy"):
-        block.model_validate({**scenario.mechanisms.model_dump(), "dummy": {"beta_dummy": "high"}})
-    mechanisms = block.model_validate({**scenario.mechanisms.model_dump(), "dummy": {"beta_dummy": 1.5}})
-    model = OrgModel(scenario.model_copy(update={"mechanisms": mechanisms}), rng=4)
-    assert model.params.dummy.beta_dummy == 1.5 and model.hazard_betas[-1] == ("dummy", 1.5)
+    with pytest.raises(ValueError, match="price_dummy"):
+        block.model_validate({**scenario.mechanisms.model_dump(), "dummy": {"price_dummy": "high"}})
+    priced = {}
+    for price in (0.0, 1.5):
+        mechanisms = block.model_validate({**scenario.mechanisms.model_dump(), "dummy": {"price_dummy": price}})
+        priced[price] = OrgModel(scenario.model_copy(update={"mechanisms": mechanisms}), rng=4)
+    model = priced[1.5]
+    assert model.params.dummy.price_dummy == 1.5 and model.stay_prices[-1] == ("dummy", 1.5)
     from orgsim.mechanisms import attrition
 
-    x = attrition.covariates(model)
-    without = {**x, "dummy": np.zeros_like(x["dummy"])}
-    np.testing.assert_allclose(attrition.log_hazard_ratio(model, x) - attrition.log_hazard_ratio(model, without),
-                               1.5 * model.population.skill)
+    _, with_dummy = attrition.stay_value(model, slice(None))
+    _, without = attrition.stay_value(priced[0.0], slice(None))
+    np.testing.assert_allclose(with_dummy - without, 1.5 * model.population.skill)
 
 
 def test_unregistering_leaves_the_built_in_fifteen(dummy) -> None:

@@ -29,7 +29,8 @@ def acquihire(model: OrgModel, event: Acquihire) -> None:
     skill = model.world.draw_skill(n, event.skill_shift)
     transitions.hire(model, lab.index, team, skill, f"acquihire-{event.company}", newcomer=True)
     if event.executive:
-        model.world.add_executive(lab, event.executive, event.executive_role, [team], insider=False, friction=0.3)
+        model.world.add_executive(lab, event.executive, event.executive_role, [team], insider=False, friction=0.3,
+                                  unvested_musd=event.executive_unvested_musd, pay_musd=event.executive_pay_musd)
 
 
 MECHANISM = Mechanism(number=15, block="acquisitions", params=schema.AcquisitionParams,

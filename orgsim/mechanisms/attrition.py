@@ -1,65 +1,96 @@
-"""M3 voluntary attrition: a proportional weekly hazard and the leaver's destination.
+"""M3 voluntary attrition: leaving is a decision in money.
 
-``h = c_lab · h0(tenure) · exp(Σ β_k x_k) + contagion excess``. ``h0`` rises
-in the first months and falls with tenure (Farber 1994). ``c_lab`` is set at
-the start so each lab's mean hazard equals its configured annual quit rate;
-every β is a config value, so a Cox fit on the event log can recover it.
-Golden handcuffs enter as log(1 + forfeited / market pay) (M5): money lost
-by leaving, measured against what the market would pay the person.
+Each week a researcher weighs the value of staying against the alternatives
+on one money scale, market pay-years per year (the market's pay for their
+skill, :func:`orgsim.derived.market_comp`, is 1):
+
+* staying: pay here, the lab's amenities (mission fit, prestige, stability,
+  trust, release momentum, compute) and the priced terms the mechanisms
+  declare (morale, the learned match, firm-specific experience, layoffs,
+  a manager's exit, colleagues leaving, ...);
+* a rival lab with a vacancy: its pay curve, its amenities, former
+  colleagues there, and the odds of a walk-in being hired (``rival_constant``);
+* a start-up (more for stars, who raise money on their name) and the
+  outside market.
+
+Leaving forfeits f = forfeited / market pay (M5), spread over
+``horizon_years``. Staying and the alternatives form one multinomial logit
+of scale s = ``decision_scale`` (Stock & Wise 1990, the option value of
+staying, with logit taste shocks)::
+
+    u_stay = v_stay / s,   u_j = (v_j - f / H) / s - a_L
+    P(leave for j) = e^u_j / (e^u_stay + Σ_k e^u_k),   P(leave) = σ(IV - u_stay),  IV = ln Σ_k e^u_k
+
+so the weekly probability of leaving rises smoothly with how far leaving
+beats staying, and leavers go where the values are. a_L is set once at the
+start so that each lab's mean weekly probability is its annual ``quit_rate``
+/ 52. A decided leaver whose next vest is at most ``vesting.max_wait_weeks``
+away waits for it (M5), so quits spike just after vests.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import expit, logsumexp
 
 from orgsim import derived, schema
-from orgsim.mechanisms import executives
-from orgsim.plugins import HazardTerms, Mechanism, Slots
+from orgsim.mechanisms import executives, matching
+from orgsim.plugins import Mechanism, Slots, StayTerms
 from orgsim.population import PREFERENCES
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
-MONEY, MISSION, PRESTIGE = (PREFERENCES.index(k) for k in ("money", "mission", "prestige"))
+MONEY, MISSION, COMPUTE, PRESTIGE, STABILITY = (PREFERENCES.index(k) for k in PREFERENCES)
+#: the alternatives beyond the labs: columns n_labs and n_labs + 1 of the value matrix
+STARTUP, MARKET = 0, 1
 
 
-def tenure_baseline(model: OrgModel, tenure_weeks: np.ndarray) -> np.ndarray:
-    """h0 shape: 1 at hire, 1 + amplitude at the peak, then a decline that levels off at ``tenure_floor``."""
-    p = model.params.attrition
-    t = np.maximum(tenure_weeks, 0) / p.tenure_peak_weeks
-    hump = 1.0 + p.tenure_peak_amplitude * t * np.exp(1.0 - t)
-    decline = np.exp(-p.tenure_decline * np.maximum(tenure_weeks, 0) / 52.0)
-    return hump * (p.tenure_floor + (1.0 - p.tenure_floor) * decline)
+@dataclasses.dataclass
+class Decision:
+    """M3's state: a_L, each lab's constant in the odds of leaving (set at the start)."""
+
+    lab_constant: np.ndarray | None = None
 
 
-def steady_state_tenure(model: OrgModel, quit_rate: float, growth: float, max_weeks: int) -> np.ndarray:
-    """Probabilities of tenure 0..max_weeks weeks in a lab that has long replaced its leavers.
+def setup(model: OrgModel) -> Decision:
+    return Decision()
 
-    A population that replaces its leavers and grows at a steady rate has
-    the stable age distribution S(a)·(1 + growth)^(-a/52) (Lotka), S being
-    the survival curve of h0. Its scale is set so that the mean hazard is
-    the lab's quit rate. Starting from it, churn does not drift merely
-    because the first staff age.
+
+def amenities(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
+    """What working at ``labs`` (n, or n x k) is worth to each researcher beyond pay, in market pay-years a year.
+
+    Each lab trait is priced (``attrition.price_*``) relative to a neutral lab
+    (fit and prestige 0.5, full stability, trust 0.5, no momentum, the
+    market's compute per researcher) and weighted by the researcher's
+    preference for it over money, so mission-driven people sort by mission (M13).
     """
-    weeks = np.arange(max_weeks + 1)
-    shape = tenure_baseline(model, weeks)
-    exposure = np.concatenate(([0.0], np.cumsum(shape)[:-1]))      # Σ h0 before each week
-    discount = (1.0 + growth) ** (-weeks / 52.0)
-    scales = np.geomspace(1e-6, 1.0, 481)[:, None]
-    weight = np.exp(-scales * exposure) * discount
-    mean_hazard = (scales * shape * weight).sum(axis=1) / weight.sum(axis=1)
-    scale = np.interp(quit_rate / 52.0, mean_hazard, scales[:, 0])
-    pmf = np.exp(-scale * exposure) * discount
-    return pmf / pmf.sum()
+    p, pop = model.params.attrition, model.population
+    labs = np.asarray(labs)
+    w = pop.prefs[slots] / pop.prefs[slots][:, [MONEY]]
+    if labs.ndim == 2:
+        w = w[:, None, :]
+    prestige, stability, trust, momentum = (derived.lab_array(model, a) for a in
+                                            ("prestige", "stability", "trust", "momentum"))
+    compute = model.compute_per_researcher()
+    compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))
+    return (
+        p.price_mission * w[..., MISSION] * (derived.mission_fit(model, labs, slots) - 0.5)
+        + p.price_trust * w[..., MISSION] * (trust[labs] - 0.5)
+        + p.price_prestige * w[..., PRESTIGE] * (prestige[labs] - 0.5)
+        + p.price_stability * w[..., STABILITY] * (stability[labs] - 1.0)
+        + p.price_compute * w[..., COMPUTE] * compute[labs]
+        + p.price_momentum * momentum[labs]
+    )
 
 
-def own_covariates(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
-    """This mechanism's hazard terms (their βs are attrition parameters, whichever mechanism drives them)."""
+def own_terms(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
+    """M3's priced terms of staying (their prices are attrition parameters, whichever mechanism drives them)."""
     params, pop = model.params, model.population
     labs = pop.lab[slots].astype(np.int64)
-    skill = pop.skill[slots]
     zeros = np.zeros(len(labs))
     if params.layoffs.enabled:
         layoff_shock = derived.lab_array(model, "layoff_shock")[labs] * (1.0 - params.layoffs.fairness)
@@ -67,84 +98,119 @@ def own_covariates(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
         layoff_shock = zeros
     return {
         "morale": pop.morale[slots].astype(float),
-        "pay_gap": np.maximum(0.0, np.log(derived.market_comp(model, skill) / np.maximum(derived.current_comp(model, slots), 1.0))),
-        "mission_fit": derived.mission_fit(model, labs, slots),
-        "instability": 1.0 - derived.lab_array(model, "stability")[labs],
+        "tenure": np.log1p(np.maximum(model.week - pop.hire_week[slots], 0) / 52.0),
         "layoff_shock": layoff_shock,
         "manager_exit": executives.manager_shock(model)[pop.team[slots]],
         "newcomer": (pop.newcomer_until[slots] > model.week).astype(float) if params.acquisitions.enabled else zeros,
     }
 
 
+@dataclasses.dataclass
+class Values:
+    """The leaving decision of some researchers: its terms (as logged) and the value of each alternative."""
+
+    terms: dict[str, np.ndarray]
+    stay: np.ndarray          # (n,) v_stay
+    alternatives: np.ndarray  # (n, labs + 2) v_j, -inf where closed
+
+
+def stay_value(model: OrgModel, slots: Slots) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The logged terms of staying and v_stay (market pay-years a year)."""
+    pop = model.population
+    labs = pop.lab[slots].astype(np.int64)
+    market = derived.market_comp(model, pop.skill[slots])
+    terms = {
+        "pay_here": derived.current_comp(model, slots) / market,
+        "amenity": amenities(model, slots, labs),
+        "match": matching.belief(model, slots),
+        "forfeit": derived.forfeited(model, slots) / market,
+    }
+    stay = terms["pay_here"] + terms["amenity"] + terms["match"]
+    for mechanism in model.value_mechanisms:
+        terms.update(mechanism.stay_terms.values(model, slots))
+    for name, price in model.stay_prices:
+        stay = stay + price * terms[name]
+    return terms, stay
+
+
+def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
+    """Staying and every alternative valued for ``slots`` (one's own lab is no alternative).
+
+    Every rival lab counts, open or not this week: labs hire all the time,
+    and ``rival_constant`` is a walk-in's odds of being taken; whether the lab
+    has a vacancy decides where a leaver lands (:func:`destinations`), not
+    whether leaving is worth it.
+    """
+    p, pop = model.params.attrition, model.population
+    terms, stay = stay_value(model, slots)
+    own = pop.lab[slots].astype(np.int64)
+    skill = pop.skill[slots]
+    n, n_labs = len(own), len(model.labs)
+    candidates = np.broadcast_to(np.arange(n_labs), (n, n_labs))
+    market = derived.market_comp(model, skill)
+    pay = derived.lab_comp(model, candidates.ravel(), np.repeat(skill, n_labs)).reshape(n, n_labs) / market[:, None]
+    colleagues = derived.former_colleagues(model)[:, own].T
+    labs = (pay + amenities(model, slots, candidates) + p.price_colleagues * colleagues
+            + p.nest_scale * p.decision_scale * p.rival_constant)
+    star = derived.star_tier(model, slots)
+    outside = np.column_stack([p.startup_value + p.startup_star_premium * star, np.full(n, p.market_value)])
+    return Values(terms, stay, np.concatenate([np.where(candidates == own[:, None], -np.inf, labs), outside], axis=1))
+
+
+def leave_odds(model: OrgModel, v: Values) -> np.ndarray:
+    """IV − u_stay without a_L: the log odds of leaving this week before the lab's constant."""
+    p = model.params.attrition
+    nest = p.nest_scale * p.decision_scale
+    leave = p.nest_scale * logsumexp((v.alternatives - v.terms["forfeit"][:, None] / p.horizon_years) / nest, axis=1)
+    return leave - v.stay / p.decision_scale
+
+
 def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndarray]:
-    """Every registered hazard covariate for ``slots`` and the resulting weekly quit probability."""
-    x: dict[str, np.ndarray] = {}
-    for mechanism in model.hazard_mechanisms:
-        x.update(mechanism.hazard_terms.values(model, slots))
-    labs = model.population.lab[slots].astype(np.int64)
-    excess = sum((x[name] for m in model.hazard_mechanisms for name in m.hazard_terms.excess), 0.0)
-    x["hazard"] = 1.0 - np.exp(-(weekly_rate(model, labs, slots, x) + excess))
+    """Every logged term of the decision for ``slots``, the alternatives' inclusive value and the weekly hazard."""
+    return logged(model, values(model, slots), model.population.lab[slots].astype(np.int64))
+
+
+def logged(model: OrgModel, v: Values, labs: np.ndarray) -> dict[str, np.ndarray]:
+    """The terms as the event log keeps them, the inclusive value of leaving and the weekly hazard."""
+    p = model.params.attrition
+    nest = p.nest_scale * p.decision_scale
+    odds = leave_odds(model, v)
+    x = dict(v.terms)
+    x["alternative"] = nest * logsumexp(v.alternatives / nest, axis=1)
+    x["hazard"] = expit(odds - model.states["attrition"].lab_constant[labs])
     return x
 
 
-def log_hazard_ratio(model: OrgModel, x: dict[str, np.ndarray]) -> np.ndarray:
-    """Σ β_k x_k over the registered proportional terms."""
-    total = 0.0
-    for name, beta in model.hazard_betas:
-        total = total + beta * x[name]
-    return total
-
-
-def weekly_rate(model: OrgModel, labs: np.ndarray, slots, x: dict[str, np.ndarray]) -> np.ndarray:
-    tenure = model.week - model.population.hire_week[slots]
-    return model.quit_scale[labs] * tenure_baseline(model, tenure) * np.exp(log_hazard_ratio(model, x))
-
-
-def calibrate_scale(model: OrgModel) -> np.ndarray:
-    """Per-lab constants making each lab's mean weekly hazard its annual quit rate / 52."""
-    model.quit_scale = np.ones(len(model.labs))
-    x = covariates(model)
+def calibrate(model: OrgModel) -> None:
+    """a_L per lab, so each lab's mean weekly probability of leaving at the start is its quit_rate / 52."""
     labs = model.population.lab.astype(np.int64)
-    tenure = model.week - model.population.hire_week
-    raw = tenure_baseline(model, tenure) * np.exp(log_hazard_ratio(model, x))
-    mean_raw = np.bincount(labs, weights=raw, minlength=len(model.labs)) / np.maximum(np.bincount(labs, minlength=len(model.labs)), 1)
+    odds = leave_odds(model, values(model))
     target = derived.lab_array(model, "quit_rate") / 52.0
-    return np.where(mean_raw > 0, target / np.maximum(mean_raw, 1e-12), 0.0)
+    low, high = np.full(len(model.labs), -50.0), np.full(len(model.labs), 50.0)
+    counts = np.maximum(np.bincount(labs, minlength=len(model.labs)), 1)
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        mean = np.bincount(labs, weights=expit(odds - mid[labs]), minlength=len(model.labs)) / counts
+        low, high = np.where(mean > target, mid, low), np.where(mean > target, high, mid)
+    model.states["attrition"].lab_constant = 0.5 * (low + high)
 
 
-def destinations(model: OrgModel, slots: np.ndarray) -> np.ndarray:
-    """Where leavers go: a rival lab index, or -1 for outside (start-ups, other firms, academia).
+def destinations(model: OrgModel, v: Values, slots: np.ndarray) -> np.ndarray:
+    """Where the leavers ``slots`` go (``v``: everyone's values): a rival lab index, or -1 for outside
+    (start-ups, other firms, academia).
 
-    A nested choice. A leaver goes to one of the other simulated labs with
-    probability ``rival_share`` (a documented assumption: most people leaving
-    a big lab go elsewhere), then picks among the labs with open positions
-    by a multinomial logit on pay, mission fit and prestige (each weighted
-    by the person's own preferences: M13 sorts by type), release momentum
-    and former colleagues there (Gumbel-max). A lab takes no more walk-ins
-    than it has open positions; the rest go outside.
+    The same logit as the decision: P(j | leaving) ∝ e^(v_j / (nest_scale · s))
+    among the alternatives, rival labs without an open position left out
+    (Gumbel-max). A lab takes no more walk-ins than it has open positions;
+    the rest go outside.
     """
-    p, pop = model.params.attrition, model.population
+    p, n_labs = model.params.attrition, len(model.labs)
     rng = model.stream("destinations")
-    n_labs = len(model.labs)
-    skill = pop.skill[slots]
-    own = pop.lab[slots].astype(np.int64)
-    candidates = np.broadcast_to(np.arange(n_labs), (len(slots), n_labs))
-    comp_there = derived.lab_comp(model, candidates.ravel(), np.repeat(skill, n_labs)).reshape(len(slots), n_labs)
-    colleagues = derived.former_colleagues(model)[:, own].T
-    w = pop.prefs[slots]
-    utility = (
-        p.dest_beta_pay * w[:, [MONEY]] * np.log(comp_there / np.maximum(derived.current_comp(model, slots), 1.0)[:, None])
-        + p.dest_beta_mission * w[:, [MISSION]] * derived.mission_fit(model, candidates, slots)
-        + p.dest_beta_prestige * w[:, [PRESTIGE]] * derived.lab_array(model, "prestige")[None, :]
-        + p.dest_beta_momentum * derived.lab_array(model, "momentum")[None, :]
-        + p.dest_beta_colleagues * np.log1p(colleagues)
-    )
     vacancies = model.vacancies()
-    closed = (candidates == own[:, None]) | (vacancies[None, :] < 1)
-    utility = np.where(closed, -np.inf, utility)
+    closed = np.concatenate([vacancies < 1, [False, False]])
+    utility = np.where(closed[None, :], -np.inf, v.alternatives[slots] / (p.nest_scale * p.decision_scale))
     choice = np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
-    to_rival = (rng.random(len(slots)) < p.rival_share) & ~closed.all(axis=1)
-    dest = np.where(to_rival, choice, -1)
+    dest = np.where(choice < n_labs, choice, -1)
     for lab in np.unique(dest[dest >= 0]):
         chosen = np.flatnonzero(dest == lab)
         room = int(vacancies[lab])
@@ -153,33 +219,49 @@ def destinations(model: OrgModel, slots: np.ndarray) -> np.ndarray:
     return dest
 
 
+def decide(model: OrgModel, x: dict[str, np.ndarray]) -> np.ndarray:
+    """This week's leavers, given everyone's logged terms ``x``: deferred leavers whose vest has come, and those who
+    decide now (a per-researcher draw below their hazard) and will not wait for a vest (M5)."""
+    pop = model.population
+    due = (pop.leaving_week >= 0) & (pop.leaving_week <= model.week)
+    draw = model.streams.per_researcher("attrition", model.week, pop.uid)
+    decided = np.flatnonzero((draw < x["hazard"]) & (pop.leaving_week < 0))
+    if model.params.vesting.enabled and len(decided):
+        wait = derived.weeks_to_vest(model, decided)
+        waiting = (wait <= model.params.vesting.max_wait_weeks) & (x["forfeit"][decided] > 0)
+        pop.leaving_week[decided[waiting]] = model.week + wait[waiting].astype(np.int32)
+        decided = decided[~waiting]
+    return np.union1d(np.flatnonzero(due), decided)
+
+
 def step(model: OrgModel) -> None:
-    """Draw this week's voluntary quits and send each leaver to a rival or outside."""
+    """Learn a week of match quality, draw this week's leavers and send each to a rival or outside."""
     if not model.params.attrition.enabled or len(model.population) == 0:
         return
     from orgsim import transitions
 
-    x = covariates(model)
-    leaving = np.flatnonzero(model.streams.per_researcher("attrition", model.week, model.population.uid) < x["hazard"])
+    matching.learn(model)
+    everyone = values(model)
+    x = logged(model, everyone, model.population.lab.astype(np.int64))
+    leaving = decide(model, x)
     if len(leaving) == 0:
         return
-    dest = destinations(model, leaving)
-    chosen = {name: values[leaving] for name, values in x.items()}
+    chosen = {name: terms[leaving] for name, terms in x.items()}
+    dest = destinations(model, everyone, leaving)
     to_rival = dest >= 0
     movers = leaving[to_rival]
     if len(movers):
         skill = model.population.skill[movers]
         transitions.move(model, movers, dest[to_rival], derived.lab_comp(model, dest[to_rival], skill),
-                         f"moved-{model.year}", covariates={k: v[to_rival] for k, v in chosen.items()})
+                         f"moved-{model.year}", covariates={k: c[to_rival] for k, c in chosen.items()})
     # moves keep slots; departures renumber them, so they go last
-    transitions.depart(model, leaving[~to_rival], "quit", covariates={k: v[~to_rival] for k, v in chosen.items()})
+    transitions.depart(model, leaving[~to_rival], "quit", covariates={k: c[~to_rival] for k, c in chosen.items()})
 
 
 MECHANISM = Mechanism(
-    number=3, block="attrition", params=schema.AttritionParams, stage=5.0, step=step,
-    hazard_terms=HazardTerms(own_covariates, betas={
-        "morale": "beta_morale", "pay_gap": "beta_pay_gap", "mission_fit": "beta_mission_fit",
-        "instability": "beta_instability", "layoff_shock": "beta_layoff_shock",
-        "manager_exit": "beta_manager_exit", "newcomer": "beta_newcomer",
+    number=3, block="attrition", params=schema.AttritionParams, setup=setup, stage=5.0, step=step,
+    stay_terms=StayTerms(own_terms, logged=("pay_here", "amenity", "match", "forfeit", "alternative"), prices={
+        "morale": "price_morale", "tenure": "price_tenure", "layoff_shock": "price_layoff_shock",
+        "manager_exit": "price_manager_exit", "newcomer": "price_newcomer",
     }),
 )

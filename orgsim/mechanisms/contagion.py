@@ -6,7 +6,10 @@ members who stay, sized so that it induces ``per_<k>`` further quits in expectat
 dismissals, so the 0.17 per dismissal has no counterpart),
 weighted ``similarity``-fold toward the leaver's own skill tier (stars follow
 stars) and spread over ``spread_weeks``. Per member the excess is capped at
-``max_weekly``: mass layoffs saturate.
+``max_weekly``: mass layoffs saturate. The excess enters M3's decision as a
+priced term of staying (:func:`stay_terms`), so it acts through money like
+every other term: a star holding $100M unvested does not follow a teammate
+out.
 
 Exposure carries its week: a departure in week ``w``, at whatever stage
 (a dated layoff, a stage-4 move, a stage-5 quit, an executive's layoff), is
@@ -22,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import derived, schema
-from orgsim.plugins import HazardTerms, Mechanism
+from orgsim.plugins import Mechanism, StayTerms
 
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
@@ -96,7 +99,14 @@ def excess(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarr
     return np.minimum(level, p.max_weekly)
 
 
-MECHANISM = Mechanism(
-    number=4, block="contagion", params=schema.ContagionParams, setup=setup,
-    hazard_terms=HazardTerms(lambda model, slots: {"contagion": excess(model, slots)}, excess=("contagion",)),
-)
+def stay_terms(model: OrgModel, slots: np.ndarray | slice) -> dict[str, np.ndarray]:
+    """ln(1 + excess / the lab's weekly quit rate): priced at minus the decision scale, it raises an average
+    member's hazard by the excess, so each departure sets off about ``per_<kind>`` further quits, while a
+    researcher held by a large forfeit barely moves."""
+    labs = model.population.lab[slots].astype(np.int64)
+    reference = derived.lab_array(model, "quit_rate")[labs] / 52.0
+    return {"contagion": np.log1p(excess(model, slots) / np.maximum(reference, 1e-9))}
+
+
+MECHANISM = Mechanism(number=4, block="contagion", params=schema.ContagionParams, setup=setup,
+                      stay_terms=StayTerms(stay_terms, prices={"contagion": "price"}))

@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import expit
 
 from orgsim import derived, schema
-from orgsim.plugins import TERMS, Handler, HazardTerms, Mechanism
+from orgsim.plugins import TERMS, Handler, Mechanism, StayTerms
 
 if TYPE_CHECKING:
     from orgsim.lab import Lab
@@ -23,15 +24,18 @@ if TYPE_CHECKING:
     from orgsim.schema import RetentionGrant
 
 
-def respond(model: OrgModel, rival: Lab, slots: np.ndarray, offer_k: np.ndarray, touch: float,
-            p_accept: np.ndarray) -> np.ndarray:
+def respond(model: OrgModel, rival: Lab, slots: np.ndarray, annual_k: np.ndarray, makewhole_k: np.ndarray,
+            touch: float, p_accept: np.ndarray) -> np.ndarray:
     """Incumbents counter eligible acceptors; returns a mask of those who stay.
 
-    The researcher's taste shock is the one that made them accept: with the
-    logit gains g1 (before) and g2 (after the counter), they still go with
-    probability P(go | accepted) = sigmoid(g2) / sigmoid(g1), not a fresh draw.
+    The counter raises current pay to ``counter_match`` times the offer's
+    annual pay, within the incumbent's cap; the researcher keeps what the
+    make-whole grant would have replaced, so both sides are compared in
+    money. The taste shock that made them accept is kept: with the logit
+    gains g1 (before) and g2 (after the counter), they still go with
+    probability P(go | accepted) = σ(g2) / σ(g1), not a fresh draw.
     """
-    from orgsim.mechanisms.offers import _sigmoid, utility_gain
+    from orgsim.mechanisms.offers import offer_gain
 
     stay = np.zeros(len(slots), dtype=bool)
     if not model.params.counteroffers.enabled or len(slots) == 0:
@@ -47,9 +51,9 @@ def respond(model: OrgModel, rival: Lab, slots: np.ndarray, offer_k: np.ndarray,
     s = slots[idx]
     match = np.array([lab.spec.hiring.counter_match for lab in model.labs])[own[idx]]
     cap = np.array([lab.spec.hiring.package_cap_musd * 1000 / 4 for lab in model.labs])[own[idx]]
-    countered = np.minimum(offer_k[idx] * match, np.maximum(cap, derived.current_comp(model, s)))
-    p_still = _sigmoid(utility_gain(model, s, rival.index, offer_k[idx], countered, touch)) / p_accept[idx]
-    still_go = model.stream("counteroffers").random(len(s)) < np.minimum(p_still, 1.0)
+    countered = np.minimum(annual_k[idx] * match, np.maximum(cap, derived.current_comp(model, s)))
+    gain = offer_gain(model, s, rival.index, annual_k[idx], makewhole_k[idx], touch, pay_here_k=countered)
+    still_go = model.stream("counteroffers").random(len(s)) < np.minimum(expit(gain) / p_accept[idx], 1.0)
     keep = s[~still_go]
     model.recorder.event("counter", keep, own[idx][~still_go], rival.index)
     model.recorder.count("counters", own[idx][~still_go])
@@ -72,21 +76,20 @@ def retention_grant(model: OrgModel, event: RetentionGrant) -> None:
     k = int(round(event.share * len(members)))
     top = members[np.argsort(-pop.skill[members], kind="stable")[:k]]
     # fold the grant into the current grant's unvested value at today's price
-    vested, _ = derived.vested_share(model, top)
     price_ratio = model.lab_price()[lab.index] / pop.grant_price[top]
-    unvested_now = pop.grant_k[top] * (1 - vested) * price_ratio
+    unvested_now = pop.grant_k[top] * (1 - derived.vested_share(model, top)) * price_ratio
     pop.grant_k[top] = unvested_now + event.amount_k + event.amount_years * derived.current_comp(model, top)
     pop.grant_week[top] = model.week
     pop.grant_price[top] = model.lab_price()[lab.index]
 
 
 
-def hazard_values(model: OrgModel, slots) -> dict[str, np.ndarray]:
-    """Countered staff quit more (the counter only delays the move)."""
+def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
+    """Countered staff value staying less (the counter only delays the move)."""
     countered = model.population.countered_week[slots] >= 0
     return {"countered": countered.astype(float) if model.params.counteroffers.enabled else np.zeros(len(countered))}
 
 
 MECHANISM = Mechanism(number=2, block="counteroffers", params=schema.CounterofferParams,
                       handlers={"retention_grant": Handler(retention_grant, TERMS)},
-                      hazard_terms=HazardTerms(hazard_values, betas={"countered": "beta_countered"}))
+                      stay_terms=StayTerms(stay_terms, prices={"countered": "price_countered"}))

@@ -24,14 +24,14 @@ import numpy as np
 
 from orgsim import schema
 from orgsim.mechanisms import layoffs, reorgs
-from orgsim.plugins import ORGANIZATION, Handler, Mechanism
+from orgsim.plugins import ORGANIZATION, TERMS, Handler, Mechanism
 from orgsim.schema import Blitz
 
 if TYPE_CHECKING:
     from orgsim.executive import Executive
     from orgsim.lab import Lab
     from orgsim.model import OrgModel
-    from orgsim.schema import ExecutiveExit
+    from orgsim.schema import ExecutiveExit, RuleOut
 
 
 @dataclasses.dataclass
@@ -145,5 +145,10 @@ def apply_exit(model: OrgModel, event: ExecutiveExit) -> None:
         leave(model, executive, event.successor)
 
 
+def rule_out(model: OrgModel, event: RuleOut) -> None:
+    """Timeline handler: the lab's CEO rules out a lever until a date ("no further company-wide layoffs in 2026")."""
+    model.lab_by_key[event.lab].ruled_out[event.lever] = model.config.week_of(event.until)
+
+
 MECHANISM = Mechanism(number=8, block="executives", params=schema.ExecutiveParams, setup=setup, stage=3.0, step=step,
-                      handlers={"executive_exit": Handler(apply_exit, ORGANIZATION)})
+                      handlers={"executive_exit": Handler(apply_exit, ORGANIZATION), "rule_out": Handler(rule_out, TERMS)})

@@ -1,15 +1,16 @@
-"""M1 offers and poaching: rival labs approach stars and targets accept by logit.
+"""M1 offers and poaching: rival labs approach stars with make-whole packages; targets decide in money.
 
 Each week a recruiting lab approaches up to its capacity of rival
 researchers above its skill threshold, best first (with noise), skipping
-anyone approached recently. The package beats current pay by a premium up to
-the lab's cap; the target compares utilities (pay, mission fit, compute per
-researcher, prestige, stability, trust, former colleagues there, the CEO's
-personal touch) against switching costs (unvested equity, claw-backs,
-embeddedness) and a status-quo constant. The money at stake in leaving
-is the same forfeit term as in M3 (unvested equity at today's price plus
-claw-back, log(1 + forfeited / market pay)): an offer must beat it. Evidence: 45 OpenAI researchers
-courted in a month, 4 moved; ~100 approached, >= 10 hired.
+anyone approached recently. The package makes the target whole: a buy-out
+grant replaces the unvested equity and claw-back they would forfeit, and the
+annual pay beats theirs by a premium, the whole within the lab's cap. The
+target weighs it as M3 weighs any alternative, in market pay-years a year:
+the offer's pay, the rival's amenities, former colleagues there and the CEO's
+personal touch, against the value of staying; the make-whole grant cancels
+what leaving forfeits, so a rival who wants a handcuffed star must pay for
+the handcuffs. Evidence: 45 OpenAI researchers courted in a month, 4 moved;
+~100 approached, >= 10 hired.
 """
 
 from __future__ import annotations
@@ -17,18 +18,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import expit
 
 from orgsim import derived, schema, transitions
-from orgsim.mechanisms import counteroffers
+from orgsim.mechanisms import attrition, counteroffers
 from orgsim.plugins import TERMS, Handler, Mechanism
-from orgsim.population import PREFERENCES
 
 if TYPE_CHECKING:
     from orgsim.lab import Lab
     from orgsim.model import OrgModel
     from orgsim.schema import Blitz
-
-MONEY, MISSION, COMPUTE, PRESTIGE, STABILITY = (PREFERENCES.index(k) for k in PREFERENCES)
 
 
 def start_blitz(model: OrgModel, event: Blitz) -> None:
@@ -63,30 +62,22 @@ def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, float] | None:
     return terms if terms["capacity"] > 0 else None
 
 
-def utility_gain(model: OrgModel, slots: np.ndarray, lab: int, offer_k: np.ndarray, current_k: np.ndarray,
-                 touch: float) -> np.ndarray:
-    """Utility of accepting minus staying, per target."""
-    p, pop = model.params.offers, model.population
-    w = pop.prefs[slots]
-    own = pop.lab[slots].astype(np.int64)
-    there = np.full(len(slots), lab)
-    prestige, stability, trust = (derived.lab_array(model, a) for a in ("prestige", "stability", "trust"))
-    compute = model.compute_per_researcher()
-    colleagues = derived.former_colleagues(model)[lab, own]
-    team_years = (model.week - pop.team_since[slots]) / 52.0
-    gain = (
-        w[:, MONEY] * p.beta_money * np.log(offer_k / np.maximum(current_k, 1.0))
-        + w[:, MISSION] * p.beta_mission * (derived.mission_fit(model, there, slots) - derived.mission_fit(model, own, slots))
-        + w[:, MISSION] * p.beta_trust * (trust[lab] - trust[own])
-        + w[:, COMPUTE] * p.beta_compute * np.log(compute[lab] / compute[own])
-        + w[:, PRESTIGE] * p.beta_prestige * (prestige[lab] - prestige[own])
-        + w[:, STABILITY] * p.beta_stability * (stability[lab] - stability[own])
-        + p.beta_colleagues * np.log1p(colleagues)
-        + touch + p.status_quo
-    )
-    gain -= p.beta_forfeit * derived.forfeit_term(model, slots)
-    gain -= p.beta_embeddedness * np.log1p(team_years)
-    return gain
+def offer_gain(model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarray, makewhole_k: np.ndarray,
+               touch: float, pay_here_k: np.ndarray | None = None) -> np.ndarray:
+    """Log odds of accepting: (v_offer + (make-whole − forfeited) / H − v_stay) / s + status_quo.
+
+    ``pay_here_k`` replaces current pay in the value of staying (a counteroffer, M2).
+    """
+    p, pop = model.params.attrition, model.population
+    market = derived.market_comp(model, pop.skill[slots])
+    terms, stay = attrition.stay_value(model, slots)
+    if pay_here_k is not None:
+        stay = stay + (pay_here_k - derived.current_comp(model, slots)) / market
+    colleagues = derived.former_colleagues(model)[lab, pop.lab[slots].astype(np.int64)]
+    offer = (annual_k / market + attrition.amenities(model, slots, np.full(len(slots), lab))
+             + p.price_colleagues * colleagues + touch)
+    whole = (makewhole_k / market - terms["forfeit"]) / p.horizon_years
+    return (offer + whole - stay) / p.decision_scale + model.params.offers.status_quo
 
 
 def pick_targets(model: OrgModel, lab: Lab, k: int, quantile: float) -> np.ndarray:
@@ -116,32 +107,43 @@ def step(model: OrgModel) -> None:
         model.lab_agents.do("recruit")
 
 
+def package(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Annual pay and make-whole grant (k$) offered to each target, within the four-year cap.
+
+    The make-whole grant replaces what leaving forfeits (M5's unvested equity at
+    today's price and any claw-back); the annual pay is the premium over
+    current pay, or the lab's own pay curve if that is higher, in what the cap leaves.
+    """
+    pop = model.population
+    current = derived.current_comp(model, targets)
+    fair = derived.lab_comp(model, np.full(len(targets), lab.index), pop.skill[targets])
+    cap = max(terms["cap_k"], 1.0) * 4
+    makewhole = np.minimum(derived.forfeited(model, targets), cap) if model.params.offers.make_whole else 0.0
+    annual = np.minimum(np.maximum(current * terms["premium"], fair), np.maximum((cap - makewhole) / 4, 1.0))
+    return annual, np.broadcast_to(makewhole, annual.shape).copy()
+
+
 def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> None:
     pop, rec = model.population, model.recorder
     own = pop.lab[targets].astype(np.int64)
-    current = derived.current_comp(model, targets)
-    fair = derived.lab_comp(model, np.full(len(targets), lab.index), pop.skill[targets])
-    offer = np.minimum(np.maximum(current * terms["premium"], fair), max(terms["cap_k"], 1.0))
+    annual, makewhole = package(model, lab, targets, terms)
     pop.approached_week[targets] = model.week
     rec.event("offer", targets, own, lab.index)
     rec.count("offers", lab.index, len(targets))
-    p_accept = _sigmoid(utility_gain(model, targets, lab.index, offer, current, terms["touch"]))
+    p_accept = expit(offer_gain(model, targets, lab.index, annual, makewhole, terms["touch"]))
     accept = model.stream("offers").random(len(targets)) < p_accept
     rec.event("decline", targets[~accept], own[~accept], lab.index)
-    stay = counteroffers.respond(model, lab, targets[accept], offer[accept], terms["touch"], p_accept[accept])
+    stay = counteroffers.respond(model, lab, targets[accept], annual[accept], makewhole[accept], terms["touch"],
+                                 p_accept[accept])
     movers = targets[accept][~stay]
-    offer_movers = offer[accept][~stay]
+    annual, makewhole = annual[accept][~stay], makewhole[accept][~stay]
     rec.event("accept", movers, own[accept][~stay], lab.index)
     rec.count("accepts", lab.index, len(movers))
-    rec.count("pay_spent_musd", lab.index, offer_movers.sum() * 4 / 1000)
-    lab.comp_spent += float(offer_movers.sum() * 4 / 1000)
-    signon = lab.spec.pay.signon_k
-    transitions.move(model, movers, np.full(len(movers), lab.index), offer_movers, terms["cohort"],
-                     team=terms["team"], signon_k=signon)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    spent = float((4 * annual + makewhole).sum() / 1000)
+    rec.count("pay_spent_musd", lab.index, spent)
+    lab.comp_spent += spent
+    transitions.move(model, movers, np.full(len(movers), lab.index), annual, terms["cohort"],
+                     team=terms["team"], signon_k=lab.spec.pay.signon_k, makewhole_k=makewhole)
 
 
 MECHANISM = Mechanism(number=1, block="offers", params=schema.OffersParams, stage=4.0, step=step,
