@@ -44,7 +44,8 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     "beliefs": (np.int8, "beliefs", 0),
 }
 
-PREFERENCES = ("money", "mission", "compute", "prestige", "stability")
+#: what researchers weigh beside pay, each relative to pay (money is the numeraire of every decision, M3)
+PREFERENCES = ("mission", "compute", "prestige", "stability")
 
 
 class Population:

@@ -197,8 +197,6 @@ class PopulationSpec(Strict):
     preference_spread: float = param(0.5, "sd of log weight", "heterogeneous preferences (M13); at most 5 keeps "
                                      "the lognormal weights finite", ge=0, le=5,
                                      label="Spread of researchers' preferences")
-    weight_money: NonNeg = param(1.0, "relative weight", "pay dominates offers (press)",
-                                 label="Weight researchers give to pay")
     weight_mission: NonNeg = param(1.0, "relative weight", "mission sorting (M13)",
                                    label="Weight researchers give to mission fit")
     weight_compute: NonNeg = param(0.5, "relative weight", "'compute per researcher' pitch (press)",
@@ -256,7 +254,7 @@ class AttritionParams(Switchable):
         "quoted over and a grant vests in (Stock & Wise 1990 weigh whole paths of pay)", gt=0, le=MAX_YEARS,
         label="Years over which one-off money is weighed")
     match_sd: float = param(
-        0.6, "market pay-years per year", "Jovanovic (1979): a job's match quality is uncertain at hire and "
+        1.5, "market pay-years per year", "Jovanovic (1979): a job's match quality is uncertain at hire and "
         "revealed with tenure; its spread is fitted (recent hires' retention, SignalFire 2025)", ge=0, le=10,
         label="Spread of match quality")
     match_learning_weeks: float = param(
@@ -266,13 +264,16 @@ class AttritionParams(Switchable):
         0.1, "market pay-years per year per ln(1 + years of tenure)",
         "Topel (1991): ten years of seniority raise pay about 25% (0.25 / ln 11 = 0.10), firm-specific capital "
         "that leaving loses", label="Worth of firm-specific experience")
-    price_morale: float = param(2.0, "market pay-years per year per unit morale (0-1)",
+    price_morale: float = param(2.0, "market pay-years per year per unit of morale above its target (0-1)",
                                 "assumption: job satisfaction is among the strongest predictors of quits; a log "
-                                "hazard ratio of -2 per unit at the decision scale 1", label="Worth of morale")
+                                "hazard ratio of -2 per unit at the decision scale 1. Morale's target is set by "
+                                "stability, vision, trust and momentum, priced as amenities, so only the shocks "
+                                "that move morale off its target are priced here", label="Worth of morale")
     price_mission: float = param(
-        4.0, "market pay-years per year per unit fit (x the mission weight)",
+        2.0, "market pay-years per year per unit fit (x the mission weight)",
         "Stern (2004): scientists accept about a quarter less pay to work where they may publish, one mission "
-        "trait; researchers turned down nine-figure offers for mission (press 2025); M13 must shape the flows",
+        "trait (fit differences between labs are about 0.1-0.3, so 2 puts them at 20-60% of pay); researchers "
+        "turned down nine-figure offers for mission (press 2025); M13 must shape the flows",
         label="Worth of mission fit")
     price_prestige: float = param(0.5, "market pay-years per year per unit prestige (x the prestige weight)",
                                   ASSUMED, label="Worth of a lab's prestige")
@@ -280,8 +281,11 @@ class AttritionParams(Switchable):
         0.6, "market pay-years per year per unit stability (x the stability weight)",
         "Mas & Pallais (2017): workers give up about 20% of pay to avoid an unpredictable schedule; reorgs (M6)",
         label="Worth of stability")
-    price_trust: float = param(0.5, "market pay-years per year per unit trust (x the mission weight)", "M12 trust",
+    price_trust: float = param(0.4, "market pay-years per year per unit trust (x the mission weight)", "M12 trust",
                                label="Worth of trust in leadership")
+    price_vision: float = param(0.4, "market pay-years per year per unit vision clarity",
+                                "assumption: a clear research direction is worth as much as trust in leadership",
+                                label="Worth of a clear research direction")
     price_momentum: float = param(0.2, "market pay-years per year per unit release momentum",
                                   "recent releases attract (assumption)", label="Worth of release momentum")
     price_compute: float = param(0.2, "market pay-years per year per ln compute per researcher (x the compute "
@@ -300,7 +304,7 @@ class AttritionParams(Switchable):
     price_newcomer: float = param(-0.4, "market pay-years per year", "M15 friction with insiders (assumption)",
                                   label="Worth of staying for an acqui-hired newcomer")
     rival_constant: float = param(
-        -6.0, "logit units among the alternatives", "assumption, no public share: most people leaving a big lab go to start-ups, other "
+        -4.5, "logit units among the alternatives", "assumption, no public share: most people leaving a big lab go to start-ups, other "
         "firms and academia; sized so about a quarter of leavers join a rival frontier lab (the hiring bar a "
         "walk-in meets)", le=20, ge=-20, label="Odds of a walk-in joining a rival lab")
     market_value: float = param(0.8, "market pay-years per year", "assumption: other firms and academia pay below "

@@ -14,7 +14,7 @@ from orgsim import derived, morale
 from orgsim.agents import Researcher
 from orgsim.executive import Executive
 from orgsim.lab import Lab
-from orgsim.mechanisms import matching
+from orgsim.mechanisms import attrition, matching
 from orgsim.population import PREFERENCES, Population
 from orgsim.schema import ExecutiveSpec
 from orgsim.transitions import set_pay
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: the tenure cap of a lab with no founding year (an old organization such as Apple or Microsoft)
 OLD_ORGANIZATION_YEARS = 40
+#: candidates drawn per seat of the initial staff, before they are weighted by how long each would stay
+CANDIDATES = 3
 
 
 class World:
@@ -149,18 +151,48 @@ class World:
             staff["match"][members], staff["match_sum"][members] = matching.initial_staff(model, cohort, tenure)
         return staff
 
+    def settled_draws(self, team: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Skill and traits for the seats ``team`` of the initial staff: entrants' draws, weighted by how long each
+        would stay.
+
+        In a lab that has long replaced its leavers, a kind of researcher is
+        present in proportion to how often it arrives times how long it stays
+        (renewal theory), so ``CANDIDATES`` entrants per seat are drawn and each
+        team's staff is resampled from them with weights 1 / (hazard + growth),
+        the hazard from what in the leaving decision does not change with
+        tenure (pay, amenities, the alternatives; M3). Otherwise the kinds most
+        likely to leave would leave first and churn would drift down as the
+        staff settled.
+        """
+        model, rng = self.model, self.model.stream("population")
+        pool = np.repeat(team, CANDIDATES)
+        labs = model.team_lab[pool]
+        skill = self.draw_skill(len(pool), model.team_skill_shift[pool])
+        traits = self.new_researcher_traits(labs)
+        model.population = Population(model.params.learning.dimensions, capacity=len(pool))
+        slots = model.population.add([_Candidate() for _ in pool], lab=labs, team=pool, skill=skill, **traits)
+        set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
+        model.star_threshold = derived.market_quantile(model, model.config.outcomes.top_quantile)
+        relative = np.exp(attrition.persistent_odds(model))
+        mean = np.bincount(pool, weights=relative) / np.maximum(np.bincount(pool), 1)
+        quit_rate = derived.lab_array(model, "quit_rate")[labs]
+        growth = np.log1p(np.array([lab.spec.hiring.growth for lab in model.labs]))[labs] / 52.0
+        weight = 1.0 / (quit_rate / 52.0 * relative / mean[pool] + growth)
+        chosen = np.concatenate([rng.choice(np.flatnonzero(pool == t), size=int((team == t).sum()),
+                                            p=weight[pool == t] / weight[pool == t].sum()) for t in np.unique(team)])
+        return skill[chosen], {name: values[chosen] for name, values in traits.items()}
+
     def build_population(self) -> Population:
         """The initial researchers: skill, tenure, pay and grants, preferences, beliefs."""
         model, spec, rng = self.model, self.spec, self.model.stream("population")
         sizes = np.maximum(np.rint(model.team_target), 0).astype(np.int64)
         n = int(sizes.sum())
-        pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16)
         team = np.repeat(np.arange(len(sizes)), sizes)
         labs = model.team_lab[team]
+        skill, values = self.settled_draws(team)
         staff = self.draw_staff(labs)
         tenure = staff["tenure"]
-        skill = self.draw_skill(n, model.team_skill_shift[team])
-        values = self.new_researcher_traits(labs)
+        pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16)
         agents = [Researcher(model) for _ in range(n)]
         values.update(
             uid=np.array([a.unique_id for a in agents]), lab=labs, team=team, skill=skill,
@@ -174,3 +206,9 @@ class World:
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
         pop.grant_week[slots] = -tenure  # the new-hire grant started at hire; refreshes followed (derived.ladder)
         return pop
+
+
+class _Candidate:
+    """A seat-holder of the candidate pool (:meth:`World.settled_draws`): a slot and nothing else."""
+
+    slot = -1

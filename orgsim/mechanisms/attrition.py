@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from orgsim import derived, schema
+from orgsim import derived, morale, schema
 from orgsim.mechanisms import executives, matching
 from orgsim.plugins import Mechanism, Slots, StayTerms
 from orgsim.population import PREFERENCES
@@ -44,7 +44,7 @@ from orgsim.population import PREFERENCES
 if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
-MONEY, MISSION, COMPUTE, PRESTIGE, STABILITY = (PREFERENCES.index(k) for k in PREFERENCES)
+MISSION, COMPUTE, PRESTIGE, STABILITY = (PREFERENCES.index(k) for k in PREFERENCES)
 #: the alternatives beyond the labs: columns n_labs and n_labs + 1 of the value matrix
 STARTUP, MARKET = 0, 1
 
@@ -64,17 +64,18 @@ def amenities(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
     """What working at ``labs`` (n, or n x k) is worth to each researcher beyond pay, in market pay-years a year.
 
     Each lab trait is priced (``attrition.price_*``) relative to a neutral lab
-    (fit and prestige 0.5, full stability, trust 0.5, no momentum, the
+    (fit, prestige, trust and vision 0.5, full stability, no momentum, the
     market's compute per researcher) and weighted by the researcher's
-    preference for it over money, so mission-driven people sort by mission (M13).
+    preference for it (relative to pay, the numeraire), so mission-driven
+    people sort by mission (M13).
     """
     p, pop = model.params.attrition, model.population
     labs = np.asarray(labs)
-    w = pop.prefs[slots] / pop.prefs[slots][:, [MONEY]]
+    w = pop.prefs[slots]
     if labs.ndim == 2:
         w = w[:, None, :]
-    prestige, stability, trust, momentum = (derived.lab_array(model, a) for a in
-                                            ("prestige", "stability", "trust", "momentum"))
+    prestige, stability, trust, vision, momentum = (derived.lab_array(model, a) for a in
+                                                    ("prestige", "stability", "trust", "vision", "momentum"))
     compute = model.compute_per_researcher()
     compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))
     return (
@@ -83,6 +84,7 @@ def amenities(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
         + p.price_prestige * w[..., PRESTIGE] * (prestige[labs] - 0.5)
         + p.price_stability * w[..., STABILITY] * (stability[labs] - 1.0)
         + p.price_compute * w[..., COMPUTE] * compute[labs]
+        + p.price_vision * (vision[labs] - 0.5)
         + p.price_momentum * momentum[labs]
     )
 
@@ -97,7 +99,7 @@ def own_terms(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
     else:
         layoff_shock = zeros
     return {
-        "morale": pop.morale[slots].astype(float),
+        "morale_gap": pop.morale[slots] - morale.target(model)[labs],
         "tenure": np.log1p(np.maximum(model.week - pop.hire_week[slots], 0) / 52.0),
         "layoff_shock": layoff_shock,
         "manager_exit": executives.manager_shock(model)[pop.team[slots]],
@@ -133,16 +135,15 @@ def stay_value(model: OrgModel, slots: Slots) -> tuple[dict[str, np.ndarray], np
     return terms, stay
 
 
-def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
-    """Staying and every alternative valued for ``slots`` (one's own lab is no alternative).
+def alternatives(model: OrgModel, slots: Slots = slice(None)) -> np.ndarray:
+    """v_j of every alternative for ``slots`` (n x labs + 2): the rival labs, a start-up, the outside market.
 
     Every rival lab counts, open or not this week: labs hire all the time,
     and ``rival_constant`` is a walk-in's odds of being taken; whether the lab
     has a vacancy decides where a leaver lands (:func:`destinations`), not
-    whether leaving is worth it.
+    whether leaving is worth it. One's own lab is no alternative (-inf).
     """
     p, pop = model.params.attrition, model.population
-    terms, stay = stay_value(model, slots)
     own = pop.lab[slots].astype(np.int64)
     skill = pop.skill[slots]
     n, n_labs = len(own), len(model.labs)
@@ -154,15 +155,36 @@ def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
             + p.nest_scale * p.decision_scale * p.rival_constant)
     star = derived.star_tier(model, slots)
     outside = np.column_stack([p.startup_value + p.startup_star_premium * star, np.full(n, p.market_value)])
-    return Values(terms, stay, np.concatenate([np.where(candidates == own[:, None], -np.inf, labs), outside], axis=1))
+    return np.concatenate([np.where(candidates == own[:, None], -np.inf, labs), outside], axis=1)
+
+
+def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
+    """Staying and every alternative valued for ``slots``."""
+    terms, stay = stay_value(model, slots)
+    return Values(terms, stay, alternatives(model, slots))
+
+
+def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
+    """What leaving is worth, before the forfeit: nest_scale · s · ln Σ_j e^(v_j / (nest_scale · s))."""
+    p = model.params.attrition
+    nest = p.nest_scale * p.decision_scale
+    return nest * logsumexp(alternatives_ / nest, axis=1)
+
+
+def persistent_odds(model: OrgModel) -> np.ndarray:
+    """Everyone's log odds of leaving from what does not change with tenure (pay, amenities, alternatives), up to
+    each lab's constant: how long each kind of researcher stays, for the staff a lab starts with (:mod:`orgsim.world`)."""
+    pop = model.population
+    market = derived.market_comp(model, pop.skill)
+    here = derived.current_comp(model) / market + amenities(model, slice(None), pop.lab.astype(np.int64))
+    return (inclusive_value(model, alternatives(model)) - here) / model.params.attrition.decision_scale
 
 
 def leave_odds(model: OrgModel, v: Values) -> np.ndarray:
     """IV − u_stay without a_L: the log odds of leaving this week before the lab's constant."""
     p = model.params.attrition
-    nest = p.nest_scale * p.decision_scale
-    leave = p.nest_scale * logsumexp((v.alternatives - v.terms["forfeit"][:, None] / p.horizon_years) / nest, axis=1)
-    return leave - v.stay / p.decision_scale
+    leave = inclusive_value(model, v.alternatives) - v.terms["forfeit"] / p.horizon_years
+    return (leave - v.stay) / p.decision_scale
 
 
 def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndarray]:
@@ -172,11 +194,9 @@ def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndar
 
 def logged(model: OrgModel, v: Values, labs: np.ndarray) -> dict[str, np.ndarray]:
     """The terms as the event log keeps them, the inclusive value of leaving and the weekly hazard."""
-    p = model.params.attrition
-    nest = p.nest_scale * p.decision_scale
     odds = leave_odds(model, v)
     x = dict(v.terms)
-    x["alternative"] = nest * logsumexp(v.alternatives / nest, axis=1)
+    x["alternative"] = inclusive_value(model, v.alternatives)
     x["hazard"] = expit(odds - model.states["attrition"].lab_constant[labs])
     return x
 
@@ -261,7 +281,7 @@ def step(model: OrgModel) -> None:
 MECHANISM = Mechanism(
     number=3, block="attrition", params=schema.AttritionParams, setup=setup, stage=5.0, step=step,
     stay_terms=StayTerms(own_terms, logged=("pay_here", "amenity", "match", "forfeit", "alternative"), prices={
-        "morale": "price_morale", "tenure": "price_tenure", "layoff_shock": "price_layoff_shock",
+        "morale_gap": "price_morale", "tenure": "price_tenure", "layoff_shock": "price_layoff_shock",
         "manager_exit": "price_manager_exit", "newcomer": "price_newcomer",
     }),
 )
