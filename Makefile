@@ -11,11 +11,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test test-slow bench march sensitivity validation decision screenshot clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (see .ci/find-python)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dashboard]'
+	$(PY) -m pip install --quiet -e '.[test,all]'
 	@touch $(STAMP)
 
 DEMO := results/avocado_retention

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import warnings
 
+from orgsim.extras import require
+
+require("ema_workbench", "scenario discovery (EMA Workbench)")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from ema_workbench.analysis import cart, feature_scoring, prim, scenario_discovery_util
