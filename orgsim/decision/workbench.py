@@ -10,9 +10,9 @@ import warnings
 
 from orgsim.extras import require
 
-require("ema_workbench", "scenario discovery (EMA Workbench)")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
+    require("ema_workbench", "scenario discovery (EMA Workbench)")
     from ema_workbench.analysis import cart, feature_scoring, prim, scenario_discovery_util
     from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
 
