@@ -162,6 +162,7 @@ def run(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE, e.g. population.scale=0.1")] = None,
 ) -> None:
     """Run one scenario and write metrics.parquet, events.parquet and manifest.json."""
+    from orgsim.adequacy import run_warnings
     from orgsim.model import OrgModel
     from orgsim.output import manifest, write_json, write_parquet
     from orgsim.summary import summary_table
@@ -187,6 +188,8 @@ def run(
                         headline=headline.as_dict()), out / "manifest.json")
     console.print(summary_table(model, metrics, events, headline))
     console.print(f"wrote {out}/metrics.parquet, events.parquet, manifest.json")
+    watched = model.top_talent_watch.watched
+    _warn(run_warnings(headline.as_dict(), float("nan") if watched is None else len(watched)))
 
 
 @app.command()
@@ -289,6 +292,22 @@ def _run_planned(spec: Path, load, run, executor: str, scheduler: str | None, **
             fail(str(exc))
 
 
+def _warn(lines: list[str]) -> None:
+    """Each line as a one-line warning (a world too small to answer, see orgsim.adequacy)."""
+    for line in lines:
+        err_console.print(f"[bold yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
+
+
+def _warn_small(store: Path) -> None:
+    from orgsim.adequacy import store_warnings
+    from orgsim.analysis import StoreError, read_runs
+
+    try:
+        _warn(store_warnings(read_runs(store)))
+    except StoreError:
+        return  # no successful run: the failures are reported on their own
+
+
 def _report_failed(failed: list[str]) -> None:
     if failed:
         err_console.print(f"[bold red]failed runs[/] ({len(failed)}): {', '.join(failed)}"
@@ -313,6 +332,7 @@ def sweep(
                           resume=resume)
     console.print(f"{result.ok} runs ok, {len(result.failed)} failed, {result.skipped} already done; "
                   f"{result.seconds:.1f} s; results in {out}")
+    _warn_small(out)
     _report_failed(result.failed)
 
 
@@ -377,6 +397,7 @@ def report(
     except StoreError as exc:
         fail(str(exc))
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")
+    _warn_small(directory)
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from orgsim import OrgModel, catalog, extras, load_scenario
+from orgsim import OrgModel, adequacy, catalog, extras, load_scenario
 from orgsim.cli import app
 from orgsim.config import ConfigError
 from orgsim.sweep.spec import load_experiment
@@ -148,3 +149,24 @@ def test_the_manifest_of_a_run_names_the_shipped_scenario(tmp_path, monkeypatch)
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "x" / "manifest.json").read_text())
     assert manifest["source"] == "avocado_failure"
+
+
+def test_the_quick_start_prints_a_retention_number(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", "avocado_failure", "--seed", "1", "--out", "fail"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    retention = re.search(r"cohort still at Meta 52 weeks after the Avocado release: (\d+\.\d)%", text)
+    assert retention and 0 < float(retention.group(1)) <= 100
+    assert "warning:" not in text
+
+
+def test_a_too_small_world_is_named_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", "avocado_failure", "--seed", "1", "--out", "fail",
+                                 "--set", "population.scale=0.1"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    cohort = re.fullmatch(r"warning: cohort_retention rests on the tracked cohort at the release: (\d+) researchers, "
+                          rf"below the {adequacy.MINIMUM} a share needs \(use population.scale >= 1\)", lines[0])
+    assert cohort and int(cohort.group(1)) < adequacy.MINIMUM
