@@ -170,3 +170,11 @@ def test_a_too_small_world_is_named_in_one_line(tmp_path, monkeypatch):
     cohort = re.fullmatch(r"warning: cohort_retention rests on the tracked cohort at the release: (\d+) researchers, "
                           rf"below the {adequacy.MINIMUM} a share needs \(use population.scale >= 1\)", lines[0])
     assert cohort and int(cohort.group(1)) < adequacy.MINIMUM
+
+
+def test_a_sweep_of_small_worlds_says_so(tmp_path):
+    result = runner.invoke(app, ["sweep", "smoke", "--out", str(tmp_path / "smoke"), "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert warned and all(re.match(r"warning: avocado_(success|failure): median run: cohort_retention rests on the "
+                                   r"tracked cohort at the release: [\d.]+ researchers", line) for line in warned)
