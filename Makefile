@@ -43,7 +43,8 @@ $(DOCS_STAMP): $(STAMP)
 	@touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+	@# not --quiet: it hides the warnings strict mode counts, and a broken link would pass
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 docs-screenshot:
 	@test -f site/index.html || { echo "error: no site/index.html; run make docs first"; exit 2; }
