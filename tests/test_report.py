@@ -232,3 +232,10 @@ def test_every_figure_says_what_it_shows(full_report):
     assert len(alts) >= 14 and len(set(alts)) == len(alts)
     short = [a for a in alts if len(html.unescape(a)) < 40]
     assert not short, short
+
+
+def test_a_too_small_world_marks_the_headline_figure(report):
+    text = report.read_text(encoding="utf-8")
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", text, re.S).group(1)
+    assert re.search(r"Too small to answer: the blitz-2025 cohort at the release held a median of \d+ researchers in "
+                     r"Avocado (succeeds|fails)", html.unescape(caption)), caption

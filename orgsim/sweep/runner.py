@@ -28,7 +28,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from orgsim import catalog
 from orgsim.config import ConfigError, Problem, apply_overrides, load_scenario, scenario_from_dict
+from orgsim.extras import require
 from orgsim.output import git_revision, versions
 from orgsim.sweep import design as designs
 from orgsim.sweep import draws, explore
@@ -89,7 +91,7 @@ def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
     explored, world_draws = explore.crossed(spec.explore, base, source, spec.seed) if spec.explore else (None, None)
     runs = []
     for scenario_file in spec.scenarios:
-        path = base / scenario_file
+        path = catalog.scenario_path(scenario_file, base)
         data = load_scenario(path, spec.set).model_dump(mode="json")
         points = [(0, pd.Series(dtype=object), seeds, None)]
         if spec.design.kind != "none" and (spec.design.scenarios is None or scenario_file in spec.design.scenarios):
@@ -226,7 +228,8 @@ def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None) -> 
         with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
             yield pool, n
     elif kind == "dask":
-        from distributed import Client, LocalCluster
+        distributed = require("distributed", "--executor dask")
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
         if scheduler:
             with Client(scheduler) as client:
