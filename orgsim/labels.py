@@ -6,8 +6,8 @@ field (``param(..., label=...)`` or ``setting(...)`` in
 :data:`orgsim.outcomes.OUTCOMES`. This module composes them for a concrete
 dotted path, as ``--set``, sweep designs and factor lists name it::
 
-    >>> str(parameter("mechanisms.vesting.beta_forfeit"))
-    'Effect of unvested equity on quitting (log HR per log(1 + forfeited / market pay))'
+    >>> str(parameter("mechanisms.attrition.horizon_years"))
+    'Years over which one-off money is weighed (years)'
     >>> parameter("labs.meta.quit_rate").text
     'Meta: voluntary quit rate'
 

@@ -125,8 +125,8 @@ class OrgModel(mesa.Model):
             self.running = False
 
     def run(self, weeks: int | None = None) -> OrgModel:
-        """Run ``weeks`` more weeks, or to the scenario's horizon."""
-        end = self.config.weeks if weeks is None else self.week + weeks
+        """Run ``weeks`` more weeks, or to the scenario's horizon (never past it: its dated inputs end there)."""
+        end = self.config.weeks if weeks is None else min(self.week + weeks, self.config.weeks)
         if end > self.time:
             self.run_until(end)
         return self

@@ -18,6 +18,9 @@ INT_LIMIT = 2**31 - 1
 #: resource bounds, not domain bounds: about 1 kB of memory per researcher, and a recorder row per week
 MAX_RESEARCHERS = 1_000_000
 MAX_YEARS = 100
+#: the largest price of a term of the leaving decision, in market pay-years a year: far beyond any evidence, and small
+#: enough that the decision's exponentials stay finite
+PRICE_LIMIT = 100.0
 
 
 def param(default: Any, unit: str, source: str = ASSUMED, *, label: str = "", **constraints: Any) -> Any:
@@ -72,7 +75,8 @@ class PaySpec(Strict):
     base_k: float = param(..., "k$/year", "H-1B filings: Meta AI research engineer base ~$440k", gt=0, label="Base pay")
     equity_k: float = param(..., "k$/year of grant value", "WSJ/Equilar: OpenAI stock pay ~$1.5M/employee", ge=0,
                             label="Equity grants per year")
-    skill_elasticity: float = param(1.0, "d log pay / d log skill", "stars are paid superlinearly", ge=0,
+    skill_elasticity: float = param(1.0, "d log pay / d log skill", "stars are paid superlinearly (at most 5 keeps "
+                                    "every pay finite)", ge=0, le=5,
                                     label="How steeply pay rises with skill")
     vesting_years: float = param(4.0, "years", "standard four-year grants", gt=0, le=MAX_YEARS,
                                  label="Vesting period of equity grants")
@@ -233,7 +237,7 @@ class CounterofferParams(Switchable):
 
     price_countered: float = param(-0.5, "market pay-years per year", "low-confidence evidence that countered staff "
                                    "stay only 1.7-3.5 years: a hazard ratio of e^0.5 at the decision scale 1",
-                                   label="Worth of staying after a counteroffer")
+                                   ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying after a counteroffer")
 
 
 class AttritionParams(Switchable):
@@ -243,7 +247,7 @@ class AttritionParams(Switchable):
         1.0, "market pay-years per year per logit unit",
         "Manning (2003, Monopsony in Motion, ch. 4): the elasticity of separations with respect to the wage is "
         "about -1, so one market pay a year moves the odds of leaving by e (scale = 1 / elasticity)",
-        gt=0, label="Money scale of the leaving decision")
+        gt=0.01, le=PRICE_LIMIT, label="Money scale of the leaving decision")
     nest_scale: float = param(
         0.5, "share of the decision scale", "nested logit (McFadden 1978): the taste shocks among the alternatives "
         "are this share of those between staying and leaving; 1 = one multinomial logit, smaller = leavers choose "
@@ -263,57 +267,65 @@ class AttritionParams(Switchable):
     price_tenure: float = param(
         0.1, "market pay-years per year per ln(1 + years of tenure)",
         "Topel (1991): ten years of seniority raise pay about 25% (0.25 / ln 11 = 0.10), firm-specific capital "
-        "that leaving loses", label="Worth of firm-specific experience")
+        "that leaving loses", ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of firm-specific experience")
     price_morale: float = param(2.0, "market pay-years per year per unit of morale above its target (0-1)",
                                 "assumption: job satisfaction is among the strongest predictors of quits; a log "
                                 "hazard ratio of -2 per unit at the decision scale 1. Morale's target is set by "
                                 "stability, vision, trust and momentum, priced as amenities, so only the shocks "
-                                "that move morale off its target are priced here", label="Worth of morale")
+                                "that move morale off its target are priced here",
+                                ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of morale")
     price_mission: float = param(
         2.0, "market pay-years per year per unit fit (x the mission weight)",
         "Stern (2004): scientists accept about a quarter less pay to work where they may publish, one mission "
         "trait (fit differences between labs are about 0.1-0.3, so 2 puts them at 20-60% of pay); researchers "
         "turned down nine-figure offers for mission (press 2025); M13 must shape the flows",
-        label="Worth of mission fit")
+        ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of mission fit")
     price_prestige: float = param(0.5, "market pay-years per year per unit prestige (x the prestige weight)",
-                                  ASSUMED, label="Worth of a lab's prestige")
+                                  ASSUMED, ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of a lab's prestige")
     price_stability: float = param(
         0.6, "market pay-years per year per unit stability (x the stability weight)",
         "Mas & Pallais (2017): workers give up about 20% of pay to avoid an unpredictable schedule; reorgs (M6)",
-        label="Worth of stability")
+        ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of stability")
     price_trust: float = param(0.4, "market pay-years per year per unit trust (x the mission weight)", "M12 trust",
-                               label="Worth of trust in leadership")
+                               ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of trust in leadership")
     price_vision: float = param(0.4, "market pay-years per year per unit vision clarity",
                                 "assumption: a clear research direction is worth as much as trust in leadership",
-                                label="Worth of a clear research direction")
+                                ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of a clear research direction")
     price_momentum: float = param(0.2, "market pay-years per year per unit release momentum",
-                                  "recent releases attract (assumption)", label="Worth of release momentum")
+                                  "recent releases attract (assumption)",
+                                  ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of release momentum")
     price_compute: float = param(0.2, "market pay-years per year per ln compute per researcher (x the compute "
-                                 "weight)", "Meta's 'compute per researcher' pitch (press)", label="Worth of compute")
+                                 "weight)", "Meta's 'compute per researcher' pitch (press)",
+                                 ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of compute")
     price_colleagues: float = param(1.0, "market pay-years per year per unit share of the lab's staff who are "
                                     "former colleagues", "stars follow stars (Sajjadiani et al.); a lab where a "
                                     "tenth of the staff came from one's own lab is worth 10% more pay (assumption)",
-                                    label="Pull of former colleagues")
+                                    ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Pull of former colleagues")
     price_layoff_shock: float = param(
         -0.39, "market pay-years per year per unit survivor shock (ln(1 + % of staff cut) x (1 - fairness))",
         "Trevor & Nyberg (2008): a 1% downsizing raises voluntary turnover by about 31% (0.39 x ln 2 = ln 1.31) "
-        "at the decision scale 1", label="Worth of staying after layoffs")
+        "at the decision scale 1", ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying after layoffs")
     price_manager_exit: float = param(-1.0, "market pay-years per year per unit of the manager-exit shock",
                                       "shock = ln(1 + rise) (M8): Hayes, Oyer & Schaefer (2006) at the decision "
-                                      "scale 1", label="Worth of staying after a manager leaves")
+                                      "scale 1",
+                                      ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying after a manager leaves")
     price_newcomer: float = param(-0.4, "market pay-years per year", "M15 friction with insiders (assumption)",
-                                  label="Worth of staying for an acqui-hired newcomer")
+                                  ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying for an acqui-hired newcomer")
     rival_constant: float = param(
-        -4.5, "logit units among the alternatives", "assumption, no public share: most people leaving a big lab go to start-ups, other "
+        -4.5, "logit units among the alternatives",
+        "assumption, no public share: most people leaving a big lab go to start-ups, other "
         "firms and academia; sized so about a quarter of leavers join a rival frontier lab (the hiring bar a "
         "walk-in meets)", le=20, ge=-20, label="Odds of a walk-in joining a rival lab")
     market_value: float = param(0.8, "market pay-years per year", "assumption: other firms and academia pay below "
-                                "the frontier labs' market for the same skill", label="Worth of the outside market")
+                                "the frontier labs' market for the same skill",
+                                ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of the outside market")
     startup_value: float = param(0.7, "market pay-years per year", "assumption: a start-up pays less cash against a "
-                                 "lottery of equity", label="Worth of joining or founding a start-up")
+                                 "lottery of equity",
+                                 ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of joining or founding a start-up")
     startup_star_premium: float = param(
         0.8, "market pay-years per year", "stars raise money on their name (a chief scientist left to found a "
-        "start-up, Nov 2025); size is an assumption", ge=0, label="Extra worth of a start-up for a star")
+        "start-up, Nov 2025); size is an assumption", ge=0, le=PRICE_LIMIT,
+        label="Extra worth of a start-up for a star")
 
 
 class ContagionParams(Switchable):
@@ -332,8 +344,8 @@ class ContagionParams(Switchable):
                              label="Ceiling on contagion")
     price: float = param(-1.0, "market pay-years per year per ln(1 + excess / the lab's weekly quit rate)",
                          "at minus the decision scale an average member's hazard rises by the excess, so each "
-                         "departure sets off per_quit (per_layoff) further quits", label="Worth of staying as "
-                         "colleagues leave")
+                         "departure sets off per_quit (per_layoff) further quits", ge=-PRICE_LIMIT, le=PRICE_LIMIT,
+                         label="Worth of staying as colleagues leave")
 
 
 class VestingParams(Switchable):

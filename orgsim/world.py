@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import logsumexp
 
 from orgsim import derived, morale
 from orgsim.agents import Researcher
@@ -173,13 +174,17 @@ class World:
         slots = model.population.add([_Candidate() for _ in pool], lab=labs, team=pool, skill=skill, **traits)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
         model.star_threshold = derived.market_quantile(model, model.config.outcomes.top_quantile)
-        relative = np.exp(attrition.persistent_odds(model))
-        mean = np.bincount(pool, weights=relative) / np.maximum(np.bincount(pool), 1)
+        odds = attrition.persistent_odds(model)
         quit_rate = derived.lab_array(model, "quit_rate")[labs]
         growth = np.log1p(np.array([lab.spec.hiring.growth for lab in model.labs]))[labs] / 52.0
-        weight = 1.0 / (quit_rate / 52.0 * relative / mean[pool] + growth)
-        chosen = np.concatenate([rng.choice(np.flatnonzero(pool == t), size=int((team == t).sum()),
-                                            p=weight[pool == t] / weight[pool == t].sum()) for t in np.unique(team)])
+        chosen = []
+        for t in np.unique(team):
+            seats = np.flatnonzero(pool == t)
+            # each candidate's hazard relative to the team's mean, in logs so that no odds overflow
+            relative = np.exp(odds[seats] - logsumexp(odds[seats]) + np.log(len(seats)))
+            weight = 1.0 / np.maximum(quit_rate[seats] / 52.0 * relative + growth[seats], 1e-12)
+            chosen.append(rng.choice(seats, size=int((team == t).sum()), p=weight / weight.sum()))
+        chosen = np.concatenate(chosen)
         return skill[chosen], {name: values[chosen] for name, values in traits.items()}
 
     def build_population(self) -> Population:

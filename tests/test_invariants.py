@@ -111,10 +111,11 @@ class Checker:
         m, pop = self.model, self.model.population
         where = f"week {week}"
         x = attrition.covariates(m)
-        for name in ("hazard", "morale"):
-            values = x[name]
+        for name, values in (("hazard", x["hazard"]), ("morale", pop.morale)):
             inside = np.isfinite(values).all() and ((values >= 0) & (values <= 1)).all()
             assert inside, f"{where}: {name} outside [0, 1]"
+        for name, values in x.items():
+            assert np.isfinite(values).all(), f"{where}: the decision's {name} is not finite"
         for lab in m.labs:
             for name in ("stability", "trust", "prestige", "vision"):
                 value = getattr(lab, name)

@@ -54,7 +54,7 @@ def test_every_setting_has_a_label_of_its_own(owner: str, name: str, model: type
 def test_leaves_cover_the_parameters() -> None:
     """The walk above reaches every block: a sample of fields from all corners of the schema."""
     found = {(o, n) for o, n, _ in LEAVES}
-    for leaf in [("VestingParams", "beta_forfeit"), ("RetentionGrant", "amount_years"), ("ExecutiveSpec", "patience"),
+    for leaf in [("VestingParams", "max_wait_weeks"), ("RetentionGrant", "amount_years"), ("ExecutiveSpec", "patience"),
                  ("TeamSpec", "headcount"), ("PopulationSpec", "scale"), ("OutcomeSpec", "top_quantile"),
                  ("RetentionGrant", "label"), ("Blitz", "kind")]:
         assert leaf in found
@@ -104,7 +104,7 @@ def test_every_spec_path_was_found() -> None:
     """The collection above is not empty by accident: the levers of the Avocado experiment are in it."""
     assert ("avocado_retention.yaml", "timeline.post_release_grant.amount_years") in SPEC_PATHS
     assert ("calibration.yaml", "labs.meta.hiring.source_weights.openai") in SPEC_PATHS
-    assert ("explore_failure.yaml", "mechanisms.vesting.beta_forfeit") in SPEC_PATHS
+    assert ("explore_failure.yaml", "mechanisms.attrition.horizon_years") in SPEC_PATHS
 
 
 @pytest.mark.parametrize("path", DRAWN)

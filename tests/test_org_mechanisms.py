@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import expit
 from conftest import make_scenario
 
 from orgsim import OrgModel, derived, morale
@@ -49,9 +50,9 @@ def level_path(model: OrgModel, metric: str) -> np.ndarray:
     return model.recorder.levels[: model.week, :, LEVELS.index(metric)]
 
 
-def rate_part(x: dict[str, np.ndarray]) -> np.ndarray:
-    """The proportional-hazard part of a weekly quit probability (contagion excess removed)."""
-    return -np.log1p(-x["hazard"]) - x["contagion"]
+def log_odds(x: dict[str, np.ndarray]) -> np.ndarray:
+    """The log odds of leaving this week behind ``x["hazard"]``."""
+    return np.log(x["hazard"] / (1 - x["hazard"]))
 
 
 # =============================================================== (a) switched off, still runs
@@ -177,20 +178,25 @@ def test_reorg_reassigns_and_resets_team_tenure() -> None:
 
 
 def test_reorg_raises_quit_hazard() -> None:
-    """Instability (beta 0.6) and morale (beta -2) both raise Meta's hazard after a reorg; seed 1, 386 members."""
+    """A reorg lowers the worth of staying at Meta twice: the lab is less stable (an amenity, ``price_stability``
+    x each one's stability weight) and morale falls below its target (``price_morale``). Every member's log odds
+    of leaving rise by exactly that loss over the decision scale (1e-9); seed 1, 386 members."""
     m = fresh()
     a, r = m.params.attrition, m.params.reorgs
     members, r0 = meta_members(m), m.focal.recent_reorgs
-    before = attrition.covariates(m)["hazard"][members].mean()
+    x0, stability0 = attrition.covariates(m), m.focal.stability
     reorgs.reorganize(m, m.focal)
-    after = attrition.covariates(m)["hazard"][members].mean()
-    # instability 1 - 1/(1 + r0) -> 1 - 1/(2 + r0), i.e. 2/3 -> 3/4; morale -0.108
-    more_instability = 1 / (1 + r0) - 1 / (2 + r0)
-    morale_drop = r.morale_drop * (1 + r0) ** r.repeat_exponent
-    expected = math.exp(a.beta_instability * more_instability - a.beta_morale * morale_drop)
-    assert expected > 1.2
-    ratio = after / before
-    assert ratio == pytest.approx(expected, rel=0.02), f"hazard ratio {ratio:.3f}, expected {expected:.3f}"
+    x1 = attrition.covariates(m)
+    weight = m.population.prefs[:, attrition.STABILITY]
+    np.testing.assert_allclose((x1["amenity"] - x0["amenity"])[members],
+                               a.price_stability * weight[members] * (m.focal.stability - stability0), atol=1e-12)
+    drop = r.morale_drop * (1 + r0) ** r.repeat_exponent
+    target_fall = m.config.morale.weight_stability * (stability0 - m.focal.stability)
+    np.testing.assert_allclose((x1["morale_gap"] - x0["morale_gap"])[members], -drop + target_fall, atol=1e-12)
+    lost = (x0["amenity"] - x1["amenity"] + a.price_morale * (x0["morale_gap"] - x1["morale_gap"]))[members]
+    rise = (log_odds(x1) - log_odds(x0))[members]
+    np.testing.assert_allclose(rise, lost / a.decision_scale, atol=1e-9)
+    assert rise.mean() > 0.15
 
 
 # =============================================================== M7 layoffs
@@ -251,35 +257,40 @@ def test_layoff_selection_protects_insiders_and_cuts_low_skill() -> None:
 
 
 def test_layoff_raises_survivor_hazard() -> None:
-    """Meta survivors' mean hazard after the 60-person cut vs the same people before; seed 1.
+    """Meta survivors' log odds of leaving after the 60-person cut vs the same people before; seed 1.
 
-    M7 alone (contagion off): the survivor shock ln(1 + % of staff cut) * (1 - fairness 0.4) times
-    beta_layoff_shock, plus morale 2 * 0.1 * 0.6, gives the expected rate ratio (tolerance 2%);
-    other labs unchanged. With M4 contagion on
-    (2.2 quits per layoff, the cap set to 0.004/week, the schema default, above the fitted one) the ratio
-    must be larger still: at least 1.3x the M7-only ratio.
+    M7 alone (contagion off): the survivor shock ln(1 + % of staff cut) x (1 - fairness 0.4), priced at
+    ``price_layoff_shock``, and morale 0.1 x 0.6 below its target, priced at ``price_morale``, raise the log
+    odds by their worth over the decision scale, beside the small amenity gain of more compute per head at a
+    smaller Meta (tolerance 0.005: the rival labs' compute relative to the market's moves too); other labs
+    barely move (< 1%). With M4 contagion on (2.2 quits per layoff, the cap
+    set to the schema default 0.004/week) the rise must be larger still, by at least a fifth.
     """
-    ratios = {}
+    rises = {}
     for contagion in (False, True):
         m = fresh(**{"mechanisms.contagion.enabled": contagion, "mechanisms.contagion.max_weekly": 0.004})
         pop = m.population
-        uid0, hazard0 = pop.uid.copy(), attrition.covariates(m)["hazard"]
+        x0 = attrition.covariates(m)
+        uid0, odds0, amenity0 = pop.uid.copy(), log_odds(x0), x0["amenity"]
         staff = m.focal.headcount
         layoffs.apply_event(m, m.config.timeline["layoffs_october"])
         shock = math.log1p(100 * (staff - m.focal.headcount) / staff)  # ln(1 + % of staff cut)
         m.states["contagion"].at(m.week + 1)  # contagion is felt from the week after the layoff
-        hazard1 = attrition.covariates(m)["hazard"]
-        by_uid = dict(zip(uid0.tolist(), hazard0.tolist(), strict=True))
-        before = np.array([by_uid[u] for u in pop.uid])
+        x1 = attrition.covariates(m)
+        by_uid = dict(zip(uid0.tolist(), odds0.tolist(), strict=True))
+        rise = log_odds(x1) - np.array([by_uid[u] for u in pop.uid])
         meta = meta_members(m)
-        ratios[contagion] = hazard1[meta].mean() / before[meta].mean()
-        assert np.allclose(hazard1[~meta], before[~meta]), "a Meta layoff changed hazards elsewhere"
+        rises[contagion] = rise[meta].mean()
+        amenity_gain = x1["amenity"] - np.array([dict(zip(uid0.tolist(), amenity0.tolist(), strict=True))[u]
+                                                 for u in pop.uid])
+        assert np.abs(np.expm1(rise[~meta])).max() < 0.01, "a Meta layoff moved hazards elsewhere"
         if not contagion:
             p, a = m.params.layoffs, m.params.attrition
-            assert attrition.covariates(m)["layoff_shock"][meta] == pytest.approx(shock * (1 - p.fairness))
-            expected = math.exp((1 - p.fairness) * (a.beta_layoff_shock * shock - a.beta_morale * p.survivor_morale_drop))
-    assert ratios[False] == pytest.approx(expected, rel=0.02), f"M7-only hazard ratio {ratios[False]:.3f}"
-    assert ratios[True] > 1.3 * ratios[False], f"hazard ratio with contagion {ratios[True]:.2f}"
+            assert x1["layoff_shock"][meta] == pytest.approx(shock * (1 - p.fairness))
+            expected = -(1 - p.fairness) * (a.price_layoff_shock * shock - a.price_morale * p.survivor_morale_drop)
+            np.testing.assert_allclose(rise[meta] + amenity_gain[meta] / a.decision_scale,
+                                       expected / a.decision_scale, atol=0.005)
+    assert rises[True] > 1.2 * rises[False], f"log-odds rise with contagion {rises[True]:.2f}"
 
 
 def test_layoff_fairness_moderates_survivor_effect() -> None:
@@ -443,20 +454,20 @@ def test_executive_exit_raises_hazard_below(successor: str, parameter: str) -> N
 
     Hayes, Oyer & Schaefer (2006): the rate of those below rises by 15% with an insider
     successor and 30% with an outsider. The proportional part of every FAIR member's rate
-    must rise by exactly (1 + rise)^beta_manager_exit (1e-9; beta 1 by default); their mean
-    probability by that factor +- 1 point; nobody else's hazard may move. The shock fades
+    odds of leaving must rise by exactly (1 + rise)^(-price_manager_exit / s) (1e-9; x(1 + rise) by default);
+    their mean probability by that factor +- 1 point; nobody else's hazard may move. The shock fades
     with e-folding ``shock_weeks`` (26).
     """
     m = fresh()
-    p, beta = m.params.executives, m.params.attrition.beta_manager_exit
+    p, a = m.params.executives, m.params.attrition
     rise = getattr(p, parameter)
-    factor = (1 + rise) ** beta
+    factor = (1 + rise) ** (-a.price_manager_exit / a.decision_scale)
     assert (successor, round(factor, 2)) in {("insider", 1.15), ("outsider", 1.30)}, "defaults drifted from HOS 2006"
     fair = m.population.team == m.team_index[("meta", "fair")]
     x0 = attrition.covariates(m)
     executives.leave(m, m.executive_by_key["meta_chief_scientist"], successor)
     x1 = attrition.covariates(m)
-    assert np.allclose(rate_part(x1)[fair] / rate_part(x0)[fair], factor, rtol=1e-9)
+    assert np.allclose(np.exp(log_odds(x1)[fair] - log_odds(x0)[fair]), factor, rtol=1e-9)
     ratio = x1["hazard"][fair].mean() / x0["hazard"][fair].mean()
     assert abs(ratio - factor) < 0.01, f"FAIR hazard ratio {ratio:.3f}, expected {factor:.3f}"
     assert np.array_equal(x1["hazard"][~fair], x0["hazard"][~fair])
@@ -738,7 +749,7 @@ def test_debt_raises_comp_budget_at_a_price() -> None:
 
 def test_share_price_drop_lowers_unvested_value_and_handcuffs() -> None:
     """A 20% fall in Meta's price scales every Meta researcher's unvested years by 0.8 (exactly) and
-    raises the hazard of those holding unvested equity (beta_unvested < 0); other labs unchanged. Seed 1."""
+    raises the hazard of those holding unvested equity (they forfeit less by leaving); other labs unchanged. Seed 1."""
     m = fresh()
     meta = meta_members(m)
     years0, hazard0 = derived.unvested_value(m), attrition.covariates(m)["hazard"]
@@ -755,28 +766,27 @@ def test_share_price_drop_lowers_unvested_value_and_handcuffs() -> None:
 def test_scandal_lowers_trust_prestige_and_acceptance_of_mission_driven() -> None:
     """Meta scandal (trust -0.1, prestige -0.05); every non-Meta researcher weighs a 1.5x Meta offer.
 
-    utility_gain falls by mission_w * beta_trust * 0.1 + prestige_w * beta_prestige * 0.05 each
-    (1e-9). Split by mission weight: the top quartile loses > 1.5x the utility of the bottom
-    quartile (measured 0.21 vs 0.08) and a larger share of its acceptance probability (measured
-    -18% vs -8% of ~2%; seed 1, 323 researchers per quartile).
+    The log odds of accepting fall by (mission_w x price_trust x 0.1 + prestige_w x price_prestige x 0.05) / s
+    each (1e-9). Split by mission weight: the top quartile loses > 1.5x what the bottom quartile loses, and a
+    larger share of its acceptance probability (seed 1, 323 researchers per quartile).
     """
     m = fresh()
-    pop, meta, p = m.population, m.focal, m.params.offers
+    pop, meta, p = m.population, m.focal, m.params.attrition
     targets = np.flatnonzero(pop.lab != meta.index)
-    current = derived.current_comp(m, targets)
+    current, makewhole = derived.current_comp(m, targets), derived.forfeited(m, targets)
 
     def gain():
-        return offers.utility_gain(m, targets, meta.index, 1.5 * current, current, 0.0)
+        return offers.offer_gain(m, targets, meta.index, 1.5 * current, makewhole, 0.0)
 
     g0, trust0, prestige0 = gain(), meta.trust, meta.prestige
     reputation.scandal(m, Scandal(kind="scandal", date=m.config.start, lab="meta", trust_drop=0.1, prestige_drop=0.05))
     g1 = gain()
     assert meta.trust == pytest.approx(trust0 - 0.1) and meta.prestige == pytest.approx(prestige0 - 0.05)
     w = pop.prefs[targets]
-    assert np.allclose(g0 - g1, w[:, 1] * p.beta_trust * 0.1 + w[:, 3] * p.beta_prestige * 0.05)
-    mission = w[:, 1]
+    mission, prestige = w[:, attrition.MISSION], w[:, attrition.PRESTIGE]
+    assert np.allclose(g0 - g1, (mission * p.price_trust * 0.1 + prestige * p.price_prestige * 0.05) / p.decision_scale)
     top, bottom = mission >= np.quantile(mission, 0.75), mission <= np.quantile(mission, 0.25)
-    accept0, accept1 = offers._sigmoid(g0), offers._sigmoid(g1)
+    accept0, accept1 = expit(g0), expit(g1)
     drop_top = 1 - accept1[top].mean() / accept0[top].mean()
     drop_bottom = 1 - accept1[bottom].mean() / accept0[bottom].mean()
     assert (g0 - g1)[top].mean() > 1.5 * (g0 - g1)[bottom].mean()
@@ -843,10 +853,10 @@ def test_baseline_acquihire_is_scaled() -> None:
 
 
 def test_newcomers_have_higher_hazard() -> None:
-    """The same 8 newcomers with and without the flag: rate x exp(beta_newcomer) = 1.49 by default
+    """The same 8 newcomers with and without the flag: odds x exp(-price_newcomer / s) = 1.49 by default
     (1e-9); mean probability ratio within 0.02 of it; once newcomer_weeks pass the flag is gone."""
     m = fresh()
-    factor = math.exp(m.params.attrition.beta_newcomer)
+    factor = math.exp(-m.params.attrition.price_newcomer / m.params.attrition.decision_scale)
     assert factor > 1
     uids = set(m.population.uid.tolist())
     acquisitions.acquihire(m, _acquihire(m))
@@ -858,7 +868,7 @@ def test_newcomers_have_higher_hazard() -> None:
     plain = attrition.covariates(m, new)
     pop.newcomer_until[new] = saved
     assert (flagged["newcomer"] == 1).all() and (plain["newcomer"] == 0).all()
-    assert np.allclose(rate_part(flagged) / rate_part(plain), factor, rtol=1e-9)
+    assert np.allclose(np.exp(log_odds(flagged) - log_odds(plain)), factor, rtol=1e-9)
     ratio = flagged["hazard"].mean() / plain["hazard"].mean()
     assert abs(ratio - factor) < 0.02, f"newcomer / comparable hazard {ratio:.3f}"
     m.time = int(m.params.acquisitions.newcomer_weeks)

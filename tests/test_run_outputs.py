@@ -56,7 +56,7 @@ def test_output_schemas(tmp_path: Path) -> None:
     assert set(events["kind"].cat.categories) == set(EVENT_KINDS)
     assert {"hire", "offer", "quit", "move", "layoff"} <= set(events["kind"].unique())
     quits = events[events["kind"] == "quit"]
-    assert quits["hazard"].between(0, 1).all() and quits["morale"].notna().all()
+    assert quits["hazard"].between(0, 1).all() and quits["morale_gap"].notna().all()
 
 
 def test_full_horizon_by_default(tmp_path: Path) -> None:

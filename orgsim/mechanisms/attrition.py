@@ -173,7 +173,8 @@ def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
 
 def persistent_odds(model: OrgModel) -> np.ndarray:
     """Everyone's log odds of leaving from what does not change with tenure (pay, amenities, alternatives), up to
-    each lab's constant: how long each kind of researcher stays, for the staff a lab starts with (:mod:`orgsim.world`)."""
+    each lab's constant: how long each kind of researcher stays, for the staff a lab starts with
+    (:mod:`orgsim.world`)."""
     pop = model.population
     market = derived.market_comp(model, pop.skill)
     here = derived.current_comp(model) / market + amenities(model, slice(None), pop.lab.astype(np.int64))

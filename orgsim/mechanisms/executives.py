@@ -151,4 +151,5 @@ def rule_out(model: OrgModel, event: RuleOut) -> None:
 
 
 MECHANISM = Mechanism(number=8, block="executives", params=schema.ExecutiveParams, setup=setup, stage=3.0, step=step,
-                      handlers={"executive_exit": Handler(apply_exit, ORGANIZATION), "rule_out": Handler(rule_out, TERMS)})
+                      handlers={"executive_exit": Handler(apply_exit, ORGANIZATION),
+                                "rule_out": Handler(rule_out, TERMS)})
