@@ -81,7 +81,7 @@ def test_the_economics_of_leaving() -> None:
 
 
 def test_without_make_whole_the_forfeit_weighs_on_the_offer() -> None:
-    """The same offer without the buy-out: each $ unvested lowers the log odds of accepting by 1 / (market · H · s)."""
+    """The same offer without the buy-out: each $ unvested lowers the log odds of accepting by 1 / (M · H · s)."""
     m = OrgModel(make_scenario("baseline", 0.1, **{"mechanisms.offers.make_whole": False}), rng=1)
     slots = twins(m, "meta", 5, len(UNVESTED_MUSD))
     m.population.grant_k[slots] = np.array(UNVESTED_MUSD) * 1000.0
