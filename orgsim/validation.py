@@ -135,7 +135,8 @@ class WalkAway(_WindowStatistic):
 
 class MadeWholeShare(_WindowStatistic):
     """Of the departures (quits and moves) of researchers holding more than three years of market pay unvested,
-    the share that were moves to a lab whose offer made them whole (M1: the move follows an accepted offer)."""
+    the share that were moves to a rival lab, which buys out what they forfeit (M1's offers in full, a walk-in
+    up to its package cap; ODD §7.1, §7.3) rather than quits to the outside."""
 
     kind: Literal["made_whole_share"]
     lab: str | None = None
@@ -145,9 +146,7 @@ class MadeWholeShare(_WindowStatistic):
         leaving = window[window["kind"].isin(("quit", "move")) & (window["forfeit"] > HANDCUFF_YEARS)]
         if self.lab is not None:
             leaving = leaving[leaving["from_lab"] == self.lab]
-        accepted = window.loc[window["kind"] == "accept", ["researcher_id", "week"]]
-        poached = leaving.merge(accepted.drop_duplicates(), on=["researcher_id", "week"], how="left", indicator=True)
-        return float((poached["_merge"] == "both").mean()) if len(leaving) else float("nan")
+        return float((leaving["kind"] == "move").mean()) if len(leaving) else float("nan")
 
 
 class ReleaseOutcome(_WindowStatistic):

@@ -75,7 +75,7 @@ def _tracked(model: OrgModel, weeks: int | None) -> tuple[dict, dict]:
             "week": np.full(len(pop), m.week), "lab": pop.lab.astype(np.int64),
             "tenure": m.week - pop.hire_week, "to_vest": derived.weeks_to_vest(m),
             "interval": m.lab_vesting[pop.lab, 1], "cliff_passed": m.week - pop.hire_week >= m.lab_vesting[pop.lab, 0],
-            **{k: x[k].copy() for k in ("morale", "forfeit", "match", "alternative", "pay_here", "amenity")},
+            **{k: x[k].copy() for k in ("morale_gap", "forfeit", "match", "alternative", "pay_here", "amenity")},
             "capital": x["tenure"].copy(),
             "decided": (draw < x["hazard"]) & (pop.leaving_week < 0),
             "left": np.zeros(len(pop), dtype=bool),
@@ -359,11 +359,11 @@ def test_retention_grant_adds_unvested_equity_and_lowers_hazard_of_top_share() -
     assert (after["forfeit"][top] > before["forfeit"][top]).all()
     assert (after["hazard"][top] < before["hazard"][top]).all()
     np.testing.assert_allclose(after["hazard"][rest], before["hazard"][rest])
-    # $2M more to forfeit, spread over the horizon, in market pay-years: the log odds fall by exactly that
+    # $2M more to forfeit, spread over the horizon, in market pay-years: the log odds fall by at most that
     market = derived.market_comp(m, m.population.skill[top])
     p = m.params.attrition
-    np.testing.assert_allclose(log_odds(after)[top] - log_odds(before)[top],
-                               -2000.0 / market / p.horizon_years / p.decision_scale, rtol=1e-6)
+    fall = log_odds(before)[top] - log_odds(after)[top]
+    assert (fall <= 2000.0 / market / p.horizon_years / p.decision_scale + 1e-9).all()
 
 
 def test_retention_grant_keeps_existing_unvested_value_after_a_price_move() -> None:
@@ -467,20 +467,20 @@ def _logit(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _fit_prices(seed: int, weeks: int = 26, scale: float = 0.2):
     """Logit of deciding to leave on the logged terms, with lab dummies: the decision's prices, recovered.
 
-    log odds = a_L + (alternative − forfeit / H − pay_here − amenity − match − Σ price · x) / s, so the
-    coefficient on morale is −price_morale / s, on forfeit −1 / (H s) and on the match belief −1 / s.
+    log odds = a_L + (alternative − pay_here − amenity − match − Σ price · x) / s (the alternatives' inclusive
+    value is net of what leaving for each forfeits), so the coefficient on the morale gap is −price_morale / s,
+    on the match belief −1 / s and on the alternatives' value net of pay and amenities here 1 / s.
     """
     m = fresh(seed, scale, **off("contagion"))  # contagion's term moves with the departures themselves
     m.population.morale = np.random.default_rng(seed).uniform(0.1, 1.0, len(m.population))
     risk, _ = _tracked(m, weeks)
     y = risk["decided"].astype(float)
     labs = [(risk["lab"] == k).astype(float) for k in range(1, len(m.labs))]
-    offset = risk["alternative"] - risk["pay_here"] - risk["amenity"]
-    X = np.column_stack([np.ones(len(y)), risk["morale"], risk["forfeit"], risk["match"], offset,
-                         risk["capital"], *labs])
+    net = risk["alternative"] - risk["pay_here"] - risk["amenity"]
+    X = np.column_stack([np.ones(len(y)), risk["morale_gap"], risk["match"], net, risk["capital"], *labs])
     b, se = _logit(X, y)
     p = m.params.attrition
-    truth = np.array([-p.price_morale, -1 / p.horizon_years, -1.0]) / p.decision_scale
+    truth = np.array([-p.price_morale, -1.0, 1.0]) / p.decision_scale
     return b[1:4], se[1:4], truth, int(y.sum())
 
 
@@ -488,8 +488,8 @@ def test_logistic_regression_recovers_the_prices() -> None:
     """Weekly decisions to leave vs. the at-risk population, seed 1, scale 0.2, 26 weeks.
 
     Morale is spread uniform(0.1, 1) after calibration so it varies within
-    labs; regressors: morale, forfeit, match belief, the alternatives' value
-    net of pay and amenities here, firm-specific capital, lab dummies.
+    labs; regressors: the morale gap, the match belief, the alternatives'
+    value net of pay and amenities here, firm-specific capital, lab dummies.
     Tolerance: 2.5 standard errors.
     """
     b, se, truth, decided = _fit_prices(1)
@@ -652,7 +652,8 @@ def test_contagion_raises_voluntary_departures_in_whole_run() -> None:
 
 
 def test_more_unvested_equity_lowers_hazard_by_the_money_forfeited() -> None:
-    """Doubling every grant raises what leaving forfeits; the log odds fall by Δforfeit / (H · s), exactly."""
+    """Doubling every grant raises what leaving forfeits; the log odds fall, by at most Δforfeit / (H · s): the
+    whole rise counts against leaving for the outside, and against a rival only beyond what it buys out."""
     m = fresh()
     x0 = attrition.covariates(m)
     held = np.flatnonzero(x0["forfeit"] > 0)
@@ -662,10 +663,10 @@ def test_more_unvested_equity_lowers_hazard_by_the_money_forfeited() -> None:
     grew = held[x1["forfeit"][held] > x0["forfeit"][held]]
     assert len(grew) > 0.3 * len(held)  # those whose new-hire grant is not fully vested
     p = m.params.attrition
-    np.testing.assert_allclose(log_odds(x1)[held] - log_odds(x0)[held],
-                               -(x1["forfeit"][held] - x0["forfeit"][held]) / p.horizon_years / p.decision_scale,
-                               atol=1e-9)
-    assert (x1["hazard"][grew] < x0["hazard"][grew]).all()
+    fall = log_odds(x0)[grew] - log_odds(x1)[grew]
+    bound = (x1["forfeit"][grew] - x0["forfeit"][grew]) / p.horizon_years / p.decision_scale
+    assert (fall > 0).all() and (fall <= bound + 1e-9).all()
+    assert (fall > 0.5 * bound).mean() > 0.5   # most leavers would go outside, where nothing is bought out
 
 
 def test_refresh_ladder_keeps_long_tenured_handcuffed_only_with_m5_on() -> None:

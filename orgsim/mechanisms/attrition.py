@@ -135,13 +135,30 @@ def stay_value(model: OrgModel, slots: Slots) -> tuple[dict[str, np.ndarray], np
     return terms, stay
 
 
-def alternatives(model: OrgModel, slots: Slots = slice(None)) -> np.ndarray:
-    """v_j of every alternative for ``slots`` (n x labs + 2): the rival labs, a start-up, the outside market.
+def buyout(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
+    """What a rival lab ``labs`` (n, or n x k) buys out of a walk-in's forfeit (k$): the forfeit, up to what its
+    package cap leaves after four years of its pay at their skill (hiring practice, as for M1's offers)."""
+    pop = model.population
+    labs = np.asarray(labs)
+    skill, forfeited = pop.skill[slots], derived.forfeited(model, slots)
+    if labs.ndim == 2:
+        skill, forfeited = skill[:, None], forfeited[:, None]
+    cap = np.array([lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs])[labs]
+    pay = derived.lab_comp(model, labs.ravel(), np.broadcast_to(skill, labs.shape).ravel()).reshape(labs.shape)
+    return np.minimum(forfeited, np.maximum(cap - 4.0 * pay, 0.0))
 
-    Every rival lab counts, open or not this week: labs hire all the time,
-    and ``rival_constant`` is a walk-in's odds of being taken; whether the lab
-    has a vacancy decides where a leaver lands (:func:`destinations`), not
-    whether leaving is worth it. One's own lab is no alternative (-inf).
+
+def alternatives(model: OrgModel, slots: Slots = slice(None)) -> np.ndarray:
+    """v_j of every alternative for ``slots`` (n x labs + 2), net of what leaving for it forfeits: the rival labs,
+    a start-up, the outside market.
+
+    A rival lab buys out a walk-in's forfeit up to its package cap
+    (:func:`buyout`), so only the rest is lost; a start-up or the market
+    buys out nothing. Every rival lab counts, open or not this week: labs
+    hire all the time, and ``rival_constant`` is a walk-in's odds of being
+    taken; whether the lab has a vacancy decides where a leaver lands
+    (:func:`destinations`), not whether leaving is worth it. One's own lab
+    is no alternative (-inf).
     """
     p, pop = model.params.attrition, model.population
     own = pop.lab[slots].astype(np.int64)
@@ -151,11 +168,16 @@ def alternatives(model: OrgModel, slots: Slots = slice(None)) -> np.ndarray:
     market = derived.market_comp(model, skill)
     pay = derived.lab_comp(model, candidates.ravel(), np.repeat(skill, n_labs)).reshape(n, n_labs) / market[:, None]
     colleagues = derived.former_colleagues(model)[:, own].T
+    forfeit = derived.forfeited(model, slots)
+    lost = np.column_stack([(forfeit[:, None] - buyout(model, slots, candidates)), forfeit, forfeit])
     labs = (pay + amenities(model, slots, candidates) + p.price_colleagues * colleagues
             + p.nest_scale * p.decision_scale * p.rival_constant)
     star = derived.star_tier(model, slots)
-    outside = np.column_stack([p.startup_value + p.startup_star_premium * star, np.full(n, p.market_value)])
-    return np.concatenate([np.where(candidates == own[:, None], -np.inf, labs), outside], axis=1)
+    values_ = np.concatenate([labs, np.column_stack([p.startup_value + p.startup_star_premium * star,
+                                                     np.full(n, p.market_value)])], axis=1)
+    values_ -= lost / market[:, None] / p.horizon_years
+    values_[:, :n_labs][candidates == own[:, None]] = -np.inf
+    return values_
 
 
 def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
@@ -165,7 +187,7 @@ def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
 
 
 def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
-    """What leaving is worth, before the forfeit: nest_scale · s · ln Σ_j e^(v_j / (nest_scale · s))."""
+    """What leaving is worth: nest_scale · s · ln Σ_j e^(v_j / (nest_scale · s)), the v_j net of the forfeit."""
     p = model.params.attrition
     nest = p.nest_scale * p.decision_scale
     return nest * logsumexp(alternatives_ / nest, axis=1)
@@ -183,9 +205,7 @@ def persistent_odds(model: OrgModel) -> np.ndarray:
 
 def leave_odds(model: OrgModel, v: Values) -> np.ndarray:
     """IV − u_stay without a_L: the log odds of leaving this week before the lab's constant."""
-    p = model.params.attrition
-    leave = inclusive_value(model, v.alternatives) - v.terms["forfeit"] / p.horizon_years
-    return (leave - v.stay) / p.decision_scale
+    return (inclusive_value(model, v.alternatives) - v.stay) / model.params.attrition.decision_scale
 
 
 def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndarray]:
@@ -274,7 +294,8 @@ def step(model: OrgModel) -> None:
     if len(movers):
         skill = model.population.skill[movers]
         transitions.move(model, movers, dest[to_rival], derived.lab_comp(model, dest[to_rival], skill),
-                         f"moved-{model.year}", covariates={k: c[to_rival] for k, c in chosen.items()})
+                         f"moved-{model.year}", makewhole_k=buyout(model, movers, dest[to_rival]),
+                         covariates={k: c[to_rival] for k, c in chosen.items()})
     # moves keep slots; departures renumber them, so they go last
     transitions.depart(model, leaving[~to_rival], "quit", covariates={k: c[~to_rival] for k, c in chosen.items()})
 
