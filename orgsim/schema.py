@@ -312,7 +312,7 @@ class AttritionParams(Switchable):
     price_newcomer: float = param(-0.4, "market pay-years per year", "M15 friction with insiders (assumption)",
                                   ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying for an acqui-hired newcomer")
     rival_constant: float = param(
-        -4.5, "logit units among the alternatives",
+        -6.0, "logit units among the alternatives",
         "assumption, no public share: most people leaving a big lab go to start-ups, other "
         "firms and academia; sized so about a quarter of leavers join a rival frontier lab (the hiring bar a "
         "walk-in meets)", le=20, ge=-20, label="Odds of a walk-in joining a rival lab")
