@@ -4,22 +4,23 @@ Each week a researcher weighs the value of staying against the alternatives
 on one money scale, market pay-years per year (the market's pay for their
 skill, :func:`orgsim.derived.market_comp`, is 1):
 
-* staying: pay here, the lab's amenities (mission fit, prestige, stability,
-  trust, release momentum, compute) and the priced terms the mechanisms
-  declare (morale, the learned match, firm-specific experience, layoffs,
-  a manager's exit, colleagues leaving, ...);
-* a rival lab with a vacancy: its pay curve, its amenities, former
-  colleagues there, and the odds of a walk-in being hired (``rival_constant``);
+* staying: pay here, the lab's amenities (mission fit, trust, prestige,
+  stability, compute, vision, release momentum, each priced) and the priced
+  terms the mechanisms declare (the morale shock, firm-specific experience,
+  layoffs, a manager's exit, colleagues leaving, ...), plus the learned
+  match (:mod:`orgsim.mechanisms.matching`);
+* every rival lab: its pay curve, its amenities, former colleagues there,
+  and the odds of a walk-in being taken (``rival_constant``);
 * a start-up (more for stars, who raise money on their name) and the
   outside market.
 
-Leaving forfeits f = forfeited / market pay (M5), spread over
-``horizon_years``. Staying and the alternatives form one multinomial logit
-of scale s = ``decision_scale`` (Stock & Wise 1990, the option value of
-staying, with logit taste shocks)::
+Each alternative is valued net of what leaving for it forfeits (M5), spread
+over ``horizon_years``: a rival buys out a walk-in's forfeit up to its
+package cap, the outside buys out nothing. Staying and the alternatives form
+a nested logit (the option value of staying, Stock & Wise 1990, with logit
+taste shocks) of scale s = ``decision_scale``, ν s among the alternatives::
 
-    u_stay = v_stay / s,   u_j = (v_j - f / H) / s - a_L
-    P(leave for j) = e^u_j / (e^u_stay + Σ_k e^u_k),   P(leave) = σ(IV - u_stay),  IV = ln Σ_k e^u_k
+    IV = ν s · ln Σ_j e^(ṽ_j / ν s),   P(leave) = σ((IV - v_stay) / s - a_L),   P(j | leave) ∝ e^(ṽ_j / ν s)
 
 so the weekly probability of leaving rises smoothly with how far leaving
 beats staying, and leavers go where the values are. a_L is set once at the
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
     from orgsim.model import OrgModel
 
 MISSION, COMPUTE, PRESTIGE, STABILITY = (PREFERENCES.index(k) for k in PREFERENCES)
-#: the alternatives beyond the labs: columns n_labs and n_labs + 1 of the value matrix
-STARTUP, MARKET = 0, 1
 
 
 @dataclasses.dataclass
@@ -113,7 +112,7 @@ class Values:
 
     terms: dict[str, np.ndarray]
     stay: np.ndarray          # (n,) v_stay
-    alternatives: np.ndarray  # (n, labs + 2) v_j, -inf where closed
+    alternatives: np.ndarray  # (n, labs + 2) ṽ_j net of the forfeit: the labs (-inf for one's own), start-up, market
 
 
 def stay_value(model: OrgModel, slots: Slots) -> tuple[dict[str, np.ndarray], np.ndarray]:
