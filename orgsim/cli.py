@@ -163,6 +163,8 @@ def compare(
     """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI): a preset sweep."""
     from orgsim import labels
     from orgsim.analysis import StoreError, headline_table, read_runs
+    from orgsim.analysis.briefing import Estimate
+    from orgsim.outcomes import OUTCOMES
     from orgsim.sweep import compare as preset
     from orgsim.sweep.runner import run_sweep
     from orgsim.sweep.spec import load_experiment
@@ -182,13 +184,9 @@ def compare(
     table = Table("outcome", *names, title=f"{len(names)} scenarios x {seeds} seeds: mean [95% CI]")
     first = _load(configs[0], set_)
     for column in COMPARED:
-        cells = []
-        for scenario in names:
-            row = summary[(summary["scenario"] == scenario) & (summary["outcome"] == column)].iloc[0]
-            fmt = (lambda v: f"{v:,.0f}") if column == "focal_headcount_end" else (lambda v: f"{100 * v:.1f}%")
-            cells.append(f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]" if row["n"] > 1
-                         else fmt(row["mean"]))
-        table.add_row(_named(labels.outcome(column, first)), *cells)
+        rows = [summary[(summary["scenario"] == s) & (summary["outcome"] == column)].iloc[0] for s in names]
+        table.add_row(_named(labels.outcome(column, first)),
+                      *[escape(Estimate.of(row, OUTCOMES[column].kind).cell()) for row in rows])
     console.print(table)
     if csv is not None:
         runs.to_csv(csv, index=False)
