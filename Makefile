@@ -4,18 +4,20 @@
 # make validation - the model against facts the calibration never sees (~2 min on 2 cores); refreshes docs/VALIDATION.md
 # make screenshot - docs/report_first_screen.png: the demo report's first screen at 1280x800 (after make demo)
 # make decision - exploratory sweep, scenario discovery and robust policy search (~35 min on 2 cores); refreshes docs/decision
+# make docs - the documentation site, built offline and strict into site/ (open site/index.html)
+# make docs-screenshot - docs/site_front_page.png: the site's front page at 1280x800 (after make docs)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= $(shell sh .ci/find-python)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench march sensitivity validation decision screenshot clean
+.PHONY: demo test test-slow bench march sensitivity validation decision screenshot docs docs-screenshot clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (see .ci/find-python)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dashboard]'
+	$(PY) -m pip install --quiet -e '.[test,all]'
 	@touch $(STAMP)
 
 DEMO := results/avocado_retention
@@ -25,12 +27,28 @@ demo: $(STAMP)
 	$(VENV)/bin/orgsim report $(DEMO) --out $(DEMO)/report.html --sensitivity docs/sensitivity \
 		--discovery docs/decision/discovery --optimize docs/decision/optimize --validation docs/VALIDATION.md
 
-# the demo report's first screen as a laptop shows it (1280 x 800), in headless Chromium
+# a page's first screen as a laptop shows it (1280 x 800), in headless Chromium: $(call shot,PAGE,PNG)
+shot = chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --disable-background-networking \
+	--disable-component-update --disable-sync --no-first-run --user-data-dir=results/.chromium \
+	--window-size=1280,800 --screenshot=$(2) file://$(abspath $(1))
+
 screenshot:
 	@test -f $(DEMO)/report.html || { echo "error: no $(DEMO)/report.html; run make demo first"; exit 2; }
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --disable-background-networking \
-		--disable-component-update --disable-sync --no-first-run --user-data-dir=$(DEMO)/.chromium \
-		--window-size=1280,800 --screenshot=docs/report_first_screen.png file://$(abspath $(DEMO)/report.html)
+	$(call shot,$(DEMO)/report.html,docs/report_first_screen.png)
+
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	@# not --quiet: it hides the warnings strict mode counts, and a broken link would pass
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+docs-screenshot:
+	@test -f site/index.html || { echo "error: no site/index.html; run make docs first"; exit 2; }
+	$(call shot,site/index.html,docs/site_front_page.png)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
@@ -71,4 +89,4 @@ decision: $(STAMP)
 	cp $(addprefix $(OPTIMIZE)/,$(SHIPPED)) docs/decision/optimize/
 
 clean:
-	rm -rf $(VENV) .pytest_cache .benchmarks results
+	rm -rf $(VENV) .pytest_cache .benchmarks results site

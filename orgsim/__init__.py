@@ -3,12 +3,26 @@
 Its first world is the 2025-26 race for AI research talent.
 
 >>> from orgsim import OrgModel, load_scenario, run_sweep
+
+The names are imported when first used, so ``import orgsim`` (and the
+``orgsim`` command's ``--help``) does not pay for Mesa, pandas and the rest.
 """
 
-from orgsim.config import ConfigError, load_scenario
-from orgsim.model import OrgModel
-from orgsim.schema import Scenario
-from orgsim.sweep import run_sweep
+import importlib
 
 __all__ = ["ConfigError", "OrgModel", "Scenario", "load_scenario", "run_sweep"]
 __version__ = "0.1.0"
+
+#: where each public name lives
+_HOME = {"ConfigError": "orgsim.config", "load_scenario": "orgsim.config", "OrgModel": "orgsim.model",
+         "Scenario": "orgsim.schema", "run_sweep": "orgsim.sweep"}
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'orgsim' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOME[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

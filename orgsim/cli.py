@@ -1,7 +1,9 @@
 """The ``orgsim`` command.
 
 Bad input (config errors, missing files, bad options) prints one line naming
-the file, the field and the reason, and exits with status 2.
+the file, the field and the reason, and exits with status 2; so does a
+command whose optional dependency (an extra) is not installed. Each command
+imports what it needs when it runs, so ``--help`` and ``--version`` stay quick.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from orgsim.config import ConfigError, load_scenario
-
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Agent-based simulation of the 2025-26 race for AI research talent.")
 console = Console(width=None if sys.stdout.isatty() else 120)
 err_console = Console(stderr=True)
 
+
+SCENARIO_HELP = "Scenario: a YAML file, or the name of a shipped one (orgsim scenarios)"
 
 # options shared by the commands that run on an executor
 ExecutorOption = Annotated[str, typer.Option(help="serial, process or dask")]
@@ -45,12 +47,41 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from orgsim import __version__
+
+        console.print(f"orgsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="Print the version and exit")] = False) -> None:
+    """Agent-based simulation of the 2025-26 race for AI research talent."""
+
+
+def main() -> None:
+    """The ``orgsim`` command: a missing extra is one line and exit 2, like bad input."""
+    from orgsim.extras import MissingExtra
+
+    try:
+        app(prog_name="orgsim")
+    except MissingExtra as exc:  # raised outside typer's handling: print the line and leave as fail() does
+        try:
+            fail(str(exc))
+        except typer.Exit as leave:
+            sys.exit(leave.exit_code)
+
+
 def _named(label) -> str:
     """A table cell naming a parameter or outcome for readers: its label, and its path or key dimmed below."""
     return f"{escape(str(label))}\n[dim]{escape(label.path)}[/]"
 
 
 def _load(path: Path, overrides: list[str] | None = None):
+    from orgsim.config import ConfigError, load_scenario
+
     try:
         return load_scenario(path, overrides or [])
     except ConfigError as exc:
@@ -74,9 +105,9 @@ def _check_executor(executor: str, scheduler: str | None, connect_timeout: float
     if scheduler and executor != "dask":
         fail("--scheduler: only with --executor dask")
     if scheduler and connect_timeout is not None:
-        import dask
+        from orgsim.extras import require
 
-        dask.config.set({"distributed.comm.timeouts.connect": f"{connect_timeout}s"})
+        require("dask", "--executor dask").config.set({"distributed.comm.timeouts.connect": f"{connect_timeout}s"})
 
 
 class _Notices(logging.Handler):
@@ -90,7 +121,7 @@ logging.getLogger("orgsim").addHandler(_Notices(logging.WARNING))
 
 
 @app.command()
-def validate(config: Annotated[Path, typer.Argument(help="Scenario YAML file")],
+def validate(config: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
              set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE")] = None) -> None:
     """Check a scenario file (and its extends: chain) without running it."""
     scenario = _load(config, set_)
@@ -98,6 +129,33 @@ def validate(config: Annotated[Path, typer.Argument(help="Scenario YAML file")],
     console.print(f"[green]ok[/] {config}: scenario {scenario.name!r}, {len(scenario.labs)} labs, "
                   f"{round(n * scenario.population.scale):,} researchers, {scenario.weeks} weeks, "
                   f"{len(scenario.timeline)} timeline events")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the shipped scenarios and experiments; any of them runs by name from any folder."""
+    from orgsim import catalog
+
+    table = Table("kind", "name", "title", title="shipped with orgsim (orgsim run NAME, orgsim sweep NAME; "
+                                                 "orgsim init DIR copies them to edit)")
+    for entry in catalog.entries():
+        table.add_row(entry.kind, entry.name, escape(entry.title))
+    console.print(table)
+
+
+@app.command()
+def init(directory: Annotated[Path, typer.Argument(help="Folder to write configs/ and experiments/ into")]) -> None:
+    """Copy the shipped scenarios and experiments into DIRECTORY as an editable set."""
+    from orgsim import catalog
+
+    if directory.exists() and not directory.is_dir():
+        fail(f"{directory}: exists and is not a folder")
+    try:
+        written = catalog.copy_to(directory)
+    except FileExistsError as exc:
+        fail(str(exc))
+    console.print(f"wrote {', '.join(f'{p}/' for p in written)}; try: orgsim validate {directory}/configs/baseline.yaml",
+                  highlight=False)
 
 
 @app.command()
@@ -115,13 +173,14 @@ def schema(out: Annotated[Path | None, typer.Option(help="Write to this file ins
 
 @app.command()
 def run(
-    config: Annotated[Path, typer.Argument(help="Scenario YAML file")],
+    config: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
     seed: Annotated[int, typer.Option(help="Random seed")] = 1,
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("results/run"),
     weeks: Annotated[int | None, typer.Option(help="Weeks to simulate (default: to the horizon)", min=1)] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE, e.g. population.scale=0.1")] = None,
 ) -> None:
     """Run one scenario and write metrics.parquet, events.parquet and manifest.json."""
+    from orgsim.adequacy import run_warnings
     from orgsim.model import OrgModel
     from orgsim.output import manifest, write_json, write_parquet
     from orgsim.summary import summary_table
@@ -147,6 +206,8 @@ def run(
                         headline=headline.as_dict()), out / "manifest.json")
     console.print(summary_table(model, metrics, events, headline))
     console.print(f"wrote {out}/metrics.parquet, events.parquet, manifest.json")
+    watched = model.top_talent_watch.watched
+    _warn(run_warnings(headline.as_dict(), float("nan") if watched is None else len(watched)))
 
 
 @app.command()
@@ -161,6 +222,8 @@ def compare(
     csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and replication here")] = None,
 ) -> None:
     """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI): a preset sweep."""
+    from orgsim.config import ConfigError
+
     from orgsim import labels
     from orgsim.analysis import StoreError, headline_table, read_runs
     from orgsim.analysis.briefing import Estimate
@@ -230,6 +293,7 @@ def _run_bar(name: str, total: int):
 def _run_planned(spec: Path, load, run, executor: str, scheduler: str | None, connect_timeout: float | None = None,
                  **options):
     """Validate ``spec`` with ``load`` (a bad spec exits 2), then ``run`` it under a progress bar over its runs."""
+    from orgsim.config import ConfigError
     from orgsim.sweep.runner import plan
 
     _check_executor(executor, scheduler, connect_timeout)
@@ -250,6 +314,7 @@ def _writing(out: Path, resume: bool):
     """The lock on ``out`` taken before a progress display is drawn, so a refusal is one line (the command's own
     function takes it again, re-entrantly)."""
     from orgsim import lock
+    from orgsim.config import ConfigError
 
     with ExitStack() as stack:
         try:
@@ -257,6 +322,22 @@ def _writing(out: Path, resume: bool):
         except ConfigError as exc:
             fail(str(exc))
         yield
+
+
+def _warn(lines: list[str]) -> None:
+    """Each line as a one-line warning (a world too small to answer, see orgsim.adequacy)."""
+    for line in lines:
+        err_console.print(f"[bold yellow]warning:[/] {escape(line)}", highlight=False, soft_wrap=True)
+
+
+def _warn_small(store: Path) -> None:
+    from orgsim.adequacy import store_warnings
+    from orgsim.analysis import StoreError, read_runs
+
+    try:
+        _warn(store_warnings(read_runs(store)))
+    except StoreError:
+        return  # no successful run: the failures are reported on their own
 
 
 def _report_failed(failed: list[str]) -> None:
@@ -268,7 +349,7 @@ def _report_failed(failed: list[str]) -> None:
 
 @app.command()
 def sweep(
-    spec: Annotated[Path, typer.Argument(help="Experiment spec (experiments/*.yaml)")],
+    spec: Annotated[Path, typer.Argument(help="Experiment spec: a YAML file or a shipped name (orgsim scenarios)")],
     out: Annotated[Path, typer.Option(help="Results folder")],
     executor: ExecutorOption = "process",
     workers: WorkersOption = None,
@@ -289,6 +370,7 @@ def sweep(
                           workers=workers, resume=resume, wait_for_workers=wait_for_workers)
     console.print(f"{result.ok} runs ok, {len(result.failed)} failed, {result.skipped} already done; "
                   f"{result.seconds:.1f} s; results in {out}")
+    _warn_small(out)
     _report_failed(result.failed)
 
 
@@ -354,6 +436,7 @@ def report(
     except StoreError as exc:
         fail(str(exc))
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")
+    _warn_small(directory)
 
 
 @app.command()
@@ -411,6 +494,8 @@ def optimize(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in OUT")] = False,
 ) -> None:
     """Many-objective search over the levers, each policy judged over common uncertainty draws and seeds."""
+    from orgsim.config import ConfigError
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -473,6 +558,8 @@ def calibrate(
     trials: Annotated[int | None, typer.Option(help="Total finished trials wanted (default: the spec's)", min=1)] = None,
 ) -> None:
     """Fit scenario parameters to the public facts (Optuna), verify the fit and write the calibrated config."""
+    from orgsim.config import ConfigError
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from orgsim import labels
@@ -555,6 +642,8 @@ def validation(
     doc: Annotated[Path | None, typer.Option(help="Also write the Markdown page here (docs/VALIDATION.md)")] = None,
 ) -> None:
     """Check the model on facts the calibration never sees: run them, then print and write the pass/fail table."""
+    from orgsim.config import ConfigError
+
     from orgsim.validation import cells, check_out, doc_page, load_validation, planned_runs, run_validation
 
     _check_executor(executor, scheduler, connect_timeout)
@@ -613,7 +702,7 @@ def march(
 
 @app.command()
 def bench(
-    config: Annotated[Path, typer.Argument(help="Scenario YAML file")] = Path("configs/baseline.yaml"),
+    config: Annotated[Path, typer.Argument(help=SCENARIO_HELP)] = Path("baseline"),
     repeats: Annotated[int, typer.Option(help="Repeats per size", min=1)] = 3,
     researchers: Annotated[str, typer.Option(help="World sizes to time: 'full' or researcher counts")] = "full,10000",
     weeks: Annotated[int | None, typer.Option(help="Weeks per run (default: full horizon)", min=1)] = None,
@@ -642,17 +731,21 @@ def bench(
 
 @app.command()
 def dashboard(
-    config: Annotated[Path, typer.Argument(help="Scenario to start with; the configs beside it can be picked")] = Path(
-        "configs/avocado_failure.yaml"),
+    config: Annotated[Path, typer.Argument(help="Scenario to start with (file or shipped name); the configs beside "
+                                                "it can be picked")] = Path("avocado_failure"),
     host: Annotated[str, typer.Option(help="Interface to serve on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8765,
 ) -> None:
     """Serve the live dashboard (Mesa SolaraViz): step, move the levers, inspect researchers, send to a sweep."""
-    import importlib.util
+    from orgsim import catalog
+    from orgsim.extras import MissingExtra, require
 
     _load(config)
-    if importlib.util.find_spec("solara") is None:
-        fail("the dashboard needs its extra: pip install -e '.[dashboard]'")
+    config = catalog.scenario_path(config)  # a shipped name: the dashboard picks among the files beside it
+    try:
+        require("solara", "orgsim dashboard")
+    except MissingExtra as exc:
+        fail(str(exc))
     from orgsim.dashboard import serve
 
     if host not in serve.LOOPBACK:

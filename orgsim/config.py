@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from orgsim import plugins, yamlfile
+from orgsim import catalog, plugins, yamlfile
 from orgsim.schema import FieldProblem, Scenario
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "apply_overrides", "scenario_from_dict"]
@@ -320,9 +320,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], file: str | Path
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     """Load, merge ``extends:`` parents, apply overrides and validate a scenario file.
 
-    Its name is its own ``name:``, or the file's stem (never a parent's).
+    ``path`` may also be a shipped scenario's name (``avocado_failure``, see
+    :mod:`orgsim.catalog`); an existing file wins. Its name is its own
+    ``name:``, or the file's stem (never a parent's).
     """
-    path = Path(path)
+    path = catalog.scenario_path(path)
     data, origins = _resolve(path)
     if overrides:
         data = apply_overrides(data, overrides, path, origins)
@@ -331,8 +333,11 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
 
 
 def load_spec(path: str | Path, model: type) -> tuple[Any, Path]:
-    """Validate a spec file (experiment, calibration) with ``extends:`` into ``model``; also its folder."""
-    path = Path(path)
+    """Validate a spec file (experiment, calibration) with ``extends:`` into ``model``; also its folder.
+
+    ``path`` may be a shipped experiment's name (:mod:`orgsim.catalog`).
+    """
+    path = catalog.experiment_path(path)
     data, origins = _resolve(path)
     data.setdefault("name", path.stem)
     try:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
@@ -30,7 +32,9 @@ from orgsim.executive import Executive
 from orgsim.lab import Lab
 from orgsim.mechanisms import attrition, finance, learning, releases
 from orgsim.recording import Recorder
+from orgsim.reporters import WeeklyCollector, model_reporters
 from orgsim.schema import HiringSpec, Scenario
+from orgsim.settings import scenario_of
 from orgsim.streams import Streams
 from orgsim.world import World
 
@@ -40,15 +44,25 @@ MID_WEEK = 0.5
 class OrgModel(mesa.Model):
     """The 2025-26 race for AI research talent, one week per step.
 
-    >>> from orgsim import OrgModel, load_scenario
-    >>> model = OrgModel(load_scenario("configs/baseline.yaml", ["population.scale=0.05"]), rng=1)
+    ``scenario`` is a shipped scenario's name, a YAML path or a
+    :class:`~orgsim.schema.Scenario`; any config path can be set as a
+    keyword, validated like ``--set``, so Mesa's ``batch_run`` can vary it.
+    ``datacollector`` is a Mesa ``DataCollector`` holding the weekly
+    model-level series (:mod:`orgsim.reporters`).
+
+    >>> from orgsim import OrgModel
+    >>> model = OrgModel("baseline", rng=1, **{"population.scale": 0.05})
     >>> model.run(weeks=4).week
     4
     >>> model.metrics_frame().metric.nunique() > 10
     True
+    >>> model.datacollector.get_model_vars_dataframe().index.tolist()
+    [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, scenario: Scenario, rng: int | None = None, run_id: str | None = None):
+    def __init__(self, scenario: Scenario | str | Path = "baseline", rng: int | None = None,
+                 run_id: str | None = None, **settings: Any):
+        scenario = scenario_of(scenario, settings)
         super().__init__(rng=rng)
         self._step_mid_week()
         # every mechanism draws from its own stream of this seed (common random numbers across scenarios)
@@ -78,6 +92,9 @@ class OrgModel(mesa.Model):
         self.recorder = Recorder(self, scenario.weeks)
         self.top_talent_watch = outcomes.TopTalentWatch(self, scenario.outcomes.retention_weeks)
         self._timeline = timeline.schedule(self)
+        self.levels = self._levels()
+        self.datacollector = WeeklyCollector(model_reporters=model_reporters(self))
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------ running
 
@@ -101,7 +118,9 @@ class OrgModel(mesa.Model):
         """Simulate one week (stages 2-8) and record it."""
         for stage in self.pipeline:
             stage(self)
-        self.recorder.collect(self._levels())
+        self.levels = self._levels()
+        self.recorder.collect(self.levels)
+        self.datacollector.collect(self)
         if self.week + 1 >= self.config.weeks:
             self.running = False
 

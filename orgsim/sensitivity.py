@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim import labels, lock
+from orgsim import catalog, labels, lock
 from orgsim.analysis import metamodel_indices, ranking, read_runs, sobol_indices
 from orgsim.config import ConfigError, load_scenario
 from orgsim.schema import Scenario
@@ -57,7 +57,7 @@ def load_sensitivity(spec_path: Path) -> tuple[Experiment, Path]:
 def design_scenarios(spec: Experiment, base: Path) -> list[Scenario]:
     """The scenarios the Sobol design runs on (with the spec's overrides)."""
     files = spec.design.scenarios or spec.scenarios
-    return [load_scenario(base / f, spec.set) for f in files]
+    return [load_scenario(catalog.scenario_path(f, base), spec.set) for f in files]
 
 
 @lock.writes

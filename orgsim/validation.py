@@ -44,7 +44,7 @@ import pandas as pd
 import yaml
 from pydantic import Field, model_validator
 
-from orgsim import lock
+from orgsim import catalog, lock
 from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStatistic, measure
 from orgsim.config import ConfigError, load_scenario, load_spec
 from orgsim.intervals import mean_interval
@@ -168,7 +168,7 @@ class ValidationSpec(Strict):
     def experiment(self, base: Path) -> dict:
         """The sweep this validation runs, its paths made absolute so that it can live in ``OUT``."""
         data = self.model_dump(mode="json", exclude={"facts"})
-        data["scenarios"] = [str((base / f).resolve()) for f in self.scenarios]
+        data["scenarios"] = [str(catalog.scenario_path(f, base).resolve()) for f in self.scenarios]
         if self.parameter_draws is not None:
             data["parameter_draws"] = {"file": str((base / self.parameter_draws.file).resolve())}
         return data
@@ -180,11 +180,12 @@ def load_validation(path: str | Path) -> tuple[ValidationSpec, Path, dict[str, S
     spec, base = load_spec(path, ValidationSpec)
     scenarios: dict[str, Scenario] = {}
     for i, file in enumerate(spec.scenarios):
-        if not (base / file).is_file():
+        located = catalog.scenario_path(file, base)
+        if not located.is_file():
             raise ConfigError(path, f"scenarios[{i}]", f"scenario file {file!r} not found")
-        load_scenario(base / file)  # a broken scenario names its own file
+        load_scenario(located)  # a broken scenario names its own file
         try:
-            scenario = load_scenario(base / file, spec.set)
+            scenario = load_scenario(located, spec.set)
         except ConfigError as exc:
             raise ConfigError(path, f"set ({exc.field})" if exc.field else "set", exc.reason) from None
         if scenario.name in scenarios:

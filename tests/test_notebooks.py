@@ -1,4 +1,4 @@
-"""Both notebooks run end to end (nbclient) against a small sweep and produce their figures."""
+"""The notebooks run end to end (nbclient) on small worlds and produce their figures."""
 
 from __future__ import annotations
 
@@ -59,3 +59,23 @@ def test_what_keeps_them_notebook(tmp_path: Path) -> None:
     assert figures(nb) >= 4, "trade-off, feature scores, the Pareto front and retention against cost"
     assert (tmp_path / "decision" / "discovery" / "box.csv").is_file()
     assert (tmp_path / "decision" / "optimize" / "reevaluation.csv").is_file()
+
+
+def test_first_model_notebook(tmp_path: Path) -> None:
+    nb = execute("00_first_model.ipynb", tmp_path, scale=0.05, weeks=12, sweep_scales=[0.05], sweep_reassign=[0.1, 0.5],
+                 sweep_seeds=[1], sweep_weeks=4)
+    assert not errors(nb), errors(nb)
+    assert figures(nb) >= 3, "headcounts, the focal lab's series and the sweep"
+
+
+def test_notebooks_say_what_to_run_first_and_how_long() -> None:
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        intro = nbformat.read(path, as_version=4).cells[0].source
+        assert "**Run first:**" in intro and "**Takes**" in intro, path.name
+
+
+def test_the_first_notebook_is_committed_with_its_outputs() -> None:
+    nb = nbformat.read(NOTEBOOKS / "00_first_model.ipynb", as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.outputs for cell in code[1:]), "every cell after the parameters shows its output"
+    assert figures(nb) >= 3 and not errors(nb)

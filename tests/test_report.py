@@ -236,6 +236,13 @@ def test_every_figure_says_what_it_shows(full_report):
     assert not short, short
 
 
+def test_a_too_small_world_marks_the_headline_figure(report):
+    text = report.read_text(encoding="utf-8")
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", text, re.S).group(1)
+    assert re.search(r"Too small to answer: the blitz-2025 cohort at the release held a median of \d+ researchers in "
+                     r"Avocado (succeeds|fails)", html.unescape(caption)), caption
+
+
 # ------------------------------------------------------------ designs other than the demo's
 
 #: what no report may print: a number that is not one, or a bare 'not available' that does not say why

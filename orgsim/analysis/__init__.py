@@ -10,6 +10,7 @@ Reads the files ``orgsim sweep`` writes, never a live model. Typical use::
 """
 
 from orgsim.analysis import drivers, race
+from orgsim.analysis.ema import ema_from_runs, runs_from_ema, write_store
 from orgsim.analysis.flows import flow_counts, flow_matrix
 from orgsim.analysis.retention import (
     EventLog, life_table, retention_curves, spells, two_year_retention_table,
@@ -21,6 +22,7 @@ from orgsim.analysis.summaries import (
 )
 
 __all__ = [
+    "ema_from_runs", "runs_from_ema", "write_store",
     "EventLog", "StoreData", "drivers", "StoreError", "clip_to_domain", "drawn_share", "flow_counts", "flow_matrix", "headline_table", "lab_totals",
     "lever_effects", "life_table", "load", "metamodel_indices", "mean_ci", "metric_bands", "paired_differences", "race", "ranking",
     "read_records", "read_runs",

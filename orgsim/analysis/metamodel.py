@@ -17,7 +17,8 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
+
+from orgsim.extras import require
 
 
 def _legendre(x: np.ndarray, order: int) -> np.ndarray:
@@ -53,6 +54,7 @@ class Polynomial:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray, degree: int, cv_r2: float = np.nan) -> Polynomial:
+        sm = require("statsmodels.api", "the Sobol metamodel (OLS)")
         beta = sm.OLS(y, features(x, degree)).fit().params
         return cls(degree, x.shape[1], np.asarray(beta), cv_r2)
 

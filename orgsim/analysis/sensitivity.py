@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.analysis import metamodel
+from orgsim.extras import require
 from orgsim.analysis.summaries import StoreError
 from orgsim.sweep import design as designs
 from orgsim.sweep.spec import Design
@@ -58,7 +59,7 @@ def sobol_indices(runs: pd.DataFrame, design: Design, scenario: str, outcomes: l
     An outcome that is undefined at some points (e.g. an empty cohort) is left out: SALib's estimator
     needs every point; ``points_undefined`` in the result says how many were.
     """
-    from SALib.analyze import sobol
+    sobol = require("SALib.analyze.sobol", "Sobol indices (SALib)")
 
     _require_sobol(design)
     problem = designs.problem(design)

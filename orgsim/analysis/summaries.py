@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
-import statsmodels.api as sm
 
+from orgsim.extras import require
 from orgsim.intervals import half_width
 from orgsim.outcomes import OUTCOMES, Headline
 from orgsim.sweep import provenance
@@ -301,6 +301,7 @@ def _ols(group: pd.DataFrame, columns: list[str], outcome: str, by_replication: 
     replication. Returns (the columns used, the fit), or None when no column
     varies or there are no more runs than coefficients.
     """
+    sm = require("statsmodels.api", "lever effects (OLS)")
     x = group[columns].astype(float)
     x = x.loc[:, (x.std() > 0) & x.notna().all()]
     fixed = pd.get_dummies(group["replication"], prefix="rep", drop_first=True, dtype=float) \

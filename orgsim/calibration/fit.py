@@ -49,7 +49,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from orgsim import lock
+from orgsim import catalog, lock
+from orgsim.extras import require
 from orgsim.calibration.targets import (
     CalibrationSpec, Target, load_calibration, loss, measure, param_overrides, scenario_for,
 )
@@ -451,7 +452,7 @@ def write_config(spec: CalibrationSpec, spec_path: Path, base: Path, fit: dict, 
 def chain_warnings(spec: CalibrationSpec, base: Path, written: Path) -> list[str]:
     """Does the calibrated scenario actually use the written config? (extends chain, nothing shadowing it)."""
     warns = []
-    path = (base / spec.scenario).resolve()
+    path = catalog.scenario_path(spec.scenario, base).resolve()
     before: list[Path] = []
     seen = set()
     while path not in seen:
@@ -525,6 +526,7 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     **info)`` receives ``stage`` (name, total, done), ``trial`` and ``run``
     events for a progress bar.
     """
+    require("optuna", "orgsim calibrate")
     from optuna.trial import TrialState
 
     spec_path = Path(spec_path)

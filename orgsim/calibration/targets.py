@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from orgsim import outcomes
+from orgsim import catalog, outcomes
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict
 from orgsim.schema import Scenario, Strict
 
@@ -457,7 +457,7 @@ def param_overrides(values: dict[str, float]) -> list[str]:
 
 def scenario_for(spec: CalibrationSpec, base: Path, values: dict[str, float], extra: list[str] | None = None) -> Scenario:
     """The scenario a candidate is measured on: spec scenario + ``set`` + extra + the candidate's values."""
-    return load_scenario(base / spec.scenario, [*spec.set, *(extra or []), *param_overrides(values)])
+    return load_scenario(catalog.scenario_path(spec.scenario, base), [*spec.set, *(extra or []), *param_overrides(values)])
 
 
 def _lookup(data: Any, dotted: str) -> Any:
@@ -473,7 +473,7 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     """The validated spec and the folder its relative paths start from."""
     path = Path(path)
     spec, base = load_spec(path, CalibrationSpec)
-    scenario_path = base / spec.scenario
+    scenario_path = catalog.scenario_path(spec.scenario, base)
     if not scenario_path.is_file():
         raise ConfigError(path, "scenario", f"scenario file {spec.scenario!r} not found")
     load_scenario(scenario_path)  # a broken scenario names its own file

@@ -41,10 +41,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from orgsim import labels, lock
+from orgsim import catalog, labels, lock
 from orgsim.analysis import clip_to_domain, mean_ci
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict, week_of
 from orgsim.decision import tables
+from orgsim.extras import require
 from orgsim.output import atomic_write, git_revision, versions, write_json
 from orgsim.schema import Scenario, Strict
 from orgsim.sweep import design as designs
@@ -113,7 +114,7 @@ class OptimizationSpec(Experiment):
 
 def load_optimization(path: str | Path) -> tuple[OptimizationSpec, Path]:
     spec, base = load_spec(Path(path), OptimizationSpec)
-    if not (base / spec.scenarios[0]).is_file():
+    if not catalog.scenario_path(spec.scenarios[0], base).is_file():
         raise ConfigError(path, "scenarios[0]", f"scenario file {spec.scenarios[0]!r} not found")
     return spec, base
 
@@ -164,7 +165,7 @@ class Evaluations:
     def make(cls, spec: OptimizationSpec, base: Path, source: Path, worlds: int, seeds: list[int],
              stream: int, paired: bool = False) -> Evaluations:
         """``worlds`` worlds from ``stream``; every world with every seed, or (``paired``) world i with seed i."""
-        path = base / spec.scenarios[0]
+        path = catalog.scenario_path(spec.scenarios[0], base)
         data = load_scenario(path, spec.set).model_dump(mode="json")
         table = explore.draws_table(spec.explore, base, source)
         values, drawn = explore.worlds(spec.explore.uncertainties, table, spec.explore.sampler, worlds,
@@ -288,6 +289,7 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
 
     ``progress(trial_number, values)`` is called as each trial ends.
     """
+    require("optuna", "orgsim optimize")
     from optuna.trial import TrialState
 
     spec_path, out = Path(spec_path), Path(out)

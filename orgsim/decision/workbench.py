@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import warnings
 
+from orgsim.extras import require
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
+    require("ema_workbench", "scenario discovery (EMA Workbench)")
     from ema_workbench.analysis import cart, feature_scoring, prim, scenario_discovery_util
     from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
 

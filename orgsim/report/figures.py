@@ -18,6 +18,8 @@ import seaborn as sns
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
+from orgsim.extras import require
+
 sns.set_theme(style="whitegrid", context="notebook")
 BAND_ALPHA = 0.2
 
@@ -232,7 +234,7 @@ def race_figure(run: pd.DataFrame, marks: pd.DataFrame, margins: pd.DataFrame, t
 
 def cart_figure(classifier, names: list[str], depth: int = 3) -> Figure:
     """The top ``depth`` levels of CART's tree: each node's split, its runs and its share collapsed."""
-    from sklearn.tree import plot_tree
+    plot_tree = require("sklearn.tree", "the CART figure").plot_tree
 
     fig, ax = plt.subplots(figsize=(13, 6.5))
     plot_tree(classifier, feature_names=[short(n) for n in names], class_names=["held", "collapsed"], max_depth=depth,

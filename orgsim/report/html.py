@@ -25,7 +25,7 @@ import pandas as pd
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from orgsim import analysis, labels
+from orgsim import adequacy, analysis, labels
 from orgsim.analysis import briefing as briefs
 from orgsim.analysis.briefing import DIFFERENCE, Estimate, number
 from orgsim.analysis.retention import INCUMBENT, EventLog
@@ -167,6 +167,12 @@ class _Builder:
             f"(squares) still at {self.focal.title()} {self.settings.window_text} after the {self.release.title()} "
             "release, by scenario: mean over replications with its 95% interval.",
             f"Dot plot of retention {self.settings.window_text} after the release by scenario. {described}.")
+        small = adequacy.small_cohorts(self.runs)
+        if small:  # the figure says it rests on too few people, as the command line does
+            self.headline_figure.caption += (
+                f" Too small to answer: the {self.cohort} cohort at the release held a median of "
+                + ", ".join(f"{size:g} researchers in {self.titles[s]}" for s, size in small.items())
+                + f", fewer than the {adequacy.MINIMUM} a share needs; run a larger world (full scale).")
 
     # -------------------------------------------------------- what happens
 

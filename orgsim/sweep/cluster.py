@@ -22,6 +22,7 @@ from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 
 from orgsim.config import ConfigError
+from orgsim.extras import require
 
 NOTICE_AFTER = 5.0  # seconds without a worker before saying so
 POLL = 1.0          # seconds between asking the scheduler for its workers
@@ -34,13 +35,14 @@ class NoWorkers(ConfigError):
 
 def connect_timeout() -> float:
     """Dask's connect timeout in seconds (``distributed.comm.timeouts.connect``)."""
-    import dask
+    dask = require("dask", "--scheduler")
     from dask.utils import parse_timedelta
 
     return float(parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="seconds"))
 
 
 def _check_address(address: str) -> None:
+    require("distributed", "--scheduler")
     from distributed.comm import get_address_host_port, parse_address
     from distributed.comm.registry import get_backend
 
@@ -56,9 +58,9 @@ def _check_address(address: str) -> None:
 
 def connect(address: str):
     """A distributed Client of the scheduler at ``address``; ConfigError if none answers within the timeout."""
+    _check_address(address)
     from distributed import Client
 
-    _check_address(address)
     timeout = connect_timeout()
     previous = sys.unraisablehook
     sys.unraisablehook = lambda unraisable: None  # a Client that failed to connect complains when collected

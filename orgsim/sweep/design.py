@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from orgsim.extras import require
 from orgsim.sweep.spec import Design
 
 
@@ -26,7 +27,7 @@ def points(design: Design, seed: int) -> pd.DataFrame:
     highs = np.array([design.parameters[n].high for n in names])
     if design.kind == "lhs":
         return pd.DataFrame(qmc.scale(unit("lhs", len(names), design.samples, seed), lows, highs), columns=names)
-    from SALib.sample import sobol
+    sobol = require("SALib.sample.sobol", "a Sobol design (SALib)")
 
     return pd.DataFrame(sobol.sample(problem(design), design.samples, calc_second_order=False, seed=seed),
                         columns=names)

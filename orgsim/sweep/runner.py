@@ -28,8 +28,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from orgsim import lock
+from orgsim import catalog, lock
 from orgsim.config import ConfigError, Problem, apply_overrides, load_scenario, scenario_from_dict
+from orgsim.extras import require
 from orgsim.output import git_revision, versions
 from orgsim.sweep import design as designs
 from orgsim.sweep import cluster, draws, explore, provenance
@@ -95,7 +96,7 @@ def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
     explored, world_draws = explore.crossed(spec.explore, base, source, spec.seed) if spec.explore else (None, None)
     runs = []
     for scenario_file in spec.scenarios:
-        path = base / scenario_file
+        path = catalog.scenario_path(scenario_file, base)
         data = load_scenario(path, spec.set).model_dump(mode="json")
         points = [(0, pd.Series(dtype=object), seeds, None)]
         if spec.design.kind != "none" and (spec.design.scenarios is None or scenario_file in spec.design.scenarios):
@@ -240,7 +241,8 @@ def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None,
         with cluster.scheduler_pool(scheduler, wait_for_workers) as (pool, n):
             yield pool, n
     elif kind == "dask":
-        from distributed import Client, LocalCluster
+        distributed = require("distributed", "--executor dask")
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
         n = workers or os.cpu_count() or 1
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as local, \

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from orgsim import catalog
 from orgsim.config import ConfigError, load_spec
 from orgsim.schema import Strict
 
@@ -158,7 +159,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Path]:
     path = Path(path)
     spec, base = load_spec(path, Experiment)
     for i, scenario in enumerate(spec.scenarios):
-        if not (base / scenario).is_file():
+        if not catalog.scenario_path(scenario, base).is_file():
             raise ConfigError(path, f"scenarios[{i}]", f"scenario file {scenario!r} not found")
     if spec.parameter_draws and not (base / spec.parameter_draws.file).is_file():
         raise ConfigError(path, "parameter_draws.file", f"file {spec.parameter_draws.file!r} not found")
