@@ -263,9 +263,10 @@ def test_every_design_reports_without_a_number_that_is_not_one(design_reports, d
 
 
 def lever_table(store: Path) -> pd.DataFrame:
-    """The report's lever-effects table, as the page shows it."""
-    sections = _Builder(store, None).build()
-    return next(item.frame for section in sections for sub in section.walk() for item in sub.items
+    """The report's lever-effects table, as the page shows it (only that section is built)."""
+    builder = _Builder(store, None)
+    builder.levers()
+    return next(item.frame for sub in builder.change.walk() for item in sub.items
                 if getattr(item, "title", "") == "Lever effects")
 
 
