@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from orgsim import catalog, plugins, yamlfile
+from orgsim import catalog, yamlfile
 from orgsim.schema import FieldProblem, Scenario
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "apply_overrides", "scenario_from_dict"]
@@ -186,11 +186,20 @@ def _problems(exc: ValidationError, data: Any, file: str | Path | None, origins:
     return ConfigError(file, problems=list(dict.fromkeys(problems)))
 
 
+def _scenario_model() -> type[BaseModel]:
+    """The registered scenario schema (plug-ins included), imported when first needed: the plug-ins bring Mesa,
+    which a file refused while it is read never needs (so ``orgsim validate`` refuses it in a fraction of a
+    second)."""
+    from orgsim import plugins
+
+    return plugins.scenario_model()
+
+
 def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None,
                        origins: Origins | None = None) -> Scenario:
     """Validate a resolved mapping into a frozen :class:`Scenario`."""
     try:
-        return plugins.scenario_model().model_validate(data)
+        return _scenario_model().model_validate(data)
     except ValidationError as exc:
         raise _problems(exc, data, file, origins or {}) from None
 
@@ -253,7 +262,7 @@ def walk_path(keys: list[str], data: Any = None, root: type[BaseModel] | None = 
     unless it is the last segment or ``data`` is None (any key goes). The
     steps stop at a leaf, so a path longer than them goes into a value.
     """
-    kind: Any = root or plugins.scenario_model()
+    kind: Any = root or _scenario_model()
     node: Any = data
     steps: list[Step] = []
     for depth, key in enumerate(keys):

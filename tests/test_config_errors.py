@@ -281,3 +281,16 @@ def test_a_parent_that_is_a_directory(tmp_path: Path) -> None:
     path = write(tmp_path, "leaf.yaml", "extends: parent.yaml\n")
     one_line(runner.invoke(app, ["validate", str(path)]), "leaf.yaml:1", "extends: parent file 'parent.yaml' is a "
              "directory")
+
+
+def test_a_file_refused_while_read_never_imports_the_model(tmp_path: Path) -> None:
+    """The bytes are judged before the schema's plug-ins (and Mesa) are imported, so the console script refuses
+    the bomb in well under a second after Python starts (0.4 s in all here; timed generously)."""
+    path = write(tmp_path, "bomb.yaml", bomb())
+    script = ("import sys\nfrom orgsim.cli import main\nsys.argv = ['orgsim', 'validate', sys.argv[1]]\n"
+              "try:\n    main()\nexcept SystemExit as exc:\n    print(exc.code, 'mesa' in sys.modules)\n")
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True)
+    assert time.perf_counter() - started < 10
+    assert proc.stdout.split() == ["2", "False"], proc.stdout + proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "alias bomb" in proc.stderr
