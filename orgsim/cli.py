@@ -292,21 +292,23 @@ def _run_bar(name: str, total: int):
 
 def _run_planned(spec: Path, load, run, executor: str, scheduler: str | None, connect_timeout: float | None = None,
                  **options):
-    """Validate ``spec`` with ``load`` (a bad spec exits 2), then ``run`` it under a progress bar over its runs."""
+    """Validate ``spec`` with ``load`` (a bad spec exits 2), then ``run`` it under a progress bar over its runs;
+    the lock on ``out`` is taken first, so a second writer is refused before any planning."""
     from orgsim.config import ConfigError
     from orgsim.sweep.runner import plan
 
     _check_executor(executor, scheduler, connect_timeout)
-    try:
-        experiment, base = load(spec)
-        total = len(plan(experiment, base, spec))
-    except ConfigError as exc:
-        fail(str(exc))
-    with _run_bar(experiment.name, total) as advance:
+    with _writing(options["out"], options["resume"]):
         try:
-            return run(spec, executor_kind=executor, scheduler=scheduler, progress=advance, **options)
+            experiment, base = load(spec)
+            total = len(plan(experiment, base, spec))
         except ConfigError as exc:
             fail(str(exc))
+        with _run_bar(experiment.name, total) as advance:
+            try:
+                return run(spec, executor_kind=executor, scheduler=scheduler, progress=advance, **options)
+            except ConfigError as exc:
+                fail(str(exc))
 
 
 @contextmanager
