@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from orgsim import yamlfile
+
 #: the folder holding the shipped ``configs/`` and ``experiments/``
 ROOT = next(p for p in (Path(__file__).resolve().parent / "shipped", Path(__file__).resolve().parent.parent)
             if (p / "configs").is_dir())
@@ -24,11 +26,11 @@ SCENARIOS, EXPERIMENTS = ROOT / "configs", ROOT / "experiments"
 
 def _find(ref: str | Path, base: Path, folder: Path) -> Path:
     given = Path(base) / ref
-    if given.is_file() or Path(ref).parent != Path("."):
+    if yamlfile.file_problem(given) is None or Path(ref).parent != Path("."):  # no OSError for a name too long
         return given
     name = Path(ref).name
     shipped = folder / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
-    return shipped if shipped.is_file() else given
+    return shipped if yamlfile.file_problem(shipped) is None else given
 
 
 def scenario_path(ref: str | Path, base: str | Path = ".") -> Path:

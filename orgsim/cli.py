@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import statistics
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,8 @@ SCENARIO_HELP = "Scenario: a YAML file, or the name of a shipped one (orgsim sce
 ExecutorOption = Annotated[str, typer.Option(help="serial, process or dask")]
 WorkersOption = Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)]
 SchedulerOption = Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")]
+ConnectTimeoutOption = Annotated[float, typer.Option(help="Seconds to wait for the Dask scheduler to answer",
+                                                     min=0.1)]
 ResumeOption = Annotated[bool, typer.Option("--resume", help="Run only what is missing or failed")]
 
 
@@ -95,11 +98,26 @@ def _floats(text: str, option: str) -> list[float]:
     return values
 
 
-def _check_executor(executor: str, scheduler: str | None) -> None:
+def _check_executor(executor: str, scheduler: str | None, connect_timeout: float | None = None) -> None:
+    """Refuse an unknown executor or a scheduler without Dask; set Dask's connect timeout for the scheduler."""
     if executor not in ("serial", "process", "dask"):
         fail(f"--executor: expected serial, process or dask, got {executor!r}")
     if scheduler and executor != "dask":
         fail("--scheduler: only with --executor dask")
+    if scheduler and connect_timeout is not None:
+        from orgsim.extras import require
+
+        require("dask", "--executor dask").config.set({"distributed.comm.timeouts.connect": f"{connect_timeout}s"})
+
+
+class _Notices(logging.Handler):
+    """What the library says in passing (a stale lock taken over, a scheduler without workers): one line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(f"[yellow]notice:[/] {escape(record.getMessage())}", highlight=False, soft_wrap=True)
+
+
+logging.getLogger("orgsim").addHandler(_Notices(logging.WARNING))
 
 
 @app.command()
@@ -208,6 +226,8 @@ def compare(
 
     from orgsim import labels
     from orgsim.analysis import StoreError, headline_table, read_runs
+    from orgsim.analysis.briefing import Estimate
+    from orgsim.outcomes import OUTCOMES
     from orgsim.sweep import compare as preset
     from orgsim.sweep.runner import run_sweep
     from orgsim.sweep.spec import load_experiment
@@ -227,13 +247,9 @@ def compare(
     table = Table("outcome", *names, title=f"{len(names)} scenarios x {seeds} seeds: mean [95% CI]")
     first = _load(configs[0], set_)
     for column in COMPARED:
-        cells = []
-        for scenario in names:
-            row = summary[(summary["scenario"] == scenario) & (summary["outcome"] == column)].iloc[0]
-            fmt = (lambda v: f"{v:,.0f}") if column == "focal_headcount_end" else (lambda v: f"{100 * v:.1f}%")
-            cells.append(f"{fmt(row['mean'])} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]" if row["n"] > 1
-                         else fmt(row["mean"]))
-        table.add_row(_named(labels.outcome(column, first)), *cells)
+        rows = [summary[(summary["scenario"] == s) & (summary["outcome"] == column)].iloc[0] for s in names]
+        table.add_row(_named(labels.outcome(column, first)),
+                      *[escape(Estimate.of(row, OUTCOMES[column].kind).cell()) for row in rows])
     console.print(table)
     if csv is not None:
         runs.to_csv(csv, index=False)
@@ -274,22 +290,40 @@ def _run_bar(name: str, total: int):
         bar.stop()
 
 
-def _run_planned(spec: Path, load, run, executor: str, scheduler: str | None, **options):
-    """Validate ``spec`` with ``load`` (a bad spec exits 2), then ``run`` it under a progress bar over its runs."""
+def _run_planned(spec: Path, load, run, executor: str, scheduler: str | None, connect_timeout: float | None = None,
+                 **options):
+    """Validate ``spec`` with ``load`` (a bad spec exits 2), then ``run`` it under a progress bar over its runs;
+    the lock on ``out`` is taken first, so a second writer is refused before any planning."""
     from orgsim.config import ConfigError
     from orgsim.sweep.runner import plan
 
-    _check_executor(executor, scheduler)
-    try:
-        experiment, base = load(spec)
-        total = len(plan(experiment, base, spec))
-    except ConfigError as exc:
-        fail(str(exc))
-    with _run_bar(experiment.name, total) as advance:
+    _check_executor(executor, scheduler, connect_timeout)
+    with _writing(options["out"], options["resume"]):
         try:
-            return run(spec, executor_kind=executor, scheduler=scheduler, progress=advance, **options)
+            experiment, base = load(spec)
+            total = len(plan(experiment, base, spec))
         except ConfigError as exc:
             fail(str(exc))
+        with _run_bar(experiment.name, total) as advance:
+            try:
+                return run(spec, executor_kind=executor, scheduler=scheduler, progress=advance, **options)
+            except ConfigError as exc:
+                fail(str(exc))
+
+
+@contextmanager
+def _writing(out: Path, resume: bool):
+    """The lock on ``out`` taken before a progress display is drawn, so a refusal is one line (the command's own
+    function takes it again, re-entrantly)."""
+    from orgsim import lock
+    from orgsim.config import ConfigError
+
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(lock.writing(out, resume))
+        except ConfigError as exc:
+            fail(str(exc))
+        yield
 
 
 def _warn(lines: list[str]) -> None:
@@ -322,14 +356,20 @@ def sweep(
     executor: ExecutorOption = "process",
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
     resume: ResumeOption = False,
+    wait_for_workers: Annotated[float | None, typer.Option(
+        help="With --scheduler: stop the sweep (finished runs kept) after this many seconds without a Dask worker",
+        min=1)] = None,
 ) -> None:
     """Run an experiment: scenarios x design x replications, results streamed to OUT."""
     from orgsim.sweep.runner import run_sweep
     from orgsim.sweep.spec import load_experiment
 
-    result = _run_planned(spec, load_experiment, run_sweep, executor, scheduler, out=out, workers=workers,
-                          resume=resume)
+    if wait_for_workers is not None and not scheduler:
+        fail("--wait-for-workers: only with --executor dask --scheduler ADDRESS")
+    result = _run_planned(spec, load_experiment, run_sweep, executor, scheduler, connect_timeout, out=out,
+                          workers=workers, resume=resume, wait_for_workers=wait_for_workers)
     console.print(f"{result.ok} runs ok, {len(result.failed)} failed, {result.skipped} already done; "
                   f"{result.seconds:.1f} s; results in {out}")
     _warn_small(out)
@@ -343,6 +383,7 @@ def sensitivity(
     executor: ExecutorOption = "process",
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
     resume: ResumeOption = False,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals", min=10)] = 1000,
 ) -> None:
@@ -351,8 +392,8 @@ def sensitivity(
     from orgsim.analysis import ranking
     from orgsim.sensitivity import load_sensitivity, run_sensitivity
 
-    result = _run_planned(spec, load_sensitivity, run_sensitivity, executor, scheduler, out=out, workers=workers,
-                          resume=resume, resamples=resamples)
+    result = _run_planned(spec, load_sensitivity, run_sensitivity, executor, scheduler, connect_timeout, out=out,
+                          workers=workers, resume=resume, resamples=resamples)
     _report_failed(result.failed)
     defined = result.indices.dropna(subset=["parameter"])
     defined = defined[defined["method"] == "metamodel"]
@@ -451,6 +492,7 @@ def optimize(
     executor: ExecutorOption = "process",
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in OUT")] = False,
 ) -> None:
     """Many-objective search over the levers, each policy judged over common uncertainty draws and seeds."""
@@ -466,14 +508,14 @@ def optimize(
     from orgsim import labels
     from orgsim.decision.optimize import load_optimization, optimize as run_optimize
 
-    _check_executor(executor, scheduler)
+    _check_executor(executor, scheduler, connect_timeout)
     try:
         loaded, _ = load_optimization(spec)
     except ConfigError as exc:
         fail(str(exc))
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
+    with _writing(out, resume), Progress(*columns, console=console) as bar:
         task = bar.add_task(f"{loaded.name} trials", total=None, info="")
 
         def progress(number: int, values) -> None:
@@ -513,6 +555,7 @@ def calibrate(
     executor: ExecutorOption = "process",
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the calibration in OUT")] = False,
     trials: Annotated[int | None, typer.Option(help="Total finished trials wanted (default: the spec's)", min=1)] = None,
 ) -> None:
@@ -525,14 +568,14 @@ def calibrate(
     from orgsim.calibration.fit import CalibrationFailed, calibrate as run_calibration, fact_cells
     from orgsim.calibration.targets import load_calibration
 
-    _check_executor(executor, scheduler)
+    _check_executor(executor, scheduler, connect_timeout)
     try:
         load_calibration(spec)
     except ConfigError as exc:
         fail(str(exc))
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as bar:
+    with _writing(out, resume), Progress(*columns, console=console) as bar:
         state: dict = {"stage": None, "runs": None}
 
         def progress(kind: str, **info) -> None:
@@ -596,6 +639,7 @@ def validation(
     executor: ExecutorOption = "process",
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    connect_timeout: ConnectTimeoutOption = 10.0,
     resume: ResumeOption = False,
     doc: Annotated[Path | None, typer.Option(help="Also write the Markdown page here (docs/VALIDATION.md)")] = None,
 ) -> None:
@@ -604,7 +648,7 @@ def validation(
 
     from orgsim.validation import cells, check_out, doc_page, load_validation, planned_runs, run_validation
 
-    _check_executor(executor, scheduler)
+    _check_executor(executor, scheduler, connect_timeout)
     try:
         loaded, base, _ = load_validation(spec)
         total = planned_runs(loaded, base, spec)

@@ -5,9 +5,9 @@ executives, pay, compute, finance), one parameter block per mechanism and a
 dated timeline. YAML files may ``extends:`` a parent; mappings merge
 recursively, so a child adds timeline events or overrides single fields.
 
-The boundary is strict: a duplicated key, an impossible date, a file that
-is not UTF-8, a wrong type or an unknown ``--set`` path is a
-:class:`ConfigError`. It holds one problem per failed check, each naming
+The boundary is strict: a file that is not small UTF-8 YAML (a binary
+file, an alias bomb, a duplicated key: :mod:`orgsim.yamlfile`), a wrong
+type or an unknown ``--set`` path is a :class:`ConfigError`. It holds one problem per failed check, each naming
 the file and line that set the value, the field path and the reason, so the
 CLI prints one line per problem and exits 2.
 """
@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from orgsim import catalog, plugins
+from orgsim import catalog, yamlfile
 from orgsim.schema import FieldProblem, Scenario
 
 __all__ = ["ConfigError", "Scenario", "load_scenario", "apply_overrides", "scenario_from_dict"]
@@ -59,32 +59,6 @@ class ConfigError(ValueError):
 
 # ------------------------------------------------------------ reading one file
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that refuses duplicate keys and impossible dates instead of picking one silently."""
-
-    def construct_mapping(self, node, deep=False):
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # `<<: *anchor` merges a mapping; its keys may be overridden here
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (first set on line {seen[key]})", key_node.start_mark)
-            seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep)
-
-    def construct_yaml_timestamp(self, node):
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"impossible date {node.value!r} ({exc})", node.start_mark) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
-
-
 def _origins(node: yaml.Node, file: Path, path: tuple = ()) -> Origins:
     """The line of every key and item under ``node``."""
     found: Origins = {}
@@ -100,33 +74,12 @@ def _origins(node: yaml.Node, file: Path, path: tuple = ()) -> Origins:
     return found
 
 
-def _text(path: Path) -> str:
-    if not path.is_file():
-        raise ConfigError(path, "", "file not found")
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(f"{path}:{line}", "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file "
-                          "as UTF-8") from None
-
-
 def _read_located(path: Path) -> tuple[dict[str, Any], Origins]:
     """A YAML mapping and the line each of its values is on."""
-    loader = _Loader(_text(path))
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        kind = "" if isinstance(exc, yaml.constructor.ConstructorError) else "malformed YAML: "
-        column = f" (column {mark.column + 1})" if mark else ""
-        raise ConfigError(where, "", f"{kind}{problem}{column}") from None
-    finally:
-        loader.dispose()
+        data, node = yamlfile.read(path)
+    except yamlfile.Unreadable as exc:
+        raise ConfigError(exc.where, "", exc.reason) from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
@@ -156,11 +109,11 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
 
     ``path`` is the file as shown in errors (parents relative to it); ``chain`` the resolved files below it.
     """
+    data, origins = _read_located(path)
     real = path.resolve()
     if real in chain:
         cycle = " -> ".join(p.name for p in (*chain, real))
         raise ConfigError(chain[-1], "extends", f"circular extends: {cycle}")
-    data, origins = _read_located(path)
     parent = data.pop("extends", None)
     if parent is None:
         return data, origins
@@ -168,8 +121,9 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     if not isinstance(parent, str):
         raise ConfigError(where, "extends", "must be a file name")
     parent_path = path.parent / parent
-    if not parent_path.is_file():
-        raise ConfigError(where, "extends", f"parent file {parent!r} not found")
+    problem = yamlfile.file_problem(parent_path)
+    if problem:
+        raise ConfigError(where, "extends", f"parent file {yamlfile.shown(parent)} {problem}")
     inherited, inherited_origins = _resolve(parent_path, (*chain, real))
     for own in ("name", "title"):  # what a file calls itself is never inherited
         inherited.pop(own, None)
@@ -227,16 +181,25 @@ def _problems(exc: ValidationError, data: Any, file: str | Path | None, origins:
         if err["type"] == "extra_forbidden":
             reason = "unknown key"
         elif "input" in err and err["type"] != "missing" and not isinstance(err["input"], dict):
-            reason = f"{reason} (got {err['input']!r})"
+            reason = f"{reason} (got {yamlfile.shown(err['input'])})"
         problems.append(Problem(_origin(path, origins, default), _field_path(path), reason))
     return ConfigError(file, problems=list(dict.fromkeys(problems)))
+
+
+def _scenario_model() -> type[BaseModel]:
+    """The registered scenario schema (plug-ins included), imported when first needed: the plug-ins bring Mesa,
+    which a file refused while it is read never needs (so ``orgsim validate`` refuses it in a fraction of a
+    second)."""
+    from orgsim import plugins
+
+    return plugins.scenario_model()
 
 
 def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None,
                        origins: Origins | None = None) -> Scenario:
     """Validate a resolved mapping into a frozen :class:`Scenario`."""
     try:
-        return plugins.scenario_model().model_validate(data)
+        return _scenario_model().model_validate(data)
     except ValidationError as exc:
         raise _problems(exc, data, file, origins or {}) from None
 
@@ -245,7 +208,7 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None,
 
 def _parse_value(text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=yamlfile.Loader)
     except yaml.YAMLError:
         return text
 
@@ -299,7 +262,7 @@ def walk_path(keys: list[str], data: Any = None, root: type[BaseModel] | None = 
     unless it is the last segment or ``data`` is None (any key goes). The
     steps stop at a leaf, so a path longer than them goes into a value.
     """
-    kind: Any = root or plugins.scenario_model()
+    kind: Any = root or _scenario_model()
     node: Any = data
     steps: list[Step] = []
     for depth, key in enumerate(keys):

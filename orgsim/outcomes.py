@@ -68,6 +68,7 @@ class Outcome:
     ``label`` is a template over the store's settings (``{focal}``,
     ``{cohort}``, ``{release}``, ``{window}``), so a report names what its
     runs measured; intervals are clipped to ``low``-``high`` and nowhere else.
+    ``missing`` (the same template) says why a run can have no value.
     """
 
     label: str
@@ -75,25 +76,35 @@ class Outcome:
     kind: str  # how its numbers print: pct, count, week or num
     low: float = -np.inf
     high: float = np.inf
+    missing: str = "no value in any run"
 
     def name(self, focal: str, cohort: str, release: str, window: int) -> str:
         return self.label.format(focal=focal, cohort=cohort, release=release, window=window)
 
+    def why_missing(self, focal: str, cohort: str, release: str, window: int) -> str:
+        return self.missing.format(focal=focal, cohort=cohort, release=release, window=window)
+
+
+#: why the outcomes measured after the release can be missing
+NO_RELEASE = "no {release} release in the weeks simulated"
+AFTER = "no {release} release, fewer than {window} weeks simulated after it, or no "
+
 
 OUTCOMES: dict[str, Outcome] = {
     "cohort_retention": Outcome("{cohort} cohort still at {focal} {window} weeks after the {release} release",
-                                "share of the cohort", "pct", 0.0, 1.0),
+                                "share of the cohort", "pct", 0.0, 1.0, AFTER + "{cohort} member at {focal} then"),
     "top_talent_retention": Outcome("{focal} top talent still there {window} weeks after the {release} release",
-                                    "share of its top talent", "pct", 0.0, 1.0),
+                                    "share of its top talent", "pct", 0.0, 1.0, AFTER + "top talent at {focal} then"),
     "cohort_size_at_release": Outcome("{cohort} cohort at {focal} the week before the release", "researchers",
-                                      "count", 0.0),
+                                      "count", 0.0, missing=NO_RELEASE),
     "focal_top_talent_share_start": Outcome("{focal}'s share of the world's top talent at the start",
                                             "share", "pct", 0.0, 1.0),
     "focal_top_talent_share_end": Outcome("{focal}'s share of the world's top talent at the end", "share", "pct",
                                           0.0, 1.0),
     "focal_headcount_start": Outcome("{focal} researchers at the start", "researchers", "count", 0.0),
     "focal_headcount_end": Outcome("{focal} researchers at the end", "researchers", "count", 0.0),
-    "release_week": Outcome("Week the {release} release lands", "weeks from the start", "week", 0.0),
+    "release_week": Outcome("Week the {release} release lands", "weeks from the start", "week", 0.0,
+                            missing=NO_RELEASE),
     # the focal lab's capability minus the best lab's: 0 at the frontier, negative behind it
     "capability_gap_end": Outcome("{focal}'s capability gap to the frontier at the end", "index points", "num",
                                   high=0.0),

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim import catalog, labels
+from orgsim import catalog, labels, lock
 from orgsim.analysis import metamodel_indices, ranking, read_runs, sobol_indices
 from orgsim.config import ConfigError, load_scenario
 from orgsim.schema import Scenario
@@ -60,6 +60,7 @@ def design_scenarios(spec: Experiment, base: Path) -> list[Scenario]:
     return [load_scenario(catalog.scenario_path(f, base), spec.set) for f in files]
 
 
+@lock.writes
 def run_sensitivity(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
                     workers: int | None = None, scheduler: str | None = None, resume: bool = False,
                     resamples: int = 1000, conf_level: float = 0.95, progress=None) -> SensitivityResult:

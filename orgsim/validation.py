@@ -44,7 +44,7 @@ import pandas as pd
 import yaml
 from pydantic import Field, model_validator
 
-from orgsim import catalog
+from orgsim import catalog, lock
 from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStatistic, measure
 from orgsim.config import ConfigError, load_scenario, load_spec
 from orgsim.intervals import mean_interval
@@ -385,6 +385,7 @@ def check_out(out: Path, resume: bool) -> None:
         raise ConfigError(out, "--out", "already holds a validation; use --resume to continue it, or another folder")
 
 
+@lock.writes
 def run_validation(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
                    workers: int | None = None, scheduler: str | None = None, resume: bool = False,
                    progress=None) -> ValidationResult:
@@ -398,7 +399,6 @@ def run_validation(spec_path: str | Path, out: str | Path, *, executor_kind: Exe
     sweep_dir = out / "sweep"
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     experiment = out / "experiment.yaml"
     text = yaml.safe_dump(spec.experiment(base), sort_keys=False)
     atomic_write(experiment, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -49,3 +49,16 @@ def small_store(tmp_path_factory) -> Path:
     result = run_sweep(ROOT / "experiments" / "smoke.yaml", out, executor_kind="serial")
     assert result.all_ok, result.failed
     return out
+
+
+@pytest.fixture(scope="session")
+def design_reports(tmp_path_factory) -> dict[str, Path]:
+    """The report of every design in report_designs (a one-lever grid, an LHS, a single run, 13 weeks, every run
+    failed), by design: made once for the report and browser tests."""
+    from report_designs import DESIGNS, design_store
+
+    from orgsim.report import write_report
+
+    root = tmp_path_factory.getbasetemp()
+    return {design: write_report(design_store(root, design), tmp_path_factory.mktemp("designs") / "report.html").html
+            for design in DESIGNS}

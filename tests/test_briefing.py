@@ -13,7 +13,7 @@ from test_analysis import tiny_store
 
 from orgsim import analysis
 from orgsim.analysis import briefing
-from orgsim.analysis.briefing import Estimate
+from orgsim.analysis.briefing import DIFFERENCE, Estimate
 from orgsim.outcomes import OUTCOMES
 
 #: where a value is drawn when its domain is open on that side (the capability gap, headcounts, weeks)
@@ -92,7 +92,21 @@ def test_estimates_print_for_readers():
     assert share.phrase() == "85.7% (95% CI 81.5–90.0%)"
     points = Estimate(-0.036, -0.067, -0.004, 30, "pp")
     assert points.phrase() == "-3.6 pp (95% CI -6.7 to -0.4 pp)"
-    assert Estimate(0.5, np.nan, np.nan, 1, "pct").phrase() == "50.0% (n = 1, no interval)"
+    assert Estimate(0.5, np.nan, np.nan, 1, "pct").phrase() == "50.0% (1 run: no interval)"
+
+
+def test_differences_print_in_their_outcomes_unit_and_a_missing_value_says_why():
+    """A share's difference in points, a headcount's in researchers, weeks in weeks, an index in index points."""
+    cells = {kind: Estimate(mean, low, high, 6, DIFFERENCE[kind]).cell() for kind, (mean, low, high) in {
+        "pct": (0.028, -0.029, 0.086), "count": (-133.3, -465.2, 198.6), "week": (2.0, -1.0, 5.0),
+        "num": (0.05, -1.03, 1.14)}.items()}
+    assert cells == {"pct": "+2.8 pp [-2.9, +8.6]", "count": "-133 researchers [-465, +199]",
+                     "week": "+2.0 weeks [-1.0, +5.0]", "num": "+0.05 index points [-1.03, +1.14]"}
+    assert Estimate(-13.3, -46.5, 19.9, 6, "researchers").phrase() == \
+        "-13.3 researchers (95% CI -46.5 to +19.9 researchers)"
+    missing = Estimate(np.nan, np.nan, np.nan, 0, "pct", "no Avocado release in the weeks simulated")
+    assert (missing.value, missing.note, missing.cell()) == ("not measured", missing.why, missing.why)
+    assert not Estimate(np.inf, np.nan, np.nan, 3, "num").defined, "an infinite mean is no estimate"
 
 
 def test_release_shifts_measure_each_driver_from_the_week_before_to_weeks_after():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,104 @@ def test_name_defaults_to_the_file_stem(tmp_path: Path) -> None:
     assert load_scenario(CONFIGS / "calibrated.yaml").name == "calibrated"
     assert load_scenario(child(tmp_path, "", name="my_world.yaml")).name == "my_world"
     assert load_scenario(CONFIGS / "baseline.yaml").name == "baseline"
+
+
+def bomb(levels: int = 9, width: int = 9) -> str:
+    """The 29-line alias bomb of issue 19: nine levels of nine aliases (9^9 values once expanded)."""
+    lines = ["# a billion laughs in YAML: each level holds nine of the one before", "name: bomb",
+             "description: >", "  nine levels of nine aliases;", "  expanded, the last level holds 9^9 values", "laughs:",
+             f"  a: &a [{', '.join(['lol'] * width)}]"]
+    for previous, level in zip("abcdefgh", "bcdefghi"[: levels - 1]):
+        lines += [f"  # level {level}: nine of level {previous}", f"  {level}: &{level} [{', '.join([f'*{previous}'] * width)}]"]
+    lines += ["# the whole bomb, once more", "population:", "  scale: *i", "timeline: {}", "labs: {}", "weeks: 13"]
+    return "\n".join(lines) + "\n"
+
+
+#: bytes that are not a scenario, each refused in one line naming file (and line) and the reason
+BYTES = {
+    "NUL byte": (b"\x00\x01binary", "bad.yaml:1", "a NUL byte at column 1"),
+    "Latin-1": ("name: x\ndescription: caf\u00e9\n".encode("latin-1"), "bad.yaml:2", "not UTF-8 text (byte 0xe9)"),
+    "UTF-8 byte-order mark": (b"\xef\xbb\xbfname: x\n", "bad.yaml:1", "starts with a byte-order mark"),
+    "UTF-16": ("name: x\n".encode("utf-16"), "bad.yaml:1", "is UTF-16 text"),
+    "invisible mark mid-file": (b"name: x\n\xef\xbb\xbfdescription: y\n", "bad.yaml:2", "byte-order mark (U+FEFF)"),
+    "control character": (b"name: x\ndescription: a\x07b\n", "bad.yaml:2", "control character U+0007 at column 15"),
+    "tab indentation": (b"name: x\npopulation:\n\tscale: 0.1\n", "bad.yaml:3", "found character '\\t'"),
+    "deep nesting": (b"x: " + b"[" * 5000 + b"]" * 5000 + b"\n", "bad.yaml:1", "nested deeper than 50 levels"),
+    "deep block nesting": (b"".join(b"  " * i + b"k:\n" for i in range(200)), "bad.yaml:51", "nested deeper than 50"),
+    "very long scalar": (b"name: " + b"x" * 200_000 + b"\n", "bad.yaml:1", "a value of 200,000 characters"),
+    "5,000-digit number": (b"population:\n  scale: " + b"1" * 5000 + b"\n", "bad.yaml:2", "a number of 5,000 digits"),
+    "huge file": (b"# " + b"x" * (2 * 2**20) + b"\n", "bad.yaml", "is over 1 MB"),
+    "alias inside itself": (b"a: &a [1, *a]\n", "bad.yaml:1", "alias *a is inside the value it names"),
+    "list as a key": (b"? [a, b]\n: 1\n", "bad.yaml:1", "a list cannot be a key"),
+    "impossible tag value": (b"x: !!timestamp hello\n", "bad.yaml:1", "cannot read 'hello' as timestamp"),
+    "alias bomb": (bomb().encode(), "bad.yaml:17", "aliases expand this value to 597,871 values"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BYTES))
+def test_bytes_that_are_not_a_scenario_give_one_line(tmp_path: Path, case: str) -> None:
+    raw, where, reason = BYTES[case]
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(raw)
+    one_line(runner.invoke(app, ["validate", str(path)]), f"{path.parent / where}:", reason)
+
+
+def test_the_alias_bomb_is_29_lines_and_refused_in_well_under_a_second(tmp_path: Path) -> None:
+    """Timed generously (machines are noisy): unbounded, the bomb ran over 60 s; refused, it takes milliseconds."""
+    text = bomb()
+    assert len(text.splitlines()) == 29 and text.count("*") == 8 * 9 + 1
+    path = write(tmp_path, "bomb.yaml", text)
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        load_scenario(path)
+    assert time.perf_counter() - started < 5, "the bomb must be refused before it is walked"
+    assert info.value.file == f"{path}:17" and "alias bomb" in info.value.reason
+
+
+def test_a_small_alias_is_fine(tmp_path: Path) -> None:
+    """Aliases are YAML: the bound counts expanded values, so ordinary sharing still loads."""
+    path = child(tmp_path, "labs:\n  meta:\n    teams:\n      fair: &team {headcount: 40}\n      tbd_lab: *team\n")
+    scenario = load_scenario(path)
+    assert scenario.labs["meta"].teams["fair"].headcount == scenario.labs["meta"].teams["tbd_lab"].headcount == 40
+
+
+def test_crlf_line_ends_load_and_errors_name_the_right_line(tmp_path: Path) -> None:
+    good = child(tmp_path, "population:\n  scale: 0.1\n", name="good.yaml")
+    good.write_bytes(good.read_bytes().replace(b"\n", b"\r\n"))
+    assert load_scenario(good).population.scale == 0.1
+    bad = child(tmp_path, "population:\n  scale: lots\n")
+    bad.write_bytes(bad.read_bytes().replace(b"\n", b"\r\n"))
+    one_line(runner.invoke(app, ["validate", str(bad)]), "bad.yaml:3", "population.scale")
+
+
+def test_a_directory_a_device_and_an_unreadable_file(tmp_path: Path, monkeypatch) -> None:
+    one_line(runner.invoke(app, ["validate", str(tmp_path)]), str(tmp_path), "is a directory, not a file")
+    one_line(runner.invoke(app, ["validate", "/dev/null"]), "/dev/null", "is not a regular file")
+    one_line(runner.invoke(app, ["validate", str(tmp_path / ("x" * 5000))]), "cannot be read (File name too long)")
+    path = child(tmp_path, "")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", denied)  # chmod 000 does not stop root, who may run the suite
+    one_line(runner.invoke(app, ["validate", str(path)]), str(path), "cannot be read (Permission denied)")
+
+
+def test_a_parent_that_is_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "parent.yaml").mkdir()
+    path = write(tmp_path, "leaf.yaml", "extends: parent.yaml\n")
+    one_line(runner.invoke(app, ["validate", str(path)]), "leaf.yaml:1", "extends: parent file 'parent.yaml' is a "
+             "directory")
+
+
+def test_a_file_refused_while_read_never_imports_the_model(tmp_path: Path) -> None:
+    """The bytes are judged before the schema's plug-ins (and Mesa) are imported, so the console script refuses
+    the bomb in well under a second after Python starts (0.4 s in all here; timed generously)."""
+    path = write(tmp_path, "bomb.yaml", bomb())
+    script = ("import sys\nfrom orgsim.cli import main\nsys.argv = ['orgsim', 'validate', sys.argv[1]]\n"
+              "try:\n    main()\nexcept SystemExit as exc:\n    print(exc.code, 'mesa' in sys.modules)\n")
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True)
+    assert time.perf_counter() - started < 10
+    assert proc.stdout.split() == ["2", "False"], proc.stdout + proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "alias bomb" in proc.stderr

@@ -106,3 +106,12 @@ def test_docs_hold_no_absolute_paths(path: Path) -> None:
     """Docs name files relative to the repository, never where a checkout happens to live."""
     found = re.findall(r"(?<![\w.$~)\]])/[a-z_]+/\S*", path.read_text(encoding="utf-8"))
     assert not found, f"{path.name} mentions absolute paths: {found[:3]}"
+
+
+def test_the_readme_states_the_input_bounds_the_loader_holds() -> None:
+    from orgsim import yamlfile
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for phrase in (f"at most {yamlfile.MAX_BYTES // 2**20} MB", f"nested at most {yamlfile.MAX_DEPTH} levels",
+                   f"no value over {yamlfile.MAX_SCALAR:,} characters", f"at most {yamlfile.MAX_VALUES:,} values"):
+        assert phrase in text, phrase

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from report_designs import DESIGNS, design_store
 from test_analysis import tiny_store
 from typer.testing import CliRunner
 
 from orgsim import labels
 from orgsim.cli import app
+from orgsim.report.html import _Builder
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -239,3 +241,76 @@ def test_a_too_small_world_marks_the_headline_figure(report):
     caption = re.search(r"<figcaption>(.*?)</figcaption>", text, re.S).group(1)
     assert re.search(r"Too small to answer: the blitz-2025 cohort at the release held a median of \d+ researchers in "
                      r"Avocado (succeeds|fails)", html.unescape(caption)), caption
+
+
+# ------------------------------------------------------------ designs other than the demo's
+
+#: what no report may print: a number that is not one, or a bare 'not available' that does not say why
+NOT_A_NUMBER = re.compile(r"(?i)(?<![\w-])[+-]?(?:nan|inf)\b|\bn/a\b")
+
+
+def visible(path: Path) -> str:
+    reader = VisibleText()
+    reader.feed(path.read_text(encoding="utf-8"))
+    return " ".join(" ".join(reader.parts).split())
+
+
+@pytest.mark.parametrize("design", sorted(DESIGNS))
+def test_every_design_reports_without_a_number_that_is_not_one(design_reports, design):
+    text = visible(design_reports[design])
+    assert len(text) > 300
+    assert not NOT_A_NUMBER.findall(text), sorted(set(NOT_A_NUMBER.findall(text)))
+
+
+def lever_table(store: Path) -> pd.DataFrame:
+    """The report's lever-effects table, as the page shows it (only that section is built)."""
+    builder = _Builder(store, None)
+    builder.levers()
+    return next(item.frame for sub in builder.change.walk() for item in sub.items
+                if getattr(item, "title", "") == "Lever effects")
+
+
+def test_the_one_lever_grid_gives_each_effect_in_its_outcomes_unit(tmp_path_factory):
+    """The issue's grid: a headcount's effect in researchers (it printed -1333.3 pp), a share's in points, the
+    release week, the same in every run, not estimated, in words (it printed +nan)."""
+    table = lever_table(design_store(tmp_path_factory.getbasetemp(), "one-lever grid"))
+    unit = {"Meta researchers at the end": " researchers [", "Meta's share of the world's top talent at the end":
+            " pp [", "Meta's capability gap to the frontier at the end": " index points ["}
+    by_outcome = table.set_index("outcome")["effect over the range [95% CI]"]
+    for outcome, suffix in unit.items():
+        assert suffix in by_outcome[outcome] and "pp" not in by_outcome[outcome].replace(" pp [", ""), \
+            by_outcome[outcome]
+    assert re.fullmatch(r"[+-]\d+\.\d researchers \[[+-]\d+\.\d, [+-]\d+\.\d\]", by_outcome["Meta researchers at the end"])
+    week = table[table["outcome"] == "Week the Avocado release lands"].iloc[0]
+    if "no effect to estimate" in week["standardized effect [95% CI]"]:  # the release lands the same week in every run
+        assert week["effect over the range [95% CI]"] == week["standardized effect [95% CI]"] == \
+            "no effect to estimate: the outcome is the same in all 6 design runs"
+    else:
+        assert " weeks [" in week["effect over the range [95% CI]"]
+
+
+def test_the_lhs_fits_three_levers_jointly(tmp_path_factory):
+    table = lever_table(design_store(tmp_path_factory.getbasetemp(), "LHS over three parameters"))
+    assert table["lever"].nunique() == 3 and set(table["runs"]) == {12}
+    assert table["sampled range"].str.fullmatch(r"[\d.]+ – [\d.]+").all()
+
+
+def test_a_single_run_says_it_has_no_interval(design_reports):
+    text = visible(design_reports["single run"])
+    assert "(1 run: no interval)" in text
+    assert "This store has no lever design" in text
+    assert not re.search(r"\d\]", text), "one run gives no interval anywhere"
+
+
+def test_a_13_week_store_says_why_retention_is_not_measured(design_reports):
+    text = visible(design_reports["13 weeks"])
+    assert "is not measured in this store: no Avocado release, fewer than 52 weeks simulated after it, or no " \
+           "blitz-2025 member at Meta then" in text
+    assert "Week the Avocado release lands weeks from the start no Avocado release in the weeks simulated" in text
+
+
+def test_a_store_where_every_run_failed_reports_why(design_reports):
+    text = visible(design_reports["every run failed"])
+    assert text.startswith("No run of every_run_failed succeeded")
+    assert "Every one of the 2 runs of every_run_failed failed" in text
+    assert "RuntimeError: test failure injected by ORGSIM_FAIL_RUNS 2 avocado_failure-p000-r000" in text

@@ -76,6 +76,22 @@ def test_report_figures_load_without_console_errors(driver, report):
     assert not severe, severe
 
 
+@pytest.mark.parametrize("design", ["one-lever grid", "LHS over three parameters", "single run", "13 weeks",
+                                    "every run failed"])
+def test_other_designs_render_without_console_errors(driver, design_reports, design):
+    """The reports of designs other than the demo's (tests/report_designs.py) load whole in the browser."""
+    driver.get(Path(design_reports[design]).resolve().as_uri())
+    images = driver.execute_script(
+        "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight]);")
+    assert all(complete and width > 0 and height > 0 for complete, width, height in images), images
+    assert (len(images) == 0) if design == "every run failed" else (len(images) >= 3), len(images)
+    assert driver.title.startswith("orgsim report")
+    text = driver.find_element("tag name", "body").text
+    assert "nan" not in text.lower().split() and "n/a" not in text
+    severe = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    assert not severe, severe
+
+
 def test_the_first_screen_holds_the_headline_figure_and_the_key_numbers(driver, report, tmp_path):
     """At 1280 x 800 (a laptop), the answer, the key numbers and the headline figure are all above the fold."""
     driver.set_window_size(1280, 800)

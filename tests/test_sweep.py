@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_config_errors import one_line
 from typer.testing import CliRunner
 
 from orgsim.cli import app
@@ -70,8 +72,10 @@ def test_executors_give_identical_results(tmp_path: Path) -> None:
     assert hashes["serial"] == hashes["process"] == hashes["dask"]
 
 
-def test_sigkill_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
-    """Kill the whole sweep (driver and workers) with SIGKILL part-way, resume, compare with a clean sweep."""
+def test_one_writer_per_store_then_sigkill_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
+    """A second writer is refused at once, naming the first; kill the whole first sweep (driver and workers) with
+    SIGKILL part-way; a new sweep is refused the stale lock, --resume takes it over, saying so, and the results
+    match a clean sweep."""
     path = spec(tmp_path, replications=6, weeks=60)
     reference = tmp_path / "reference"
     run_sweep(path, reference, executor_kind="serial")
@@ -81,12 +85,24 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list((out / "runs").glob("*.json"))) < 4:
         time.sleep(0.05)
+    started = time.perf_counter()
+    second = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--resume", "--workers", "2"])
+    refused_in = time.perf_counter() - started
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = len(list((out / "runs").glob("*.json")))
     assert 4 <= done_before < 24, f"kill should land part-way, {done_before} of 24 runs were done"
+    line = one_line(second, str(out), "--out: is being written by another session", f"pid {proc.pid} on host "
+                    f"{socket.gethostname()}, started 20")
+    assert refused_in < 10, f"the second writer must be refused at once, not after {refused_in:.1f} s"
+    assert "orgsim sweep" in line
+    one_line(runner.invoke(app, ["sweep", str(path), "--out", str(out), "--workers", "2"]),
+             "holds the lock of a session that was interrupted", f"pid {proc.pid}", "continue it with --resume")
     result = runner.invoke(app, ["sweep", str(path), "--out", str(out), "--resume", "--workers", "2"])
     assert result.exit_code == 0, result.output
+    assert f"notice: {out}: took over the lock of an interrupted session (pid {proc.pid}" in \
+        " ".join(result.output.split())
+    assert not (out / ".orgsim.lock").exists(), "the lock goes with the session that held it"
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs["run_id"].is_unique and len(runs) == 24
     assert not list(out.rglob(".*.tmp-*")), "no temporary files left behind"

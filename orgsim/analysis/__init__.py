@@ -18,14 +18,14 @@ from orgsim.analysis.retention import (
 from orgsim.analysis.sensitivity import metamodel_indices, ranking, read_sensitivity, sobol_indices
 from orgsim.analysis.summaries import (
     StoreData, StoreError, clip_to_domain, drawn_share, headline_table, lab_totals, lever_effects, load, mean_ci, metric_bands, paired_differences,
-    read_runs, release_outcomes, weekly,
+    read_records, read_runs, release_outcomes, weekly,
 )
 
 __all__ = [
     "ema_from_runs", "runs_from_ema", "write_store",
     "EventLog", "StoreData", "drivers", "StoreError", "clip_to_domain", "drawn_share", "flow_counts", "flow_matrix", "headline_table", "lab_totals",
     "lever_effects", "life_table", "load", "metamodel_indices", "mean_ci", "metric_bands", "paired_differences", "race", "ranking",
-    "read_runs",
+    "read_records", "read_runs",
     "read_sensitivity", "release_outcomes", "retention_curves", "sobol_indices", "spells", "two_year_retention_table",
     "weekly",
 ]

@@ -27,9 +27,17 @@ ORDER = {"success": 0, "failure": 1, "partial": 2, "none": 3}
 RETENTION = ("cohort_retention", "top_talent_retention")
 
 
+#: the kind a difference of an outcome prints as, by the outcome's kind: a share in percentage points, a
+#: headcount in researchers, a week in weeks, an index in index points
+DIFFERENCE = {"pct": "pp", "count": "researchers", "week": "weeks", "num": "points"}
+#: the unit each kind of number ends in (an interval says it once, after its upper bound)
+SUFFIX = {"pct": "%", "pp": " pp", "researchers": " researchers", "weeks": " weeks", "points": " index points"}
+
+
 def number(value: float, kind: str) -> str:
-    """A value as a reader sees it: a share in %, a difference in points, a count with separators."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A value as a reader sees it: a share in %, a difference in points, people or weeks, a count with
+    separators. A value that is not a finite number is 'n/a': callers that know why say so instead."""
+    if value is None or not math.isfinite(value):
         return "n/a"
     if kind == "pct":
         return f"{100 * value:.1f}%"
@@ -39,36 +47,51 @@ def number(value: float, kind: str) -> str:
         return f"{value:+.2f}"
     if kind == "count":
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    if kind == "researchers":
+        return f"{value:+,.0f} researchers" if abs(value) >= 100 else f"{value:+.1f} researchers"
+    if kind == "weeks":
+        return f"{value:+.1f} weeks"
+    if kind == "points":
+        return f"{value:+.2f} index points"
     return f"{value:.2f}" if kind == "num" else f"{value:.0f}"
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """A mean over replications with its 95% Student-t interval (NaN bounds when n < 2)."""
+    """A mean over replications with its 95% Student-t interval (NaN bounds when n < 2); ``why`` says in words
+    why there is no mean, if there is none."""
 
     mean: float
     low: float
     high: float
     n: int
-    kind: str  # how it prints: pct, pp, count, week, num or change (a signed num)
+    kind: str  # how it prints: pct, pp, count, week, num, change (a signed num) or a DIFFERENCE kind
+    why: str = "no value in any run"
 
     @classmethod
-    def of(cls, row: pd.Series | None, kind: str) -> Estimate:
+    def of(cls, row: pd.Series | None, kind: str, why: str = "no value in any run") -> Estimate:
         if row is None:
-            return cls(math.nan, math.nan, math.nan, 0, kind)
-        return cls(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"]), kind)
+            return cls(math.nan, math.nan, math.nan, 0, kind, why)
+        return cls(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]), int(row["n"]), kind, why)
 
     @property
     def defined(self) -> bool:
-        return not math.isnan(self.mean)
+        return math.isfinite(self.mean)
 
     @property
     def has_interval(self) -> bool:
-        return self.defined and not (math.isnan(self.low) or math.isnan(self.high))
+        return self.defined and math.isfinite(self.low) and math.isfinite(self.high)
 
     @property
     def value(self) -> str:
-        return number(self.mean, self.kind)
+        return number(self.mean, self.kind) if self.defined else "not measured"
+
+    @property
+    def note(self) -> str:
+        """Why there is no interval, in words ('' when there is one)."""
+        if self.has_interval:
+            return ""
+        return f"{self.n} run{'s' * (self.n != 1)}: no interval" if self.defined else self.why
 
     @property
     def interval(self) -> str:
@@ -76,23 +99,29 @@ class Estimate:
         if not self.has_interval:
             return ""
         low, high = number(self.low, self.kind), number(self.high, self.kind)
-        for unit in ("%", " pp"):
-            if low.endswith(unit) and high.endswith(unit):
-                low = low.removesuffix(unit)
-        return f"{low} to {high}" if self.kind in ("pp", "change") or self.low < 0 else f"{low}–{high}"
+        unit = SUFFIX.get(self.kind, "")
+        if unit and low.endswith(unit) and high.endswith(unit):
+            low = low.removesuffix(unit)
+        signed = self.kind == "change" or self.kind in DIFFERENCE.values()
+        return f"{low} to {high}" if signed or self.low < 0 else f"{low}–{high}"
 
     def cell(self) -> str:
-        """'85.7% [82.1, 89.3]' for a table."""
+        """'85.7% [82.1%, 89.3%]' or '+3.2 pp [+1.0, +5.4]' for a table; without an interval, the value and
+        why there is none; without a value, why."""
+        if not self.defined:
+            return self.why
         if not self.has_interval:
-            return self.value
-        return f"{self.value} [{number(self.low, self.kind)}, {number(self.high, self.kind)}]"
+            return f"{self.value} ({self.note})"
+        low, high = number(self.low, self.kind), number(self.high, self.kind)
+        unit = SUFFIX.get(self.kind, "")
+        if unit.startswith(" "):  # a unit in words is said once, after the value
+            low, high = low.removesuffix(unit), high.removesuffix(unit)
+        return f"{self.value} [{low}, {high}]"
 
     def phrase(self) -> str:
         """'85.7% (95% CI 82.1–89.3%)' for a sentence."""
-        if not self.defined:
-            return "n/a"
         if not self.has_interval:
-            return f"{self.value} (n = {self.n}, no interval)"
+            return self.cell()
         return f"{self.value} (95% CI {self.interval})"
 
 
@@ -156,6 +185,10 @@ class Briefing:
             first, *second = [f"{share[k].value} if it {'succeeds' if k == success else 'fails'}" for k in said]
             first = first.replace(" if", f" {window} after the {s.release.title()} release if", 1)
             text = f"Of its {s.cohort} cohort, {focal} still has " + ", and ".join([first, *second]) + " (Figure 1)."
+        elif not any(e.defined for e in share.values()):
+            why = next(iter(share.values())).why if share else "no value in any run"
+            text = f"How much of its {s.cohort} cohort {focal} keeps {window} after the {s.release.title()} release " \
+                   f"is not measured in this store: {why}."
         else:
             text = f"{window} after the {s.release.title()} release:"
         costs = [(outcome, gap) for outcome in RETENTION
@@ -199,8 +232,9 @@ def scenario_views(data: StoreData) -> tuple[ScenarioView, ...]:
     return tuple(ScenarioView(s, _title(store, runs, s), str(outcomes.get(s, "none")), int(counts[s])) for s in names)
 
 
-def _estimates(table: pd.DataFrame, kind: str, key: str = "scenario") -> dict[str, Estimate]:
-    return {str(row[key]): Estimate.of(row, kind) for _, row in table.iterrows()}
+def _estimates(table: pd.DataFrame, kind: str, key: str = "scenario", why: str = "no value in any run"
+               ) -> dict[str, Estimate]:
+    return {str(row[key]): Estimate.of(row, kind, why) for _, row in table.iterrows()}
 
 
 def brief(data: StoreData) -> Briefing:
@@ -212,8 +246,9 @@ def brief(data: StoreData) -> Briefing:
     for key, spec in OUTCOMES.items():
         rows = table[table["outcome"] == key]
         if len(rows):
-            label = spec.name(s.focal_lab.title(), s.cohort, s.release.title(), s.retention_weeks)
-            outcomes[key] = OutcomeRow(key, label, spec.unit, spec, _estimates(rows, spec.kind))
+            words = (s.focal_lab.title(), s.cohort, s.release.title(), s.retention_weeks)
+            outcomes[key] = OutcomeRow(key, spec.name(*words), spec.unit, spec,
+                                       _estimates(rows, spec.kind, why=spec.why_missing(*words)))
     reference = next((v.key for v in scenarios if v.release_outcome == "success"), None)
     differences = {}
     if reference:

@@ -85,7 +85,17 @@ class StoreData:
 
 
 def read_runs(root: str | Path) -> pd.DataFrame:
-    """The successful runs of a store, one row each; raises StoreError when ``root`` is not a store."""
+    """The successful runs of a store, one row each; raises StoreError when ``root`` is not a store or none
+    succeeded."""
+    runs = read_records(root)
+    ok = runs[runs["status"] == "ok"].reset_index(drop=True)
+    if ok.empty:
+        raise StoreError(f"{Path(root) / 'runs.parquet'}: no successful runs")
+    return ok
+
+
+def read_records(root: str | Path) -> pd.DataFrame:
+    """Every run of a store, failed ones too, one row each; raises StoreError when ``root`` is not a store."""
     root = Path(root)
     if not root.is_dir():
         raise StoreError(f"{root}: not a directory")
@@ -99,9 +109,6 @@ def read_runs(root: str | Path) -> pd.DataFrame:
     missing = {"run_id", "scenario", "point", "status"} - set(runs.columns)
     if missing:
         raise StoreError(f"{path}: missing columns {', '.join(sorted(missing))}")
-    runs = runs[runs["status"] == "ok"].reset_index(drop=True)
-    if runs.empty:
-        raise StoreError(f"{path}: no successful runs")
     return runs
 
 
@@ -321,7 +328,8 @@ def lever_effects(runs: pd.DataFrame, outcome: str = "cohort_retention") -> pd.D
     the outcome change predicted over the lever's whole sampled range (e.g.
     percentage points of retention), with its interval. Levers that do not
     vary are left out; a scenario with no more runs than coefficients gets
-    no rows.
+    no rows. ``note`` says in words why a row's numbers are missing: an
+    outcome the same in every design run has no effect to estimate (NaN).
     """
     design = runs[runs["point"] > 0].dropna(subset=[outcome])
     levers = [c for c in runs.columns if c.startswith("param:") and pd.api.types.is_numeric_dtype(runs[c])]
@@ -333,8 +341,10 @@ def lever_effects(runs: pd.DataFrame, outcome: str = "cohort_retention") -> pd.D
         x, result = fit
         bounds = result.conf_int(0.05)
         sd_y = group[outcome].std(ddof=1)
-        per_sd = 1.0 / sd_y if sd_y > 0 else np.nan
-        to_range = ((x.max() - x.min()) / x.std()).to_numpy()
+        varies = sd_y > 0
+        per_sd = 1.0 / sd_y if varies else np.nan
+        to_range = ((x.max() - x.min()) / x.std()).to_numpy() if varies else np.full(x.shape[1], np.nan)
+        note = "" if varies else f"no effect to estimate: the outcome is the same in all {len(group)} design runs"
         for j, lever in enumerate(x.columns):
             b, (low, high) = result.params[lever], bounds.loc[lever]
             rows.append({
@@ -342,6 +352,7 @@ def lever_effects(runs: pd.DataFrame, outcome: str = "cohort_retention") -> pd.D
                 "src": b * per_sd, "src_low": low * per_sd, "src_high": high * per_sd,
                 "low": x[lever].min(), "high": x[lever].max(),
                 "range_effect": b * to_range[j], "range_low": low * to_range[j], "range_high": high * to_range[j],
+                "note": note,
             })
     return pd.DataFrame(rows, columns=["scenario", "lever", "outcome", "n", "src", "src_low", "src_high", "low", "high",
-                                       "range_effect", "range_low", "range_high"])
+                                       "range_effect", "range_low", "range_high", "note"])

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from orgsim import catalog
+from orgsim import catalog, lock
 from orgsim.extras import require
 from orgsim.calibration.targets import (
     CalibrationSpec, Target, load_calibration, loss, measure, param_overrides, scenario_for,
@@ -515,6 +515,7 @@ def _digest(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+@lock.writes
 def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
               workers: int | None = None, scheduler: str | None = None, resume: bool = False,
               trials: int | None = None, write_config_file: bool = True, progress: Progress = _quiet) -> CalibrationResult:
@@ -532,8 +533,6 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     spec, base = load_calibration(spec_path)
     out = Path(out)
     wanted = trials or spec.trials
-    if out.exists() and not out.is_dir():
-        raise ConfigError(out, "--out", "exists and is not a directory")
     manifest_path = out / "manifest.json"
     previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
     if (out / "optuna.db").exists() and not resume:
@@ -548,7 +547,6 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
                               f"differs from the calibration in {out}; cannot resume it (use another folder)")
         if previous.get("scenario_digest") != scenario_digest:
             raise ConfigError(spec_path, "scenario", f"the scenario changed since the calibration in {out} started")
-    out.mkdir(parents=True, exist_ok=True)
     manifest = {
         "calibration": spec.name, "spec_file": spec_path.name, "spec": resolved, "search": search,
         "scenario_digest": scenario_digest, "executor": executor_kind, "workers": workers,

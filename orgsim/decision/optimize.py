@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from orgsim import catalog, labels
+from orgsim import catalog, labels, lock
 from orgsim.analysis import clip_to_domain, mean_ci
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict, week_of
 from orgsim.decision import tables
@@ -281,6 +281,7 @@ class OptimizeResult:
     scenario: Scenario | None = None  # the scenario searched on, as configured: names levers and outcomes
 
 
+@lock.writes
 def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
              progress=None) -> OptimizeResult:
@@ -303,7 +304,6 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
     if changed:
         raise ConfigError(spec_path, ", ".join(changed), f"differs from the spec of the search in {out}; "
                           "cannot resume it (use another folder)")
-    out.mkdir(parents=True, exist_ok=True)
     common = Evaluations.make(spec, base, spec_path, search.robustness.worlds,
                               run_seeds(spec.seed, search.robustness.seeds), explore.WORLDS)
     study, storage = _study(spec, out)

@@ -162,8 +162,9 @@ def lever_figure(levers: pd.DataFrame) -> Figure:
     for ax, (scenario, outcome) in zip(axes, panels):
         part = levers[(levers["scenario"] == scenario) & (levers["outcome"] == outcome)].sort_values("src")
         y = np.arange(len(part))
-        ax.errorbar(part["src"], y, xerr=[part["src"] - part["src_low"], part["src_high"] - part["src"]], fmt="o",
-                    color=sns.color_palette("colorblind")[0], capsize=3)
+        src = part["src"].to_numpy(float)
+        ax.errorbar(src, y, xerr=[src - part["src_low"].to_numpy(float), part["src_high"].to_numpy(float) - src],
+                    fmt="o", color=sns.color_palette("colorblind")[0], capsize=3)
         ax.axvline(0, color="0.3", lw=1)
         ax.set_yticks(y, [short(lever) for lever in part["lever"]])
         ax.set(title=panel_title(scenario, outcome), xlabel="SD of outcome per SD of lever")

@@ -15,21 +15,22 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 from pydantic import ValidationError
 
 from orgsim import adequacy, analysis, labels
 from orgsim.analysis import briefing as briefs
-from orgsim.analysis.briefing import Estimate, number
+from orgsim.analysis.briefing import DIFFERENCE, Estimate, number
 from orgsim.analysis.retention import INCUMBENT, EventLog
 from orgsim.decision import tables
+from orgsim.outcomes import OUTCOMES
 from orgsim.report import decision, figures, page
 from orgsim.report.page import Figure, Section, Table, labelled
 from orgsim.schema import Scenario
@@ -62,6 +63,11 @@ def _pick(table: pd.DataFrame, **where) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
+
+
+def _bound(value: float, kind: str) -> str:
+    """An end of the values an outcome can take: a number, or unbounded (∞)."""
+    return number(value, kind) if math.isfinite(value) else ("−∞" if value < 0 else "∞")
 
 
 def _named_by(store: Store, digest: str) -> Scenario | None:
@@ -146,8 +152,9 @@ class _Builder:
                 for o in briefs.RETENTION if o in b.outcomes for s in self.scenarios
                 if (e := b.estimate(o, s)).defined]
         if not rows:
-            self.notes.append(f"Retention after the release is n/a: the {self.settings.window_text} window after the "
-                              "release runs past the simulated weeks, the cohort was empty, or there was no release.")
+            self.notes.append(f"Retention after the release is not measured in this store: the "
+                              f"{self.settings.window_text} window after the release runs past the simulated weeks, "
+                              "the cohort was empty, or there was no release.")
             return
         frame = pd.DataFrame(rows)
         described = "; ".join(
@@ -312,13 +319,12 @@ class _Builder:
         shown = self.by_scenario(summary, "num", "quantity", [q for q in names if (summary["quantity"] == q).any()])
         shown["quantity"] = shown["quantity"].map(names)
         self.why.items.append(Table("The capability race", "Per run, mean [95% CI] over runs.", shown))
-        row = _pick(summary, scenario=scenario, quantity="changes_per_year")
-        ratio = _pick(summary, scenario=scenario, quantity="margin_ratio")
-        if row is not None and ratio is not None:
+        changes, ratio = (Estimate.of(_pick(summary, scenario=scenario, quantity=q), "num")
+                          for q in ("changes_per_year", "margin_ratio"))
+        if changes.defined and ratio.defined:
             self.why.paragraphs.append(
-                f"In {self.titles[scenario]} the public lead changes hands {Estimate.of(row, 'num').phrase()} times a "
-                f"year; the leader's margin over the third lab in the last year is {Estimate.of(ratio, 'num').phrase()}"
-                " times that of the first.")
+                f"In {self.titles[scenario]} the public lead changes hands {changes.phrase()} times a year; the "
+                f"leader's margin over the third lab in the last year is {ratio.phrase()} times that of the first.")
 
     def drivers(self, weeks: int = 13) -> None:
         """What the release changes at the focal lab that its researchers' quit hazard reads."""
@@ -361,32 +367,37 @@ class _Builder:
         parts = [analysis.lever_effects(self.runs, outcome) for outcome in self.lever_outcomes]
         parts = [p for p in parts if not p.empty]
         if not parts:
-            self.notes.append("No parameter design with enough runs in this store: no lever effects.")
+            design = int((self.runs["point"] > 0).sum())
+            self.notes.append(f"The lever design's {design} successful runs are too few to estimate any lever's effect "
+                              "with an interval (an effect takes more runs than the levers and replications it is "
+                              "fitted with): no lever effects." if design else
+                              "This store has no lever design (a grid or sample of parameters): no lever effects.")
             return
         effects = pd.concat(parts, ignore_index=True)
         section = Section("levers", "Levers the focal lab controls")
-        drawn = effects.assign(lever=effects["lever"].map(self.plain), outcome=effects["outcome"].map(self.outcome_name),
-                               scenario=effects["scenario"].map(self.titles))
-        section.items.append(Figure(
-            "lever_effects", _png(figures.lever_figure(drawn)),
-            "How much each lever moves each outcome: standardized effect (SD of the outcome per SD of the lever, "
-            "levers fitted jointly) with its 95% interval; right of the line raises the outcome.",
-            "Dot-and-whisker chart of each lever's standardized effect on each outcome, with 95% intervals."))
+        estimated = effects.dropna(subset=["src"])  # the table says why the others have no effect
+        if not estimated.empty:
+            drawn = estimated.assign(lever=estimated["lever"].map(self.plain),
+                                     outcome=estimated["outcome"].map(self.outcome_name),
+                                     scenario=estimated["scenario"].map(self.titles))
+            section.items.append(Figure(
+                "lever_effects", _png(figures.lever_figure(drawn)),
+                "How much each lever moves each outcome: standardized effect (SD of the outcome per SD of the lever, "
+                "levers fitted jointly) with its 95% interval; right of the line raises the outcome.",
+                "Dot-and-whisker chart of each lever's standardized effect on each outcome, with 95% intervals."))
         section.items.append(Table("Lever effects", "Standardized effect: SD change of the outcome per SD of the "
                                    "lever, all levers fitted jointly by OLS over the design runs with replication "
                                    "fixed effects and, from 10 replications on, errors clustered by replication. "
-                                   "Effect over the range: the outcome's change (percentage points) predicted from "
-                                   "the lowest to the highest sampled value.", pd.DataFrame({
+                                   "Effect over the range: the outcome's change predicted from the lowest to the "
+                                   "highest sampled value, in the outcome's unit (percentage points of a share, "
+                                   "researchers, weeks, index points).", pd.DataFrame({
             "scenario": effects["scenario"].map(self.titles), "outcome": effects["outcome"].map(self.outcome_name),
             "lever": [self.term(p, unit=True) for p in effects["lever"]],
             "sampled range": [f"{tables.number(lo)} – {tables.number(hi)}" for lo, hi in
                               zip(effects["low"], effects["high"])],
             "runs": effects["n"],
-            "standardized effect [95% CI]": [f"{b:+.2f} [{lo:+.2f}, {hi:+.2f}]" for b, lo, hi in
-                                             zip(effects["src"], effects["src_low"], effects["src_high"])],
-            "effect over the range [95% CI]": [f"{100 * b:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] pp" for b, lo, hi
-                                               in zip(effects["range_effect"], effects["range_low"],
-                                                      effects["range_high"])]})))
+            "standardized effect [95% CI]": [self.effect(row, "change", "src").cell() for _, row in effects.iterrows()],
+            "effect over the range [95% CI]": [self.effect(row).cell() for _, row in effects.iterrows()]})))
         swept = list(effects["scenario"].unique())
         failed = ([s for s in swept if self.brief.by_outcome("failure") == s] or swept)[0]
         for outcome in self.lever_outcomes:
@@ -395,16 +406,26 @@ class _Builder:
                 continue
             top = rows.loc[rows["src"].abs().idxmax()]
             settled = not (top["src_low"] <= 0 <= top["src_high"])
-            change = Estimate(top["range_effect"], top["range_low"], top["range_high"], int(top["n"]), "pp")
             section.paragraphs.append(Markup(
                 "Of the {n} levers swept on {scenario} ({runs} runs), the one that moves “{outcome}” most is "
                 "{lever}: from {low} to {high} it changes it by {change}{settled}").format(
                 n=len(rows), scenario=self.titles[failed], runs=int(top["n"]), lever=self.term(top["lever"]),
                 outcome=self.outcome_name(outcome), low=tables.number(top["low"]), high=tables.number(top["high"]),
-                change=change.phrase(),
+                change=self.effect(top).phrase(),
                 settled="." if settled else "; the interval includes no change, so more runs are needed to rank "
                                             "the levers."))
         self.change.subsections.append(section)
+
+    @staticmethod
+    def effect(row: pd.Series, kind: str | None = None, column: str = "range") -> Estimate:
+        """A lever's effect on its outcome as an estimate: over the lever's range in the outcome's unit (a share
+        in points, a headcount in researchers, ...), or standardized (``kind`` change, ``column`` src)."""
+        if kind is None:
+            declared = OUTCOMES.get(row["outcome"])
+            kind = DIFFERENCE[declared.kind] if declared else "change"
+        mean = row["range_effect" if column == "range" else column]
+        return Estimate(mean, row[f"{column}_low"], row[f"{column}_high"], int(row["n"]), kind,
+                        row["note"] or "no effect to estimate")
 
     def sensitivity(self, directory: Path) -> None:
         """The Sobol section from the output folder of ``orgsim sensitivity``."""
@@ -503,7 +524,8 @@ class _Builder:
             return
         table = analysis.two_year_retention_table(self.data.events, self.data.last_week)
         wide = self.by_scenario(table, "pct", "lab", list(dict.fromkeys(table["lab"])))
-        wide["SignalFire 2025"] = [number(SIGNALFIRE.get(lab, np.nan), "pct") for lab in wide["lab"]]
+        wide["SignalFire 2025"] = [number(SIGNALFIRE[lab], "pct") if lab in SIGNALFIRE else "not published"
+                                   for lab in wide["lab"]]
         self.sure.items.append(Table(
             "Two-year retention against SignalFire's", "Of the researchers who joined a lab in the two years up to "
             "each run's last week, the share still there; mean [95% CI] over runs, beside the published figures "
@@ -513,7 +535,8 @@ class _Builder:
         if parts:
             self.sure.paragraphs.append(
                 f"Two-year retention at {self.focal.title()} (SignalFire's definition) at the horizon: "
-                + "; ".join(parts) + f" (published for 2025: {number(SIGNALFIRE.get(self.focal, np.nan), 'pct')}).")
+                + "; ".join(parts) + (f" (published for 2025: {number(SIGNALFIRE[self.focal], 'pct')})."
+                                      if self.focal in SIGNALFIRE else " (SignalFire published no figure for it)."))
 
     def provenance(self) -> None:
         """Say which code made the runs: a resume may add runs from a later revision (their configs agree)."""
@@ -546,8 +569,8 @@ class _Builder:
                                        "values it can take.", pd.DataFrame({
             "outcome": [o.label for o in outcomes], "column": [o.key for o in outcomes],
             "unit": [o.unit for o in outcomes],
-            "domain": [f"{number(o.domain.low, o.domain.kind)} to {number(o.domain.high, o.domain.kind)}"
-                       .replace("-inf", "−∞").replace("inf", "∞") for o in outcomes]})))
+            "domain": [f"{_bound(o.domain.low, o.domain.kind)} to {_bound(o.domain.high, o.domain.kind)}"
+                       for o in outcomes]})))
 
     # -------------------------------------------------------- assembly
 
@@ -590,27 +613,50 @@ def write_report(root: str | Path, out: str | Path, sensitivity: str | Path | No
 
     ``sensitivity``, ``discovery``, ``optimize``: the output folders of ``orgsim sensitivity``, ``discover`` and
     ``optimize``, for their sections; ``validation``: the Markdown of ``orgsim validation`` (docs/VALIDATION.md).
+    A store where every run failed gets a page of its errors instead.
     """
     started = time.perf_counter()
     root, out = Path(root), Path(out)
-    builder = _Builder(root, None if validation is None else Path(validation))
-    sections = builder.build(*(None if d is None else Path(d) for d in (sensitivity, discovery, optimize)))
+    records = analysis.read_records(root)
     out.parent.mkdir(parents=True, exist_ok=True)
     report = Report(out)
-    shown = [builder.headline_figure] if builder.headline_figure else []
-    for figure in shown + [f for s in sections for f in s.figures()]:
+    manifest = Store(root).read_manifest() or {}
+    failed = int((records["status"] != "ok").sum())
+    if failed == len(records):
+        title, answer, key_numbers, headline, sections = _failures(records, manifest.get("experiment", root.name))
+    else:
+        builder = _Builder(root, None if validation is None else Path(validation))
+        sections = builder.build(*(None if d is None else Path(d) for d in (sensitivity, discovery, optimize)))
+        title = f"Who stays at {builder.focal.title()} after {builder.release.title()}"
+        answer, key_numbers, headline = builder.brief.answer(), builder.brief.key_numbers, builder.headline_figure
+    for figure in ([headline] if headline else []) + [f for s in sections for f in s.figures()]:
         path = out.with_name(f"{out.stem}_{figure.key}.png")
         path.write_bytes(figure.png)
         report.figures.append(path)
     report.seconds = time.perf_counter() - started
-    manifest = builder.manifest
-    failed = int((pd.read_parquet(root / "runs.parquet", columns=["status"])["status"] != "ok").sum())
-    title = f"Who stays at {builder.focal.title()} after {builder.release.title()}"
     out.write_text(page.render(
         title=title,
-        meta=f"Experiment {manifest.get('experiment', root.name)} · {len(builder.runs):,} runs ({failed} failed) · "
+        meta=f"Experiment {manifest.get('experiment', root.name)} · {len(records) - failed:,} runs ({failed} failed) · "
              f"git {str(manifest.get('git_revision') or 'n/a')[:10]} · generated "
              f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-        answer=builder.brief.answer(), key_numbers=builder.brief.key_numbers, headline=builder.headline_figure,
+        answer=answer, key_numbers=key_numbers, headline=headline,
         sections=sections, footer=f"orgsim report, written in {report.seconds:.1f} s."), encoding="utf-8")
     return report
+
+
+def _failures(records: pd.DataFrame, experiment: str) -> tuple[str, str, tuple, None, list[Section]]:
+    """The page of a store where every run failed: each distinct error, how many runs raised it, which."""
+    errors = records.assign(error=records["error"].fillna("").replace("", "no error recorded")) \
+        if "error" in records else records.assign(error="no error recorded")
+    grouped = errors.groupby("error", sort=False)["run_id"].agg(sorted)
+    frame = pd.DataFrame({"error": grouped.index, "runs": grouped.map(len).to_numpy(),
+                          "for example": [", ".join(ids[:3]) + (" …" if len(ids) > 3 else "") for ids in grouped]})
+    section = Section("errors", "Why the runs failed", items=[Table(
+        "Errors", "Each distinct error the runs raised, how many runs raised it and the first of them; runs.parquet "
+        "holds each run's error and the end of its traceback.", frame.sort_values("runs", ascending=False,
+                                                                                 kind="stable"), collapsed=False)])
+    page.number([section])
+    answer = (f"Every one of the {len(records):,} runs of {experiment} failed, so there is nothing to report yet: "
+              f"the table below says why ({len(frame)} distinct error{'s' * (len(frame) > 1)}). Fix the cause and "
+              "rerun the sweep with --resume, which runs the failed runs again.")
+    return f"No run of {experiment} succeeded", answer, (), None, [section]

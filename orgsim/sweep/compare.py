@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from orgsim import lock
 from orgsim.config import ConfigError
 from orgsim.output import atomic_write
 from orgsim.sweep.runner import ExecutorKind, SweepResult, run_sweep
@@ -19,6 +20,7 @@ from orgsim.sweep.store import Store
 NAME, SPEC_FILE = "compare", "experiment.yaml"
 
 
+@lock.writes
 def write_spec(configs: list[Path], out: Path, replications: int, overrides: list[str] | None = None,
                weeks: int | None = None, resume: bool = False) -> Path:
     """The comparison as an experiment spec in ``out``: the scenarios as given, ``replications`` common seeds."""
@@ -36,11 +38,11 @@ def write_spec(configs: list[Path], out: Path, replications: int, overrides: lis
         if path.is_file() and path.read_text(encoding="utf-8") != text:
             raise ConfigError(out, "--out", f"holds a comparison of other scenarios or settings ({path}); "
                               "cannot resume it with these")
-    out.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
 
+@lock.writes
 def compare(configs: list[Path], out: Path, replications: int, overrides: list[str] | None = None, *,
             weeks: int | None = None, executor_kind: ExecutorKind = "process", workers: int | None = None,
             resume: bool = False, progress=None) -> SweepResult:

@@ -28,13 +28,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from orgsim import catalog
+from orgsim import catalog, lock
 from orgsim.config import ConfigError, Problem, apply_overrides, load_scenario, scenario_from_dict
 from orgsim.extras import require
 from orgsim.output import git_revision, versions
 from orgsim.sweep import design as designs
-from orgsim.sweep import draws, explore
-from orgsim.sweep import provenance
+from orgsim.sweep import cluster, draws, explore, provenance
 from orgsim.sweep.draws import Draw
 from orgsim.sweep.spec import Experiment, load_experiment
 from orgsim.sweep.store import Store
@@ -67,10 +66,16 @@ class SweepResult:
     ok: int = 0
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    stopped: bool = False  # the session stopped before every run finished (no Dask worker)
 
     @property
     def all_ok(self) -> bool:
         return not self.failed
+
+    @property
+    def finished(self) -> int:
+        """Runs in the store now, ok or failed."""
+        return self.skipped + self.ok + len(self.failed)
 
 
 # ------------------------------------------------------------ planning
@@ -218,8 +223,13 @@ class SerialExecutor(Executor):
 
 
 @contextmanager
-def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None) -> Iterator[tuple[Executor, int]]:
-    """The executor and how many tasks it runs at once."""
+def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None,
+             wait_for_workers: float | None = None) -> Iterator[tuple[Executor, int]]:
+    """The executor and how many tasks it runs at once.
+
+    With a Dask ``scheduler``: ConfigError if it does not answer (:mod:`orgsim.sweep.cluster`); with
+    ``wait_for_workers``, runs still unfinished after that many seconds without a worker come back cancelled.
+    """
     if kind == "serial":
         yield SerialExecutor(), 1
     elif kind == "process":
@@ -227,49 +237,72 @@ def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None) -> 
         # spawn: forking a process that already runs threads can deadlock
         with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
             yield pool, n
+    elif kind == "dask" and scheduler:
+        with cluster.scheduler_pool(scheduler, wait_for_workers) as (pool, n):
+            yield pool, n
     elif kind == "dask":
         distributed = require("distributed", "--executor dask")
         Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
-        if scheduler:
-            with Client(scheduler) as client:
-                yield client.get_executor(pure=False), max(sum(client.nthreads().values()), 1)
-        else:
-            n = workers or os.cpu_count() or 1
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
-                yield client.get_executor(pure=False), n
+        n = workers or os.cpu_count() or 1
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
+                Client(local) as client:
+            yield client.get_executor(pure=False), n
     else:
         raise ValueError(f"unknown executor {kind!r}")
 
 
 # ------------------------------------------------------------ the driver
 
+@lock.writes
 def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
               workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-              progress=None) -> SweepResult:
+              progress=None, wait_for_workers: float | None = None) -> SweepResult:
     """Run (or resume) the sweep of ``spec_path`` into ``out``; returns counts and failed run ids.
 
-    ``progress(record)`` is called once per finished run (the CLI draws a bar with it).
+    ``out`` is locked while the sweep writes (:mod:`orgsim.lock`); nothing is written before the executor is
+    up, so an unreachable scheduler leaves no store. ``progress(record)`` is called once per finished run (the
+    CLI draws a bar with it). With ``wait_for_workers``, a Dask scheduler without a worker for that many seconds
+    stops the sweep: the finished runs are kept and :class:`cluster.NoWorkers` says how to resume.
     """
     spec_path = Path(spec_path)
     spec, base = load_experiment(spec_path)
     runs = plan(spec, base, spec_path)
     store = Store(out)
-    resolved = spec.model_dump(mode="json")
+    previous = _session_checks(store, spec, runs, spec_path, Path(out), resume)
+    digests = {id(run.config): provenance.config_digest(run.config) for run in runs}  # shared per point
+    done = _check_finished(store, runs, digests, spec_path, Path(out)) if resume else set()
+    with executor(executor_kind, workers, scheduler, wait_for_workers) as (pool, slots):
+        result = _sweep(pool, slots, store, spec, spec_path, runs, digests, done, previous, executor_kind, progress)
+    if result.stopped:
+        raise cluster.NoWorkers(scheduler, "--wait-for-workers", f"no Dask worker joined for {wait_for_workers:g} s; "
+                                f"stopped with {result.finished} of {result.planned} runs finished, kept in {out}; "
+                                "start workers and rerun with --resume")
+    return result
+
+
+def _session_checks(store: Store, spec: Experiment, runs: list[RunSpec], spec_path: Path, out: Path,
+                    resume: bool) -> dict | None:
+    """The manifest of the sweep already in ``out`` (None if none); ConfigError if this one cannot go there."""
     previous = store.read_manifest()
     if store.has_results() and not resume:
         raise ConfigError(out, "--out", "already holds a sweep; use --resume to continue it, or another folder")
-    changed = spec_changes(previous.get("spec", {}), resolved) if resume and previous is not None else []
+    changed = spec_changes(previous.get("spec", {}), spec.model_dump(mode="json")) \
+        if resume and previous is not None else []
     if changed:
         raise ConfigError(spec_path, ", ".join(changed), f"differs from the spec of the sweep in {out}; "
                           "cannot resume it (use another folder)")
-    drawn = draws_manifest(spec, runs)
-    if resume and previous is not None and previous.get("parameter_draws") != drawn:
+    if resume and previous is not None and previous.get("parameter_draws") != draws_manifest(spec, runs):
         raise ConfigError(spec_path, "parameter_draws.file", f"its vectors changed since the sweep in {out} "
                           "started; cannot resume it")
-    digests = {id(run.config): provenance.config_digest(run.config) for run in runs}  # configs are shared per point
-    done = _check_finished(store, runs, digests, spec_path, Path(out)) if resume else set()
+    return previous
+
+
+def _sweep(pool: Executor, slots: int, store: Store, spec: Experiment, spec_path: Path, runs: list[RunSpec],
+           digests: dict[int, str], done: set[str], previous: dict | None, executor_kind: str,
+           progress) -> SweepResult:
+    """Write the session's manifest and configs, run what is not ``done`` on ``pool``, write every run as it
+    arrives, then consolidate. A cancelled run (the Dask watcher gave up waiting for a worker) stops the session."""
     store.prepare()
     for run in runs:
         store.write_config(digests[id(run.config)], run.config)
@@ -278,45 +311,50 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     session = {"started": now, "git_revision": revision, "versions": versions(), "executor": executor_kind,
                "runs_planned": len(runs), "runs_to_simulate": len(todo)}
-    sessions = [*(previous or {}).get("sessions", []), session]
     manifest = {
-        "experiment": spec.name, "spec_file": str(spec_path), "spec": resolved, "experiment_seed": spec.seed,
+        "experiment": spec.name, "spec_file": str(spec_path), "spec": spec.model_dump(mode="json"),
+        "experiment_seed": spec.seed,
         "run_seeds": run_seeds(spec.seed, max(spec.replications, spec.design.replications or 0)),
-        "planned_runs": len(runs), "parameter_draws": drawn,
+        "planned_runs": len(runs), "parameter_draws": draws_manifest(spec, runs),
         "versions": session["versions"], "git_revision": revision, "executor": executor_kind,
-        "started": (previous or {}).get("started") or now, "sessions": sessions,
+        "started": (previous or {}).get("started") or now,
+        "sessions": [*(previous or {}).get("sessions", []), session],
     }
     store.write_manifest(manifest)
     by_id = {run.run_id: run for run in runs}
-    result = SweepResult(Path(out), planned=len(runs), skipped=len(runs) - len(todo))
+    result = SweepResult(store.root, planned=len(runs), skipped=len(runs) - len(todo))
     started = time.perf_counter()
     batches = [todo[i:i + spec.batch_size] for i in range(0, len(todo), spec.batch_size)]
-    with executor(executor_kind, workers, scheduler) as (pool, slots):
-        pending: set[Future] = set()
-        queue = iter(batches)
-        while True:
-            while len(pending) < 2 * slots and (batch := next(queue, None)) is not None:
-                pending.add(pool.submit(run_batch, batch))
-            if not pending:
-                break
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                for record, tables in future.result():
-                    config = by_id[record["run_id"]].config
-                    record.update(config_digest=digests[id(config)], code_revision=revision,
-                                  **provenance.settings(config))
-                    store.write_run(record, tables)
-                    if record["status"] == "ok":
-                        result.ok += 1
-                    else:
-                        result.failed.append(record["run_id"])
-                    if progress:
-                        progress(record)
+    pending: set[Future] = set()
+    queue = iter(batches)
+    while True:
+        while len(pending) < 2 * slots and (batch := next(queue, None)) is not None:
+            pending.add(pool.submit(run_batch, batch))
+        if not pending:
+            break
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            if future.cancelled():  # the Dask scheduler had no worker for wait_for_workers seconds
+                result.stopped = True
+                continue
+            for record, tables in future.result():
+                config = by_id[record["run_id"]].config
+                record.update(config_digest=digests[id(config)], code_revision=revision,
+                              **provenance.settings(config))
+                store.write_run(record, tables)
+                if record["status"] == "ok":
+                    result.ok += 1
+                else:
+                    result.failed.append(record["run_id"])
+                if progress:
+                    progress(record)
     result.seconds = time.perf_counter() - started
     store.consolidate()
     manifest["finished"] = session["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest["failed_runs"] = sorted(r["run_id"] for r in store.records() if r["status"] != "ok")
     session.update(runs_ok=result.ok, runs_failed=len(result.failed), seconds=round(time.perf_counter() - started, 1))
+    if result.stopped:
+        session["stopped"] = "no Dask worker joined within --wait-for-workers"
     store.write_manifest(manifest)
     result.failed.sort()
     return result
