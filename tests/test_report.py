@@ -63,7 +63,7 @@ def test_first_screen_answers_with_intervals(report):
     cards = re.findall(r'<div class="card-label">(.*?)</div>\s*<div class="card-value">(.*?)</div>\s*'
                        r'<div class="card-interval">(.*?)</div>', text, re.S)
     assert [label for label, _, _ in cards] == ["If Avocado succeeds", "If Avocado fails", "What a failure costs"]
-    assert all(re.fullmatch(r"-?\d+\.\d( pp|%)", value) for _, value, _ in cards), cards
+    assert all(re.fullmatch(r"[-+]?\d+\.\d( pp|%)", value) for _, value, _ in cards), cards
     assert all(interval.startswith("95% CI ") for _, _, interval in cards), cards
 
 
