@@ -738,7 +738,7 @@ def test_debt_raises_comp_budget_at_a_price() -> None:
     reopens an exhausted budget, and costs exp(-0.001 * 27) of the price."""
     m = fresh()
     meta, p = m.focal, m.params.finance
-    meta.comp_spent = meta.comp_budget  # budget exhausted: no recruiting room
+    meta.comp_spent = meta.comp_budget * m.scale  # this world's share of the budget spent: no recruiting room
     assert finance.budget_room(m, meta) == 0.0
     price, budget = meta.share_price, meta.comp_budget
     finance.debt(m, Debt(kind="debt", date=m.config.start, lab="meta", amount_bn=27))
