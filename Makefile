@@ -4,6 +4,7 @@
 # make validation - the model against facts the calibration never sees (~2 min on 2 cores); refreshes docs/VALIDATION.md
 # make screenshot - docs/report_first_screen.png: the demo report's first screen at 1280x800 (after make demo)
 # make decision - exploratory sweep, scenario discovery and robust policy search (~35 min on 2 cores); refreshes docs/decision
+# make digests - rewrite tests/reference/digests.json (the reference runs' output hashes), only when outputs change on purpose
 # make docs - the documentation site, built offline and strict into site/ (open site/index.html)
 # make docs-screenshot - docs/site_front_page.png: the site's front page at 1280x800 (after make docs)
 VENV   := .venv
@@ -11,7 +12,7 @@ PY     := $(VENV)/bin/python
 PYTHON ?= $(shell sh .ci/find-python)
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow bench march sensitivity validation decision screenshot docs docs-screenshot clean
+.PHONY: demo test test-slow digests bench march sensitivity validation decision screenshot docs docs-screenshot clean
 
 $(STAMP): pyproject.toml setup.py
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (see .ci/find-python)"; exit 2; }
@@ -55,6 +56,9 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(VENV)/bin/pytest -q -m slow
+
+digests: $(STAMP)
+	$(PY) tests/reference/runs.py --write
 
 bench: $(STAMP)
 	$(VENV)/bin/orgsim bench configs/baseline.yaml --researchers full,10000 --repeats 3
