@@ -226,7 +226,7 @@ class OrgModel(mesa.Model):
         stars = np.bincount(labs, weights=(pop.skill >= self.star_threshold), minlength=n_labs)
         tracked = np.array([c == self.config.outcomes.cohort for c in self.cohorts] or [False])[pop.cohort]
         ceo_pressure = [lab.ceo.pressure if lab.ceo is not None else 0.0 for lab in self.labs]
-        handcuffed = derived.forfeited(self) > HANDCUFF_YEARS * derived.market_comp(self, pop.skill)
+        handcuffed = derived.forfeited(self) > HANDCUFF_YEARS * pop.market_k
         return {
             "headcount": headcount,
             "top_talent": stars,

@@ -42,6 +42,9 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     "safety_pref": (np.float64, None, 0.5),
     "openness_pref": (np.float64, None, 0.5),
     "beliefs": (np.int8, "beliefs", 0),
+    # fixed by skill at arrival (:func:`orgsim.derived.price_arrivals`): the market's pay and each lab's
+    "market_k": (np.float64, None, 1.0),
+    "pay_at": (np.float64, "labs", 0.0),
 }
 
 #: what researchers weigh beside pay, each relative to pay (money is the numeraire of every decision, M3)
@@ -51,9 +54,9 @@ PREFERENCES = ("mission", "compute", "prestige", "stability")
 class Population:
     """Dense arrays of researcher state, grown by doubling."""
 
-    def __init__(self, dimensions: int, capacity: int = 1024):
+    def __init__(self, dimensions: int, capacity: int = 1024, labs: int = 1):
         self.n = 0
-        self._shapes = {"prefs": (len(PREFERENCES),), "beliefs": (dimensions,)}
+        self._shapes = {"prefs": (len(PREFERENCES),), "beliefs": (dimensions,), "labs": (labs,)}
         self._capacity = max(capacity, 16)
         self._data: dict[str, np.ndarray] = {}
         for name, (dtype, shape_key, fill) in FIELDS.items():

@@ -63,6 +63,7 @@ def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *
     if newcomer:
         values["newcomer_until"] = model.week + int(model.params.acquisitions.newcomer_weeks)
     slots = pop.add(agents, **values)
+    derived.price_arrivals(model, slots)
     set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
     model.recorder.event("hire", slots, OUTSIDE, lab)
     model.recorder.count("hires", labs)

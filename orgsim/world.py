@@ -101,6 +101,7 @@ class World:
             [lab.pay.cliff_weeks, lab.pay.vest_interval_weeks, lab.pay.vesting_years * 52, lab.pay.clawback_weeks]
             for lab in labs
         ], dtype=np.int64)
+        model.vesting = derived.VestingTables(model.lab_vesting)
         model.lab_mission = np.array([[lab.mission.safety, lab.mission.openness, lab.mission.product] for lab in labs])
         model.executive_by_key = {}
         for lab, spec in zip(model.labs, labs, strict=True):
@@ -170,8 +171,9 @@ class World:
         labs = model.team_lab[pool]
         skill = self.draw_skill(len(pool), model.team_skill_shift[pool])
         traits = self.new_researcher_traits(labs)
-        model.population = Population(model.params.learning.dimensions, capacity=len(pool))
+        model.population = Population(model.params.learning.dimensions, capacity=len(pool), labs=len(model.labs))
         slots = model.population.add([_Candidate() for _ in pool], lab=labs, team=pool, skill=skill, **traits)
+        derived.price_arrivals(model, slots)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
         model.star_threshold = derived.market_quantile(model, model.config.outcomes.top_quantile)
         odds = attrition.persistent_odds(model)
@@ -197,7 +199,7 @@ class World:
         skill, values = self.settled_draws(team)
         staff = self.draw_staff(labs)
         tenure = staff["tenure"]
-        pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16)
+        pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16, labs=len(model.labs))
         agents = [Researcher(model) for _ in range(n)]
         values.update(
             uid=np.array([a.unique_id for a in agents]), lab=labs, team=team, skill=skill,
@@ -208,6 +210,7 @@ class World:
         )
         model.population = pop
         slots = pop.add(agents, **values)
+        derived.price_arrivals(model, slots)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
         pop.grant_week[slots] = -tenure  # the new-hire grant started at hire; refreshes followed (derived.ladder)
         return pop

@@ -35,7 +35,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from orgsim import derived, morale, schema
 from orgsim.mechanisms import executives, matching
@@ -59,8 +59,9 @@ def setup(model: OrgModel) -> Decision:
     return Decision()
 
 
-def amenities(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
-    """What working at ``labs`` (n, or n x k) is worth to each researcher beyond pay, in market pay-years a year.
+def amenities(model: OrgModel, slots: Slots, labs: np.ndarray | None = None) -> np.ndarray:
+    """What working at ``labs`` (n; None: every lab, n x labs) is worth to each researcher beyond pay, in market
+    pay-years a year.
 
     Each lab trait is priced (``attrition.price_*``) relative to a neutral lab
     (fit, prestige, trust and vision 0.5, full stability, no momentum, the
@@ -69,22 +70,25 @@ def amenities(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
     people sort by mission (M13).
     """
     p, pop = model.params.attrition, model.population
-    labs = np.asarray(labs)
     w = pop.prefs[slots]
-    if labs.ndim == 2:
-        w = w[:, None, :]
+    if labs is None:
+        w = w[:, None, :]   # every lab: the lab traits broadcast over the researchers
+
+    def at(values: np.ndarray) -> np.ndarray:
+        return values if labs is None else values[labs]
+
     prestige, stability, trust, vision, momentum = (derived.lab_array(model, a) for a in
                                                     ("prestige", "stability", "trust", "vision", "momentum"))
     compute = model.compute_per_researcher()
     compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))
     return (
         p.price_mission * w[..., MISSION] * (derived.mission_fit(model, labs, slots) - 0.5)
-        + p.price_trust * w[..., MISSION] * (trust[labs] - 0.5)
-        + p.price_prestige * w[..., PRESTIGE] * (prestige[labs] - 0.5)
-        + p.price_stability * w[..., STABILITY] * (stability[labs] - 1.0)
-        + p.price_compute * w[..., COMPUTE] * compute[labs]
-        + p.price_vision * (vision[labs] - 0.5)
-        + p.price_momentum * momentum[labs]
+        + p.price_trust * w[..., MISSION] * (at(trust) - 0.5)
+        + p.price_prestige * w[..., PRESTIGE] * (at(prestige) - 0.5)
+        + p.price_stability * w[..., STABILITY] * (at(stability) - 1.0)
+        + p.price_compute * w[..., COMPUTE] * at(compute)
+        + p.price_vision * (at(vision) - 0.5)
+        + p.price_momentum * at(momentum)
     )
 
 
@@ -115,16 +119,19 @@ class Values:
     alternatives: np.ndarray  # (n, labs + 2) ṽ_j net of the forfeit: the labs (-inf for one's own), start-up, market
 
 
-def stay_value(model: OrgModel, slots: Slots) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The logged terms of staying and v_stay (market pay-years a year)."""
+def stay_value(model: OrgModel, slots: Slots,
+               forfeit: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The logged terms of staying and v_stay (market pay-years a year); ``forfeit``: what leaving forfeits (k$),
+    if already known."""
     pop = model.population
     labs = pop.lab[slots].astype(np.int64)
-    market = derived.market_comp(model, pop.skill[slots])
+    market = pop.market_k[slots]
+    forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
     terms = {
         "pay_here": derived.current_comp(model, slots) / market,
         "amenity": amenities(model, slots, labs),
         "match": matching.belief(model, slots),
-        "forfeit": derived.forfeited(model, slots) / market,
+        "forfeit": forfeit / market,
     }
     stay = terms["pay_here"] + terms["amenity"] + terms["match"]
     for mechanism in model.value_mechanisms:
@@ -134,20 +141,22 @@ def stay_value(model: OrgModel, slots: Slots) -> tuple[dict[str, np.ndarray], np
     return terms, stay
 
 
-def buyout(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
-    """What a rival lab ``labs`` (n, or n x k) buys out of a walk-in's forfeit (k$): the forfeit, up to what its
-    package cap leaves after four years of its pay at their skill (hiring practice, as for M1's offers)."""
+def buyout(model: OrgModel, slots: Slots, labs: np.ndarray | None = None,
+           forfeit: np.ndarray | None = None) -> np.ndarray:
+    """What a rival lab ``labs`` (n; None: every lab, n x labs) buys out of a walk-in's forfeit (k$): the forfeit,
+    up to what its package cap leaves after four years of its pay at their skill (hiring practice, as for M1's
+    offers)."""
     pop = model.population
-    labs = np.asarray(labs)
-    skill, forfeited = pop.skill[slots], derived.forfeited(model, slots)
-    if labs.ndim == 2:
-        skill, forfeited = skill[:, None], forfeited[:, None]
-    cap = np.array([lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs])[labs]
-    pay = derived.lab_comp(model, labs.ravel(), np.broadcast_to(skill, labs.shape).ravel()).reshape(labs.shape)
-    return np.minimum(forfeited, np.maximum(cap - 4.0 * pay, 0.0))
+    forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
+    cap = np.array([lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs])
+    if labs is None:
+        pay, cap, forfeit = pop.pay_at[slots], cap[None, :], forfeit[:, None]
+    else:
+        pay, cap = pop.pay_at[slots, labs], cap[labs]
+    return np.minimum(forfeit, np.maximum(cap - 4.0 * pay, 0.0))
 
 
-def alternatives(model: OrgModel, slots: Slots = slice(None)) -> np.ndarray:
+def alternatives(model: OrgModel, slots: Slots = slice(None), forfeit: np.ndarray | None = None) -> np.ndarray:
     """v_j of every alternative for ``slots`` (n x labs + 2), net of what leaving for it forfeits: the rival labs,
     a start-up, the outside market.
 
@@ -161,35 +170,34 @@ def alternatives(model: OrgModel, slots: Slots = slice(None)) -> np.ndarray:
     """
     p, pop = model.params.attrition, model.population
     own = pop.lab[slots].astype(np.int64)
-    skill = pop.skill[slots]
     n, n_labs = len(own), len(model.labs)
-    candidates = np.broadcast_to(np.arange(n_labs), (n, n_labs))
-    market = derived.market_comp(model, skill)
-    pay = derived.lab_comp(model, candidates.ravel(), np.repeat(skill, n_labs)).reshape(n, n_labs) / market[:, None]
+    market = pop.market_k[slots]
+    pay = pop.pay_at[slots] / market[:, None]
     colleagues = derived.former_colleagues(model)[:, own].T
-    forfeit = derived.forfeited(model, slots)
-    lost = np.column_stack([(forfeit[:, None] - buyout(model, slots, candidates)), forfeit, forfeit])
-    labs = (pay + amenities(model, slots, candidates) + p.price_colleagues * colleagues
+    forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
+    lost = np.column_stack([(forfeit[:, None] - buyout(model, slots, forfeit=forfeit)), forfeit, forfeit])
+    labs = (pay + amenities(model, slots) + p.price_colleagues * colleagues
             + p.nest_scale * p.decision_scale * p.rival_constant)
     star = derived.star_tier(model, slots)
     values_ = np.concatenate([labs, np.column_stack([p.startup_value + p.startup_star_premium * star,
                                                      np.full(n, p.market_value)])], axis=1)
     values_ -= lost / market[:, None] / p.horizon_years
-    values_[:, :n_labs][candidates == own[:, None]] = -np.inf
+    values_[:, :n_labs][np.arange(n_labs)[None, :] == own[:, None]] = -np.inf
     return values_
 
 
 def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
     """Staying and every alternative valued for ``slots``."""
-    terms, stay = stay_value(model, slots)
-    return Values(terms, stay, alternatives(model, slots))
+    forfeit = derived.forfeited(model, slots)
+    terms, stay = stay_value(model, slots, forfeit)
+    return Values(terms, stay, alternatives(model, slots, forfeit))
 
 
 def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
     """What leaving is worth: nest_scale · s · ln Σ_j e^(v_j / (nest_scale · s)), the v_j net of the forfeit."""
     p = model.params.attrition
     nest = p.nest_scale * p.decision_scale
-    return nest * logsumexp(alternatives_ / nest, axis=1)
+    return nest * derived.logsumexp_rows(alternatives_ / nest)
 
 
 def persistent_odds(model: OrgModel) -> np.ndarray:
@@ -197,14 +205,15 @@ def persistent_odds(model: OrgModel) -> np.ndarray:
     each lab's constant: how long each kind of researcher stays, for the staff a lab starts with
     (:mod:`orgsim.world`)."""
     pop = model.population
-    market = derived.market_comp(model, pop.skill)
-    here = derived.current_comp(model) / market + amenities(model, slice(None), pop.lab.astype(np.int64))
+    here = derived.current_comp(model) / pop.market_k + amenities(model, slice(None), pop.lab.astype(np.int64))
     return (inclusive_value(model, alternatives(model)) - here) / model.params.attrition.decision_scale
 
 
-def leave_odds(model: OrgModel, v: Values) -> np.ndarray:
-    """IV − u_stay without a_L: the log odds of leaving this week before the lab's constant."""
-    return (inclusive_value(model, v.alternatives) - v.stay) / model.params.attrition.decision_scale
+def leave_odds(model: OrgModel, v: Values, iv: np.ndarray | None = None) -> np.ndarray:
+    """IV − u_stay without a_L: the log odds of leaving this week before the lab's constant (``iv``: the
+    inclusive value, if already known)."""
+    iv = inclusive_value(model, v.alternatives) if iv is None else iv
+    return (iv - v.stay) / model.params.attrition.decision_scale
 
 
 def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndarray]:
@@ -214,9 +223,10 @@ def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndar
 
 def logged(model: OrgModel, v: Values, labs: np.ndarray) -> dict[str, np.ndarray]:
     """The terms as the event log keeps them, the inclusive value of leaving and the weekly hazard."""
-    odds = leave_odds(model, v)
+    iv = inclusive_value(model, v.alternatives)
+    odds = leave_odds(model, v, iv)
     x = dict(v.terms)
-    x["alternative"] = inclusive_value(model, v.alternatives)
+    x["alternative"] = iv
     x["hazard"] = expit(odds - model.states["attrition"].lab_constant[labs])
     return x
 

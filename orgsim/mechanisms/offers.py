@@ -69,7 +69,7 @@ def offer_gain(model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarra
     ``pay_here_k`` replaces current pay in the value of staying (a counteroffer, M2).
     """
     p, pop = model.params.attrition, model.population
-    market = derived.market_comp(model, pop.skill[slots])
+    market = pop.market_k[slots]
     terms, stay = attrition.stay_value(model, slots)
     if pay_here_k is not None:
         stay = stay + (pay_here_k - derived.current_comp(model, slots)) / market
