@@ -106,11 +106,14 @@ class Lab(mesa.Agent):
         if len(targets):
             offers.make_offers(model, self, targets, terms)
 
-    def backfill(self, sizes: np.ndarray, targets: np.ndarray) -> None:
-        """M14: unless frozen, fill a binomial share of each team's vacancies (target minus size) from outside."""
+    def backfill(self, sizes: np.ndarray, targets: np.ndarray) -> list[dict[str, np.ndarray]]:
+        """M14: unless frozen, fill a binomial share of each team's vacancies (target minus size) from outside.
+
+        Returns the arrivals (:func:`~orgsim.transitions.arrivals`), for the week's hires in one batch.
+        """
         if self.hiring_frozen:
-            return
-        model = self.model
+            return []
+        model, batch = self.model, []
         for team in self.team_ids:
             vacancies = targets[team] - sizes[team]
             if vacancies < 0.5:
@@ -118,7 +121,9 @@ class Lab(mesa.Agent):
             k = int(model.stream("entry").binomial(int(round(vacancies)), self.spec.hiring.backfill_share))
             if k:
                 shift = model.team_skill_shift[team] + model.config.population.entrant_skill_shift
-                transitions.hire(model, self.index, team, model.world.draw_skill(k, shift), f"hire-{model.year}")
+                batch.append(transitions.arrivals(model, self.index, team, model.world.draw_skill(k, shift),
+                                                  f"hire-{model.year}"))
+        return batch
 
     def ship_if_due(self) -> None:
         """M9: release on the configured cadence, ``release_every_weeks`` after the last release."""

@@ -40,32 +40,45 @@ def set_pay(model: OrgModel, slots: np.ndarray, labs: np.ndarray, comp_k: np.nda
     new_grant(model, slots, labs, makewhole_k)
 
 
-def hire(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *, newcomer: bool = False) -> np.ndarray:
-    """Create researchers from the outside pool at ``lab``/``team``; returns their slots.
+def arrivals(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *,
+             newcomer: bool = False) -> dict[str, np.ndarray]:
+    """What ``len(skill)`` researchers arriving from outside at ``lab``/``team`` bring: traits, match and beliefs,
+    drawn now, so arrivals drawn one team after another and hired in one batch (:func:`hire`) draw the numbers
+    single hires did.
 
     Arrivals start at the lab's morale target, like the initial staff: a
     newcomer happier than everyone around them would be safer for no reason.
     """
     k = len(skill)
     if k == 0:
-        return np.empty(0, dtype=np.int64)
-    rng, pop = model.stream("population"), model.population
-    agents = [Researcher(model) for _ in range(k)]
+        return {}  # no draws, and no cohort named
     labs = np.full(k, lab, dtype=np.int64)
     values = model.world.new_researcher_traits(labs)
     values.update(
-        uid=np.array([a.unique_id for a in agents]), lab=lab, team=team, prev_lab=OUTSIDE,
-        cohort=model.cohort_code(cohort), skill=skill, hire_week=model.week,
-        team_since=model.week, morale=morale.target(model)[lab], grant_price=model.lab_price()[lab],
-        match=matching.draw(model, k),
-        beliefs=rng.integers(-1, 2, size=(k, model.params.learning.dimensions), dtype=np.int8),
+        lab=labs, team=np.full(k, team), cohort=np.full(k, model.cohort_code(cohort)), skill=skill,
+        morale=np.full(k, morale.target(model)[lab]), match=matching.draw(model, k),
+        beliefs=model.stream("population").integers(-1, 2, size=(k, model.params.learning.dimensions), dtype=np.int8),
+        newcomer_until=np.full(k, model.week + int(model.params.acquisitions.newcomer_weeks) if newcomer else -1),
     )
-    if newcomer:
-        values["newcomer_until"] = model.week + int(model.params.acquisitions.newcomer_weeks)
+    return values
+
+
+def hire(model: OrgModel, batch: list[dict[str, np.ndarray]]) -> np.ndarray:
+    """Create the researchers of a batch of :func:`arrivals` from the outside pool, in one pass; returns their
+    slots."""
+    batch = [values for values in batch if values]
+    if not batch:
+        return np.empty(0, dtype=np.int64)
+    pop = model.population
+    values = {name: np.concatenate([b[name] for b in batch]) for name in batch[0]}
+    labs, k = values["lab"], len(values["lab"])
+    agents = [Researcher(model) for _ in range(k)]
+    values.update(uid=np.array([a.unique_id for a in agents]), prev_lab=OUTSIDE, hire_week=model.week,
+                  team_since=model.week, grant_price=model.lab_price()[labs])
     slots = pop.add(agents, **values)
     derived.price_arrivals(model, slots)
-    set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
-    model.recorder.event("hire", slots, OUTSIDE, lab)
+    set_pay(model, slots, labs, derived.lab_comp(model, labs, values["skill"]))
+    model.recorder.event("hire", slots, OUTSIDE, labs)
     model.recorder.count("hires", labs)
     return slots
 

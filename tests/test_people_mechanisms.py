@@ -398,7 +398,7 @@ def test_match_beliefs_spread_with_tenure_as_learning_predicts() -> None:
     """
     m = fresh()
     fair = m.team_index[("meta", "fair")]
-    slots = transitions.hire(m, m.lab_by_key["meta"].index, fair, np.ones(1000), "test")
+    slots = transitions.hire(m, [transitions.arrivals(m, m.lab_by_key["meta"].index, fair, np.ones(1000), "test")])
     p = m.params.attrition
     for weeks in (1, 13, 26):
         while m.week - int(m.population.hire_week[slots[0]]) < weeks:

@@ -21,7 +21,8 @@ def test_the_week_quantiles_hold_for_the_week_and_renew_with_it() -> None:
     q = 0.9
     before = derived.skill_quantile(model, q)
     assert before == derived.market_quantile(model, q)
-    transitions.hire(model, model.focal.index, model.focal.team_ids[0], np.full(40, 50.0), "stars")
+    transitions.hire(model, [transitions.arrivals(model, model.focal.index, model.focal.team_ids[0], np.full(40, 50.0),
+                                                 "stars")])
     assert derived.market_quantile(model, q) > before
     assert derived.skill_quantile(model, q) == before, "fixed within the week"
     model.time = 1.0  # the start of week 1: its dated events run now

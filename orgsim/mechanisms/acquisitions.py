@@ -27,7 +27,8 @@ def acquihire(model: OrgModel, event: Acquihire) -> None:
     team = model.team_index[(lab.key, event.team)]
     n = model.scaled(event.n)
     skill = model.world.draw_skill(n, event.skill_shift)
-    transitions.hire(model, lab.index, team, skill, f"acquihire-{event.company}", newcomer=True)
+    transitions.hire(model, [transitions.arrivals(model, lab.index, team, skill, f"acquihire-{event.company}",
+                                                  newcomer=True)])
     if event.executive:
         model.world.add_executive(lab, event.executive, event.executive_role, [team], insider=False, friction=0.3,
                                   unvested_musd=event.executive_unvested_musd, pay_musd=event.executive_pay_musd)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim import schema, transitions
 from orgsim.plugins import Mechanism
 
 if TYPE_CHECKING:
@@ -25,7 +25,8 @@ def step(model: OrgModel) -> None:
     if not model.params.entry.enabled:
         return
     sizes = np.bincount(model.population.team.astype(np.int64), minlength=len(model.team_names))
-    model.lab_agents.do("backfill", sizes, model.team_targets())
+    batches = model.lab_agents.map("backfill", sizes, model.team_targets())
+    transitions.hire(model, [arrival for batch in batches for arrival in batch])
 
 
 MECHANISM = Mechanism(number=14, block="entry", params=schema.EntryParams, stage=8.1, step=step)
