@@ -14,7 +14,7 @@ __all__ = ["ConfigError", "OrgModel", "Scenario", "load_scenario", "run_sweep"]
 __version__ = "0.1.0"
 
 #: where each public name lives
-_HOME = {"ConfigError": "orgsim.config", "load_scenario": "orgsim.config", "OrgModel": "orgsim.model",
+_HOME = {"ConfigError": "orgsim.config", "load_scenario": "orgsim.config", "OrgModel": "orgsim.sim.model",
          "Scenario": "orgsim.schema", "run_sweep": "orgsim.sweep"}
 
 

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import solara
-from mesa.visualization import SolaraViz, Slider, make_plot_component
+from mesa.visualization import Slider, SolaraViz, make_plot_component
 
 from orgsim import labels
 from orgsim.config import ConfigError, load_scenario

@@ -161,7 +161,7 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to write configs
 @app.command()
 def schema(out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout")] = None) -> None:
     """Export the scenario JSON Schema (for editor completion and validation)."""
-    from orgsim import plugins
+    from orgsim.sim import plugins
 
     text = json.dumps(plugins.scenario_model().model_json_schema(), indent=2) + "\n"
     if out is None:
@@ -181,8 +181,8 @@ def run(
 ) -> None:
     """Run one scenario and write metrics.parquet, events.parquet and manifest.json."""
     from orgsim.adequacy import run_warnings
-    from orgsim.model import OrgModel
     from orgsim.output import manifest, write_json, write_parquet
+    from orgsim.sim.model import OrgModel
     from orgsim.summary import summary_table
 
     scenario = _load(config, set_)
@@ -222,11 +222,10 @@ def compare(
     csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and replication here")] = None,
 ) -> None:
     """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI): a preset sweep."""
-    from orgsim.config import ConfigError
-
     from orgsim import labels
     from orgsim.analysis import StoreError, headline_table, read_runs
     from orgsim.analysis.briefing import Estimate
+    from orgsim.config import ConfigError
     from orgsim.outcomes import OUTCOMES
     from orgsim.sweep import compare as preset
     from orgsim.sweep.runner import run_sweep
@@ -265,7 +264,14 @@ COMPARED = ("cohort_retention", "focal_top_talent_share_end", "focal_headcount_e
 @contextmanager
 def _run_bar(name: str, total: int):
     """A progress bar over ``total`` runs; yields the per-run callback the sweep driver takes."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[rate]}"),
@@ -461,7 +467,8 @@ def discover(
     matplotlib.use("Agg")
     from orgsim import labels
     from orgsim.analysis import StoreError
-    from orgsim.decision.discovery import Question, condition, discover as run_discovery, write
+    from orgsim.decision.discovery import Question, condition, write
+    from orgsim.decision.discovery import discover as run_discovery
 
     if (below is None) == (above is None):
         fail("--below/--above: give exactly one threshold")
@@ -496,17 +503,23 @@ def optimize(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in OUT")] = False,
 ) -> None:
     """Many-objective search over the levers, each policy judged over common uncertainty draws and seeds."""
-    from orgsim.config import ConfigError
-
     import matplotlib
+
+    from orgsim.config import ConfigError
 
     matplotlib.use("Agg")
     from rich.progress import (
-        BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
     )
 
     from orgsim import labels
-    from orgsim.decision.optimize import load_optimization, optimize as run_optimize
+    from orgsim.decision.optimize import load_optimization
+    from orgsim.decision.optimize import optimize as run_optimize
 
     _check_executor(executor, scheduler, connect_timeout)
     try:
@@ -560,13 +573,20 @@ def calibrate(
     trials: Annotated[int | None, typer.Option(help="Total finished trials wanted (default: the spec's)", min=1)] = None,
 ) -> None:
     """Fit scenario parameters to the public facts (Optuna), verify the fit and write the calibrated config."""
-    from orgsim.config import ConfigError
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from orgsim import labels
-    from orgsim.calibration.fit import CalibrationFailed, calibrate as run_calibration, fact_cells
+    from orgsim.calibration.fit import CalibrationFailed, fact_cells
+    from orgsim.calibration.fit import calibrate as run_calibration
     from orgsim.calibration.targets import load_calibration
+    from orgsim.config import ConfigError
 
     _check_executor(executor, scheduler, connect_timeout)
     try:
@@ -645,7 +665,6 @@ def validation(
 ) -> None:
     """Check the model on facts the calibration never sees: run them, then print and write the pass/fail table."""
     from orgsim.config import ConfigError
-
     from orgsim.validation import cells, check_out, doc_page, load_validation, planned_runs, run_validation
 
     _check_executor(executor, scheduler, connect_timeout)

@@ -190,7 +190,7 @@ def _scenario_model() -> type[BaseModel]:
     """The registered scenario schema (plug-ins included), imported when first needed: the plug-ins bring Mesa,
     which a file refused while it is read never needs (so ``orgsim validate`` refuses it in a fraction of a
     second)."""
-    from orgsim import plugins
+    from orgsim.sim import plugins
 
     return plugins.scenario_model()
 

@@ -72,7 +72,7 @@ def outcome(key: str, scenario: Scenario | None = None, replicated: bool = False
 
 def run(scenario: Scenario, outcomes: tuple[str, ...], weeks: int | None, seed: int = 1, **values: Any) -> dict:
     """One experiment: the scenario with the experiment's values, run ``weeks`` weeks; its headline outcomes."""
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
     headline = OrgModel(scenario, rng=seed, **values).run(weeks).headline().as_dict()
     return {key: headline[key] for key in outcomes}

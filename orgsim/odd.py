@@ -32,7 +32,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from orgsim import plugins, schema
+from orgsim import schema
+from orgsim.sim import plugins
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD_PATH = ROOT / "docs" / "ODD.md"
@@ -287,8 +288,8 @@ def render_block(block: Block) -> str:
 
 def _handler(kind: str) -> str:
     """Which code applies a timeline event, under which mechanism's switch, and where among its week's dated events."""
-    from orgsim import timeline
     from orgsim.mechanisms import releases
+    from orgsim.sim import timeline
 
     if kind == "release":
         function, priority = releases.schedule_event, plugins.RELEASES

@@ -28,10 +28,10 @@ from pathlib import Path
 import pandas as pd
 
 from orgsim import catalog, labels, lock
-from orgsim.analysis import metamodel_indices, ranking, read_runs, sobol_indices
+from orgsim.analysis import metamodel_indices, read_runs, sobol_indices
 from orgsim.config import ConfigError, load_scenario
-from orgsim.schema import Scenario
 from orgsim.output import atomic_write, git_revision, write_json
+from orgsim.schema import Scenario
 from orgsim.sweep.runner import ExecutorKind, run_sweep
 from orgsim.sweep.spec import Experiment, load_experiment
 

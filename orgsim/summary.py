@@ -10,8 +10,8 @@ from rich.table import Table
 from orgsim import labels
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
     from orgsim.outcomes import Headline
+    from orgsim.sim.model import OrgModel
 
 
 def _pct(x: float) -> str:

@@ -49,8 +49,8 @@ from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStat
 from orgsim.config import ConfigError, load_scenario, load_spec
 from orgsim.intervals import mean_interval
 from orgsim.output import atomic_write, git_revision, versions, write_json
-from orgsim.recording import HANDCUFF_YEARS
 from orgsim.schema import Scenario, Strict, Unit
+from orgsim.sim.recording import HANDCUFF_YEARS
 from orgsim.sweep.runner import ExecutorKind, executor, plan, run_seeds, run_sweep
 from orgsim.sweep.spec import Experiment, ParameterDraws
 from orgsim.sweep.store import Store

@@ -11,7 +11,7 @@ from scipy import stats
 
 from orgsim import analysis
 from orgsim.analysis.retention import EventLog, life_table
-from orgsim.recording import EVENT_KINDS
+from orgsim.sim.recording import EVENT_KINDS
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 LABS = ["outside", "a", "b"]

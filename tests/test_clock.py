@@ -59,7 +59,7 @@ def test_dated_events_of_a_week_run_by_priority_then_date_then_key(monkeypatch) 
     model.run(4)
     assert model.fired == [(3, "z_shock"), (3, "a_layoff"), (3, "b_reorg")]
     assert fired_at_release == [["z_shock", "a_layoff", "b_reorg"]]
-    assert [(r["week"], r["model"]) for r in model.releases if r["model"] == "probe"] == [(3, "probe")]
+    assert [(r["week"], r["model"]) for r in model.release_log if r["model"] == "probe"] == [(3, "probe")]
 
 
 def test_schedule_week_during_a_step_runs_at_the_start_of_the_next_week() -> None:

@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from typer.testing import CliRunner
 
 from orgsim.cli import app
 from orgsim.config import ConfigError, load_scenario, scenario_from_dict
-from orgsim.model import OrgModel
+from orgsim.sim.model import OrgModel
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 BASELINE = CONFIGS / "baseline.yaml"

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from orgsim import OrgModel, load_scenario
 from orgsim.dashboard import levers
-from orgsim.mechanisms import attrition
+from orgsim.sim import decision
 from orgsim.sweep.spec import load_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +142,7 @@ def test_inspector_shows_the_hazard_and_history(stepped):
     assert np.all(np.diff(skills) <= 0) and np.all(stepped.population.lab[slots] == focal)
     uid = int(stepped.population.uid[slots[0]])
     shown = views.researcher(stepped, uid)
-    direct = attrition.covariates(stepped, slots[:1])
+    direct = decision.covariates(stepped, slots[:1])
     assert shown["hazard"] == pytest.approx(direct["hazard"][0])
     assert set(shown["terms"]) == set(direct) - {"hazard"}  # whatever covariates the hazard has, shown generically
     assert 0 < shown["hazard"] < 1 and shown["lab"] == stepped.focal.key

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from orgsim import odd, plugins, recording
+from orgsim import odd
 from orgsim.schema import Mechanisms
+from orgsim.sim import plugins, recording
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"

@@ -30,9 +30,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orgsim import OrgModel
-from orgsim.agents import Researcher
-from orgsim.mechanisms import attrition
-from orgsim.recording import FLOWS, LEVELS
+from orgsim.sim import decision
+from orgsim.sim.agents import Researcher
+from orgsim.sim.recording import FLOWS, LEVELS
 
 F = {name: i for i, name in enumerate(FLOWS)}
 HEADCOUNT = LEVELS.index("headcount")
@@ -110,7 +110,7 @@ class Checker:
     def check_ranges(self, week: int) -> None:
         m, pop = self.model, self.model.population
         where = f"week {week}"
-        x = attrition.covariates(m)
+        x = decision.covariates(m)
         for name, values in (("hazard", x["hazard"]), ("morale", pop.morale)):
             inside = np.isfinite(values).all() and ((values >= 0) & (values <= 1)).all()
             assert inside, f"{where}: {name} outside [0, 1]"
@@ -152,7 +152,7 @@ def test_invariants_every_week_full_run(name: str) -> None:
         assert totals[F[flow]] > 0, f"no {flow} in the whole run: the check would be vacuous"
     assert totals[F["moves_in"]] == totals[F["moves_out"]]
     if name == "avocado_failure":
-        assert any(r["model"] == "avocado" and r["outcome"] == "failure" for r in model.releases)
+        assert any(r["model"] == "avocado" and r["outcome"] == "failure" for r in model.release_log)
 
 
 def test_checker_catches_broken_accounting() -> None:

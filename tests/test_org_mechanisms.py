@@ -16,15 +16,25 @@ import math
 
 import numpy as np
 import pytest
-from scipy.special import expit
 from conftest import make_scenario
+from scipy.special import expit
 
-from orgsim import OrgModel, derived, morale
+from orgsim import OrgModel
 from orgsim.mechanisms import (
-    acquisitions, attrition, executives, finance, layoffs, learning, offers, releases, reorgs, reputation,
+    acquisitions,
+    attrition,
+    executives,
+    finance,
+    layoffs,
+    learning,
+    offers,
+    releases,
+    reorgs,
+    reputation,
 )
-from orgsim.recording import FLOWS, LEVELS
 from orgsim.schema import Acquihire, Debt, Scandal, ShareShock
+from orgsim.sim import decision, derived, morale
+from orgsim.sim.recording import FLOWS, LEVELS
 
 SCALE = 0.1
 LEAVE = (FLOWS.index("quits"), FLOWS.index("moves_out"))
@@ -75,7 +85,7 @@ def _no_executives(m):
 
 
 def _no_releases(m):
-    assert not m.releases and not m.slips
+    assert not m.release_log and not m.slip_log
     capability = level_path(m, "capability")
     assert np.allclose(capability, capability[0]), "capability moved although M9 is off"
 
@@ -184,10 +194,10 @@ def test_reorg_raises_quit_hazard() -> None:
     m = fresh()
     a, r = m.params.attrition, m.params.reorgs
     members, r0 = meta_members(m), m.focal.recent_reorgs
-    x0, stability0 = attrition.covariates(m), m.focal.stability
+    x0, stability0 = decision.covariates(m), m.focal.stability
     reorgs.reorganize(m, m.focal)
-    x1 = attrition.covariates(m)
-    weight = m.population.prefs[:, attrition.STABILITY]
+    x1 = decision.covariates(m)
+    weight = m.population.prefs[:, decision.STABILITY]
     np.testing.assert_allclose((x1["amenity"] - x0["amenity"])[members],
                                a.price_stability * weight[members] * (m.focal.stability - stability0), atol=1e-12)
     drop = r.morale_drop * (1 + r0) ** r.repeat_exponent
@@ -270,13 +280,13 @@ def test_layoff_raises_survivor_hazard() -> None:
     for contagion in (False, True):
         m = fresh(**{"mechanisms.contagion.enabled": contagion, "mechanisms.contagion.max_weekly": 0.004})
         pop = m.population
-        x0 = attrition.covariates(m)
+        x0 = decision.covariates(m)
         uid0, odds0, amenity0 = pop.uid.copy(), log_odds(x0), x0["amenity"]
         staff = m.focal.headcount
         layoffs.apply_event(m, m.config.timeline["layoffs_october"])
         shock = math.log1p(100 * (staff - m.focal.headcount) / staff)  # ln(1 + % of staff cut)
         m.states["contagion"].at(m.week + 1)  # contagion is felt from the week after the layoff
-        x1 = attrition.covariates(m)
+        x1 = decision.covariates(m)
         by_uid = dict(zip(uid0.tolist(), odds0.tolist(), strict=True))
         rise = log_odds(x1) - np.array([by_uid[u] for u in pop.uid])
         meta = meta_members(m)
@@ -301,7 +311,7 @@ def test_layoff_fairness_moderates_survivor_effect() -> None:
     layoffs.apply_event(m, m.config.timeline["layoffs_october"])
     meta = meta_members(m)
     assert (m.population.morale[meta] == [morale[u] for u in m.population.uid[meta]]).all()
-    assert (attrition.covariates(m)["layoff_shock"] == 0).all()
+    assert (decision.covariates(m)["layoff_shock"] == 0).all()
 
 
 def test_layoff_event_raises_quits_in_following_weeks() -> None:
@@ -340,7 +350,7 @@ def test_layoff_event_raises_quits_many_seeds() -> None:
             m.run(week)  # the layoff (an event of week `week`) fires at the end of this call
             total = 0.0
             for _ in range(12):
-                total += attrition.covariates(m)["hazard"][meta_members(m)].sum()
+                total += decision.covariates(m)["hazard"][meta_members(m)].sum()
                 m.step()
             expected[n].append(total)
             realized[n].append(leavers(m, m.focal.index, week, 12))
@@ -391,7 +401,7 @@ def test_ceo_gets_used_to_a_wider_gap() -> None:
 
 def log_failures(m: OrgModel, n: int) -> None:
     """``n`` failed Meta releases in M9's log, as :func:`releases.release` writes them."""
-    m.releases += [{"week": m.week, "lab": "meta", "model": f"flop-{i}", "outcome": "failure"} for i in range(n)]
+    m.release_log += [{"week": m.week, "lab": "meta", "model": f"flop-{i}", "outcome": "failure"} for i in range(n)]
 
 
 def test_failed_release_adds_ceo_pressure() -> None:
@@ -465,9 +475,9 @@ def test_executive_exit_raises_hazard_below(successor: str, parameter: str) -> N
     factor = (1 + rise) ** (-a.price_manager_exit / a.decision_scale)
     assert (successor, round(factor, 2)) in {("insider", 1.15), ("outsider", 1.30)}, "defaults drifted from HOS 2006"
     fair = m.population.team == m.team_index[("meta", "fair")]
-    x0 = attrition.covariates(m)
+    x0 = decision.covariates(m)
     executives.leave(m, m.executive_by_key["meta_chief_scientist"], successor)
-    x1 = attrition.covariates(m)
+    x1 = decision.covariates(m)
     assert np.allclose(np.exp(log_odds(x1)[fair] - log_odds(x0)[fair]), factor, rtol=1e-9)
     ratio = x1["hazard"][fair].mean() / x0["hazard"][fair].mean()
     assert abs(ratio - factor) < 0.01, f"FAIR hazard ratio {ratio:.3f}, expected {factor:.3f}"
@@ -479,7 +489,7 @@ def test_executive_exit_raises_hazard_below(successor: str, parameter: str) -> N
     assert m.recorder.flows[0, m.focal.index, FLOWS.index("executive_exits")] == 1
     for _ in range(int(p.shock_weeks)):
         executives.step(m)
-    faded = attrition.covariates(m)["manager_exit"][m.population.team == m.team_index[("meta", "fair")]]
+    faded = decision.covariates(m)["manager_exit"][m.population.team == m.team_index[("meta", "fair")]]
     assert faded == pytest.approx(math.log1p(rise) * math.exp(-int(p.shock_weeks) / p.shock_weeks))
 
 
@@ -490,7 +500,7 @@ def test_outsider_successor_hurts_more_than_insider() -> None:
         m = fresh()
         executives.leave(m, m.executive_by_key["meta_chief_scientist"], successor)
         fair = m.population.team == m.team_index[("meta", "fair")]
-        hazards[successor] = attrition.covariates(m)["hazard"][fair].mean()
+        hazards[successor] = decision.covariates(m)["hazard"][fair].mean()
     ratio = hazards["outsider"] / hazards["insider"]
     assert abs(ratio - 1.30 / 1.15) < 0.01, f"outsider / insider hazard {ratio:.3f}"
 
@@ -536,7 +546,7 @@ def test_failed_release_raises_quits_more_than_success() -> None:
             m = fresh(name, seed=seed)
             week = m.config.week_of(m.config.timeline["avocado"].date)
             m.run(week + 26)
-            assert [r["week"] for r in m.releases if r["model"] == "avocado"] == [week]
+            assert [r["week"] for r in m.release_log if r["model"] == "avocado"] == [week]
             out.append(leavers(m, m.focal.index, week, 26))
     fail, ok = after["avocado_failure"], after["avocado_success"]
     report = f"failure {fail} vs success {ok} (seeds 1-3, 26 weeks after the release)"
@@ -572,10 +582,10 @@ def test_slips_lower_morale() -> None:
         before = m.population.morale[meta].copy()
         dated.due()
         assert (before - m.population.morale[meta]) == pytest.approx(drop), f"slip {k}"
-        assert len(m.slips) == k and not m.releases
+        assert len(m.slip_log) == k and not m.release_log
         assert executives.read_setbacks(m)[m.focal.index] == 0.5, "a slip is half a setback for the CEO"
     dated.due()
-    assert [r["model"] for r in m.releases] == ["avocado"] and m.releases[0]["outcome"] == "partial"
+    assert [r["model"] for r in m.release_log] == ["avocado"] and m.release_log[0]["outcome"] == "partial"
 
 
 def test_capability_grows_with_talent_with_diminishing_returns() -> None:
@@ -600,7 +610,7 @@ def test_capability_grows_with_log_compute() -> None:
     meta, p = m.focal, m.params.releases
     rates = []
     for times in (1, 2, 4):
-        meta.accelerators = times * m.reference_compute
+        meta.accelerators = times * m.states["releases"].compute
         rates.append(releases.own_progress(m)[meta.index])
     assert np.array(rates) / rates[0] == pytest.approx([1, 1 + p.compute_returns, 1 + 2 * p.compute_returns], rel=1e-9)
 
@@ -639,10 +649,10 @@ def test_gamed_release_gains_prestige_then_loses_trust() -> None:
 def test_knowledge_rises_over_warmup() -> None:
     """Warm-up 0 -> knowledge 0 (empty codes); 1 week -> mean ~0.7; 52 weeks -> >= 0.85 (measured 0.94); seed 1."""
     none = fresh(**{"mechanisms.learning.warmup_weeks": 0})
-    assert (none.knowledge() == 0).all()
+    assert (learning.lab_knowledge(none) == 0).all()
     one = fresh(**{"mechanisms.learning.warmup_weeks": 1})
     full = fresh(**{"mechanisms.learning.warmup_weeks": 52})
-    k1, k52 = one.knowledge().mean(), full.knowledge().mean()
+    k1, k52 = learning.lab_knowledge(one).mean(), learning.lab_knowledge(full).mean()
     assert 0.3 < k1 < k52, f"knowledge after 1 week {k1:.2f}, after 52 {k52:.2f}"
     assert k52 >= 0.85, f"mean knowledge after the 52-week warm-up {k52:.2f}"
 
@@ -654,7 +664,7 @@ def test_movers_carry_their_former_labs_beliefs(monkeypatch) -> None:
     0.48 vs 0.24 on 211 cells of 519 movers; required: > 0.15 more, on >= 150 cells; one seed's 60 cells
     left the gap within sampling noise, 0.13 to 0.33). Codes that learn from actions (March 1991)
     converge fast, and most leavers go outside, hence the long window."""
-    from orgsim import transitions
+    from orgsim.sim import transitions
 
     seen = []
     real_move = transitions.move
@@ -753,9 +763,9 @@ def test_share_price_drop_lowers_unvested_value_and_handcuffs() -> None:
     raises the hazard of those holding unvested equity (they forfeit less by leaving); other labs unchanged. Seed 1."""
     m = fresh()
     meta = meta_members(m)
-    years0, hazard0 = derived.unvested_value(m), attrition.covariates(m)["hazard"]
+    years0, hazard0 = derived.unvested_value(m), decision.covariates(m)["hazard"]
     finance.share_shock(m, ShareShock(kind="share_shock", date=m.config.start, lab="meta", change=-0.2))
-    years1, hazard1 = derived.unvested_value(m), attrition.covariates(m)["hazard"]
+    years1, hazard1 = derived.unvested_value(m), decision.covariates(m)["hazard"]
     held = meta & (years0 > 0)
     assert held.sum() > 100
     assert np.allclose(years1[meta], 0.8 * years0[meta]) and np.array_equal(years1[~meta], years0[~meta])
@@ -784,7 +794,7 @@ def test_scandal_lowers_trust_prestige_and_acceptance_of_mission_driven() -> Non
     g1 = gain()
     assert meta.trust == pytest.approx(trust0 - 0.1) and meta.prestige == pytest.approx(prestige0 - 0.05)
     w = pop.prefs[targets]
-    mission, prestige = w[:, attrition.MISSION], w[:, attrition.PRESTIGE]
+    mission, prestige = w[:, decision.MISSION], w[:, decision.PRESTIGE]
     assert np.allclose(g0 - g1, (mission * p.price_trust * 0.1 + prestige * p.price_prestige * 0.05) / p.decision_scale)
     top, bottom = mission >= np.quantile(mission, 0.75), mission <= np.quantile(mission, 0.25)
     accept0, accept1 = expit(g0), expit(g1)
@@ -863,14 +873,14 @@ def test_newcomers_have_higher_hazard() -> None:
     acquisitions.acquihire(m, _acquihire(m))
     pop = m.population
     new = np.flatnonzero(~np.isin(pop.uid, list(uids)))
-    flagged = attrition.covariates(m, new)
+    flagged = decision.covariates(m, new)
     saved = pop.newcomer_until[new].copy()
     pop.newcomer_until[new] = -1
-    plain = attrition.covariates(m, new)
+    plain = decision.covariates(m, new)
     pop.newcomer_until[new] = saved
     assert (flagged["newcomer"] == 1).all() and (plain["newcomer"] == 0).all()
     assert np.allclose(np.exp(log_odds(flagged) - log_odds(plain)), factor, rtol=1e-9)
     ratio = flagged["hazard"].mean() / plain["hazard"].mean()
     assert abs(ratio - factor) < 0.02, f"newcomer / comparable hazard {ratio:.3f}"
     m.time = int(m.params.acquisitions.newcomer_weeks)
-    assert (attrition.covariates(m, new)["newcomer"] == 0).all()
+    assert (decision.covariates(m, new)["newcomer"] == 0).all()

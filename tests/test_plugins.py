@@ -1,4 +1,4 @@
-"""Mechanisms are plug-ins (orgsim.plugins): a 16th mechanism is one module, one params class and this test.
+"""Mechanisms are plug-ins (orgsim.sim.plugins): a 16th mechanism is one module, one params class and this test.
 
 The dummy below stands for that module. Registered, it runs each week, owns
 its state, adds a priced term to the value of staying (M3), the event log
@@ -15,10 +15,11 @@ import pytest
 from conftest import CONFIGS, make_scenario
 from pydantic import Field
 
-from orgsim import OrgModel, load_scenario, odd, plugins
+from orgsim import OrgModel, load_scenario, odd
 from orgsim.config import ConfigError
-from orgsim.plugins import RELEASES, Handler, Mechanism, StayTerms
 from orgsim.schema import EventBase, Scenario, Switchable, param
+from orgsim.sim import decision, plugins
+from orgsim.sim.plugins import RELEASES, Handler, Mechanism, StayTerms
 
 WEEKS = 12
 
@@ -87,10 +88,9 @@ def test_a_plug_in_block_is_validated_and_its_price_used(dummy) -> None:
         priced[price] = OrgModel(scenario.model_copy(update={"mechanisms": mechanisms}), rng=4)
     model = priced[1.5]
     assert model.params.dummy.price_dummy == 1.5 and model.stay_prices[-1] == ("dummy", 1.5)
-    from orgsim.mechanisms import attrition
 
-    _, with_dummy = attrition.stay_value(model, slice(None))
-    _, without = attrition.stay_value(priced[0.0], slice(None))
+    _, with_dummy = decision.stay_value(model, slice(None))
+    _, without = decision.stay_value(priced[0.0], slice(None))
     np.testing.assert_allclose(with_dummy - without, 1.5 * model.population.skill)
 
 

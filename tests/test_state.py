@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 from conftest import make_scenario
 
-from orgsim import OrgModel, derived, transitions
+from orgsim import OrgModel
 from orgsim.mechanisms import executives, learning
+from orgsim.sim import derived, transitions
 
 
 def small(**overrides) -> OrgModel:
@@ -41,7 +42,7 @@ def test_learning_owns_its_codes() -> None:
     state = model.states["learning"]
     assert isinstance(state, learning.Codes) and not hasattr(model, "lab_code") and not hasattr(model, "reality")
     assert state.code.shape == (len(model.labs), model.params.learning.dimensions)
-    np.testing.assert_array_equal(model.knowledge(), learning.knowledge(state.code, state.reality))
+    np.testing.assert_array_equal(learning.lab_knowledge(model), learning.knowledge(state.code, state.reality))
     state.code[:] = 0  # forget everything: the weekly step must learn into this state again
     learning.step(model)
     assert model.states["learning"] is state and np.count_nonzero(state.code) > 0
@@ -50,8 +51,8 @@ def test_learning_owns_its_codes() -> None:
 def test_setbacks_are_m9_logs_read_once_by_m8() -> None:
     """A failed dated release and a slip in week 0 are read by the CEOs in week 0's review, and only then."""
     model = small()
-    model.releases.append({"week": 0, "lab": "meta", "model": "flop", "outcome": "failure"})
-    model.slips.append({"week": 0, "lab": "openai", "model": "late", "delay_weeks": 2})
+    model.release_log.append({"week": 0, "lab": "meta", "model": "flop", "outcome": "failure"})
+    model.slip_log.append({"week": 0, "lab": "openai", "model": "late", "delay_weeks": 2})
     read = executives.read_setbacks(model)
     assert read[model.focal.index] == 1.0 and read[model.lab_by_key["openai"].index] == 0.5 and read.sum() == 1.5
     assert not executives.read_setbacks(model).any()

@@ -13,12 +13,29 @@ from orgsim.analysis import drivers, race
 from orgsim.analysis.ema import ema_from_runs, runs_from_ema, write_store
 from orgsim.analysis.flows import flow_counts, flow_matrix
 from orgsim.analysis.retention import (
-    EventLog, life_table, retention_curves, spells, two_year_retention_table,
+    EventLog,
+    life_table,
+    retention_curves,
+    spells,
+    two_year_retention_table,
 )
 from orgsim.analysis.sensitivity import metamodel_indices, ranking, read_sensitivity, sobol_indices
 from orgsim.analysis.summaries import (
-    StoreData, StoreError, clip_to_domain, drawn_share, headline_table, lab_totals, lever_effects, load, mean_ci, metric_bands, paired_differences,
-    read_records, read_runs, release_outcomes, weekly,
+    StoreData,
+    StoreError,
+    clip_to_domain,
+    drawn_share,
+    headline_table,
+    lab_totals,
+    lever_effects,
+    load,
+    mean_ci,
+    metric_bands,
+    paired_differences,
+    read_records,
+    read_runs,
+    release_outcomes,
+    weekly,
 )
 
 __all__ = [

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim.analysis.summaries import Settings, StoreData, StoreError, headline_table, paired_differences, release_outcomes
+from orgsim.analysis.summaries import (
+    Settings,
+    StoreData,
+    StoreError,
+    headline_table,
+    paired_differences,
+    release_outcomes,
+)
 from orgsim.outcomes import OUTCOMES, Outcome
 from orgsim.sweep.store import Store
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from orgsim.analysis.retention import OUTSIDE, EventLog
 from orgsim.analysis.summaries import mean_ci
-from orgsim.recording import EVENT_KINDS
+from orgsim.sim.recording import EVENT_KINDS
 
 #: the rows that move a researcher: hires come from outside, quits and layoffs go there
 FLOW_KINDS = ("hire", "move", "quit", "layoff")

@@ -34,7 +34,7 @@ import pandas as pd
 
 from orgsim.analysis.summaries import mean_ci
 from orgsim.outcomes import LEAVING, two_year_retention
-from orgsim.recording import EVENT_KINDS
+from orgsim.sim.recording import EVENT_KINDS
 
 #: how a stay ends: the row kind that ends it, and the competing-risk name
 CAUSES = {"move": "rival", "quit": "quit", "layoff": "layoff"}

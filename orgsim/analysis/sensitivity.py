@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from orgsim.analysis import metamodel
-from orgsim.extras import require
 from orgsim.analysis.summaries import StoreError
+from orgsim.extras import require
 from orgsim.sweep import design as designs
 from orgsim.sweep.spec import Design
 

@@ -50,11 +50,17 @@ import pandas as pd
 import yaml
 
 from orgsim import catalog, lock
-from orgsim.extras import require
 from orgsim.calibration.targets import (
-    CalibrationSpec, Target, load_calibration, loss, measure, param_overrides, scenario_for,
+    CalibrationSpec,
+    Target,
+    load_calibration,
+    loss,
+    measure,
+    param_overrides,
+    scenario_for,
 )
 from orgsim.config import ConfigError, _read_yaml
+from orgsim.extras import require
 from orgsim.intervals import mean_interval
 from orgsim.output import atomic_write, git_revision, versions, write_json
 from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one

@@ -15,8 +15,8 @@ from pathlib import Path
 import mesa
 
 from orgsim.dashboard import levers
-from orgsim.model import OrgModel
 from orgsim.schema import Mechanisms
+from orgsim.sim.model import OrgModel
 
 #: fixed (non-control) arguments: the scenario catalog, name -> file
 FIXED = ("scenarios",)

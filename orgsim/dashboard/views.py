@@ -21,9 +21,9 @@ import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from orgsim import derived, labels
-from orgsim.mechanisms import attrition
-from orgsim.recording import EVENT_KINDS, LEVELS
+from orgsim import labels
+from orgsim.sim import decision, derived
+from orgsim.sim.recording import EVENT_KINDS, LEVELS
 
 FIGSIZE, DPI = (6.6, 4.0), 80
 EXECUTIVE_EXIT, MOVE = EVENT_KINDS.index("executive_exit"), EVENT_KINDS.index("move")
@@ -177,7 +177,7 @@ def capability(model) -> Lines:
                                                       "capability (index points)", [lab, "frontier (best lab)"]))
     capability = level(model, "capability")
     lines.update(dates(model), [capability[:, focal.index], capability.max(axis=1)])
-    own = [r for r in model.releases if r["lab"] == focal.key]
+    own = [r for r in model.release_log if r["lab"] == focal.key]
     for release in own[lines.marked:]:
         when = np.datetime64(model.config.start, "D") + np.timedelta64(7 * int(release["week"]), "D")
         headline = release["model"] == model.config.outcomes.release
@@ -283,7 +283,7 @@ def ticker(model) -> list[tuple[int, str, str]]:
         event = model.config.timeline[key]
         items.append((week, event.kind, f"{event.lab}: {key}" + (f" ({event.note})" if event.note else "")))
     items += [(week, "decision", f"{lab} CEO: {action}") for week, lab, action in model.decisions]
-    items += [(r["week"], "release", f"{r['lab']} releases {r['model']}: {r['outcome']}") for r in model.releases]
+    items += [(r["week"], "release", f"{r['lab']} releases {r['model']}: {r['outcome']}") for r in model.release_log]
     names = {e.unique_id: e.name for lab in model.labs for e in lab.executives}
     items += [(week, "executive exit", f"{model.labs[lab].key}: {names.get(uid, uid)} leaves")
               for week, uid, lab in event_log(model).exits]
@@ -316,7 +316,7 @@ def researcher(model, uid: int) -> dict | None:
         return None
     slot = found[:1]
     pay = derived.current_comp(model, slot)
-    terms = {name: float(values[0]) for name, values in attrition.covariates(model, slot).items()}
+    terms = {name: float(values[0]) for name, values in decision.covariates(model, slot).items()}
     return {
         "lab": model.labs[int(pop.lab[slot][0])].key,
         "team": model.team_names[int(pop.team[slot][0])],
@@ -356,7 +356,7 @@ def Inspector(model, week: int):
     labs = [lab.key for lab in model.labs]
     lab = labs.index(lab_key) if lab_key in labs else model.focal.index
     slots = top_slots(model, lab, k)
-    hazards = attrition.covariates(model, slots)["hazard"]
+    hazards = decision.covariates(model, slots)["hazard"]
     pop = model.population
     with solara.Card("Researcher inspector", style={"height": "100%", "overflow": "auto"}):
         with solara.Row():

@@ -302,9 +302,8 @@ def discover(root: str | Path, question: Question, scenario: str | None = None, 
 
 def _figures(result: Discovery, box, tree) -> dict:
     """EMA Workbench's trade-off (the chosen box marked) and box plots, the tree and the scores."""
-    from orgsim.report.figures import cart_figure, feature_figure
-
     from orgsim.decision.workbench import scenario_discovery_util
+    from orgsim.report.figures import cart_figure, feature_figure
 
     peeling = result.peeling
     tradeoff = scenario_discovery_util.plot_tradeoff(peeling[peeling["step"] == "peel"])

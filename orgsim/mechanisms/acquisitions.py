@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from orgsim import schema, transitions
-from orgsim.plugins import ORGANIZATION, Handler, Mechanism
+import numpy as np
+
+from orgsim import schema
+from orgsim.sim import transitions
+from orgsim.sim.plugins import ORGANIZATION, Handler, Mechanism, StayTerms
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
     from orgsim.schema import Acquihire
+    from orgsim.sim.model import OrgModel
 
 
 def acquihire(model: OrgModel, event: Acquihire) -> None:
@@ -34,5 +37,11 @@ def acquihire(model: OrgModel, event: Acquihire) -> None:
                                   unvested_musd=event.executive_unvested_musd, pay_musd=event.executive_pay_musd)
 
 
+def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
+    """1 while an acqui-hired newcomer is still settling in (priced by M3), else 0."""
+    newcomer = model.population.newcomer_until[slots] > model.week
+    return {"newcomer": newcomer.astype(float) if model.params.acquisitions.enabled else np.zeros(len(newcomer))}
+
+
 MECHANISM = Mechanism(number=15, block="acquisitions", params=schema.AcquisitionParams,
-                      handlers={"acquihire": Handler(acquihire, ORGANIZATION)})
+                      handlers={"acquihire": Handler(acquihire, ORGANIZATION)}, stay_terms=StayTerms(stay_terms))

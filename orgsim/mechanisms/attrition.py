@@ -2,13 +2,13 @@
 
 Each week a researcher weighs the value of staying against the alternatives
 on one money scale, market pay-years per year (the market's pay for their
-skill, :func:`orgsim.derived.market_comp`, is 1):
+skill, :func:`orgsim.sim.derived.market_comp`, is 1):
 
 * staying: pay here, the lab's amenities (mission fit, trust, prestige,
   stability, compute, vision, release momentum, each priced) and the priced
   terms the mechanisms declare (the morale shock, firm-specific experience,
   layoffs, a manager's exit, colleagues leaving, ...), plus the learned
-  match (:mod:`orgsim.mechanisms.matching`);
+  match (:mod:`orgsim.sim.matching`);
 * every rival lab: its pay curve, its amenities, former colleagues there,
   and the odds of a walk-in being taken (``rival_constant``);
 * a start-up (more for stars, who raise money on their name) and the
@@ -31,218 +31,34 @@ away waits for it (M5), so quits spike just after vests.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit
 
-from orgsim import derived, morale, schema
-from orgsim.mechanisms import executives, matching
-from orgsim.plugins import Mechanism, Slots, StayTerms
-from orgsim.population import PREFERENCES
+from orgsim import schema
+from orgsim.sim import decision, derived, matching, morale, transitions
+from orgsim.sim.decision import Values
+from orgsim.sim.plugins import Mechanism, Slots, StayTerms
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
-
-MISSION, COMPUTE, PRESTIGE, STABILITY = (PREFERENCES.index(k) for k in PREFERENCES)
+    from orgsim.sim.model import OrgModel
 
 
-@dataclasses.dataclass
-class Decision:
-    """M3's state: a_L, each lab's constant in the odds of leaving (set at the start)."""
 
-    lab_constant: np.ndarray | None = None
-
-
-def setup(model: OrgModel) -> Decision:
-    return Decision()
-
-
-def amenities(model: OrgModel, slots: Slots, labs: np.ndarray | None = None) -> np.ndarray:
-    """What working at ``labs`` (n; None: every lab, n x labs) is worth to each researcher beyond pay, in market
-    pay-years a year.
-
-    Each lab trait is priced (``attrition.price_*``) relative to a neutral lab
-    (fit, prestige, trust and vision 0.5, full stability, no momentum, the
-    market's compute per researcher) and weighted by the researcher's
-    preference for it (relative to pay, the numeraire), so mission-driven
-    people sort by mission (M13).
-    """
-    p, pop = model.params.attrition, model.population
-    w = pop.prefs[slots]
-    if labs is None:
-        w = w[:, None, :]   # every lab: the lab traits broadcast over the researchers
-
-    def at(values: np.ndarray) -> np.ndarray:
-        return values if labs is None else values[labs]
-
-    prestige, stability, trust, vision, momentum = (derived.lab_array(model, a) for a in
-                                                    ("prestige", "stability", "trust", "vision", "momentum"))
-    compute = model.compute_per_researcher()
-    compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))
-    return (
-        p.price_mission * w[..., MISSION] * (derived.mission_fit(model, labs, slots) - 0.5)
-        + p.price_trust * w[..., MISSION] * (at(trust) - 0.5)
-        + p.price_prestige * w[..., PRESTIGE] * (at(prestige) - 0.5)
-        + p.price_stability * w[..., STABILITY] * (at(stability) - 1.0)
-        + p.price_compute * w[..., COMPUTE] * at(compute)
-        + p.price_vision * (at(vision) - 0.5)
-        + p.price_momentum * at(momentum)
-    )
 
 
 def own_terms(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
-    """M3's priced terms of staying (their prices are attrition parameters, whichever mechanism drives them)."""
-    params, pop = model.params, model.population
+    """M3's own terms of staying: the morale shock and firm-specific experience.
+
+    M3 prices three more that other mechanisms compute and declare (``layoff_shock``, M7; ``manager_exit``, M8;
+    ``newcomer``, M15): their prices are attrition parameters, and they are summed in M3's order.
+    """
+    pop = model.population
     labs = pop.lab[slots].astype(np.int64)
-    zeros = np.zeros(len(labs))
-    if params.layoffs.enabled:
-        layoff_shock = derived.lab_array(model, "layoff_shock")[labs] * (1.0 - params.layoffs.fairness)
-    else:
-        layoff_shock = zeros
     return {
         "morale_gap": pop.morale[slots] - morale.target(model)[labs],
         "tenure": np.log1p(np.maximum(model.week - pop.hire_week[slots], 0) / 52.0),
-        "layoff_shock": layoff_shock,
-        "manager_exit": executives.manager_shock(model)[pop.team[slots]],
-        "newcomer": (pop.newcomer_until[slots] > model.week).astype(float) if params.acquisitions.enabled else zeros,
     }
-
-
-@dataclasses.dataclass
-class Values:
-    """The leaving decision of some researchers: its terms (as logged) and the value of each alternative."""
-
-    terms: dict[str, np.ndarray]
-    stay: np.ndarray          # (n,) v_stay
-    alternatives: np.ndarray  # (n, labs + 2) ṽ_j net of the forfeit: the labs (-inf for one's own), start-up, market
-
-
-def stay_value(model: OrgModel, slots: Slots,
-               forfeit: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The logged terms of staying and v_stay (market pay-years a year); ``forfeit``: what leaving forfeits (k$),
-    if already known."""
-    pop = model.population
-    labs = pop.lab[slots].astype(np.int64)
-    market = pop.market_k[slots]
-    forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
-    terms = {
-        "pay_here": derived.current_comp(model, slots) / market,
-        "amenity": amenities(model, slots, labs),
-        "match": matching.belief(model, slots),
-        "forfeit": forfeit / market,
-    }
-    stay = terms["pay_here"] + terms["amenity"] + terms["match"]
-    for mechanism in model.value_mechanisms:
-        terms.update(mechanism.stay_terms.values(model, slots))
-    for name, price in model.stay_prices:
-        stay = stay + price * terms[name]
-    return terms, stay
-
-
-def buyout(model: OrgModel, slots: Slots, labs: np.ndarray | None = None,
-           forfeit: np.ndarray | None = None) -> np.ndarray:
-    """What a rival lab ``labs`` (n; None: every lab, n x labs) buys out of a walk-in's forfeit (k$): the forfeit,
-    up to what its package cap leaves after four years of its pay at their skill (hiring practice, as for M1's
-    offers)."""
-    pop = model.population
-    forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
-    cap = np.array([lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs])
-    if labs is None:
-        pay, cap, forfeit = pop.pay_at[slots], cap[None, :], forfeit[:, None]
-    else:
-        pay, cap = pop.pay_at[slots, labs], cap[labs]
-    return np.minimum(forfeit, np.maximum(cap - 4.0 * pay, 0.0))
-
-
-def alternatives(model: OrgModel, slots: Slots = slice(None), forfeit: np.ndarray | None = None) -> np.ndarray:
-    """v_j of every alternative for ``slots`` (n x labs + 2), net of what leaving for it forfeits: the rival labs,
-    a start-up, the outside market.
-
-    A rival lab buys out a walk-in's forfeit up to its package cap
-    (:func:`buyout`), so only the rest is lost; a start-up or the market
-    buys out nothing. Every rival lab counts, open or not this week: labs
-    hire all the time, and ``rival_constant`` is a walk-in's odds of being
-    taken; whether the lab has a vacancy decides where a leaver lands
-    (:func:`destinations`), not whether leaving is worth it. One's own lab
-    is no alternative (-inf).
-    """
-    p, pop = model.params.attrition, model.population
-    own = pop.lab[slots].astype(np.int64)
-    n, n_labs = len(own), len(model.labs)
-    market = pop.market_k[slots]
-    pay = pop.pay_at[slots] / market[:, None]
-    colleagues = derived.former_colleagues(model)[:, own].T
-    forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
-    lost = np.column_stack([(forfeit[:, None] - buyout(model, slots, forfeit=forfeit)), forfeit, forfeit])
-    labs = (pay + amenities(model, slots) + p.price_colleagues * colleagues
-            + p.nest_scale * p.decision_scale * p.rival_constant)
-    star = derived.star_tier(model, slots)
-    values_ = np.concatenate([labs, np.column_stack([p.startup_value + p.startup_star_premium * star,
-                                                     np.full(n, p.market_value)])], axis=1)
-    values_ -= lost / market[:, None] / p.horizon_years
-    values_[:, :n_labs][np.arange(n_labs)[None, :] == own[:, None]] = -np.inf
-    return values_
-
-
-def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
-    """Staying and every alternative valued for ``slots``."""
-    forfeit = derived.forfeited(model, slots)
-    terms, stay = stay_value(model, slots, forfeit)
-    return Values(terms, stay, alternatives(model, slots, forfeit))
-
-
-def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
-    """What leaving is worth: nest_scale · s · ln Σ_j e^(v_j / (nest_scale · s)), the v_j net of the forfeit."""
-    p = model.params.attrition
-    nest = p.nest_scale * p.decision_scale
-    return nest * derived.logsumexp_rows(alternatives_ / nest)
-
-
-def persistent_odds(model: OrgModel) -> np.ndarray:
-    """Everyone's log odds of leaving from what does not change with tenure (pay, amenities, alternatives), up to
-    each lab's constant: how long each kind of researcher stays, for the staff a lab starts with
-    (:mod:`orgsim.world`)."""
-    pop = model.population
-    here = derived.current_comp(model) / pop.market_k + amenities(model, slice(None), pop.lab.astype(np.int64))
-    return (inclusive_value(model, alternatives(model)) - here) / model.params.attrition.decision_scale
-
-
-def leave_odds(model: OrgModel, v: Values, iv: np.ndarray | None = None) -> np.ndarray:
-    """IV − u_stay without a_L: the log odds of leaving this week before the lab's constant (``iv``: the
-    inclusive value, if already known)."""
-    iv = inclusive_value(model, v.alternatives) if iv is None else iv
-    return (iv - v.stay) / model.params.attrition.decision_scale
-
-
-def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndarray]:
-    """Every logged term of the decision for ``slots``, the alternatives' inclusive value and the weekly hazard."""
-    return logged(model, values(model, slots), model.population.lab[slots].astype(np.int64))
-
-
-def logged(model: OrgModel, v: Values, labs: np.ndarray) -> dict[str, np.ndarray]:
-    """The terms as the event log keeps them, the inclusive value of leaving and the weekly hazard."""
-    iv = inclusive_value(model, v.alternatives)
-    odds = leave_odds(model, v, iv)
-    x = dict(v.terms)
-    x["alternative"] = iv
-    x["hazard"] = expit(odds - model.states["attrition"].lab_constant[labs])
-    return x
-
-
-def calibrate(model: OrgModel) -> None:
-    """a_L per lab, so each lab's mean weekly probability of leaving at the start is its quit_rate / 52."""
-    labs = model.population.lab.astype(np.int64)
-    odds = leave_odds(model, values(model))
-    target = derived.lab_array(model, "quit_rate") / 52.0
-    low, high = np.full(len(model.labs), -50.0), np.full(len(model.labs), 50.0)
-    counts = np.maximum(np.bincount(labs, minlength=len(model.labs)), 1)
-    for _ in range(60):
-        mid = 0.5 * (low + high)
-        mean = np.bincount(labs, weights=expit(odds - mid[labs]), minlength=len(model.labs)) / counts
-        low, high = np.where(mean > target, mid, low), np.where(mean > target, high, mid)
-    model.states["attrition"].lab_constant = 0.5 * (low + high)
 
 
 def destinations(model: OrgModel, v: Values, slots: np.ndarray) -> np.ndarray:
@@ -288,11 +104,9 @@ def step(model: OrgModel) -> None:
     """Learn a week of match quality, draw this week's leavers and send each to a rival or outside."""
     if not model.params.attrition.enabled or len(model.population) == 0:
         return
-    from orgsim import transitions
-
     matching.learn(model)
-    everyone = values(model)
-    x = logged(model, everyone, model.population.lab.astype(np.int64))
+    everyone = decision.values(model)
+    x = decision.logged(model, everyone, model.population.lab.astype(np.int64))
     leaving = decide(model, x)
     if len(leaving) == 0:
         return
@@ -303,14 +117,14 @@ def step(model: OrgModel) -> None:
     if len(movers):
         skill = model.population.skill[movers]
         transitions.move(model, movers, dest[to_rival], derived.lab_comp(model, dest[to_rival], skill),
-                         f"moved-{model.year}", makewhole_k=buyout(model, movers, dest[to_rival]),
+                         f"moved-{model.year}", makewhole_k=decision.buyout(model, movers, dest[to_rival]),
                          covariates={k: c[to_rival] for k, c in chosen.items()})
     # moves keep slots; departures renumber them, so they go last
     transitions.depart(model, leaving[~to_rival], "quit", covariates={k: c[~to_rival] for k, c in chosen.items()})
 
 
 MECHANISM = Mechanism(
-    number=3, block="attrition", params=schema.AttritionParams, setup=setup, stage=5.0, step=step,
+    number=3, block="attrition", params=schema.AttritionParams, stage=5.0, step=step,
     stay_terms=StayTerms(own_terms, logged=("pay_here", "amenity", "match", "forfeit", "alternative"), prices={
         "morale_gap": "price_morale", "tenure": "price_tenure", "layoff_shock": "price_layoff_shock",
         "manager_exit": "price_manager_exit", "newcomer": "price_newcomer",

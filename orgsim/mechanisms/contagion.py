@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived, schema
-from orgsim.plugins import Mechanism, StayTerms
+from orgsim import schema
+from orgsim.sim import derived
+from orgsim.sim.plugins import Mechanism, StayTerms
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 WEIGHTS = {"quit": "per_quit", "layoff": "per_layoff"}
 
@@ -108,5 +109,5 @@ def stay_terms(model: OrgModel, slots: np.ndarray | slice) -> dict[str, np.ndarr
     return {"contagion": np.log1p(excess(model, slots) / np.maximum(reference, 1e-9))}
 
 
-MECHANISM = Mechanism(number=4, block="contagion", params=schema.ContagionParams, setup=setup,
+MECHANISM = Mechanism(number=4, block="contagion", params=schema.ContagionParams, setup=setup, on_leave=departure,
                       stay_terms=StayTerms(stay_terms, prices={"contagion": "price"}))

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
-from orgsim import derived, schema
-from orgsim.plugins import TERMS, Handler, Mechanism, StayTerms
+from orgsim import schema
+from orgsim.sim import decision, derived
+from orgsim.sim.plugins import TERMS, Handler, Mechanism, StayTerms
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import RetentionGrant
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
 
 
 def respond(model: OrgModel, rival: Lab, slots: np.ndarray, annual_k: np.ndarray, makewhole_k: np.ndarray,
@@ -35,8 +36,6 @@ def respond(model: OrgModel, rival: Lab, slots: np.ndarray, annual_k: np.ndarray
     gains g1 (before) and g2 (after the counter), they still go with
     probability P(go | accepted) = σ(g2) / σ(g1), not a fresh draw.
     """
-    from orgsim.mechanisms.offers import offer_gain
-
     stay = np.zeros(len(slots), dtype=bool)
     if not model.params.counteroffers.enabled or len(slots) == 0:
         return stay
@@ -52,7 +51,8 @@ def respond(model: OrgModel, rival: Lab, slots: np.ndarray, annual_k: np.ndarray
     match = np.array([lab.spec.hiring.counter_match for lab in model.labs])[own[idx]]
     cap = np.array([lab.spec.hiring.package_cap_musd * 1000 / 4 for lab in model.labs])[own[idx]]
     countered = np.minimum(annual_k[idx] * match, np.maximum(cap, derived.current_comp(model, s)))
-    gain = offer_gain(model, s, rival.index, annual_k[idx], makewhole_k[idx], touch, pay_here_k=countered)
+    gain = decision.offer_odds(model, s, rival.index, annual_k[idx], makewhole_k[idx], touch,
+                               model.params.offers.status_quo, pay_here_k=countered)
     still_go = model.stream("counteroffers").random(len(s)) < np.minimum(expit(gain) / p_accept[idx], 1.0)
     keep = s[~still_go]
     model.recorder.event("counter", keep, own[idx][~still_go], rival.index)
@@ -91,5 +91,5 @@ def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
 
 
 MECHANISM = Mechanism(number=2, block="counteroffers", params=schema.CounterofferParams,
-                      handlers={"retention_grant": Handler(retention_grant, TERMS)},
+                      handlers={"retention_grant": Handler(retention_grant, TERMS)}, actions={"counter": respond},
                       stay_terms=StayTerms(stay_terms, prices={"countered": "price_countered"}))

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import schema
-from orgsim.plugins import TERMS, Handler, Mechanism
+from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import BudgetShift, CapexGuidance, Debt, ShareShock
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
 
 
 def jump(model: OrgModel, lab: Lab, log_change: float) -> None:
@@ -78,6 +78,7 @@ def budget_shift(model: OrgModel, event: BudgetShift) -> None:
         lab.comp_budget += p.debt_budget_share * event.amount_bn * 1000.0
 
 
-MECHANISM = Mechanism(number=11, block="finance", params=schema.FinanceParams, stage=2.0, step=step, handlers={
+MECHANISM = Mechanism(number=11, block="finance", params=schema.FinanceParams, stage=2.0, step=step,
+                      actions={"reprice": jump, "budget_room": budget_room}, handlers={
     "share_shock": Handler(share_shock, TERMS), "capex_guidance": Handler(capex_guidance, TERMS),
     "debt": Handler(debt, TERMS), "budget_shift": Handler(budget_shift, TERMS)})

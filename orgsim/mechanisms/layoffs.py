@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema, transitions
-from orgsim.plugins import ORGANIZATION, Handler, Mechanism
+from orgsim import schema
+from orgsim.sim import derived, transitions
+from orgsim.sim.plugins import ORGANIZATION, Handler, Mechanism, StayTerms
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import Layoff
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
 
 
 def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -> None:
@@ -61,5 +62,15 @@ def step(model: OrgModel) -> None:
         lab.layoff_shock *= decay
 
 
+def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
+    """The survivors' shock of each researcher's lab, moderated by perceived fairness (priced by M3)."""
+    p = model.params.layoffs
+    labs = model.population.lab[slots].astype(np.int64)
+    if not p.enabled:
+        return {"layoff_shock": np.zeros(len(labs))}
+    return {"layoff_shock": derived.lab_array(model, "layoff_shock")[labs] * (1.0 - p.fairness)}
+
+
 MECHANISM = Mechanism(number=7, block="layoffs", params=schema.LayoffParams, stage=8.3, step=step,
-                      handlers={"layoff": Handler(apply_event, ORGANIZATION)})
+                      handlers={"layoff": Handler(apply_event, ORGANIZATION)}, stay_terms=StayTerms(stay_terms),
+                      actions={"lay_off": lay_off})

@@ -30,7 +30,7 @@ import dataclasses
 import numpy as np
 
 from orgsim import schema
-from orgsim.plugins import Mechanism
+from orgsim.sim.plugins import Mechanism
 
 __all__ = [
     "random_beliefs",
@@ -221,4 +221,5 @@ def lab_knowledge(model) -> np.ndarray:
     return knowledge(state.code, state.reality)
 
 
-MECHANISM = Mechanism(number=10, block="learning", params=schema.LearningParams, setup=setup, stage=6.0, step=step)
+MECHANISM = Mechanism(number=10, block="learning", params=schema.LearningParams, setup=setup, stage=6.0, step=step,
+                      actions={"knowledge": lab_knowledge})

@@ -1,7 +1,7 @@
 """M13 mission sorting.
 
 Researchers hold ideal points on safety emphasis and openness; fit with a lab
-is one minus the weighted distance to its profile (:func:`orgsim.derived.mission_fit`)
+is one minus the weighted distance to its profile (:func:`orgsim.sim.derived.mission_fit`)
 and enters offers, quits and destinations, so safety-minded researchers drift
 toward safety-focused labs and open-science researchers toward labs that
 publish. A lab that closes a model it used to open loses fit with the latter.
@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from orgsim import schema
-from orgsim.plugins import TERMS, Handler, Mechanism
+from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
     from orgsim.schema import MissionChange
+    from orgsim.sim.model import OrgModel
 
 
 def change(model: OrgModel, event: MissionChange) -> None:

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
-from orgsim import derived, schema, transitions
-from orgsim.mechanisms import attrition, counteroffers
-from orgsim.plugins import TERMS, Handler, Mechanism
+from orgsim import schema
+from orgsim.sim import decision, derived, plugins, transitions
+from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import Blitz
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
 
 
 def start_blitz(model: OrgModel, event: Blitz) -> None:
@@ -58,26 +58,17 @@ def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, float] | None:
             terms["premium"] = blitz.package_premium
         if blitz.target_quantile is not None:
             terms["quantile"] = blitz.target_quantile
-    terms["capacity"] *= terms["intensity"] * model.scale * model.budget_room(lab)
+    terms["capacity"] *= terms["intensity"] * model.scale * plugins.act(model, "budget_room", lab, default=1.0)
     return terms if terms["capacity"] > 0 else None
 
 
-def offer_gain(model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarray, makewhole_k: np.ndarray,
-               touch: float, pay_here_k: np.ndarray | None = None) -> np.ndarray:
-    """Log odds of accepting: (v_offer + (make-whole − forfeited) / H − v_stay) / s + status_quo.
 
-    ``pay_here_k`` replaces current pay in the value of staying (a counteroffer, M2).
-    """
-    p, pop = model.params.attrition, model.population
-    market = pop.market_k[slots]
-    terms, stay = attrition.stay_value(model, slots)
-    if pay_here_k is not None:
-        stay = stay + (pay_here_k - derived.current_comp(model, slots)) / market
-    colleagues = derived.former_colleagues(model)[lab, pop.lab[slots].astype(np.int64)]
-    offer = (annual_k / market + attrition.amenities(model, slots, np.full(len(slots), lab))
-             + p.price_colleagues * colleagues + touch)
-    whole = (makewhole_k / market - terms["forfeit"]) / p.horizon_years
-    return (offer + whole - stay) / p.decision_scale + model.params.offers.status_quo
+
+def offer_gain(model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarray, makewhole_k: np.ndarray,
+               touch: float) -> np.ndarray:
+    """Log odds that ``slots`` accept lab ``lab``'s offer (:func:`orgsim.sim.decision.offer_odds`, with M1's
+    status-quo bias)."""
+    return decision.offer_odds(model, slots, lab, annual_k, makewhole_k, touch, model.params.offers.status_quo)
 
 
 def pick_targets(model: OrgModel, lab: Lab, k: int, quantile: float) -> np.ndarray:
@@ -102,9 +93,21 @@ def pick_targets(model: OrgModel, lab: Lab, k: int, quantile: float) -> np.ndarr
 
 
 def step(model: OrgModel) -> None:
-    """Each lab recruits in turn (:meth:`Lab.recruit <orgsim.lab.Lab.recruit>`), in config order."""
+    """Each lab recruits in turn (:func:`recruit`), in config order."""
     if model.params.offers.enabled:
-        model.lab_agents.do("recruit")
+        model.lab_agents.do(recruit)
+
+
+def recruit(lab: Lab) -> None:
+    """On this week's terms (policy, or a running blitz), a lab approaches a Poisson number of rivals' best; offer."""
+    model = lab.model
+    terms = recruiting_terms(model, lab)
+    if terms is None:
+        return
+    approaches = int(model.stream("offers").poisson(terms["capacity"]))
+    targets = pick_targets(model, lab, approaches, terms["quantile"])
+    if len(targets):
+        make_offers(model, lab, targets, terms)
 
 
 def package(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -133,8 +136,8 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
     p_accept = expit(offer_gain(model, targets, lab.index, annual, makewhole, terms["touch"]))
     accept = model.stream("offers").random(len(targets)) < p_accept
     rec.event("decline", targets[~accept], own[~accept], lab.index)
-    stay = counteroffers.respond(model, lab, targets[accept], annual[accept], makewhole[accept], terms["touch"],
-                                 p_accept[accept])
+    stay = plugins.act(model, "counter", lab, targets[accept], annual[accept], makewhole[accept], terms["touch"],
+                       p_accept[accept], default=np.zeros(int(accept.sum()), dtype=bool))
     movers = targets[accept][~stay]
     annual, makewhole = annual[accept][~stay], makewhole[accept][~stay]
     rec.event("accept", movers, own[accept][~stay], lab.index)

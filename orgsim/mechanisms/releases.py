@@ -20,17 +20,19 @@ or game a leaderboard for a short gain and a later trust loss (M12).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived, schema
-from orgsim.plugins import RELEASES, Mechanism
+from orgsim import schema
+from orgsim.sim import derived, plugins
+from orgsim.sim.plugins import RELEASES, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import Release
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
 
 OUTCOME_SIGN = {"success": 1.0, "partial": -0.3, "failure": -1.0}
 
@@ -46,12 +48,26 @@ def public_frontier(model: OrgModel) -> float:
     return max(lab.standing for lab in model.labs)
 
 
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """M9's state: the mean lab's effective talent and compute at the start, the units of a lab's own progress."""
+
+    talent: float
+    compute: float
+
+
+def setup(model: OrgModel) -> Reference:
+    return Reference(float(np.mean(effective_talent(model))) or 1.0,
+                     float(np.mean(derived.lab_array(model, "accelerators"))) or 1.0)
+
+
 def own_progress(model: OrgModel) -> np.ndarray:
     """Index points a lab's own research adds this week (before catch-up)."""
-    p = model.params.releases
-    talent = effective_talent(model) / model.reference_talent
-    compute = derived.lab_array(model, "accelerators") / model.reference_compute
-    knowledge = model.knowledge() if model.params.learning.enabled else np.zeros(len(model.labs))
+    p, reference = model.params.releases, model.states["releases"]
+    talent = effective_talent(model) / reference.talent
+    compute = derived.lab_array(model, "accelerators") / reference.compute
+    zeros = np.zeros(len(model.labs))
+    knowledge = plugins.act(model, "knowledge", default=zeros) if model.params.learning.enabled else zeros
     stability = derived.lab_array(model, "stability")
     return (
         p.growth * np.maximum(talent, 0) ** p.talent_returns
@@ -136,13 +152,13 @@ def release(model: OrgModel, lab: Lab, name: str, *, target: float | None = None
     pop.morale[members] = np.clip(pop.morale[members] + p.morale_effect * sign, 0.0, 1.0)
     lab.prestige = float(np.clip(lab.prestige + p.prestige_effect * sign, 0.0, 1.0))
     lab.momentum = float(np.clip(lab.momentum + sign, -1.0, 1.0))
-    model.finance_shock(lab, p.price_effect * sign)
+    plugins.act(model, "reprice", lab, p.price_effect * sign)
     if gamed and model.params.reputation.enabled:
         lab.prestige = float(min(1.0, lab.prestige + p.gaming_gain))
         lab.pending_gaming.append(model.week + p.gaming_found_weeks)
     if lab is model.focal and name == model.config.outcomes.release:
         model.top_talent_watch.start()
-    model.releases.append({"week": model.week, "lab": lab.key, "model": name, "outcome": outcome,
+    model.release_log.append({"week": model.week, "lab": lab.key, "model": name, "outcome": outcome,
                            "quality": quality, "target": target, "floor": floor, "reported": reported})
     lab.last_release_week = model.week
     return outcome
@@ -165,7 +181,7 @@ class DatedRelease:
     def consider_rush(self) -> None:
         """Pressure above the CEO's threshold pulls the release forward at a quality cost."""
         ceo = self.model.lab_by_key[self.event.lab].ceo
-        if ceo is not None and ceo.under_pressure and not self.slips:
+        if ceo is not None and plugins.act(self.model, "under_pressure", ceo, default=False) and not self.slips:
             self.land(quality_cost=self.model.params.releases.rush_quality_cost * self.event.pull_forward_weeks)
 
     def due(self) -> None:
@@ -177,7 +193,7 @@ class DatedRelease:
             members = self.model.population.lab == lab.index
             m = self.model.population.morale
             m[members] = np.clip(m[members] - self.model.params.releases.slip_morale, 0.0, 1.0)
-            self.model.slips.append({"week": self.model.week, "lab": lab.key, "model": self.event.model, "delay_weeks": delay})
+            self.model.slip_log.append({"week": self.model.week, "lab": lab.key, "model": self.event.model, "delay_weeks": delay})
             self.model.schedule_week(self.model.week + delay, self.due, RELEASES)
             return
         self.land()
@@ -192,8 +208,10 @@ class DatedRelease:
                 quality_cost=quality_cost, gamed=e.gamed, reported=e.reported)
 
 
-def schedule_event(model: OrgModel, event: Release) -> DatedRelease:
+def schedule_event(model: OrgModel, event: Release) -> DatedRelease | None:
     """Dated releases manage their own slips and rushes; the caller keeps the returned object alive."""
+    if not model.params.releases.enabled:
+        return None
     dated = DatedRelease(model, event)
     dated.schedule()
     return dated
@@ -207,7 +225,19 @@ def step(model: OrgModel) -> None:
     decay = np.exp(-1.0 / p.momentum_weeks)
     for lab in model.labs:
         lab.momentum *= decay
-    model.lab_agents.do("ship_if_due")
+    model.lab_agents.do(ship_if_due)
 
 
-MECHANISM = Mechanism(number=9, block="releases", params=schema.ReleaseParams, stage=7.0, step=step)
+def ship_if_due(lab: Lab) -> None:
+    """A lab releases on its cadence, ``release_every_weeks`` after its last release."""
+    every = lab.spec.release_every_weeks
+    if every and lab.model.week - lab.last_release_week >= every:
+        release(lab.model, lab, f"{lab.key}-w{lab.model.week}")
+
+
+def on_move(model: OrgModel, slots: np.ndarray, from_labs: np.ndarray, to_labs: np.ndarray) -> None:
+    carry_know_how(model, from_labs, to_labs, model.population.skill[slots])
+
+
+MECHANISM = Mechanism(number=9, block="releases", params=schema.ReleaseParams, setup=setup, stage=7.0, step=step,
+                      on_move=on_move, handlers={"release": Handler(None, RELEASES, schedule=schedule_event)})

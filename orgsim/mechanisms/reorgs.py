@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import schema
-from orgsim.plugins import ORGANIZATION, Handler, Mechanism
+from orgsim.sim.plugins import ORGANIZATION, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import Reorg
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
 
 
 def reorganize(model: OrgModel, lab: Lab, teams: list[int] | None = None, share: float | None = None) -> None:
@@ -55,4 +55,4 @@ def step(model: OrgModel) -> None:
 
 
 MECHANISM = Mechanism(number=6, block="reorgs", params=schema.ReorgParams, stage=8.2, step=step,
-                      handlers={"reorg": Handler(apply_event, ORGANIZATION)})
+                      handlers={"reorg": Handler(apply_event, ORGANIZATION)}, actions={"reorganize": reorganize})

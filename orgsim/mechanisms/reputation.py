@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import schema
-from orgsim.plugins import TERMS, Handler, Mechanism
+from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
     from orgsim.schema import Scandal
+    from orgsim.sim.model import OrgModel
 
 
 def scandal(model: OrgModel, event: Scandal) -> None:

@@ -3,9 +3,9 @@
 A new hire (or a poached one, with the make-whole grant of M1) gets a grant
 of ``vesting_years`` of equity pay that vests after a cliff and then every
 interval; a refresh of one year's equity is granted on each anniversary
-(:func:`orgsim.derived.ladder`). The unvested value is priced at today's
+(:func:`orgsim.sim.derived.ladder`). The unvested value is priced at today's
 share price, so share-price moves and refresh-grant changes change what
-leaving forfeits (:func:`orgsim.derived.forfeited`), which M3 weighs in money.
+leaving forfeits (:func:`orgsim.sim.derived.forfeited`), which M3 weighs in money.
 Each vest lowers it, and a decided leaver whose next vest is at most
 ``max_wait_weeks`` away waits for it (M3), so quits spike just after vests.
 """
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim import schema
-from orgsim.plugins import TERMS, Handler, Mechanism
+from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
     from orgsim.schema import RefreshChange
+    from orgsim.sim.model import OrgModel
 
 
 def refresh_change(model: OrgModel, event: RefreshChange) -> None:

@@ -20,7 +20,6 @@ from orgsim.decision import discovery, optimize, tables
 from orgsim.report.page import Figure, Section, Table, listing
 
 
-
 @dataclass(frozen=True)
 class Names:
     """How the report names things for readers: a config path (label, path on hover), an outcome, a scenario."""

@@ -32,8 +32,8 @@ from orgsim import catalog, lock
 from orgsim.config import ConfigError, Problem, apply_overrides, load_scenario, scenario_from_dict
 from orgsim.extras import require
 from orgsim.output import git_revision, versions
-from orgsim.sweep import design as designs
 from orgsim.sweep import cluster, draws, explore, provenance
+from orgsim.sweep import design as designs
 from orgsim.sweep.draws import Draw
 from orgsim.sweep.spec import Experiment, load_experiment
 from orgsim.sweep.store import Store
@@ -181,7 +181,7 @@ def _configure(data: dict, path: Path, overrides: list[str], source: Path, where
 
 def run_one(run: RunSpec) -> tuple[dict, dict]:
     """Simulate one run; never raises: failures come back as a failed record."""
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
     started = time.perf_counter()
     record = {"run_id": run.run_id, "scenario": run.scenario, "point": run.point, "replication": run.replication,

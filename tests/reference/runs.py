@@ -74,7 +74,7 @@ def digest(name: str) -> dict[str, str]:
         "metrics": _frame_digest(metrics),
         "events": _frame_digest(events),
         "decisions": _json_digest(model.decisions),
-        "releases": _json_digest([model.releases, model.slips, model.fired]),
+        "releases": _json_digest([model.release_log, model.slip_log, model.fired]),
         "headline": _json_digest(headline),
     }
 

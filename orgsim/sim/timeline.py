@@ -2,21 +2,20 @@
 
 An event dated in week ``w`` runs at model time ``w``, the start of that
 week, before the week's step (model time ``w + 0.5``; see
-:mod:`orgsim.model`): stage (1) of the weekly order (docs/ODD.md §3). Events
+:mod:`orgsim.sim.model`): stage (1) of the weekly order (docs/ODD.md §3). Events
 of one week run by their kind's declared priority
-(:class:`orgsim.plugins.Handler`), then by date, then by key.
+(:class:`orgsim.sim.plugins.Handler`), then by date, then by key.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from orgsim import plugins
-from orgsim.mechanisms import releases
-from orgsim.plugins import TERMS, Handler
+from orgsim.sim import plugins
+from orgsim.sim.plugins import TERMS, Handler
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 
 def freeze(model: OrgModel, event: Any) -> None:
@@ -27,7 +26,7 @@ def freeze(model: OrgModel, event: Any) -> None:
 
 
 def handlers() -> dict[str, Handler]:
-    """Event kind -> handler: the mechanisms' own (see :mod:`orgsim.plugins`) and the freeze, which is the labs'."""
+    """Event kind -> handler: the mechanisms' own (see :mod:`orgsim.sim.plugins`) and the freeze, which is the labs'."""
     return {**plugins.handlers(), "freeze": Handler(freeze, TERMS)}
 
 
@@ -47,11 +46,11 @@ def schedule(model: OrgModel) -> list[Any]:
     table = handlers()
     keep: list[Any] = []
     for key, event in sorted(model.config.timeline.items(), key=lambda kv: (kv[1].date, kv[0])):
-        if event.kind == "release":
-            if model.params.releases.enabled:
-                keep.append(releases.schedule_event(model, event))
+        handler = table[event.kind]
+        if handler.schedule is not None:
+            keep.append(handler.schedule(model, event))
             continue
-        action = DatedAction(model, key, event, table[event.kind])
+        action = DatedAction(model, key, event, handler)
         model.schedule_week(model.config.week_of(event.date), action.fire, action.handler.priority)
         keep.append(action)
     return keep

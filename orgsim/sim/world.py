@@ -11,17 +11,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import logsumexp
 
-from orgsim import derived, morale
-from orgsim.agents import Researcher
-from orgsim.executive import Executive
-from orgsim.lab import Lab
-from orgsim.mechanisms import attrition, matching
-from orgsim.population import PREFERENCES, Population
 from orgsim.schema import ExecutiveSpec
-from orgsim.transitions import set_pay
+from orgsim.sim import decision, derived, matching, morale
+from orgsim.sim.agents import Researcher
+from orgsim.sim.executive import Executive
+from orgsim.sim.lab import Lab
+from orgsim.sim.population import PREFERENCES, Population
+from orgsim.sim.transitions import set_pay
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 
 #: the tenure cap of a lab with no founding year (an old organization such as Apple or Microsoft)
@@ -135,7 +134,7 @@ class World:
     # ------------------------------------------------------------ people
 
     def draw_staff(self, labs: np.ndarray) -> dict[str, np.ndarray]:
-        """Tenure, true match and summed match signals of each initial researcher (:mod:`~orgsim.mechanisms.matching`).
+        """Tenure, true match and summed match signals of each initial researcher (:mod:`~orgsim.sim.matching`).
 
         Each lab's staff is its stable tenure distribution capped at the lab's age, and at each tenure the
         matches of those who would still be there.
@@ -176,7 +175,7 @@ class World:
         derived.price_arrivals(model, slots)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
         model.star_threshold = derived.market_quantile(model, model.config.outcomes.top_quantile)
-        odds = attrition.persistent_odds(model)
+        odds = decision.persistent_odds(model)
         quit_rate = derived.lab_array(model, "quit_rate")[labs]
         growth = np.log1p(np.array([lab.spec.hiring.growth for lab in model.labs]))[labs] / 52.0
         chosen = []

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim.sim import derived
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 #: synthetic entrants per lab, and the weeks over which they learn (later, beliefs barely move)
 COHORT, LEARNING_WEEKS = 400, 156

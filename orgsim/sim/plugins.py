@@ -1,12 +1,15 @@
 """Mechanisms as plug-ins: the protocol each mechanism module declares, and the registry built from them.
 
 A mechanism module states what it adds to the model in one ``MECHANISM``
-object: its params block, ``setup`` (creates and returns the state it owns),
-``step`` (its stage of the week), ``handlers`` (the dated timeline kinds it
-applies, each with its Mesa ``Priority`` among the week's dated events),
-``events`` (the timeline event classes it brings, if the schema has none for
-its kinds) and ``stay_terms`` (what it adds to the value of staying, M3, each
-term with its price in pay-equivalents).
+object: its params block, ``setup`` (creates and returns the state it owns,
+``model.states[block]``), ``step`` (its stage of the week), ``handlers`` (the
+dated timeline kinds it applies, each with its Mesa ``Priority`` among the
+week's dated events), ``events`` (the timeline event classes it brings, if
+the schema has none for its kinds), ``stay_terms`` (what it adds to the value
+of staying, M3, each term with its price in pay-equivalents), the transition
+hooks :mod:`orgsim.sim.transitions` calls (``on_hire``, ``on_leave``,
+``on_move``) and ``actions``: what it offers the other mechanisms by name
+(:func:`act`), since no mechanism imports another.
 The registry collects every module of :mod:`orgsim.mechanisms` that declares
 one, plus any registered at run time, and derives from them the weekly
 pipeline, the timeline handler table, the event log's covariates, the
@@ -29,10 +32,11 @@ import numpy as np
 from mesa.time import Priority
 from pydantic import BaseModel, Field, create_model
 
-from orgsim import morale, schema
+from orgsim import schema
+from orgsim.sim import morale
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 Slots = np.ndarray | slice
 
@@ -70,8 +74,11 @@ class Handler:
     (judged on the lab as the week's news left it).
     """
 
-    apply: Callable[[OrgModel, Any], None]
+    apply: Callable[[OrgModel, Any], None] | None
     priority: Priority
+    #: instead of one call at its date, schedule the event itself (a release manages its own slips and rushes);
+    #: returns what must stay referenced for Mesa's weak references
+    schedule: Callable[[OrgModel, Any], Any] | None = None
 
 
 TERMS, ORGANIZATION, RELEASES = Priority.HIGH, Priority.DEFAULT, Priority.LOW
@@ -90,6 +97,10 @@ class Mechanism:
     handlers: Mapping[str, Handler] = dataclasses.field(default_factory=dict)
     events: tuple[type[schema.EventBase], ...] = ()
     stay_terms: StayTerms | None = None
+    on_hire: Callable[[OrgModel, np.ndarray], None] | None = None                   # after arrivals join
+    on_leave: Callable[[OrgModel, np.ndarray, str], None] | None = None             # before leavers go ("quit"/"layoff")
+    on_move: Callable[[OrgModel, np.ndarray, np.ndarray, np.ndarray], None] | None = None  # after movers join
+    actions: Mapping[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)
 
 
 # The model's own stage, no mechanism's: morale relaxes toward its target (stage 8).
@@ -100,11 +111,14 @@ SCHEMA_EVENTS: tuple[type[schema.EventBase], ...] = typing.get_args(typing.get_a
 _extra: list[Mechanism] = []
 
 
+#: where the built-in mechanisms live: found by name, so the core imports none of them
+PACKAGE = "orgsim.mechanisms"
+
+
 @functools.cache
 def _built_in() -> tuple[Mechanism, ...]:
-    """Every ``MECHANISM`` declared by a module of :mod:`orgsim.mechanisms`."""
-    import orgsim.mechanisms as package
-
+    """Every ``MECHANISM`` declared by a module of :data:`PACKAGE`."""
+    package = importlib.import_module(PACKAGE)
     found = []
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
@@ -213,6 +227,35 @@ def covariates() -> tuple[str, ...]:
 def setup(model: OrgModel) -> dict[str, Any]:
     """Each mechanism's state, created by its own ``setup`` (in M-number order)."""
     return {m.block: m.setup(model) for m in registered() if m.setup is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Hooks:
+    """The transition hooks of every mechanism that declares one, in M-number order."""
+
+    on_hire: tuple[Callable[..., None], ...]
+    on_leave: tuple[Callable[..., None], ...]
+    on_move: tuple[Callable[..., None], ...]
+
+
+def hooks() -> Hooks:
+    mechanisms = registered()
+    return Hooks(*(tuple(h for m in mechanisms if (h := getattr(m, name)) is not None)
+                   for name in ("on_hire", "on_leave", "on_move")))
+
+
+def actions() -> dict[str, Callable[..., Any]]:
+    """Action name -> the mechanism's function that carries it out."""
+    table: dict[str, Callable[..., Any]] = {}
+    for mechanism in registered():
+        table.update(mechanism.actions)
+    return table
+
+
+def act(model: OrgModel, name: str, *args: Any, default: Any = None) -> Any:
+    """Ask whichever mechanism offers action ``name`` to carry it out; ``default`` when none is registered."""
+    action = model.actions.get(name)
+    return default if action is None else action(model, *args)
 
 
 def iter_prices(model: OrgModel) -> Iterator[tuple[str, float]]:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim.sim import derived
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 
 def target(model: OrgModel) -> np.ndarray:

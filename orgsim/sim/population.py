@@ -42,7 +42,7 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     "safety_pref": (np.float64, None, 0.5),
     "openness_pref": (np.float64, None, 0.5),
     "beliefs": (np.int8, "beliefs", 0),
-    # fixed by skill at arrival (:func:`orgsim.derived.price_arrivals`): the market's pay and each lab's
+    # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay and each lab's
     "market_k": (np.float64, None, 1.0),
     "pay_at": (np.float64, "labs", 0.0),
 }

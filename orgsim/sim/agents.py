@@ -1,10 +1,10 @@
 """Researcher: a thin ``mesa.Agent`` handle on one slot of the population arrays.
 
 A researcher's numbers live in the model's
-:class:`~orgsim.population.Population` arrays and the agent reads its slot, so
+:class:`~orgsim.sim.population.Population` arrays and the agent reads its slot, so
 notebooks and dashboards can inspect one researcher while the weekly pipeline
 stays vectorized. Labs and executives are few and decide in their own
-methods (:mod:`orgsim.lab`, :mod:`orgsim.executive`).
+methods (:mod:`orgsim.sim.lab`, :mod:`orgsim.sim.executive`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
+    from orgsim.sim.lab import Lab
 
 
 class Researcher(mesa.Agent):

@@ -1,9 +1,12 @@
 """The only code that changes who works where.
 
 Hiring from outside, moving between labs and departing to outside all pass
-through here, so the event log, the weekly flow counts and the turnover
-contagion of M4 are updated in one place and the headcount accounting
-(change = hires - quits - layoffs - moves out + moves in) holds by design.
+through here, so the event log and the weekly flow counts are updated in one
+place, the headcount accounting (change = hires - quits - layoffs - moves
+out + moves in) holds by design, and the mechanisms hear of every change
+through the hooks they declare (:class:`~orgsim.sim.plugins.Mechanism`:
+``on_hire`` after arrivals join, ``on_leave`` before leavers go, ``on_move``
+after movers join; M4's contagion and M9's know-how among them).
 """
 
 from __future__ import annotations
@@ -12,13 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived, morale
-from orgsim.agents import Researcher
-from orgsim.mechanisms import attrition, contagion, matching, releases
-from orgsim.recording import OUTSIDE
+from orgsim.sim import decision, derived, matching, morale
+from orgsim.sim.agents import Researcher
+from orgsim.sim.recording import OUTSIDE
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 
 def new_grant(model: OrgModel, slots: np.ndarray, labs: np.ndarray, makewhole_k: np.ndarray | float = 0.0) -> None:
@@ -80,6 +82,8 @@ def hire(model: OrgModel, batch: list[dict[str, np.ndarray]]) -> np.ndarray:
     set_pay(model, slots, labs, derived.lab_comp(model, labs, values["skill"]))
     model.recorder.event("hire", slots, OUTSIDE, labs)
     model.recorder.count("hires", labs)
+    for hook in model.hooks.on_hire:
+        hook(model, slots)
     return slots
 
 
@@ -94,15 +98,15 @@ def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.nda
     to_labs = np.asarray(to_labs, dtype=np.int64)
     from_labs = pop.lab[slots].astype(np.int64)
     if covariates is None:
-        covariates = attrition.covariates(model, slots)
+        covariates = decision.covariates(model, slots)
     joined = model.cohort_code(cohort)
     model.recorder.event("move", slots, from_labs, to_labs, covariates, cohort_after=joined)
-    contagion.departure(model, slots, "quit")
+    for hook in model.hooks.on_leave:
+        hook(model, slots, "quit")
     model.recorder.count("moves_out", from_labs)
     model.recorder.count("moves_in", to_labs)
     pop.prev_lab[slots] = from_labs
     pop.lab[slots] = to_labs
-    releases.carry_know_how(model, from_labs, to_labs, pop.skill[slots])
     pop.team[slots] = team if team is not None else model.world.pick_teams(to_labs)
     pop.hire_week[slots] = model.week
     pop.team_since[slots] = model.week
@@ -115,6 +119,8 @@ def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.nda
     pop.match_sum[slots] = 0.0
     pop.leaving_week[slots] = -1
     set_pay(model, slots, to_labs, np.asarray(comp_k, dtype=float), makewhole_k)
+    for hook in model.hooks.on_move:
+        hook(model, slots, from_labs, to_labs)
 
 
 def depart(model: OrgModel, slots: np.ndarray, kind: str, covariates: dict | None = None) -> None:
@@ -125,9 +131,10 @@ def depart(model: OrgModel, slots: np.ndarray, kind: str, covariates: dict | Non
     pop = model.population
     from_labs = pop.lab[slots].astype(np.int64)
     if covariates is None:
-        covariates = attrition.covariates(model, slots)
+        covariates = decision.covariates(model, slots)
     model.recorder.event(kind, slots, from_labs, OUTSIDE, covariates)
     model.recorder.count("quits" if kind == "quit" else "layoffs", from_labs)
-    contagion.departure(model, slots, kind)
+    for hook in model.hooks.on_leave:
+        hook(model, slots, kind)
     for agent in pop.remove(slots):
         agent.remove()

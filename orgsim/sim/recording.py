@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from orgsim import plugins
+from orgsim.sim import plugins
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 # Counted during the week by transitions and mechanisms.
 FLOWS = (

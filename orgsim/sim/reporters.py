@@ -41,7 +41,7 @@ class WeeklyCollector(DataCollector):
     """Mesa's DataCollector stamping each row with the whole week it closes.
 
     OrgModel's step runs at mid-week (``time`` w + 0.5, see
-    :mod:`orgsim.model`); Mesa's collector would stamp 0.5, 1.5, ... and
+    :mod:`orgsim.sim.model`); Mesa's collector would stamp 0.5, 1.5, ... and
     ``mesa.batch_run`` would report those as its ``Step``. The row
     collected at the start is week 0, the one after week w's step is w + 1,
     matching ``model.steps``.
