@@ -14,8 +14,13 @@ __all__ = ["ConfigError", "OrgModel", "Scenario", "load_scenario", "run_sweep"]
 __version__ = "0.1.0"
 
 #: where each public name lives
-_HOME = {"ConfigError": "orgsim.config", "load_scenario": "orgsim.config", "OrgModel": "orgsim.sim.model",
-         "Scenario": "orgsim.schema", "run_sweep": "orgsim.sweep"}
+_HOME = {
+    "ConfigError": "orgsim.config",
+    "load_scenario": "orgsim.config",
+    "OrgModel": "orgsim.sim.model",
+    "Scenario": "orgsim.schema",
+    "run_sweep": "orgsim.sweep",
+}
 
 
 def __getattr__(name: str):

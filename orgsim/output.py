@@ -53,8 +53,9 @@ def versions() -> dict[str, str]:
 
 def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=5, cwd=Path(__file__).resolve().parent
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -68,8 +69,18 @@ def git_revision() -> str | None:
     return f"{head}-dirty" if _git("status", "--porcelain", "--untracked-files=no", "--", ".") else head
 
 
-def manifest(scenario: Any, *, seed: int, run_id: str, weeks: int, started: dt.datetime,
-             finished: dt.datetime, source: str | None, overrides: list[str], headline: dict) -> dict:
+def manifest(
+    scenario: Any,
+    *,
+    seed: int,
+    run_id: str,
+    weeks: int,
+    started: dt.datetime,
+    finished: dt.datetime,
+    source: str | None,
+    overrides: list[str],
+    headline: dict,
+) -> dict:
     return {
         "run_id": run_id,
         "scenario": scenario.name,

@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 class DummyParams(Switchable):
     """M16 dummy: exists only to show what adding a mechanism takes."""
 
-    price_dummy: float = param(0.0, "market pay-years per year per unit skill", "test only",
-                               label="Worth of skill to staying")
+    price_dummy: float = param(
+        0.0, "market pay-years per year per unit skill", "test only", label="Worth of skill to staying"
+    )
 
 
 @dataclasses.dataclass
@@ -58,6 +59,14 @@ def on_leave(model: OrgModel, slots: np.ndarray, kind: str) -> None:
     left[kind] = left.get(kind, 0) + len(slots)
 
 
-MECHANISM = Mechanism(number=16, block="dummy", params=DummyParams, setup=setup, stage=8.9, step=step,
-                      stay_terms=StayTerms(stay_values, prices={"dummy": "price_dummy"}),
-                      on_hire=on_hire, on_leave=on_leave)
+MECHANISM = Mechanism(
+    number=16,
+    block="dummy",
+    params=DummyParams,
+    setup=setup,
+    stage=8.9,
+    step=step,
+    stay_terms=StayTerms(stay_values, prices={"dummy": "price_dummy"}),
+    on_hire=on_hire,
+    on_leave=on_leave,
+)

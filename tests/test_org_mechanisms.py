@@ -22,7 +22,6 @@ from scipy.special import expit
 from orgsim import OrgModel
 from orgsim.mechanisms import (
     acquisitions,
-    attrition,
     executives,
     finance,
     layoffs,
@@ -256,10 +255,10 @@ def test_layoff_selection_protects_insiders_and_cuts_low_skill() -> None:
         layoffs.apply_event(m, m.config.timeline["layoffs_october"])
         gone = ~np.isin(uid, pop.uid)
         lo, hi = np.quantile(skill, [1 / 3, 2 / 3])
-        insider_cut += gone[insider].sum(); insider_n += insider.sum()
-        other_cut += gone[~insider].sum(); other_n += (~insider).sum()
-        low_cut += gone[skill <= lo].sum(); low_n += (skill <= lo).sum()
-        high_cut += gone[skill >= hi].sum(); high_n += (skill >= hi).sum()
+        insider_cut, insider_n = insider_cut + gone[insider].sum(), insider_n + insider.sum()
+        other_cut, other_n = other_cut + gone[~insider].sum(), other_n + (~insider).sum()
+        low_cut, low_n = low_cut + gone[skill <= lo].sum(), low_n + (skill <= lo).sum()
+        high_cut, high_n = high_cut + gone[skill >= hi].sum(), high_n + (skill >= hi).sum()
     insider_ratio = (insider_cut / insider_n) / (other_cut / other_n)
     skill_ratio = (low_cut / low_n) / (high_cut / high_n)
     assert insider_ratio < 0.75, f"insiders cut at {insider_ratio:.2f}x the others' rate (seeds 1-8)"

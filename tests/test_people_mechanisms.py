@@ -98,7 +98,7 @@ def _tracked(model: OrgModel, weeks: int | None) -> tuple[dict, dict]:
     return cat(weeks_rows), cat(leavers)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _run(seed: int, overrides: tuple, track: bool, weeks: int | None) -> Run:
     model = OrgModel(make_scenario("baseline", SCALE, **dict(overrides)), rng=seed)
     risk, choices = _tracked(model, weeks) if track else ({}, {})

@@ -194,12 +194,17 @@ class Briefing:
             text = f"Of its {s.cohort} cohort, {focal} still has " + ", and ".join([first, *second]) + " (Figure 1)."
         elif not any(e.defined for e in share.values()):
             why = next(iter(share.values())).why if share else "no value in any run"
-            text = f"How much of its {s.cohort} cohort {focal} keeps {window} after the {s.release.title()} release " \
-                   f"is not measured in this store: {why}."
+            text = (
+                f"How much of its {s.cohort} cohort {focal} keeps {window} after the {s.release.title()} release "
+                f"is not measured in this store: {why}."
+            )
         else:
             text = f"{window} after the {s.release.title()} release:"
-        costs = [(outcome, gap) for outcome in RETENTION
-                 if failure and (gap := self.differences.get(outcome, {}).get(failure)) is not None and gap.defined]
+        costs = [
+            (outcome, gap)
+            for outcome in RETENTION
+            if failure and (gap := self.differences.get(outcome, {}).get(failure)) is not None and gap.defined
+        ]
         if costs:
             who = {"cohort_retention": "cohort", "top_talent_retention": "top-talent"}
             sign = -1.0 if costs[0][1].mean < 0 else 1.0  # said as a cost when the failure lowers retention
@@ -213,8 +218,11 @@ class Briefing:
         others = [v for v in self.scenarios if v.key not in said and share[v.key].defined]
         if others:
             text += "".join(f" {v.title}: {share[v.key].value}." for v in others)
-        text += (" Every range carries seed noise and the calibration's parameter uncertainty." if self.drawn
-                 else " Ranges carry seed noise only.")
+        text += (
+            " Every range carries seed noise and the calibration's parameter uncertainty."
+            if self.drawn
+            else " Ranges carry seed noise only."
+        )
         return text
 
     def intervals(self):
@@ -239,8 +247,9 @@ def scenario_views(data: StoreData) -> tuple[ScenarioView, ...]:
     return tuple(ScenarioView(s, _title(store, runs, s), str(outcomes.get(s, "none")), int(counts[s])) for s in names)
 
 
-def _estimates(table: pd.DataFrame, kind: str, key: str = "scenario", why: str = "no value in any run"
-               ) -> dict[str, Estimate]:
+def _estimates(
+    table: pd.DataFrame, kind: str, key: str = "scenario", why: str = "no value in any run"
+) -> dict[str, Estimate]:
     return {str(row[key]): Estimate.of(row, kind, why) for _, row in table.iterrows()}
 
 
@@ -254,8 +263,9 @@ def brief(data: StoreData) -> Briefing:
         rows = table[table["outcome"] == key]
         if len(rows):
             words = (s.focal_lab.title(), s.cohort, s.release.title(), s.retention_weeks)
-            outcomes[key] = OutcomeRow(key, spec.name(*words), spec.unit, spec,
-                                       _estimates(rows, spec.kind, why=spec.why_missing(*words)))
+            outcomes[key] = OutcomeRow(
+                key, spec.name(*words), spec.unit, spec, _estimates(rows, spec.kind, why=spec.why_missing(*words))
+            )
     reference = next((v.key for v in scenarios if v.release_outcome == "success"), None)
     differences = {}
     if reference:
@@ -278,8 +288,11 @@ def key_numbers(b: Briefing) -> tuple[KeyNumber, ...]:
     failure = b.by_outcome("failure")
     gap = b.differences.get("cohort_retention", {}).get(failure) if failure and b.reference else None
     if gap is not None and gap.defined:
-        found.append(KeyNumber("What a failure costs", gap, f"{s.cohort} cohort retention, failure minus success, "
-                                                            "paired by seed"))
+        found.append(
+            KeyNumber(
+                "What a failure costs", gap, f"{s.cohort} cohort retention, failure minus success, paired by seed"
+            )
+        )
     rest = [v for v in b.scenarios if v.release_outcome not in ("success", "failure")]
     for view in rest[-1:]:  # the last in reading order: as it happened, where present
         found.append(KeyNumber(view.title, b.estimate("cohort_retention", view.key), after))
@@ -303,13 +316,14 @@ def read_validation(path: Path) -> tuple[int, int, list[dict[str, str]]]:
             continue
         if header is None or set(cells[0]) <= {"-", ":", " "} or "result" not in header:
             continue
-        row = dict(zip(header, cells))
+        row = dict(zip(header, cells, strict=False))
         total += 1
         if row["result"].strip("*").lower() == "pass":
             passed += 1
         else:
-            failures.append({"fact": row["fact"], "simulated": row.get("simulated mean", ""),
-                             "target": row.get("target", "")})
+            failures.append(
+                {"fact": row["fact"], "simulated": row.get("simulated mean", ""), "target": row.get("target", "")}
+            )
     if total == 0:
         raise StoreError(f"{path}: no table of facts here; is it the --doc output of `orgsim validation`?")
     return passed, total, failures

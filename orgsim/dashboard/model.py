@@ -20,8 +20,15 @@ from orgsim.sim.model import OrgModel
 
 #: fixed (non-control) arguments: the scenario catalog, name -> file
 FIXED = ("scenarios",)
-CONTROLS = ("config", "seed", "scale", "retention_grant", *(lever.name for lever in levers.LEVERS), "counteroffer",
-            *(f"mechanism_{name}" for name in levers.mechanism_names(Mechanisms())))
+CONTROLS = (
+    "config",
+    "seed",
+    "scale",
+    "retention_grant",
+    *(lever.name for lever in levers.LEVERS),
+    "counteroffer",
+    *(f"mechanism_{name}" for name in levers.mechanism_names(Mechanisms())),
+)
 
 
 #: the series Mesa's own plots on the dashboard's page 1 read (orgsim.app), collected weekly and nothing else
@@ -54,4 +61,5 @@ class DashboardModel(OrgModel):
 
 DashboardModel.__init__.__signature__ = inspect.Signature(
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (*FIXED, *CONTROLS)])
+    + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (*FIXED, *CONTROLS)]
+)

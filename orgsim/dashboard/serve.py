@@ -22,8 +22,22 @@ OFFLINE = {
 
 
 def command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", "orgsim.app", "--host", host, "--port", str(port), "--no-open",
-            "--production", "--no-check-version", "--log-level", "warning"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "orgsim.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-open",
+        "--production",
+        "--no-check-version",
+        "--log-level",
+        "warning",
+    ]
 
 
 def environment(config: Path) -> dict[str, str]:

@@ -30,11 +30,20 @@ def acquihire(model: OrgModel, event: Acquihire) -> None:
     team = model.team_index[(lab.key, event.team)]
     n = model.scaled(event.n)
     skill = model.world.draw_skill(n, event.skill_shift)
-    transitions.hire(model, [transitions.arrivals(model, lab.index, team, skill, f"acquihire-{event.company}",
-                                                  newcomer=True)])
+    transitions.hire(
+        model, [transitions.arrivals(model, lab.index, team, skill, f"acquihire-{event.company}", newcomer=True)]
+    )
     if event.executive:
-        model.world.add_executive(lab, event.executive, event.executive_role, [team], insider=False, friction=0.3,
-                                  unvested_musd=event.executive_unvested_musd, pay_musd=event.executive_pay_musd)
+        model.world.add_executive(
+            lab,
+            event.executive,
+            event.executive_role,
+            [team],
+            insider=False,
+            friction=0.3,
+            unvested_musd=event.executive_unvested_musd,
+            pay_musd=event.executive_pay_musd,
+        )
 
 
 def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
@@ -43,5 +52,10 @@ def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
     return {"newcomer": newcomer.astype(float) if model.params.acquisitions.enabled else np.zeros(len(newcomer))}
 
 
-MECHANISM = Mechanism(number=15, block="acquisitions", params=schema.AcquisitionParams,
-                      handlers={"acquihire": Handler(acquihire, ORGANIZATION)}, stay_terms=StayTerms(stay_terms))
+MECHANISM = Mechanism(
+    number=15,
+    block="acquisitions",
+    params=schema.AcquisitionParams,
+    handlers={"acquihire": Handler(acquihire, ORGANIZATION)},
+    stay_terms=StayTerms(stay_terms),
+)

@@ -44,9 +44,6 @@ if TYPE_CHECKING:
     from orgsim.sim.model import OrgModel
 
 
-
-
-
 def own_terms(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
     """M3's own terms of staying: the morale shock and firm-specific experience.
 
@@ -116,17 +113,34 @@ def step(model: OrgModel) -> None:
     movers = leaving[to_rival]
     if len(movers):
         skill = model.population.skill[movers]
-        transitions.move(model, movers, dest[to_rival], derived.lab_comp(model, dest[to_rival], skill),
-                         f"moved-{model.year}", makewhole_k=decision.buyout(model, movers, dest[to_rival]),
-                         covariates={k: c[to_rival] for k, c in chosen.items()})
+        transitions.move(
+            model,
+            movers,
+            dest[to_rival],
+            derived.lab_comp(model, dest[to_rival], skill),
+            f"moved-{model.year}",
+            makewhole_k=decision.buyout(model, movers, dest[to_rival]),
+            covariates={k: c[to_rival] for k, c in chosen.items()},
+        )
     # moves keep slots; departures renumber them, so they go last
     transitions.depart(model, leaving[~to_rival], "quit", covariates={k: c[~to_rival] for k, c in chosen.items()})
 
 
 MECHANISM = Mechanism(
-    number=3, block="attrition", params=schema.AttritionParams, stage=5.0, step=step,
-    stay_terms=StayTerms(own_terms, logged=("pay_here", "amenity", "match", "forfeit", "alternative"), prices={
-        "morale_gap": "price_morale", "tenure": "price_tenure", "layoff_shock": "price_layoff_shock",
-        "manager_exit": "price_manager_exit", "newcomer": "price_newcomer",
-    }),
+    number=3,
+    block="attrition",
+    params=schema.AttritionParams,
+    stage=5.0,
+    step=step,
+    stay_terms=StayTerms(
+        own_terms,
+        logged=("pay_here", "amenity", "match", "forfeit", "alternative"),
+        prices={
+            "morale_gap": "price_morale",
+            "tenure": "price_tenure",
+            "layoff_shock": "price_layoff_shock",
+            "manager_exit": "price_manager_exit",
+            "newcomer": "price_newcomer",
+        },
+    ),
 )

@@ -40,8 +40,8 @@ class Exposure:
     def __init__(self, n_teams: int, spread_weeks: float):
         self.fade = 1.0 - 1.0 / spread_weeks
         self.spread = spread_weeks
-        self.level = np.zeros((n_teams, 2))      # felt in week `week`
-        self.fresh = np.zeros((n_teams, 2))      # induced by week `week`'s departures, felt from the next week
+        self.level = np.zeros((n_teams, 2))  # felt in week `week`
+        self.fresh = np.zeros((n_teams, 2))  # induced by week `week`'s departures, felt from the next week
         self.week = 0
 
     def at(self, week: int) -> Exposure:
@@ -109,5 +109,11 @@ def stay_terms(model: OrgModel, slots: np.ndarray | slice) -> dict[str, np.ndarr
     return {"contagion": np.log1p(excess(model, slots) / np.maximum(reference, 1e-9))}
 
 
-MECHANISM = Mechanism(number=4, block="contagion", params=schema.ContagionParams, setup=setup, on_leave=departure,
-                      stay_terms=StayTerms(stay_terms, prices={"contagion": "price"}))
+MECHANISM = Mechanism(
+    number=4,
+    block="contagion",
+    params=schema.ContagionParams,
+    setup=setup,
+    on_leave=departure,
+    stay_terms=StayTerms(stay_terms, prices={"contagion": "price"}),
+)

@@ -25,8 +25,15 @@ if TYPE_CHECKING:
     from orgsim.sim.model import OrgModel
 
 
-def respond(model: OrgModel, rival: Lab, slots: np.ndarray, annual_k: np.ndarray, makewhole_k: np.ndarray,
-            touch: float, p_accept: np.ndarray) -> np.ndarray:
+def respond(
+    model: OrgModel,
+    rival: Lab,
+    slots: np.ndarray,
+    annual_k: np.ndarray,
+    makewhole_k: np.ndarray,
+    touch: float,
+    p_accept: np.ndarray,
+) -> np.ndarray:
     """Incumbents counter eligible acceptors; returns a mask of those who stay.
 
     The counter raises current pay to ``counter_match`` times the offer's
@@ -51,8 +58,16 @@ def respond(model: OrgModel, rival: Lab, slots: np.ndarray, annual_k: np.ndarray
     match = np.array([lab.spec.hiring.counter_match for lab in model.labs])[own[idx]]
     cap = np.array([lab.spec.hiring.package_cap_musd * 1000 / 4 for lab in model.labs])[own[idx]]
     countered = np.minimum(annual_k[idx] * match, np.maximum(cap, derived.current_comp(model, s)))
-    gain = decision.offer_odds(model, s, rival.index, annual_k[idx], makewhole_k[idx], touch,
-                               model.params.offers.status_quo, pay_here_k=countered)
+    gain = decision.offer_odds(
+        model,
+        s,
+        rival.index,
+        annual_k[idx],
+        makewhole_k[idx],
+        touch,
+        model.params.offers.status_quo,
+        pay_here_k=countered,
+    )
     still_go = model.stream("counteroffers").random(len(s)) < np.minimum(expit(gain) / p_accept[idx], 1.0)
     keep = s[~still_go]
     model.recorder.event("counter", keep, own[idx][~still_go], rival.index)
@@ -83,13 +98,17 @@ def retention_grant(model: OrgModel, event: RetentionGrant) -> None:
     pop.grant_price[top] = model.lab_price()[lab.index]
 
 
-
 def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
     """Countered staff value staying less (the counter only delays the move)."""
     countered = model.population.countered_week[slots] >= 0
     return {"countered": countered.astype(float) if model.params.counteroffers.enabled else np.zeros(len(countered))}
 
 
-MECHANISM = Mechanism(number=2, block="counteroffers", params=schema.CounterofferParams,
-                      handlers={"retention_grant": Handler(retention_grant, TERMS)}, actions={"counter": respond},
-                      stay_terms=StayTerms(stay_terms, prices={"countered": "price_countered"}))
+MECHANISM = Mechanism(
+    number=2,
+    block="counteroffers",
+    params=schema.CounterofferParams,
+    handlers={"retention_grant": Handler(retention_grant, TERMS)},
+    actions={"counter": respond},
+    stay_terms=StayTerms(stay_terms, prices={"countered": "price_countered"}),
+)

@@ -109,8 +109,15 @@ def pull(model: OrgModel, ceo: Executive, lever: str) -> None:
     elif lever == "layoffs":
         plugins.act(model, "lay_off", lab, int(round(p.action_layoff_share * lab.headcount)))
     elif lever == "blitz" and model.params.offers.enabled:
-        lab.blitz = Blitz(kind="blitz", date=model.date, until=model.date + dt.timedelta(weeks=p.action_blitz_weeks),
-                          lab=lab.key, capacity_multiplier=4.0, package_premium=2.0, cohort=f"ceo-blitz-{model.year}")
+        lab.blitz = Blitz(
+            kind="blitz",
+            date=model.date,
+            until=model.date + dt.timedelta(weeks=p.action_blitz_weeks),
+            lab=lab.key,
+            capacity_multiplier=4.0,
+            package_premium=2.0,
+            cohort=f"ceo-blitz-{model.year}",
+        )
         lab.blitz_until = model.week + p.action_blitz_weeks
     elif lever == "leadership_change":
         others = [e for e in lab.executives if e.active and e is not ceo]
@@ -122,9 +129,9 @@ def read_setbacks(model: OrgModel) -> np.ndarray:
     """Per lab, failed releases (1 each) and slips (0.5) that M9 logged since the CEOs last read the logs."""
     leadership = model.states["executives"]
     setbacks = np.zeros(len(model.labs))
-    for record in model.release_log[leadership.releases_read:]:
+    for record in model.release_log[leadership.releases_read :]:
         setbacks[model.lab_by_key[record["lab"]].index] += 1.0 if record["outcome"] == "failure" else 0.0
-    for record in model.slip_log[leadership.slips_read:]:
+    for record in model.slip_log[leadership.slips_read :]:
         setbacks[model.lab_by_key[record["lab"]].index] += 0.5
     leadership.releases_read, leadership.slips_read = len(model.release_log), len(model.slip_log)
     return setbacks
@@ -157,6 +164,7 @@ def under_pressure(model: OrgModel, ceo: Executive) -> bool:
     """Pressure past this CEO's threshold: the configured one, scaled by patience."""
     return ceo.pressure > model.params.executives.threshold * (0.5 + ceo.patience)
 
+
 def review(ceo: Executive, setbacks: float) -> None:
     """A CEO's week: pressure from the shortfall, the drawdown and the lab's setbacks; past the threshold, act.
 
@@ -176,18 +184,21 @@ def review(ceo: Executive, setbacks: float) -> None:
         if lever is not None:
             pull(model, ceo, lever)
 
+
 def choose_lever(ceo: Executive) -> str | None:
     """One lever, drawn by the configured weights; a risk-taker blitzes more; a lever the CEO has ruled out
     (``rule_out``) weighs nothing. None if every weight is 0."""
     p = ceo.model.params.executives
     levers = list(p.action_weights)
-    weights = np.array([p.action_weights[a] * (ceo.lab.ruled_out.get(a, -1) < ceo.model.week) for a in levers],
-                       dtype=float)
+    weights = np.array(
+        [p.action_weights[a] * (ceo.lab.ruled_out.get(a, -1) < ceo.model.week) for a in levers], dtype=float
+    )
     if "blitz" in levers:
         weights[levers.index("blitz")] *= 0.5 + ceo.risk_appetite
     if weights.sum() <= 0:
         return None
     return levers[ceo.model.stream("executives").choice(len(levers), p=weights / weights.sum())]
+
 
 def forfeit_years(executive: Executive) -> float:
     """The package still unvested, in years of this executive's market pay (vesting on the lab's schedule)."""
@@ -195,6 +206,7 @@ def forfeit_years(executive: Executive) -> float:
     since = np.array([executive.model.week - executive.joined_week])
     vested = float(derived.vesting_fraction(since, cliff, interval, total)[0])
     return executive.package_musd * (1.0 - vested) / executive.pay_musd
+
 
 def exit_probability(executive: Executive) -> float:
     """This week's chance of leaving: friction sets the odds (``exit_hazard`` per unit), the package divides them.
@@ -210,6 +222,7 @@ def exit_probability(executive: Executive) -> float:
         return 0.0
     held = forfeit_years(executive) / (decision.horizon_years * decision.decision_scale)
     return float(expit(logit(min(odds, 1.0 - 1e-12)) - held))
+
 
 def endure(executive: Executive, boss_micromanagement: float) -> None:
     """Below the CEO: friction grows with the boss's micromanagement, and with it the weekly chance of leaving.
@@ -241,7 +254,14 @@ def rule_out(model: OrgModel, event: RuleOut) -> None:
     model.lab_by_key[event.lab].ruled_out[event.lever] = model.config.week_of(event.until)
 
 
-MECHANISM = Mechanism(number=8, block="executives", params=schema.ExecutiveParams, setup=setup, stage=3.0, step=step,
-                      stay_terms=StayTerms(manager_terms), actions={"under_pressure": under_pressure},
-                      handlers={"executive_exit": Handler(apply_exit, ORGANIZATION),
-                                "rule_out": Handler(rule_out, TERMS)})
+MECHANISM = Mechanism(
+    number=8,
+    block="executives",
+    params=schema.ExecutiveParams,
+    setup=setup,
+    stage=3.0,
+    step=step,
+    stay_terms=StayTerms(manager_terms),
+    actions={"under_pressure": under_pressure},
+    handlers={"executive_exit": Handler(apply_exit, ORGANIZATION), "rule_out": Handler(rule_out, TERMS)},
+)

@@ -42,7 +42,11 @@ def step(model: OrgModel) -> None:
             continue  # private valuations move only on events (tender offers, releases)
         sd = f.volatility / np.sqrt(52.0)
         noise = model.stream("finance").normal(0.0, 1.0)
-        jump(model, lab, (f.drift - 0.5 * f.volatility**2) / 52.0 + sd * noise + p.jump_sd * model.stream("finance").normal())
+        jump(
+            model,
+            lab,
+            (f.drift - 0.5 * f.volatility**2) / 52.0 + sd * noise + p.jump_sd * model.stream("finance").normal(),
+        )
 
 
 def budget_room(model: OrgModel, lab: Lab) -> float:
@@ -78,7 +82,17 @@ def budget_shift(model: OrgModel, event: BudgetShift) -> None:
         lab.comp_budget += p.debt_budget_share * event.amount_bn * 1000.0
 
 
-MECHANISM = Mechanism(number=11, block="finance", params=schema.FinanceParams, stage=2.0, step=step,
-                      actions={"reprice": jump, "budget_room": budget_room}, handlers={
-    "share_shock": Handler(share_shock, TERMS), "capex_guidance": Handler(capex_guidance, TERMS),
-    "debt": Handler(debt, TERMS), "budget_shift": Handler(budget_shift, TERMS)})
+MECHANISM = Mechanism(
+    number=11,
+    block="finance",
+    params=schema.FinanceParams,
+    stage=2.0,
+    step=step,
+    actions={"reprice": jump, "budget_room": budget_room},
+    handlers={
+        "share_shock": Handler(share_shock, TERMS),
+        "capex_guidance": Handler(capex_guidance, TERMS),
+        "debt": Handler(debt, TERMS),
+        "budget_shift": Handler(budget_shift, TERMS),
+    },
+)

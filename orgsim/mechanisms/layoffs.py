@@ -37,10 +37,14 @@ def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -
         return
     log_skill = np.log(pop.skill[pool])
     z = (log_skill - log_skill.mean()) / (log_skill.std() + 1e-12)
-    keys = -p.selectivity * z - p.insider_protection * pop.insider[pool] + model.stream("layoffs").gumbel(size=len(pool))
+    keys = (
+        -p.selectivity * z - p.insider_protection * pop.insider[pool] + model.stream("layoffs").gumbel(size=len(pool))
+    )
     cut = pool[np.argsort(-keys, kind="stable")[: min(n, len(pool))]]
     # the posts go with the people: backfill must not rehire them
-    model.team_target -= np.bincount(pop.team[cut].astype(np.int64), minlength=len(model.team_target)) / model.growth_factor()
+    model.team_target -= (
+        np.bincount(pop.team[cut].astype(np.int64), minlength=len(model.team_target)) / model.growth_factor()
+    )
     np.maximum(model.team_target, 0.0, out=model.team_target)
     share_cut = len(cut) / max(lab.headcount, 1)
     transitions.depart(model, cut, "layoff")
@@ -71,6 +75,13 @@ def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
     return {"layoff_shock": derived.lab_array(model, "layoff_shock")[labs] * (1.0 - p.fairness)}
 
 
-MECHANISM = Mechanism(number=7, block="layoffs", params=schema.LayoffParams, stage=8.3, step=step,
-                      handlers={"layoff": Handler(apply_event, ORGANIZATION)}, stay_terms=StayTerms(stay_terms),
-                      actions={"lay_off": lay_off})
+MECHANISM = Mechanism(
+    number=7,
+    block="layoffs",
+    params=schema.LayoffParams,
+    stage=8.3,
+    step=step,
+    handlers={"layoff": Handler(apply_event, ORGANIZATION)},
+    stay_terms=StayTerms(stay_terms),
+    actions={"lay_off": lay_off},
+)

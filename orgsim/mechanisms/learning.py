@@ -180,14 +180,16 @@ class Codes:
     """M10's state, its own: the shared reality (the state of the field) and one organizational code per lab."""
 
     reality: np.ndarray  # (m,) in {-1, 1}
-    code: np.ndarray     # (labs, m) in {-1, 0, 1}
+    code: np.ndarray  # (labs, m) in {-1, 0, 1}
 
 
 def setup(model) -> Codes:
     """Shared reality, empty lab codes, then a warm-up so labs start near their own equilibrium."""
     p = model.params.learning
-    state = Codes(random_reality(1, p.dimensions, model.stream("learning"))[0],
-                  np.zeros((len(model.labs), p.dimensions), dtype=np.int8))
+    state = Codes(
+        random_reality(1, p.dimensions, model.stream("learning"))[0],
+        np.zeros((len(model.labs), p.dimensions), dtype=np.int8),
+    )
     if p.enabled:
         for _ in range(p.warmup_weeks):
             _learn(model, state, turbulence_on=False)
@@ -221,5 +223,12 @@ def lab_knowledge(model) -> np.ndarray:
     return knowledge(state.code, state.reality)
 
 
-MECHANISM = Mechanism(number=10, block="learning", params=schema.LearningParams, setup=setup, stage=6.0, step=step,
-                      actions={"knowledge": lab_knowledge})
+MECHANISM = Mechanism(
+    number=10,
+    block="learning",
+    params=schema.LearningParams,
+    setup=setup,
+    stage=6.0,
+    step=step,
+    actions={"knowledge": lab_knowledge},
+)

@@ -30,5 +30,6 @@ def change(model: OrgModel, event: MissionChange) -> None:
             row[i] = value
 
 
-MECHANISM = Mechanism(number=13, block="mission", params=schema.MissionParams,
-                      handlers={"mission_change": Handler(change, TERMS)})
+MECHANISM = Mechanism(
+    number=13, block="mission", params=schema.MissionParams, handlers={"mission_change": Handler(change, TERMS)}
+)

@@ -15,7 +15,7 @@ the handcuffs. Evidence: 45 OpenAI researchers courted in a month, 4 moved;
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import expit
@@ -37,21 +37,30 @@ def start_blitz(model: OrgModel, event: Blitz) -> None:
     lab.blitz_until = model.config.week_of(event.until)
 
 
-def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, float] | None:
+def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, Any] | None:
     """This week's intensity, capacity, cap, premium, threshold and touch; None if not recruiting."""
     hiring = lab.spec.hiring
     if lab.hiring_frozen:
         return None
     blitz = lab.blitz if lab.blitz is not None and model.week <= lab.blitz_until else None
-    terms = {
-        "intensity": hiring.poaching_intensity, "capacity": hiring.recruit_capacity,
-        "cap_k": hiring.package_cap_musd * 1000 / 4, "premium": hiring.package_premium,
-        "quantile": hiring.target_quantile, "touch": 0.0, "team": None, "cohort": f"poached-{model.year}",
+    terms: dict[str, Any] = {
+        "intensity": hiring.poaching_intensity,
+        "capacity": hiring.recruit_capacity,
+        "cap_k": hiring.package_cap_musd * 1000 / 4,
+        "premium": hiring.package_premium,
+        "quantile": hiring.target_quantile,
+        "touch": 0.0,
+        "team": None,
+        "cohort": f"poached-{model.year}",
     }
     if blitz is not None:
-        terms.update(intensity=blitz.intensity, capacity=hiring.recruit_capacity * blitz.capacity_multiplier,
-                     touch=model.params.offers.personal_touch if blitz.personal_touch else 0.0,
-                     cohort=blitz.cohort, team=model.team_index.get((lab.key, blitz.team)))
+        terms.update(
+            intensity=blitz.intensity,
+            capacity=hiring.recruit_capacity * blitz.capacity_multiplier,
+            touch=model.params.offers.personal_touch if blitz.personal_touch else 0.0,
+            cohort=blitz.cohort,
+            team=model.team_index.get((lab.key, blitz.team)),
+        )
         if blitz.package_cap_musd:
             terms["cap_k"] = blitz.package_cap_musd * 1000 / 4
         if blitz.package_premium:
@@ -62,10 +71,9 @@ def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, float] | None:
     return terms if terms["capacity"] > 0 else None
 
 
-
-
-def offer_gain(model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarray, makewhole_k: np.ndarray,
-               touch: float) -> np.ndarray:
+def offer_gain(
+    model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarray, makewhole_k: np.ndarray, touch: float
+) -> np.ndarray:
     """Log odds that ``slots`` accept lab ``lab``'s offer (:func:`orgsim.sim.decision.offer_odds`, with M1's
     status-quo bias)."""
     return decision.offer_odds(model, slots, lab, annual_k, makewhole_k, touch, model.params.offers.status_quo)
@@ -136,8 +144,17 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
     p_accept = expit(offer_gain(model, targets, lab.index, annual, makewhole, terms["touch"]))
     accept = model.stream("offers").random(len(targets)) < p_accept
     rec.event("decline", targets[~accept], own[~accept], lab.index)
-    stay = plugins.act(model, "counter", lab, targets[accept], annual[accept], makewhole[accept], terms["touch"],
-                       p_accept[accept], default=np.zeros(int(accept.sum()), dtype=bool))
+    stay = plugins.act(
+        model,
+        "counter",
+        lab,
+        targets[accept],
+        annual[accept],
+        makewhole[accept],
+        terms["touch"],
+        p_accept[accept],
+        default=np.zeros(int(accept.sum()), dtype=bool),
+    )
     movers = targets[accept][~stay]
     annual, makewhole = annual[accept][~stay], makewhole[accept][~stay]
     rec.event("accept", movers, own[accept][~stay], lab.index)
@@ -145,9 +162,23 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
     spent = float((4 * annual + makewhole).sum() / 1000)
     rec.count("pay_spent_musd", lab.index, spent)
     lab.comp_spent += spent
-    transitions.move(model, movers, np.full(len(movers), lab.index), annual, terms["cohort"],
-                     team=terms["team"], signon_k=lab.spec.pay.signon_k, makewhole_k=makewhole)
+    transitions.move(
+        model,
+        movers,
+        np.full(len(movers), lab.index),
+        annual,
+        terms["cohort"],
+        team=terms["team"],
+        signon_k=lab.spec.pay.signon_k,
+        makewhole_k=makewhole,
+    )
 
 
-MECHANISM = Mechanism(number=1, block="offers", params=schema.OffersParams, stage=4.0, step=step,
-                      handlers={"blitz": Handler(start_blitz, TERMS)})
+MECHANISM = Mechanism(
+    number=1,
+    block="offers",
+    params=schema.OffersParams,
+    stage=4.0,
+    step=step,
+    handlers={"blitz": Handler(start_blitz, TERMS)},
+)

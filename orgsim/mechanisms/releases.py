@@ -39,7 +39,7 @@ OUTCOME_SIGN = {"success": 1.0, "partial": -0.3, "failure": -1.0}
 
 def effective_talent(model: OrgModel) -> np.ndarray:
     pop = model.population
-    weights = pop.skill ** model.params.releases.star_exponent
+    weights = pop.skill**model.params.releases.star_exponent
     return np.bincount(pop.lab.astype(np.int64), weights=weights, minlength=len(model.labs))
 
 
@@ -57,8 +57,9 @@ class Reference:
 
 
 def setup(model: OrgModel) -> Reference:
-    return Reference(float(np.mean(effective_talent(model))) or 1.0,
-                     float(np.mean(derived.lab_array(model, "accelerators"))) or 1.0)
+    return Reference(
+        float(np.mean(effective_talent(model))) or 1.0, float(np.mean(derived.lab_array(model, "accelerators"))) or 1.0
+    )
 
 
 def own_progress(model: OrgModel) -> np.ndarray:
@@ -70,7 +71,8 @@ def own_progress(model: OrgModel) -> np.ndarray:
     knowledge = plugins.act(model, "knowledge", default=zeros) if model.params.learning.enabled else zeros
     stability = derived.lab_array(model, "stability")
     return (
-        p.growth * np.maximum(talent, 0) ** p.talent_returns
+        p.growth
+        * np.maximum(talent, 0) ** p.talent_returns
         * np.maximum(1.0 + p.compute_returns * np.log2(np.maximum(compute, 1e-9)), 0.0)
         * (1.0 + p.knowledge_weight * np.maximum(knowledge, 0))
         * (1.0 - p.instability_penalty * (1.0 - stability))
@@ -98,7 +100,7 @@ def carry_know_how(model: OrgModel, from_labs: np.ndarray, to_labs: np.ndarray, 
         return
     capability = derived.lab_array(model, "capability")
     lead = np.maximum(capability[from_labs] - capability[to_labs], 0.0)
-    carried = np.bincount(to_labs, weights=skill ** p.star_exponent * lead, minlength=len(model.labs))
+    carried = np.bincount(to_labs, weights=skill**p.star_exponent * lead, minlength=len(model.labs))
     gain = p.know_how * carried / np.maximum(effective_talent(model), 1e-12)
     for lab, g in zip(model.labs, gain, strict=True):
         lab.capability += float(g)
@@ -124,9 +126,19 @@ def force_quality(quality: float, target: float, floor: float, forced: str) -> f
     return quality
 
 
-def release(model: OrgModel, lab: Lab, name: str, *, target: float | None = None, floor: float | None = None,
-            forced: str = "endogenous", standing: float | None = None, quality_cost: float = 0.0,
-            gamed: bool = False, reported: float | None = None) -> str:
+def release(
+    model: OrgModel,
+    lab: Lab,
+    name: str,
+    *,
+    target: float | None = None,
+    floor: float | None = None,
+    forced: str = "endogenous",
+    standing: float | None = None,
+    quality_cost: float = 0.0,
+    gamed: bool = False,
+    reported: float | None = None,
+) -> str:
     """A lab ships a model; its public standing jumps to the quality; returns the outcome and applies its shocks.
 
     Without a target, a release is judged against the best rival's standing:
@@ -158,8 +170,18 @@ def release(model: OrgModel, lab: Lab, name: str, *, target: float | None = None
         lab.pending_gaming.append(model.week + p.gaming_found_weeks)
     if lab is model.focal and name == model.config.outcomes.release:
         model.top_talent_watch.start()
-    model.release_log.append({"week": model.week, "lab": lab.key, "model": name, "outcome": outcome,
-                           "quality": quality, "target": target, "floor": floor, "reported": reported})
+    model.release_log.append(
+        {
+            "week": model.week,
+            "lab": lab.key,
+            "model": name,
+            "outcome": outcome,
+            "quality": quality,
+            "target": target,
+            "floor": floor,
+            "reported": reported,
+        }
+    )
     lab.last_release_week = model.week
     return outcome
 
@@ -193,7 +215,9 @@ class DatedRelease:
             members = self.model.population.lab == lab.index
             m = self.model.population.morale
             m[members] = np.clip(m[members] - self.model.params.releases.slip_morale, 0.0, 1.0)
-            self.model.slip_log.append({"week": self.model.week, "lab": lab.key, "model": self.event.model, "delay_weeks": delay})
+            self.model.slip_log.append(
+                {"week": self.model.week, "lab": lab.key, "model": self.event.model, "delay_weeks": delay}
+            )
             self.model.schedule_week(self.model.week + delay, self.due, RELEASES)
             return
         self.land()
@@ -204,8 +228,18 @@ class DatedRelease:
         lab = model.lab_by_key[e.lab]
         if e.open_weights is not None and model.params.mission.enabled:
             model.lab_mission[lab.index, 1] = 0.9 if e.open_weights else min(model.lab_mission[lab.index, 1], 0.2)
-        release(model, lab, e.model, target=e.target, floor=e.floor, forced=e.outcome, standing=e.standing,
-                quality_cost=quality_cost, gamed=e.gamed, reported=e.reported)
+        release(
+            model,
+            lab,
+            e.model,
+            target=e.target,
+            floor=e.floor,
+            forced=e.outcome,
+            standing=e.standing,
+            quality_cost=quality_cost,
+            gamed=e.gamed,
+            reported=e.reported,
+        )
 
 
 def schedule_event(model: OrgModel, event: Release) -> DatedRelease | None:
@@ -239,5 +273,13 @@ def on_move(model: OrgModel, slots: np.ndarray, from_labs: np.ndarray, to_labs: 
     carry_know_how(model, from_labs, to_labs, model.population.skill[slots])
 
 
-MECHANISM = Mechanism(number=9, block="releases", params=schema.ReleaseParams, setup=setup, stage=7.0, step=step,
-                      on_move=on_move, handlers={"release": Handler(None, RELEASES, schedule=schedule_event)})
+MECHANISM = Mechanism(
+    number=9,
+    block="releases",
+    params=schema.ReleaseParams,
+    setup=setup,
+    stage=7.0,
+    step=step,
+    on_move=on_move,
+    handlers={"release": Handler(None, RELEASES, schedule=schedule_event)},
+)

@@ -54,5 +54,12 @@ def step(model: OrgModel) -> None:
         lab.recent_reorgs *= decay
 
 
-MECHANISM = Mechanism(number=6, block="reorgs", params=schema.ReorgParams, stage=8.2, step=step,
-                      handlers={"reorg": Handler(apply_event, ORGANIZATION)}, actions={"reorganize": reorganize})
+MECHANISM = Mechanism(
+    number=6,
+    block="reorgs",
+    params=schema.ReorgParams,
+    stage=8.2,
+    step=step,
+    handlers={"reorg": Handler(apply_event, ORGANIZATION)},
+    actions={"reorganize": reorganize},
+)

@@ -45,5 +45,11 @@ def step(model: OrgModel) -> None:
         lab.prestige += (lab.base_prestige - lab.prestige) * pull
 
 
-MECHANISM = Mechanism(number=12, block="reputation", params=schema.ReputationParams, stage=7.1, step=step,
-                      handlers={"scandal": Handler(scandal, TERMS)})
+MECHANISM = Mechanism(
+    number=12,
+    block="reputation",
+    params=schema.ReputationParams,
+    stage=7.1,
+    step=step,
+    handlers={"scandal": Handler(scandal, TERMS)},
+)

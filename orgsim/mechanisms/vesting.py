@@ -44,5 +44,6 @@ def refresh_change(model: OrgModel, event: RefreshChange) -> None:
     pop.equity_k[members] *= factor[members]
 
 
-MECHANISM = Mechanism(number=5, block="vesting", params=schema.VestingParams,
-                      handlers={"refresh_change": Handler(refresh_change, TERMS)})
+MECHANISM = Mechanism(
+    number=5, block="vesting", params=schema.VestingParams, handlers={"refresh_change": Handler(refresh_change, TERMS)}
+)

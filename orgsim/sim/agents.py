@@ -57,5 +57,6 @@ class Researcher(mesa.Agent):
         return self._get("beliefs").copy()
 
     def __repr__(self) -> str:
-        where = self.lab.key if self.slot >= 0 else "outside"
+        lab = self.lab
+        where = lab.key if lab is not None else "outside"
         return f"<Researcher {self.unique_id} at {where}>"

@@ -60,13 +60,14 @@ def amenities(model: OrgModel, slots: Slots, labs: np.ndarray | None = None) -> 
     p, pop = model.params.attrition, model.population
     w = pop.prefs[slots]
     if labs is None:
-        w = w[:, None, :]   # every lab: the lab traits broadcast over the researchers
+        w = w[:, None, :]  # every lab: the lab traits broadcast over the researchers
 
     def at(values: np.ndarray) -> np.ndarray:
         return values if labs is None else values[labs]
 
-    prestige, stability, trust, vision, momentum = (derived.lab_array(model, a) for a in
-                                                    ("prestige", "stability", "trust", "vision", "momentum"))
+    prestige, stability, trust, vision, momentum = (
+        derived.lab_array(model, a) for a in ("prestige", "stability", "trust", "vision", "momentum")
+    )
     compute = model.compute_per_researcher()
     compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))
     return (
@@ -85,12 +86,13 @@ class Values:
     """The leaving decision of some researchers: its terms (as logged) and the value of each alternative."""
 
     terms: dict[str, np.ndarray]
-    stay: np.ndarray          # (n,) v_stay
+    stay: np.ndarray  # (n,) v_stay
     alternatives: np.ndarray  # (n, labs + 2) ṽ_j net of the forfeit: the labs (-inf for one's own), start-up, market
 
 
-def stay_value(model: OrgModel, slots: Slots,
-               forfeit: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def stay_value(
+    model: OrgModel, slots: Slots, forfeit: np.ndarray | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The logged terms of staying and v_stay (market pay-years a year); ``forfeit``: what leaving forfeits (k$),
     if already known."""
     pop = model.population
@@ -104,15 +106,16 @@ def stay_value(model: OrgModel, slots: Slots,
         "forfeit": forfeit / market,
     }
     stay = terms["pay_here"] + terms["amenity"] + terms["match"]
-    for mechanism in model.value_mechanisms:
-        terms.update(mechanism.stay_terms.values(model, slots))
+    for _, declared in model.value_mechanisms:
+        terms.update(declared.values(model, slots))
     for name, price in model.stay_prices:
         stay = stay + price * terms[name]
     return terms, stay
 
 
-def buyout(model: OrgModel, slots: Slots, labs: np.ndarray | None = None,
-           forfeit: np.ndarray | None = None) -> np.ndarray:
+def buyout(
+    model: OrgModel, slots: Slots, labs: np.ndarray | None = None, forfeit: np.ndarray | None = None
+) -> np.ndarray:
     """What a rival lab ``labs`` (n; None: every lab, n x labs) buys out of a walk-in's forfeit (k$): the forfeit,
     up to what its package cap leaves after four years of its pay at their skill (hiring practice, as for M1's
     offers)."""
@@ -146,11 +149,16 @@ def alternatives(model: OrgModel, slots: Slots = slice(None), forfeit: np.ndarra
     colleagues = derived.former_colleagues(model)[:, own].T
     forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
     lost = np.column_stack([(forfeit[:, None] - buyout(model, slots, forfeit=forfeit)), forfeit, forfeit])
-    labs = (pay + amenities(model, slots) + p.price_colleagues * colleagues
-            + p.nest_scale * p.decision_scale * p.rival_constant)
+    labs = (
+        pay
+        + amenities(model, slots)
+        + p.price_colleagues * colleagues
+        + p.nest_scale * p.decision_scale * p.rival_constant
+    )
     star = derived.star_tier(model, slots)
-    values_ = np.concatenate([labs, np.column_stack([p.startup_value + p.startup_star_premium * star,
-                                                     np.full(n, p.market_value)])], axis=1)
+    values_ = np.concatenate(
+        [labs, np.column_stack([p.startup_value + p.startup_star_premium * star, np.full(n, p.market_value)])], axis=1
+    )
     values_ -= lost / market[:, None] / p.horizon_years
     values_[:, :n_labs][np.arange(n_labs)[None, :] == own[:, None]] = -np.inf
     return values_
@@ -214,8 +222,17 @@ def calibrate(model: OrgModel) -> np.ndarray:
         low, high = np.where(mean > target, mid, low), np.where(mean > target, high, mid)
     return 0.5 * (low + high)
 
-def offer_odds(model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarray, makewhole_k: np.ndarray,
-               touch: float, status_quo: float, pay_here_k: np.ndarray | None = None) -> np.ndarray:
+
+def offer_odds(
+    model: OrgModel,
+    slots: np.ndarray,
+    lab: int,
+    annual_k: np.ndarray,
+    makewhole_k: np.ndarray,
+    touch: float,
+    status_quo: float,
+    pay_here_k: np.ndarray | None = None,
+) -> np.ndarray:
     """Log odds of accepting: (v_offer + (make-whole − forfeited) / H − v_stay) / s + status_quo.
 
     ``pay_here_k`` replaces current pay in the value of staying (a counteroffer, M2).
@@ -226,7 +243,8 @@ def offer_odds(model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarra
     if pay_here_k is not None:
         stay = stay + (pay_here_k - derived.current_comp(model, slots)) / market
     colleagues = derived.former_colleagues(model)[lab, pop.lab[slots].astype(np.int64)]
-    offer = (annual_k / market + amenities(model, slots, np.full(len(slots), lab))
-             + p.price_colleagues * colleagues + touch)
+    offer = (
+        annual_k / market + amenities(model, slots, np.full(len(slots), lab)) + p.price_colleagues * colleagues + touch
+    )
     whole = (makewhole_k / market - terms["forfeit"]) / p.horizon_years
     return (offer + whole - stay) / p.decision_scale + status_quo

@@ -12,6 +12,9 @@ import numpy as np
 if TYPE_CHECKING:
     from orgsim.sim.model import OrgModel
 
+#: a count of weeks per researcher, or one for all
+Weeks = np.ndarray | int
+
 
 def lab_array(model: OrgModel, attribute: str) -> np.ndarray:
     """One value per lab, e.g. ``lab_array(model, "prestige")``."""
@@ -89,7 +92,7 @@ def logsumexp_rows(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def vesting_fraction(since: np.ndarray, cliff: np.ndarray, interval: np.ndarray, total: np.ndarray) -> np.ndarray:
+def vesting_fraction(since: np.ndarray, cliff: Weeks, interval: Weeks, total: Weeks) -> np.ndarray:
     """Share of a grant started ``since`` weeks ago that has vested: none before the cliff, then every interval."""
     past_cliff = since >= cliff
     steps = np.where(past_cliff, (since - cliff) // interval, 0)
@@ -102,7 +105,7 @@ def vested_share(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np
     return model.vesting.vested(pop.lab[slots], model.week - pop.grant_week[slots])
 
 
-def ladder(tenure: np.ndarray, interval: np.ndarray, total: np.ndarray) -> np.ndarray:
+def ladder(tenure: np.ndarray, interval: Weeks, total: Weeks) -> np.ndarray:
     """Unvested yearly refresh grants after ``tenure`` weeks, in years of equity pay.
 
     A refresh of one year's equity pay is granted on each anniversary of the
@@ -113,7 +116,7 @@ def ladder(tenure: np.ndarray, interval: np.ndarray, total: np.ndarray) -> np.nd
     tenure = np.asarray(tenure)
     years = np.zeros(np.shape(tenure))
     for newer in range(int(np.ceil(np.max(total) / 52)) + 1):
-        age = tenure % 52 + 52 * newer                     # the grant of the (newer + 1)-th most recent anniversary
+        age = tenure % 52 + 52 * newer  # the grant of the (newer + 1)-th most recent anniversary
         years += np.where(tenure - age >= 52, 1.0 - vesting_fraction(age, np.zeros_like(age), interval, total), 0.0)
     return years
 
@@ -135,7 +138,7 @@ class VestingTables:
     """
 
     def __init__(self, schedules: np.ndarray):
-        self.schedules = schedules        # (labs, 4): cliff, interval, total weeks, claw-back window
+        self.schedules = schedules  # (labs, 4): cliff, interval, total weeks, claw-back window
         self._vested = self._ladder = np.empty((len(schedules), 0))
 
     def _extend(self, needed: int) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 from orgsim.sim.executive import Executive
 
 if TYPE_CHECKING:
-    from orgsim.schema import LabSpec
+    from orgsim.schema import Blitz, LabSpec
     from orgsim.sim.model import OrgModel
 
 
@@ -48,7 +48,7 @@ class Lab(mesa.Agent):
         self.gap_aspiration: float | None = None  # the frontier gap the CEO is used to (M8)
         self.layoff_shock = 0.0
         self.frozen_until = -1
-        self.blitz = None
+        self.blitz: Blitz | None = None
         self.blitz_until = -1
         self.ruled_out: dict[str, int] = {}  # M8 lever -> last week the CEO has ruled it out
         self.last_release_week = -int(model.stream("releases").integers(0, max(spec.release_every_weeks, 1)))

@@ -41,6 +41,7 @@ from orgsim.sim.world import World
 #: a week's step runs half-way through it, after the dated events stamped at its start
 MID_WEEK = 0.5
 
+
 class OrgModel(mesa.Model):
     """The 2025-26 race for AI research talent, one week per step.
 
@@ -60,8 +61,13 @@ class OrgModel(mesa.Model):
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, scenario: Scenario | str | Path = "baseline", rng: int | None = None,
-                 run_id: str | None = None, **settings: Any):
+    def __init__(
+        self,
+        scenario: Scenario | str | Path = "baseline",
+        rng: int | None = None,
+        run_id: str | None = None,
+        **settings: Any,
+    ):
         scenario = scenario_of(scenario, settings)
         super().__init__(rng=rng)
         self._step_mid_week()
@@ -167,7 +173,11 @@ class OrgModel(mesa.Model):
 
     def lab_growth(self, hiring: HiringSpec) -> float:
         """Growth of a lab's target headcount to this week: ``growth`` a year, then ``later_growth``."""
-        switch = self.week if hiring.growth_until is None else min(self.week, max(0, self.config.week_of(hiring.growth_until)))
+        switch = (
+            self.week
+            if hiring.growth_until is None
+            else min(self.week, max(0, self.config.week_of(hiring.growth_until)))
+        )
         return (1.0 + hiring.growth) ** (switch / 52.0) * (1.0 + hiring.later_growth) ** ((self.week - switch) / 52.0)
 
     def team_targets(self) -> np.ndarray:
@@ -247,7 +257,12 @@ class OrgModel(mesa.Model):
         """Release outcome, tracked-cohort retention after it, top-talent share (see :mod:`orgsim.outcomes`)."""
         o = self.config.outcomes
         return outcomes.headline(
-            self.metrics_frame() if metrics is None else metrics, self.events_frame() if events is None else events,
-            self.release_log, self.config.focal_lab, o.cohort, o.release, o.retention_weeks,
+            self.metrics_frame() if metrics is None else metrics,
+            self.events_frame() if events is None else events,
+            self.release_log,
+            self.config.focal_lab,
+            o.cohort,
+            o.release,
+            o.retention_weeks,
             self.top_talent_watch.retention,
         )

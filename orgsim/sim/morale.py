@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 def target(model: OrgModel) -> np.ndarray:
     p = model.config.morale
     target = (
-        p.base + p.weight_stability * derived.lab_array(model, "stability")
+        p.base
+        + p.weight_stability * derived.lab_array(model, "stability")
         + p.weight_vision * derived.lab_array(model, "vision")
         + p.weight_trust * derived.lab_array(model, "trust")
         + p.weight_momentum * derived.lab_array(model, "momentum")

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import numpy as np
 from mesa.time import Priority
-from pydantic import BaseModel, Field, create_model
+from pydantic import Field, create_model
 
 from orgsim import schema
 from orgsim.sim import morale
@@ -92,13 +92,13 @@ class Mechanism:
     block: str
     params: type[schema.Switchable]
     setup: Callable[[OrgModel], Any] | None = None
-    stage: float | None = None          # position in the weekly order, as numbered in docs/ODD.md §3
+    stage: float | None = None  # position in the weekly order, as numbered in docs/ODD.md §3
     step: Callable[[OrgModel], None] | None = None
     handlers: Mapping[str, Handler] = dataclasses.field(default_factory=dict)
     events: tuple[type[schema.EventBase], ...] = ()
     stay_terms: StayTerms | None = None
-    on_hire: Callable[[OrgModel, np.ndarray], None] | None = None                   # after arrivals join
-    on_leave: Callable[[OrgModel, np.ndarray, str], None] | None = None             # before leavers go ("quit"/"layoff")
+    on_hire: Callable[[OrgModel, np.ndarray], None] | None = None  # after arrivals join
+    on_leave: Callable[[OrgModel, np.ndarray, str], None] | None = None  # before leavers go ("quit"/"layoff")
     on_move: Callable[[OrgModel, np.ndarray, np.ndarray, np.ndarray], None] | None = None  # after movers join
     actions: Mapping[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)
 
@@ -139,8 +139,10 @@ def register(mechanism: Mechanism) -> None:
     kinds = [_kind(event) for event in mechanism.events]
     taken = set(kinds) & {_kind(event) for event in timeline_events()}
     if taken or not set(kinds) <= set(mechanism.handlers):
-        raise ValueError(f"M{mechanism.number}: each event kind it brings needs a handler of its own and a new name "
-                         f"(kinds {kinds}, handlers {list(mechanism.handlers)}, taken {sorted(taken)})")
+        raise ValueError(
+            f"M{mechanism.number}: each event kind it brings needs a handler of its own and a new name "
+            f"(kinds {kinds}, handlers {list(mechanism.handlers)}, taken {sorted(taken)})"
+        )
     _extra.append(mechanism)
     _clear()
 
@@ -161,13 +163,16 @@ def _kind(event: type[schema.EventBase]) -> str:
 
 # ---------------------------------------------------------------- what the registry builds
 
+
 @functools.cache
-def mechanisms_model() -> type[BaseModel]:
+def mechanisms_model() -> type[schema.Mechanisms]:
     """The ``mechanisms`` block: the schema's, extended by the plug-ins it has no field for."""
     missing = {m.block: (m.params, m.params()) for m in registered() if m.block not in schema.Mechanisms.model_fields}
     if not missing:
         return schema.Mechanisms
-    return create_model("Mechanisms", __base__=schema.Mechanisms, __doc__=schema.Mechanisms.__doc__, **missing)
+    return create_model(  # type: ignore[call-overload]
+        "Mechanisms", __base__=schema.Mechanisms, __doc__=schema.Mechanisms.__doc__, **missing
+    )
 
 
 def timeline_events() -> tuple[type[schema.EventBase], ...]:
@@ -185,24 +190,31 @@ def scenario_model() -> type[schema.Scenario]:
     events, mechanisms = timeline_events(), mechanisms_model()
     if events == SCHEMA_EVENTS and mechanisms is schema.Mechanisms:
         return schema.Scenario
-    timeline = dict[str, Annotated[Union[events], Field(discriminator="kind")]]  # noqa: UP007 (a runtime tuple)
-    return create_model("Scenario", __base__=schema.Scenario, __doc__=schema.Scenario.__doc__,
-                        mechanisms=(mechanisms, mechanisms()), timeline=(timeline, {}))
+    timeline = dict[str, Annotated[Union[events], Field(discriminator="kind")]]  # type: ignore[valid-type]  # noqa: UP007 (a runtime tuple)
+    return create_model(
+        "Scenario",
+        __base__=schema.Scenario,
+        __doc__=schema.Scenario.__doc__,
+        mechanisms=(mechanisms, mechanisms()),
+        timeline=(timeline, {}),
+    )
 
 
-def params(mechanisms: schema.Mechanisms) -> BaseModel:
+def params(mechanisms: schema.Mechanisms) -> schema.Mechanisms:
     """A scenario's mechanism parameters, with defaults for plug-ins its schema does not know."""
     model = mechanisms_model()
     if isinstance(mechanisms, model):
         return mechanisms
-    return model.model_construct(**dict(mechanisms), **{
-        m.block: m.params() for m in registered() if m.block not in type(mechanisms).model_fields})
+    return model.model_construct(
+        **dict(mechanisms),
+        **{m.block: m.params() for m in registered() if m.block not in type(mechanisms).model_fields},  # type: ignore[arg-type]
+    )
 
 
 def pipeline() -> tuple[Callable[[OrgModel], None], ...]:
     """Stages (2)-(8) of the week in order; stage (1), dated events, is Mesa's event list."""
-    stages = [(m.stage, m.step) for m in registered() if m.step is not None]
-    return tuple(step for _, step in sorted([*stages, *CORE_STAGES], key=lambda s: s[0]))
+    stages = [(m.stage if m.stage is not None else float("inf"), m.step) for m in registered() if m.step is not None]
+    return tuple(step for _, step in sorted([*stages, *CORE_STAGES], key=lambda s: s[0]))  # no stage: last
 
 
 def handlers() -> dict[str, Handler]:
@@ -213,15 +225,16 @@ def handlers() -> dict[str, Handler]:
     return table
 
 
-def stay_terms() -> tuple[Mechanism, ...]:
-    """Mechanisms with terms in the value of staying: the decision's owner first, then by M number."""
-    with_terms = [m for m in registered() if m.stay_terms is not None]
-    return tuple(sorted(with_terms, key=lambda m: m.block != DECISION_OWNER))
+def stay_terms() -> tuple[tuple[Mechanism, StayTerms], ...]:
+    """(mechanism, its terms) of those with terms in the value of staying: the decision's owner first, then by M
+    number."""
+    with_terms = [(m, m.stay_terms) for m in registered() if m.stay_terms is not None]
+    return tuple(sorted(with_terms, key=lambda pair: pair[0].block != DECISION_OWNER))
 
 
 def covariates() -> tuple[str, ...]:
     """The terms of the leaving decision, as the event log's columns."""
-    return tuple(name for m in stay_terms() for name in m.stay_terms.names)
+    return tuple(name for _, terms in stay_terms() for name in terms.names)
 
 
 def setup(model: OrgModel) -> dict[str, Any]:
@@ -240,8 +253,12 @@ class Hooks:
 
 def hooks() -> Hooks:
     mechanisms = registered()
-    return Hooks(*(tuple(h for m in mechanisms if (h := getattr(m, name)) is not None)
-                   for name in ("on_hire", "on_leave", "on_move")))
+    return Hooks(
+        *(
+            tuple(h for m in mechanisms if (h := getattr(m, name)) is not None)
+            for name in ("on_hire", "on_leave", "on_move")
+        )
+    )
 
 
 def actions() -> dict[str, Callable[..., Any]]:
@@ -260,7 +277,7 @@ def act(model: OrgModel, name: str, *args: Any, default: Any = None) -> Any:
 
 def iter_prices(model: OrgModel) -> Iterator[tuple[str, float]]:
     """(term, price) of every term of the value of staying, in summation order."""
-    for m in stay_terms():
+    for m, terms in stay_terms():
         block = getattr(model.params, m.block)
-        for name, field in m.stay_terms.prices.items():
+        for name, field in terms.prices.items():
             yield name, getattr(block, field)

@@ -56,7 +56,11 @@ class Population:
 
     def __init__(self, dimensions: int, capacity: int = 1024, labs: int = 1):
         self.n = 0
-        self._shapes = {"prefs": (len(PREFERENCES),), "beliefs": (dimensions,), "labs": (labs,)}
+        self._shapes: dict[str | None, tuple[int, ...]] = {
+            "prefs": (len(PREFERENCES),),
+            "beliefs": (dimensions,),
+            "labs": (labs,),
+        }
         self._capacity = max(capacity, 16)
         self._data: dict[str, np.ndarray] = {}
         for name, (dtype, shape_key, fill) in FIELDS.items():

@@ -20,8 +20,12 @@ from functools import partial
 from mesa import DataCollector
 
 #: the focal lab's series: column -> the level it reads (OrgModel._levels)
-FOCAL = {"tracked_cohort": "tracked_cohort", "top_talent_share": "top_talent_share",
-         "capability": "capability", "share_price": "share_price"}
+FOCAL = {
+    "tracked_cohort": "tracked_cohort",
+    "top_talent_share": "top_talent_share",
+    "capability": "capability",
+    "share_price": "share_price",
+}
 
 
 def level(model, metric: str, lab: int) -> float:
@@ -33,8 +37,10 @@ def model_reporters(model) -> dict[str, partial]:
     """Headcount of every lab, then the focal lab's cohort, top-talent share, capability and share price."""
     labs = [lab.key for lab in model.labs]
     focal = labs.index(model.config.focal_lab)
-    return {**{f"headcount_{key}": partial(level, metric="headcount", lab=i) for i, key in enumerate(labs)},
-            **{name: partial(level, metric=metric, lab=focal) for name, metric in FOCAL.items()}}
+    return {
+        **{f"headcount_{key}": partial(level, metric="headcount", lab=i) for i, key in enumerate(labs)},
+        **{name: partial(level, metric=metric, lab=focal) for name, metric in FOCAL.items()},
+    }
 
 
 class WeeklyCollector(DataCollector):

@@ -9,6 +9,8 @@ of one week run by their kind's declared priority
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from orgsim.sim import plugins
@@ -37,7 +39,8 @@ class DatedAction:
         self.model, self.key, self.event, self.handler = model, key, event, handler
 
     def fire(self) -> None:
-        self.handler.apply(self.model, self.event)
+        apply = typing.cast("Callable[[OrgModel, Any], None]", self.handler.apply)  # only a handler that applies is bound
+        apply(self.model, self.event)
         self.model.fired.append((self.model.week, self.key))
 
 

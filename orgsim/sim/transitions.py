@@ -11,7 +11,7 @@ after movers join; M4's contagion and M9's know-how among them).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,8 +32,9 @@ def new_grant(model: OrgModel, slots: np.ndarray, labs: np.ndarray, makewhole_k:
     pop.grant_price[slots] = pop.ladder_price[slots] = model.lab_price()[labs]
 
 
-def set_pay(model: OrgModel, slots: np.ndarray, labs: np.ndarray, comp_k: np.ndarray,
-            makewhole_k: np.ndarray | float = 0.0) -> None:
+def set_pay(
+    model: OrgModel, slots: np.ndarray, labs: np.ndarray, comp_k: np.ndarray, makewhole_k: np.ndarray | float = 0.0
+) -> None:
     """Split annual pay into base and equity by the lab's mix and start the new-hire grant."""
     pop = model.population
     equity_share = model.lab_pay[labs, 1] / (model.lab_pay[labs, 0] + model.lab_pay[labs, 1])
@@ -42,8 +43,9 @@ def set_pay(model: OrgModel, slots: np.ndarray, labs: np.ndarray, comp_k: np.nda
     new_grant(model, slots, labs, makewhole_k)
 
 
-def arrivals(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *,
-             newcomer: bool = False) -> dict[str, np.ndarray]:
+def arrivals(
+    model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *, newcomer: bool = False
+) -> dict[str, np.ndarray]:
     """What ``len(skill)`` researchers arriving from outside at ``lab``/``team`` bring: traits, match and beliefs,
     drawn now, so arrivals drawn one team after another and hired in one batch (:func:`hire`) draw the numbers
     single hires did.
@@ -57,8 +59,12 @@ def arrivals(model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: st
     labs = np.full(k, lab, dtype=np.int64)
     values = model.world.new_researcher_traits(labs)
     values.update(
-        lab=labs, team=np.full(k, team), cohort=np.full(k, model.cohort_code(cohort)), skill=skill,
-        morale=np.full(k, morale.target(model)[lab]), match=matching.draw(model, k),
+        lab=labs,
+        team=np.full(k, team),
+        cohort=np.full(k, model.cohort_code(cohort)),
+        skill=skill,
+        morale=np.full(k, morale.target(model)[lab]),
+        match=matching.draw(model, k),
         beliefs=model.stream("population").integers(-1, 2, size=(k, model.params.learning.dimensions), dtype=np.int8),
         newcomer_until=np.full(k, model.week + int(model.params.acquisitions.newcomer_weeks) if newcomer else -1),
     )
@@ -72,11 +78,16 @@ def hire(model: OrgModel, batch: list[dict[str, np.ndarray]]) -> np.ndarray:
     if not batch:
         return np.empty(0, dtype=np.int64)
     pop = model.population
-    values = {name: np.concatenate([b[name] for b in batch]) for name in batch[0]}
+    values: dict[str, Any] = {name: np.concatenate([b[name] for b in batch]) for name in batch[0]}
     labs, k = values["lab"], len(values["lab"])
     agents = [Researcher(model) for _ in range(k)]
-    values.update(uid=np.array([a.unique_id for a in agents]), prev_lab=OUTSIDE, hire_week=model.week,
-                  team_since=model.week, grant_price=model.lab_price()[labs])
+    values.update(
+        uid=np.array([a.unique_id for a in agents]),
+        prev_lab=OUTSIDE,
+        hire_week=model.week,
+        team_since=model.week,
+        grant_price=model.lab_price()[labs],
+    )
     slots = pop.add(agents, **values)
     derived.price_arrivals(model, slots)
     set_pay(model, slots, labs, derived.lab_comp(model, labs, values["skill"]))
@@ -87,9 +98,18 @@ def hire(model: OrgModel, batch: list[dict[str, np.ndarray]]) -> np.ndarray:
     return slots
 
 
-def move(model: OrgModel, slots: np.ndarray, to_labs: np.ndarray, comp_k: np.ndarray, cohort: str,
-         *, team: int | None = None, signon_k: np.ndarray | float = 0.0, makewhole_k: np.ndarray | float = 0.0,
-         covariates: dict | None = None) -> None:
+def move(
+    model: OrgModel,
+    slots: np.ndarray,
+    to_labs: np.ndarray,
+    comp_k: np.ndarray,
+    cohort: str,
+    *,
+    team: int | None = None,
+    signon_k: np.ndarray | float = 0.0,
+    makewhole_k: np.ndarray | float = 0.0,
+    covariates: dict | None = None,
+) -> None:
     """Researchers change lab: new team, pay, grant, hire date, cohort and match; beliefs travel with them."""
     slots = np.asarray(slots, dtype=np.int64)
     if len(slots) == 0:

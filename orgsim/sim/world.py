@@ -6,7 +6,7 @@ acqui-hires and the initial population share one definition of a researcher.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import logsumexp
@@ -55,8 +55,9 @@ class World:
         spread = rng.lognormal(-0.5 * spec.preference_spread**2, spec.preference_spread, size=(k, len(PREFERENCES)))
         profile = self.model.lab_mission[labs]
         ideals = {}
-        for column, (name, (a, b)) in enumerate((("safety_pref", spec.safety_pref_beta),
-                                                 ("openness_pref", spec.openness_pref_beta))):
+        for column, (name, (a, b)) in enumerate(
+            (("safety_pref", spec.safety_pref_beta), ("openness_pref", spec.openness_pref_beta))
+        ):
             mean = (1.0 - spec.mission_sorting) * a / (a + b) + spec.mission_sorting * profile[:, column]
             mean = np.clip(mean, 0.02, 0.98)
             ideals[name] = rng.beta(mean * (a + b), (1.0 - mean) * (a + b))
@@ -96,10 +97,13 @@ class World:
         model.team_lab = np.array([model.lab_by_key[name.split("/", 1)[0]].index for name in model.team_names])
         labs = list(model.config.labs.values())
         model.lab_pay = np.array([[lab.pay.base_k, lab.pay.equity_k, lab.pay.skill_elasticity] for lab in labs])
-        model.lab_vesting = np.array([
-            [lab.pay.cliff_weeks, lab.pay.vest_interval_weeks, lab.pay.vesting_years * 52, lab.pay.clawback_weeks]
-            for lab in labs
-        ], dtype=np.int64)
+        model.lab_vesting = np.array(
+            [
+                [lab.pay.cliff_weeks, lab.pay.vest_interval_weeks, lab.pay.vesting_years * 52, lab.pay.clawback_weeks]
+                for lab in labs
+            ],
+            dtype=np.int64,
+        )
         model.vesting = derived.VestingTables(model.lab_vesting)
         model.lab_mission = np.array([[lab.mission.safety, lab.mission.openness, lab.mission.product] for lab in labs])
         model.executive_by_key = {}
@@ -119,17 +123,38 @@ class World:
         model.executive_by_key[key] = executive
         return executive
 
-    def add_executive(self, lab: Lab, key: str, role: str, team_ids: list[int], *, insider: bool, friction: float,
-                      unvested_musd: float = 0.0, pay_musd: float = 1.0) -> Executive:
+    def add_executive(
+        self,
+        lab: Lab,
+        key: str,
+        role: str,
+        team_ids: list[int],
+        *,
+        insider: bool,
+        friction: float,
+        unvested_musd: float = 0.0,
+        pay_musd: float = 1.0,
+    ) -> Executive:
         """An executive arriving mid-run (acqui-hire, successor), with the package they would forfeit by leaving."""
         teams = [self.model.team_names[t].split("/", 1)[1] for t in team_ids]
-        return self._add(lab, key, ExecutiveSpec(role=role, teams=teams, insider=insider, friction=friction,
-                                                 unvested_musd=unvested_musd, pay_musd=pay_musd))
+        return self._add(
+            lab,
+            key,
+            ExecutiveSpec(
+                role=role,  # type: ignore[arg-type]  # an existing executive's role
+                teams=teams,
+                insider=insider,
+                friction=friction,
+                unvested_musd=unvested_musd,
+                pay_musd=pay_musd,
+            ),
+        )
 
     def replace_executive(self, leaver: Executive, *, insider: bool) -> Executive:
         key = f"{leaver.key}-successor-w{self.model.week}"
-        return self.add_executive(leaver.lab, key, leaver.role, leaver.team_ids, insider=insider,
-                                  friction=0.1 if insider else 0.3)
+        return self.add_executive(
+            leaver.lab, key, leaver.role, leaver.team_ids, insider=insider, friction=0.1 if insider else 0.3
+        )
 
     # ------------------------------------------------------------ people
 
@@ -178,14 +203,14 @@ class World:
         odds = decision.persistent_odds(model)
         quit_rate = derived.lab_array(model, "quit_rate")[labs]
         growth = np.log1p(np.array([lab.spec.hiring.growth for lab in model.labs]))[labs] / 52.0
-        chosen = []
+        picks = []
         for t in np.unique(team):
             seats = np.flatnonzero(pool == t)
             # each candidate's hazard relative to the team's mean, in logs so that no odds overflow
             relative = np.exp(odds[seats] - logsumexp(odds[seats]) + np.log(len(seats)))
             weight = 1.0 / np.maximum(quit_rate[seats] / 52.0 * relative + growth[seats], 1e-12)
-            chosen.append(rng.choice(seats, size=int((team == t).sum()), p=weight / weight.sum()))
-        chosen = np.concatenate(chosen)
+            picks.append(rng.choice(seats, size=int((team == t).sum()), p=weight / weight.sum()))
+        chosen = np.concatenate(picks)
         return skill[chosen], {name: values[chosen] for name, values in traits.items()}
 
     def build_population(self) -> Population:
@@ -195,16 +220,24 @@ class World:
         n = int(sizes.sum())
         team = np.repeat(np.arange(len(sizes)), sizes)
         labs = model.team_lab[team]
-        skill, values = self.settled_draws(team)
+        skill, drawn = self.settled_draws(team)
+        values: dict[str, Any] = dict(drawn)
         staff = self.draw_staff(labs)
         tenure = staff["tenure"]
         pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16, labs=len(model.labs))
         agents = [Researcher(model) for _ in range(n)]
         values.update(
-            uid=np.array([a.unique_id for a in agents]), lab=labs, team=team, skill=skill,
-            hire_week=-tenure, team_since=-np.minimum(tenure, rng.integers(0, 104, size=n)),
-            insider=tenure >= spec.insider_years * 52, morale=morale.target(model)[labs],
-            cohort=model.cohort_code("incumbent"), match=staff["match"], match_sum=staff["match_sum"],
+            uid=np.array([a.unique_id for a in agents]),
+            lab=labs,
+            team=team,
+            skill=skill,
+            hire_week=-tenure,
+            team_since=-np.minimum(tenure, rng.integers(0, 104, size=n)),
+            insider=tenure >= spec.insider_years * 52,
+            morale=morale.target(model)[labs],
+            cohort=model.cohort_code("incumbent"),
+            match=staff["match"],
+            match_sum=staff["match_sum"],
             beliefs=rng.integers(-1, 2, size=(n, model.params.learning.dimensions), dtype=np.int8),
         )
         model.population = pop

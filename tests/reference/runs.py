@@ -31,9 +31,18 @@ CASES: dict[str, tuple[str, int, float, int | None, dict]] = {
     "history_2026-s3": ("history_2026", 3, 0.1, None, {}),
     "avocado_success-s4": ("avocado_success", 4, 0.1, None, {}),
     "avocado_failure-levers-s2": ("avocado_failure", 2, 0.1, None, {"mechanisms.executives.threshold": 0.3}),
-    "avocado_delayed-switches-s5": ("avocado_delayed", 5, 0.1, None, {
-        "mechanisms.vesting.enabled": False, "mechanisms.mission.enabled": False,
-        "mechanisms.counteroffers.enabled": False, "mechanisms.learning.enabled": False}),
+    "avocado_delayed-switches-s5": (
+        "avocado_delayed",
+        5,
+        0.1,
+        None,
+        {
+            "mechanisms.vesting.enabled": False,
+            "mechanisms.mission.enabled": False,
+            "mechanisms.counteroffers.enabled": False,
+            "mechanisms.learning.enabled": False,
+        },
+    ),
     "calibrated-full-s1": ("calibrated", 1, 1.0, 20, {}),
 }
 
