@@ -10,7 +10,7 @@ from orgsim import OrgModel
 from orgsim.config import scenario_from_dict
 from orgsim.mechanisms import entry, executives, offers, releases
 from orgsim.sim import transitions
-from orgsim.sim.executive import Executive
+from orgsim.sim.agents import Executive
 from orgsim.sim.lab import Lab
 
 LEVERS = ("reorg", "blitz", "layoffs", "leadership_change")

@@ -8,7 +8,7 @@ grows friction; friction drives executive exits; an exit raises the hazard
 of those below by 15% (insider successor) or 30% (outsider; Hayes, Oyer &
 Schaefer 2006), fading over ``shock_weeks``.
 
-The labs' executives (:class:`~orgsim.sim.executive.Executive`) decide here,
+The labs' executives (:class:`~orgsim.sim.agents.Executive`) decide here,
 asked through Mesa's ``AgentSet`` (:func:`review_leadership`): what the CEO
 perceives and which lever they pull, what others bear and when they leave,
 what a lever and an exit do, and the state M8 owns. The levers of other
@@ -32,7 +32,7 @@ from orgsim.sim.plugins import ORGANIZATION, TERMS, Handler, Mechanism, StayTerm
 
 if TYPE_CHECKING:
     from orgsim.schema import ExecutiveExit, RuleOut
-    from orgsim.sim.executive import Executive
+    from orgsim.sim.agents import Executive
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
 
@@ -99,7 +99,7 @@ def leave(model: OrgModel, executive: Executive, successor: str) -> None:
 
 
 def pull(model: OrgModel, ceo: Executive, lever: str) -> None:
-    """What the lever a CEO chose (:meth:`~orgsim.sim.executive.Executive.review`) does; acting relieves the pressure."""
+    """What the lever a CEO chose (:func:`review`) does; acting relieves the pressure."""
     p, lab = model.params.executives, ceo.lab
     ceo.last_action_week = model.week
     ceo.pressure *= 1.0 - p.relief

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from orgsim.sim.executive import Executive
+from orgsim.sim.agents import Executive
 
 if TYPE_CHECKING:
     from orgsim.schema import Blitz, LabSpec

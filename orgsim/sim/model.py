@@ -30,8 +30,7 @@ from orgsim import outcomes
 from orgsim.schema import HiringSpec, Scenario
 from orgsim.settings import scenario_of
 from orgsim.sim import decision, derived, plugins, timeline
-from orgsim.sim.agents import Researcher
-from orgsim.sim.executive import Executive
+from orgsim.sim.agents import Executive, Researcher
 from orgsim.sim.lab import Lab
 from orgsim.sim.recording import HANDCUFF_YEARS, Recorder
 from orgsim.sim.reporters import WeeklyCollector, model_reporters

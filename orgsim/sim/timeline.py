@@ -39,7 +39,9 @@ class DatedAction:
         self.model, self.key, self.event, self.handler = model, key, event, handler
 
     def fire(self) -> None:
-        apply = typing.cast("Callable[[OrgModel, Any], None]", self.handler.apply)  # only a handler that applies is bound
+        apply = typing.cast(
+            "Callable[[OrgModel, Any], None]", self.handler.apply
+        )  # only a handler that applies is bound
         apply(self.model, self.event)
         self.model.fired.append((self.model.week, self.key))
 

@@ -13,8 +13,7 @@ from scipy.special import logsumexp
 
 from orgsim.schema import ExecutiveSpec
 from orgsim.sim import decision, derived, matching, morale
-from orgsim.sim.agents import Researcher
-from orgsim.sim.executive import Executive
+from orgsim.sim.agents import Executive, Researcher
 from orgsim.sim.lab import Lab
 from orgsim.sim.population import PREFERENCES, Population
 from orgsim.sim.transitions import set_pay
