@@ -1,32 +1,15 @@
-"""M3 voluntary attrition: leaving is a decision in money.
+"""M3 voluntary attrition: who leaves this week, and where they go.
 
-Each week a researcher weighs the value of staying against the alternatives
-on one money scale, market pay-years per year (the market's pay for their
-skill, :func:`orgsim.sim.derived.market_comp`, is 1):
-
-* staying: pay here, the lab's amenities (mission fit, trust, prestige,
-  stability, compute, vision, release momentum, each priced) and the priced
-  terms the mechanisms declare (the morale shock, firm-specific experience,
-  layoffs, a manager's exit, colleagues leaving, ...), plus the learned
-  match (:mod:`orgsim.sim.matching`);
-* every rival lab: its pay curve, its amenities, former colleagues there,
-  and the odds of a walk-in being taken (``rival_constant``);
-* a start-up (more for stars, who raise money on their name) and the
-  outside market.
-
-Each alternative is valued net of what leaving for it forfeits (M5), spread
-over ``horizon_years``: a rival buys out a walk-in's forfeit up to its
-package cap, the outside buys out nothing. Staying and the alternatives form
-a nested logit (the option value of staying, Stock & Wise 1990, with logit
-taste shocks) of scale s = ``decision_scale``, ν s among the alternatives::
-
-    IV = ν s · ln Σ_j e^(ṽ_j / ν s),   P(leave) = σ((IV - v_stay) / s - a_L),   P(j | leave) ∝ e^(ṽ_j / ν s)
-
-so the weekly probability of leaving rises smoothly with how far leaving
-beats staying, and leavers go where the values are. a_L is set once at the
-start so that each lab's mean weekly probability is its annual ``quit_rate``
-/ 52. A decided leaver whose next vest is at most ``vesting.max_wait_weeks``
-away waits for it (M5), so quits spike just after vests.
+Each week every researcher learns a little more about their match
+(:mod:`orgsim.sim.matching`) and weighs staying against the alternatives in
+money, in the nested logit of the decision engine (:mod:`orgsim.sim.decision`:
+pay, amenities and the priced terms the mechanisms declare, against every
+rival lab, a start-up and the outside market, each net of what leaving for
+it forfeits). Those who leave go where the values are, a rival lab only if
+it has an open position. M3 owns the prices of the decision (its params
+block) and two of its terms, the morale shock and firm-specific experience.
+A decided leaver whose next vest is at most ``vesting.max_wait_weeks`` away
+waits for it (M5), so quits spike just after vests.
 """
 
 from __future__ import annotations
