@@ -199,9 +199,9 @@ def run(
 ) -> None:
     """Run one scenario and write metrics.parquet, events.parquet and manifest.json."""
     from orgsim.adequacy import run_warnings
-    from orgsim.output import manifest, write_json, write_parquet
+    from orgsim.files import manifest, write_json, write_parquet
+    from orgsim.run_table import summary_table
     from orgsim.sim.model import OrgModel
-    from orgsim.summary import summary_table
 
     scenario = _load(config, set_)
     if out.exists() and not out.is_dir():
@@ -452,7 +452,7 @@ def sensitivity(
     """Global sensitivity: run the Sobol design, then first- and total-order indices of each outcome."""
     from orgsim import labels
     from orgsim.analysis import ranking
-    from orgsim.sensitivity import load_sensitivity, run_sensitivity
+    from orgsim.sobol import load_sensitivity, run_sensitivity
 
     result = _run_planned(
         spec,

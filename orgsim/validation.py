@@ -47,8 +47,8 @@ from pydantic import Field, model_validator
 from orgsim import catalog, lock
 from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStatistic, measure
 from orgsim.config import ConfigError, load_scenario, load_spec
+from orgsim.files import atomic_write, git_revision, versions, write_json
 from orgsim.intervals import mean_interval
-from orgsim.output import atomic_write, git_revision, versions, write_json
 from orgsim.schema import Scenario, Strict, Unit
 from orgsim.sim.recording import HANDCUFF_YEARS
 from orgsim.sweep.runner import ExecutorKind, executor, plan, run_seeds, run_sweep

@@ -124,7 +124,7 @@ def test_the_data_collector_holds_what_the_page_1_plots_read_and_nothing_else(st
     from orgsim.dashboard.model import REPORTERS
 
     frame = stepped.datacollector.get_model_vars_dataframe()
-    plotted = ["focal_top_talent_share", "focal_headcount", "frontier"]  # orgsim.app's make_plot_component series
+    plotted = ["focal_top_talent_share", "focal_headcount", "frontier"]  # orgsim.dashboard.app's make_plot_component series
     assert list(frame.columns) == list(REPORTERS) == plotted
     assert len(frame) == stepped.week == 60
     levels = stepped.metrics_frame().query("lab == 'meta'").pivot(index="week", columns="metric", values="value")

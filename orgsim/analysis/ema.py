@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orgsim.files import write_json, write_parquet
 from orgsim.outcomes import OUTCOMES
-from orgsim.output import write_json, write_parquet
 
 #: the columns EMA adds to the experiments frame besides the parameters
 EMA_COLUMNS = ("scenario", "policy", "model")

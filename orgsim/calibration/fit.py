@@ -61,8 +61,8 @@ from orgsim.calibration.targets import (
 )
 from orgsim.config import ConfigError, _read_yaml
 from orgsim.extras import require
+from orgsim.files import atomic_write, git_revision, versions, write_json
 from orgsim.intervals import mean_interval
-from orgsim.output import atomic_write, git_revision, versions, write_json
 from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one
 
 # which parts of the spec the finished trials depend on: resuming with others changed is refused

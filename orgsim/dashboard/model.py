@@ -31,7 +31,7 @@ CONTROLS = (
 )
 
 
-#: the series Mesa's own plots on the dashboard's page 1 read (orgsim.app), collected weekly and nothing else
+#: the series Mesa's own plots on the dashboard's page 1 read (orgsim.dashboard.app), collected weekly and nothing else
 REPORTERS = {
     "focal_top_talent_share": lambda m: float(m.recorder.level(m.week, m.focal.index, "top_talent_share")),
     "focal_headcount": lambda m: m.focal.headcount,

@@ -1,4 +1,4 @@
-"""Serve :mod:`orgsim.app` with solara, offline.
+"""Serve :mod:`orgsim.dashboard.app` with solara, offline.
 
 Every front-end asset comes from the installed ``solara-assets`` through
 solara's local CDN route; the upstream CDN it would fall back to for a
@@ -27,7 +27,7 @@ def command(host: str, port: int) -> list[str]:
         "-m",
         "solara",
         "run",
-        "orgsim.app",
+        "orgsim.dashboard.app",
         "--host",
         host,
         "--port",

@@ -34,7 +34,7 @@ import pandas as pd
 from orgsim import labels
 from orgsim.analysis import StoreError, read_runs
 from orgsim.decision import tables
-from orgsim.output import atomic_write, git_revision, write_json
+from orgsim.files import atomic_write, git_revision, write_json
 from orgsim.sweep.store import Store
 
 #: a restriction stays in the chosen box only if its quasi-p-value is at most this (Bryant and Lempert 2010)

@@ -46,7 +46,7 @@ from orgsim.analysis import clip_to_domain, mean_ci
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict, week_of
 from orgsim.decision import tables
 from orgsim.extras import require
-from orgsim.output import atomic_write, git_revision, versions, write_json
+from orgsim.files import atomic_write, git_revision, versions, write_json
 from orgsim.schema import Scenario, Strict
 from orgsim.sweep import design as designs
 from orgsim.sweep import explore

@@ -12,7 +12,7 @@ import yaml
 
 from orgsim import lock
 from orgsim.config import ConfigError
-from orgsim.output import atomic_write
+from orgsim.files import atomic_write
 from orgsim.sweep.runner import ExecutorKind, SweepResult, run_sweep
 from orgsim.sweep.store import Store
 

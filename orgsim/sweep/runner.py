@@ -31,7 +31,7 @@ import pandas as pd
 from orgsim import catalog, lock
 from orgsim.config import ConfigError, Problem, apply_overrides, load_scenario, scenario_from_dict
 from orgsim.extras import require
-from orgsim.output import git_revision, versions
+from orgsim.files import git_revision, versions
 from orgsim.sweep import cluster, draws, explore, provenance
 from orgsim.sweep import design as designs
 from orgsim.sweep.draws import Draw

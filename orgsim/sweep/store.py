@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim.output import write_json, write_parquet
+from orgsim.files import write_json, write_parquet
 
 #: columns that differ between otherwise identical sweeps (timing, and the checkout they ran in)
 VOLATILE = ("duration_s", "code_revision")

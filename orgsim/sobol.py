@@ -30,7 +30,7 @@ import pandas as pd
 from orgsim import catalog, labels, lock
 from orgsim.analysis import metamodel_indices, read_runs, sobol_indices
 from orgsim.config import ConfigError, load_scenario
-from orgsim.output import atomic_write, git_revision, write_json
+from orgsim.files import atomic_write, git_revision, write_json
 from orgsim.schema import Scenario
 from orgsim.sweep.runner import ExecutorKind, run_sweep
 from orgsim.sweep.spec import Experiment, load_experiment
