@@ -23,7 +23,7 @@ def summary_table(model: OrgModel, metrics: pd.DataFrame, events: pd.DataFrame, 
     levels = metrics.pivot_table(index=["lab", "week"], columns="metric", values="value", observed=True)
     first, last = int(metrics["week"].min()), int(metrics["week"].max())
     last_date = metrics["date"].max().date()
-    table = Table(title=f"{model.run_id}: weeks of {model.config.start} to {last_date} ({last + 1} weeks)")
+    table = Table(title=f"{model.run_id}: weeks of {model.spec.start} to {last_date} ({last + 1} weeks)")
     for column in (
         "lab",
         "start",
@@ -47,7 +47,7 @@ def summary_table(model: OrgModel, metrics: pd.DataFrame, events: pd.DataFrame, 
             _pct(levels.loc[(key, first), "top_talent_share"]),
             _pct(levels.loc[(key, last), "top_talent_share"]),
         )
-    o, config = model.config.outcomes, model.config
+    o, config = model.spec.outcomes, model.spec
 
     def named(key: str) -> str:
         return labels.outcome(key, config).text

@@ -101,7 +101,7 @@ def test_a_lab_ships_on_its_cadence_only() -> None:
 def test_a_frozen_lab_neither_recruits_nor_backfills() -> None:
     model = small()
     meta = model.focal
-    meta.frozen_until = model.config.weeks
+    meta.frozen_until = model.spec.weeks
     before = model.headcounts()[meta.index]
     offers.recruit(meta)
     sizes = np.zeros(len(model.team_names))

@@ -46,7 +46,7 @@ def test_dated_events_of_a_week_run_by_priority_then_date_then_key(monkeypatch) 
         "probe": {"date": "2025-06-23", "kind": "release", "lab": "openai", "model": "probe"},
     }
     model = small(timeline=timeline)
-    assert {model.config.week_of(e.date) for e in model.config.timeline.values()} == {3}
+    assert {model.spec.week_of(e.date) for e in model.spec.timeline.values()} == {3}
     fired_at_release: list[list[str]] = []
     land = releases.release
 

@@ -145,7 +145,7 @@ def test_invariants_every_week_full_run(name: str) -> None:
     checker = Checker(model)
     while model.running:
         checker.step()
-    assert checker.checked == model.config.weeks
+    assert checker.checked == model.spec.weeks
     # the run exercised every kind of transition the accounting covers
     totals = model.recorder.flows.sum(axis=(0, 1))
     for flow in ("hires", "quits", "layoffs", "moves_in", "moves_out"):

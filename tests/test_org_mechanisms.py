@@ -122,7 +122,7 @@ def test_mechanism_switched_off_runs_to_horizon(mechanism: str) -> None:
     """avocado_failure (every kind of dated event) at scale 0.05, seed 2, to the 2027-12-31 horizon."""
     model = fresh("avocado_failure", seed=2, scale=0.05, **{f"mechanisms.{mechanism}.enabled": False})
     model.run()
-    assert model.week == model.config.weeks and not model.running
+    assert model.week == model.spec.weeks and not model.running
     assert len(model.population) > 0
     OFF_CHECKS[mechanism](model)
 
@@ -200,7 +200,7 @@ def test_reorg_raises_quit_hazard() -> None:
     np.testing.assert_allclose((x1["amenity"] - x0["amenity"])[members],
                                a.price_stability * weight[members] * (m.focal.stability - stability0), atol=1e-12)
     drop = r.morale_drop * (1 + r0) ** r.repeat_exponent
-    target_fall = m.config.morale.weight_stability * (stability0 - m.focal.stability)
+    target_fall = m.spec.morale.weight_stability * (stability0 - m.focal.stability)
     np.testing.assert_allclose((x1["morale_gap"] - x0["morale_gap"])[members], -drop + target_fall, atol=1e-12)
     lost = (x0["amenity"] - x1["amenity"] + a.price_morale * (x0["morale_gap"] - x1["morale_gap"]))[members]
     rise = (log_odds(x1) - log_odds(x0))[members]
@@ -214,7 +214,7 @@ def test_baseline_layoff_spares_tbd_lab_and_cuts_n() -> None:
     """The baseline Oct-2025 event (n 600 -> 60 at scale 0.1) cuts exactly 60 from FAIR/Products/Infra; seed 1."""
     m = fresh()
     pop = m.population
-    event = m.config.timeline["layoffs_october"]
+    event = m.spec.timeline["layoffs_october"]
     tbd = m.team_index[("meta", "tbd_lab")]
     sizes0 = derived.team_sizes(m).copy()
     layoffs.apply_event(m, event)
@@ -252,7 +252,7 @@ def test_layoff_selection_protects_insiders_and_cuts_low_skill() -> None:
         pop = m.population
         pool = np.flatnonzero(np.isin(pop.team, [m.team_index[("meta", t)] for t in ("fair", "products", "infra")]))
         uid, insider, skill = pop.uid[pool].copy(), pop.insider[pool].copy(), pop.skill[pool].copy()
-        layoffs.apply_event(m, m.config.timeline["layoffs_october"])
+        layoffs.apply_event(m, m.spec.timeline["layoffs_october"])
         gone = ~np.isin(uid, pop.uid)
         lo, hi = np.quantile(skill, [1 / 3, 2 / 3])
         insider_cut, insider_n = insider_cut + gone[insider].sum(), insider_n + insider.sum()
@@ -282,7 +282,7 @@ def test_layoff_raises_survivor_hazard() -> None:
         x0 = decision.covariates(m)
         uid0, odds0, amenity0 = pop.uid.copy(), log_odds(x0), x0["amenity"]
         staff = m.focal.headcount
-        layoffs.apply_event(m, m.config.timeline["layoffs_october"])
+        layoffs.apply_event(m, m.spec.timeline["layoffs_october"])
         shock = math.log1p(100 * (staff - m.focal.headcount) / staff)  # ln(1 + % of staff cut)
         m.states["contagion"].at(m.week + 1)  # contagion is felt from the week after the layoff
         x1 = decision.covariates(m)
@@ -307,7 +307,7 @@ def test_layoff_fairness_moderates_survivor_effect() -> None:
     """Perceived fairness 1 removes the survivor shock (morale and hazard); seed 1."""
     m = fresh(**{"mechanisms.layoffs.fairness": 1.0, "mechanisms.contagion.enabled": False})
     morale = dict(zip(m.population.uid.tolist(), m.population.morale.tolist(), strict=True))
-    layoffs.apply_event(m, m.config.timeline["layoffs_october"])
+    layoffs.apply_event(m, m.spec.timeline["layoffs_october"])
     meta = meta_members(m)
     assert (m.population.morale[meta] == [morale[u] for u in m.population.uid[meta]]).all()
     assert (decision.covariates(m)["layoff_shock"] == 0).all()
@@ -324,7 +324,7 @@ def test_layoff_event_raises_quits_in_following_weeks() -> None:
     for seed in (1, 2, 3):
         for n, out in ((600, with_), (0, without)):
             m = fresh(seed=seed, **{"timeline.layoffs_october.n": n})
-            week = m.config.week_of(m.config.timeline["layoffs_october"].date)
+            week = m.spec.week_of(m.spec.timeline["layoffs_october"].date)
             m.run(week + 12)
             out.append(leavers(m, m.focal.index, week, 12))
     report = f"with layoff {with_}, without {without} (seeds 1-3, 12 weeks)"
@@ -345,7 +345,7 @@ def test_layoff_event_raises_quits_many_seeds() -> None:
     for seed in range(1, 11):
         for n in (600, 0):
             m = fresh(seed=seed, scale=0.3, **{"timeline.layoffs_october.n": n, "mechanisms.contagion.enabled": False})
-            week = m.config.week_of(m.config.timeline["layoffs_october"].date)
+            week = m.spec.week_of(m.spec.timeline["layoffs_october"].date)
             m.run(week)  # the layoff (an event of week `week`) fires at the end of this call
             total = 0.0
             for _ in range(12):
@@ -543,7 +543,7 @@ def test_failed_release_raises_quits_more_than_success() -> None:
     for seed in (1, 2, 3):
         for name, out in after.items():
             m = fresh(name, seed=seed)
-            week = m.config.week_of(m.config.timeline["avocado"].date)
+            week = m.spec.week_of(m.spec.timeline["avocado"].date)
             m.run(week + 26)
             assert [r["week"] for r in m.release_log if r["model"] == "avocado"] == [week]
             out.append(leavers(m, m.focal.index, week, 26))
@@ -561,7 +561,7 @@ def test_failed_release_raises_quits_many_seeds() -> None:
     for seed in range(1, 13):
         for name, out in after.items():
             m = fresh(name, seed=seed)
-            week = m.config.week_of(m.config.timeline["avocado"].date)
+            week = m.spec.week_of(m.spec.timeline["avocado"].date)
             m.run(week + 26)
             out.append(leavers(m, m.focal.index, week, 26))
     fail, ok = after["avocado_failure"], after["avocado_success"]
@@ -728,7 +728,7 @@ def test_capex_guidance_without_clear_return_lowers_price() -> None:
     """Baseline guidance (2026 capex $100bn vs Meta's $70bn): price x exp(-capex_punishment * 30)
     (0.90 with 0.0035, the Oct-2025 -10%); with a clear return, unchanged; with M11 off, unchanged."""
     m = fresh()
-    event = m.config.timeline["capex_2026"]
+    event = m.spec.timeline["capex_2026"]
     price, capex = m.focal.share_price, m.focal.capex_bn
     finance.capex_guidance(m, event)
     factor = math.exp(-m.params.finance.capex_punishment * (event.capex_bn - capex))
@@ -750,7 +750,7 @@ def test_debt_raises_comp_budget_at_a_price() -> None:
     meta.comp_spent = meta.comp_budget  # budget exhausted: no recruiting room
     assert finance.budget_room(m, meta) == 0.0
     price, budget = meta.share_price, meta.comp_budget
-    finance.debt(m, Debt(kind="debt", date=m.config.start, lab="meta", amount_bn=27))
+    finance.debt(m, Debt(kind="debt", date=m.spec.start, lab="meta", amount_bn=27))
     added = p.debt_budget_share * 27 * 1000
     assert added > 0 and meta.comp_budget - budget == pytest.approx(added)
     assert finance.budget_room(m, meta) == pytest.approx(1 - budget / (budget + added))
@@ -763,7 +763,7 @@ def test_share_price_drop_lowers_unvested_value_and_handcuffs() -> None:
     m = fresh()
     meta = meta_members(m)
     years0, hazard0 = derived.unvested_value(m), decision.covariates(m)["hazard"]
-    finance.share_shock(m, ShareShock(kind="share_shock", date=m.config.start, lab="meta", change=-0.2))
+    finance.share_shock(m, ShareShock(kind="share_shock", date=m.spec.start, lab="meta", change=-0.2))
     years1, hazard1 = derived.unvested_value(m), decision.covariates(m)["hazard"]
     held = meta & (years0 > 0)
     assert held.sum() > 100
@@ -789,7 +789,7 @@ def test_scandal_lowers_trust_prestige_and_acceptance_of_mission_driven() -> Non
         return offers.offer_gain(m, targets, meta.index, 1.5 * current, makewhole, 0.0)
 
     g0, trust0, prestige0 = gain(), meta.trust, meta.prestige
-    reputation.scandal(m, Scandal(kind="scandal", date=m.config.start, lab="meta", trust_drop=0.1, prestige_drop=0.05))
+    reputation.scandal(m, Scandal(kind="scandal", date=m.spec.start, lab="meta", trust_drop=0.1, prestige_drop=0.05))
     g1 = gain()
     assert meta.trust == pytest.approx(trust0 - 0.1) and meta.prestige == pytest.approx(prestige0 - 0.05)
     w = pop.prefs[targets]
@@ -807,9 +807,9 @@ def test_trust_recovers_after_scandal() -> None:
     """Trust returns to base with e-folding recovery_weeks (52): 37% (+- 1 point) of the drop left after that."""
     m = fresh()
     meta = m.focal
-    reputation.scandal(m, m.config.timeline["chatbot_guidelines"])
+    reputation.scandal(m, m.spec.timeline["chatbot_guidelines"])
     dropped = meta.base_trust - meta.trust
-    assert dropped == pytest.approx(m.config.timeline["chatbot_guidelines"].trust_drop) and dropped > 0
+    assert dropped == pytest.approx(m.spec.timeline["chatbot_guidelines"].trust_drop) and dropped > 0
     weeks = int(m.params.reputation.recovery_weeks)
     path = []
     for week in range(weeks):
@@ -824,14 +824,14 @@ def test_trust_recovers_after_scandal() -> None:
 
 def test_scandal_switched_off() -> None:
     m = fresh(**{"mechanisms.reputation.enabled": False})
-    reputation.scandal(m, m.config.timeline["chatbot_guidelines"])
+    reputation.scandal(m, m.spec.timeline["chatbot_guidelines"])
     assert m.focal.trust == m.focal.base_trust
 
 
 # =============================================================== M15 acqui-hires
 
 def _acquihire(model: OrgModel, n: int = 80) -> Acquihire:
-    return Acquihire(kind="acquihire", date=model.config.start, lab="meta", company="scale_ai", team="tbd_lab", n=n,
+    return Acquihire(kind="acquihire", date=model.spec.start, lab="meta", company="scale_ai", team="tbd_lab", n=n,
                      skill_shift=0.6, executive="meta_chief_ai_officer")
 
 
@@ -858,7 +858,7 @@ def test_baseline_acquihire_is_scaled() -> None:
     """The Scale AI stake (n = 8) at scale 0.5 brings round(8 * 0.5) = 4 researchers."""
     m = fresh(scale=0.5)
     n0 = len(m.population)
-    acquisitions.acquihire(m, m.config.timeline["scale_ai_stake"])
+    acquisitions.acquihire(m, m.spec.timeline["scale_ai_stake"])
     assert len(m.population) - n0 == 4
 
 

@@ -193,8 +193,8 @@ OFF_CHECKS = {
 def test_mechanism_switches_off_and_model_runs_to_horizon(name: str) -> None:
     run = whole_run(1, **off(name))
     model = run.model
-    assert model.week == model.config.weeks == 135 and not model.running
-    assert model.metrics_frame()["week"].max() == model.config.weeks - 1
+    assert model.week == model.spec.weeks == 135 and not model.running
+    assert model.metrics_frame()["week"].max() == model.spec.weeks - 1
     assert len(model.population) > 0
     OFF_CHECKS[name](run)
 
@@ -844,7 +844,7 @@ def test_backfill_fills_vacancies_but_not_during_a_freeze() -> None:
 def test_freeze_stops_hires_in_whole_run() -> None:
     """Baseline seed 1: Meta's freeze (2025-08-18 to 2025-12-31) stops hires and walk-ins; backfill resumes after."""
     run = whole_run(1)
-    scenario = run.model.config
+    scenario = run.model.spec
     start, end = (scenario.week_of(pd.Timestamp(d).date()) for d in ("2025-08-18", "2025-12-31"))
     ev = run.events
     into_meta = ev[(ev.to_lab == "meta") & ev.kind.isin(["hire", "move"])]

@@ -32,7 +32,7 @@ def test_the_week_quantiles_hold_for_the_week_and_renew_with_it() -> None:
 
 def test_the_top_talent_threshold_is_the_start_one_for_the_whole_run() -> None:
     model = small()
-    start = derived.market_quantile(model, model.config.outcomes.top_quantile)
+    start = derived.market_quantile(model, model.spec.outcomes.top_quantile)
     model.run(8)
     assert model.star_threshold == start
 

@@ -109,8 +109,8 @@ def RunCard(model, week: int):
         solara.HTML(
             tag="div",
             unsafe_innerHTML=html.escape(
-                f"{model.path.name}; the grant goes to {levers.GRANT_SHARE:.0%} of {model.config.focal_lab} "
-                f"on {levers.grant_date(model.config)}. Overrides:"
+                f"{model.path.name}; the grant goes to {levers.GRANT_SHARE:.0%} of {model.spec.focal_lab} "
+                f"on {levers.grant_date(model.spec)}. Overrides:"
             ),
         )
         _pre("\n".join(model.changes) or "(none)", "orgsim-overrides")

@@ -37,7 +37,7 @@ def _state(model, key, build):
 
 
 def dates(model) -> np.ndarray:
-    return np.datetime64(model.config.start, "D") + np.arange(model.week) * np.timedelta64(7, "D")
+    return np.datetime64(model.spec.start, "D") + np.arange(model.week) * np.timedelta64(7, "D")
 
 
 def level(model, name: str) -> np.ndarray:
@@ -46,8 +46,8 @@ def level(model, name: str) -> np.ndarray:
 
 
 def horizon(model) -> tuple[np.datetime64, np.datetime64]:
-    start = np.datetime64(model.config.start, "D")
-    return start, start + np.timedelta64(7 * model.config.weeks, "D")
+    start = np.datetime64(model.spec.start, "D")
+    return start, start + np.timedelta64(7 * model.spec.weeks, "D")
 
 
 class Drawing:
@@ -158,7 +158,7 @@ def headcount(model) -> Lines:
 
 
 def top_talent(model) -> Lines:
-    top = 1 - model.config.outcomes.top_quantile
+    top = 1 - model.spec.outcomes.top_quantile
     return _lab_lines(
         model, "top_talent", f"Share of the world's top talent (top {top:.0%} by skill)", "share", "top_talent_share"
     )
@@ -169,8 +169,8 @@ def morale(model) -> Lines:
 
 
 def cohort(model) -> Lines:
-    name, focal = model.config.outcomes.cohort, model.focal
-    lab = labels.lab_name(focal.key, model.config)
+    name, focal = model.spec.outcomes.cohort, model.focal
+    lab = labels.lab_name(focal.key, model.spec)
     lines = _state(
         model, "cohort", lambda: Lines(model, f"The {name} cohort still at {lab}", "researchers", [f"{name} at {lab}"])
     )
@@ -180,7 +180,7 @@ def cohort(model) -> Lines:
 
 def capability(model) -> Lines:
     focal = model.focal
-    lab = labels.lab_name(focal.key, model.config)
+    lab = labels.lab_name(focal.key, model.spec)
     lines = _state(
         model,
         "capability",
@@ -192,8 +192,8 @@ def capability(model) -> Lines:
     lines.update(dates(model), [capability[:, focal.index], capability.max(axis=1)])
     own = [r for r in model.release_log if r["lab"] == focal.key]
     for release in own[lines.marked :]:
-        when = np.datetime64(model.config.start, "D") + np.timedelta64(7 * int(release["week"]), "D")
-        headline = release["model"] == model.config.outcomes.release
+        when = np.datetime64(model.spec.start, "D") + np.timedelta64(7 * int(release["week"]), "D")
+        headline = release["model"] == model.spec.outcomes.release
         lines.ax.axvline(when, color="crimson" if headline else "grey", lw=1.4 if headline else 0.6, ls="--")
         if headline:
             lines.ax.annotate(
@@ -218,7 +218,7 @@ def finance(model) -> Lines:
         "finance",
         lambda: Lines(
             model,
-            f"{labels.lab_name(focal.key, model.config)}: share price and CEO pressure",
+            f"{labels.lab_name(focal.key, model.spec)}: share price and CEO pressure",
             "share price",
             ["share price", "CEO pressure"],
             twin="CEO pressure",
@@ -309,7 +309,7 @@ def ticker(model) -> list[tuple[int, str, str]]:
     """(week, kind, text) of every dated event, CEO decision, release and executive exit so far, newest first."""
     items = []
     for week, key in model.fired:
-        event = model.config.timeline[key]
+        event = model.spec.timeline[key]
         items.append((week, event.kind, f"{event.lab}: {key}" + (f" ({event.note})" if event.note else "")))
     items += [(week, "decision", f"{lab} CEO: {action}") for week, lab, action in model.decisions]
     items += [(r["week"], "release", f"{r['lab']} releases {r['model']}: {r['outcome']}") for r in model.release_log]
@@ -323,7 +323,7 @@ def ticker(model) -> list[tuple[int, str, str]]:
 
 def Ticker(model):
     rows = "".join(
-        f"<tr><td style='white-space: nowrap'>{model.config.start + dt.timedelta(weeks=week)}</td>"
+        f"<tr><td style='white-space: nowrap'>{model.spec.start + dt.timedelta(weeks=week)}</td>"
         f"<td style='white-space: nowrap'><b>{html.escape(kind)}</b>"
         f"</td><td>{html.escape(text)}</td></tr>"
         for week, kind, text in ticker(model)[:60]
@@ -394,7 +394,7 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 @solara.component
 def Inspector(model, week: int):
-    lab_key, set_lab = solara.use_state(model.config.focal_lab)
+    lab_key, set_lab = solara.use_state(model.spec.focal_lab)
     k, set_k = solara.use_state(5)
     picked, set_picked = solara.use_state("")
     labs = [lab.key for lab in model.labs]
@@ -459,7 +459,7 @@ def Researcher(model, uid: int):
             classes=["orgsim-researcher"],
         )
     rows = [
-        [str(model.config.start + dt.timedelta(weeks=week)), kind, src, dst]
+        [str(model.spec.start + dt.timedelta(weeks=week)), kind, src, dst]
         for week, kind, src, dst in history(model, uid)
     ]
     rows = rows or [["-", "none yet", "", ""]]

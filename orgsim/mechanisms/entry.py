@@ -45,7 +45,7 @@ def backfill(lab: Lab, sizes: np.ndarray, targets: np.ndarray) -> list[dict[str,
             continue
         k = int(model.stream("entry").binomial(int(round(vacancies)), lab.spec.hiring.backfill_share))
         if k:
-            shift = model.team_skill_shift[team] + model.config.population.entrant_skill_shift
+            shift = model.team_skill_shift[team] + model.spec.population.entrant_skill_shift
             batch.append(
                 transitions.arrivals(model, lab.index, team, model.world.draw_skill(k, shift), f"hire-{model.year}")
             )

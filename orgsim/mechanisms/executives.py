@@ -251,7 +251,7 @@ def apply_exit(model: OrgModel, event: ExecutiveExit) -> None:
 
 def rule_out(model: OrgModel, event: RuleOut) -> None:
     """Timeline handler: the lab's CEO rules out a lever until a date ("no further company-wide layoffs in 2026")."""
-    model.lab_by_key[event.lab].ruled_out[event.lever] = model.config.week_of(event.until)
+    model.lab_by_key[event.lab].ruled_out[event.lever] = model.spec.week_of(event.until)
 
 
 MECHANISM = Mechanism(

@@ -34,7 +34,7 @@ def start_blitz(model: OrgModel, event: Blitz) -> None:
     """Timeline handler: a hiring blitz raises capacity, cap and premium until ``until``."""
     lab = model.lab_by_key[event.lab]
     lab.blitz = event
-    lab.blitz_until = model.config.week_of(event.until)
+    lab.blitz_until = model.spec.week_of(event.until)
 
 
 def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, Any] | None:

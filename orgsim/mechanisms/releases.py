@@ -168,7 +168,7 @@ def release(
     if gamed and model.params.reputation.enabled:
         lab.prestige = float(min(1.0, lab.prestige + p.gaming_gain))
         lab.pending_gaming.append(model.week + p.gaming_found_weeks)
-    if lab is model.focal and name == model.config.outcomes.release:
+    if lab is model.focal and name == model.spec.outcomes.release:
         model.top_talent_watch.start()
     model.release_log.append(
         {
@@ -192,7 +192,7 @@ class DatedRelease:
     def __init__(self, model: OrgModel, event: Release):
         self.model, self.event = model, event
         self.slips = list(event.slips_weeks)
-        self.week = model.config.week_of(event.date)
+        self.week = model.spec.week_of(event.date)
 
     def schedule(self) -> None:
         e = self.event

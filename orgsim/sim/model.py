@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,8 @@ class OrgModel(mesa.Model):
     ``scenario`` is a shipped scenario's name, a YAML path or a
     :class:`~orgsim.schema.Scenario`; any config path can be set as a
     keyword, validated like ``--set``, so Mesa's ``batch_run`` can vary it.
-    ``datacollector`` is a Mesa ``DataCollector`` holding the weekly
+    The validated scenario is ``model.spec`` (Mesa's own ``model.scenario``
+    holds the seed). ``datacollector`` is a Mesa ``DataCollector`` holding the weekly
     model-level series (:mod:`orgsim.sim.reporters`).
 
     >>> from orgsim import OrgModel
@@ -72,7 +74,7 @@ class OrgModel(mesa.Model):
         self._step_mid_week()
         # every mechanism draws from its own stream of this seed (common random numbers across scenarios)
         self.streams = Streams(rng if isinstance(rng, int | np.integer) else self.rng.integers(2**63))
-        self.config = scenario
+        self.spec = scenario
         self.params = plugins.params(scenario.mechanisms)
         self.pipeline = plugins.pipeline()
         self.hooks = plugins.hooks()
@@ -126,12 +128,12 @@ class OrgModel(mesa.Model):
         self.levels = self._levels()
         self.recorder.collect(self.levels)
         self.datacollector.collect(self)
-        if self.week + 1 >= self.config.weeks:
+        if self.week + 1 >= self.spec.weeks:
             self.running = False
 
     def run(self, weeks: int | None = None) -> OrgModel:
         """Run ``weeks`` more weeks, or to the scenario's horizon (never past it: its dated inputs end there)."""
-        end = self.config.weeks if weeks is None else min(self.week + weeks, self.config.weeks)
+        end = self.spec.weeks if weeks is None else min(self.week + weeks, self.spec.weeks)
         if end > self.time:
             self.run_until(end)
         return self
@@ -151,8 +153,14 @@ class OrgModel(mesa.Model):
     # ------------------------------------------------------------ state readers
 
     @property
+    def config(self) -> Scenario:
+        """Deprecated: ``model.spec``, the orgsim scenario (Mesa's ``model.scenario`` is its own, holding the seed)."""
+        warnings.warn("OrgModel.config is now OrgModel.spec", DeprecationWarning, stacklevel=2)
+        return self.spec
+
+    @property
     def date(self) -> dt.date:
-        return self.config.start + dt.timedelta(weeks=self.week)
+        return self.spec.start + dt.timedelta(weeks=self.week)
 
     @property
     def year(self) -> int:
@@ -160,7 +168,7 @@ class OrgModel(mesa.Model):
 
     @property
     def focal(self) -> Lab:
-        return self.lab_by_key[self.config.focal_lab]
+        return self.lab_by_key[self.spec.focal_lab]
 
     def headcounts(self) -> np.ndarray:
         return np.bincount(self.population.lab.astype(np.int64), minlength=len(self.labs))
@@ -173,9 +181,7 @@ class OrgModel(mesa.Model):
     def lab_growth(self, hiring: HiringSpec) -> float:
         """Growth of a lab's target headcount to this week: ``growth`` a year, then ``later_growth``."""
         switch = (
-            self.week
-            if hiring.growth_until is None
-            else min(self.week, max(0, self.config.week_of(hiring.growth_until)))
+            self.week if hiring.growth_until is None else min(self.week, max(0, self.spec.week_of(hiring.growth_until)))
         )
         return (1.0 + hiring.growth) ** (switch / 52.0) * (1.0 + hiring.later_growth) ** ((self.week - switch) / 52.0)
 
@@ -224,7 +230,7 @@ class OrgModel(mesa.Model):
         labs = pop.lab.astype(np.int64)
         headcount = np.bincount(labs, minlength=n_labs).astype(float)
         stars = np.bincount(labs, weights=(pop.skill >= self.star_threshold), minlength=n_labs)
-        tracked = np.array([c == self.config.outcomes.cohort for c in self.cohorts] or [False])[pop.cohort]
+        tracked = np.array([c == self.spec.outcomes.cohort for c in self.cohorts] or [False])[pop.cohort]
         ceo_pressure = [lab.ceo.pressure if lab.ceo is not None else 0.0 for lab in self.labs]
         handcuffed = derived.forfeited(self) > HANDCUFF_YEARS * pop.market_k
         return {
@@ -254,12 +260,12 @@ class OrgModel(mesa.Model):
 
     def headline(self, metrics: pd.DataFrame | None = None, events: pd.DataFrame | None = None) -> outcomes.Headline:
         """Release outcome, tracked-cohort retention after it, top-talent share (see :mod:`orgsim.outcomes`)."""
-        o = self.config.outcomes
+        o = self.spec.outcomes
         return outcomes.headline(
             self.metrics_frame() if metrics is None else metrics,
             self.events_frame() if events is None else events,
             self.release_log,
-            self.config.focal_lab,
+            self.spec.focal_lab,
             o.cohort,
             o.release,
             o.retention_weeks,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def target(model: OrgModel) -> np.ndarray:
-    p = model.config.morale
+    p = model.spec.morale
     target = (
         p.base
         + p.weight_stability * derived.lab_array(model, "stability")
@@ -32,5 +32,5 @@ def target(model: OrgModel) -> np.ndarray:
 def step(model: OrgModel) -> None:
     pop = model.population
     goal = target(model)[pop.lab.astype(np.int64)]
-    pop.morale += model.config.morale.rate * (goal - pop.morale)
+    pop.morale += model.spec.morale.rate * (goal - pop.morale)
     np.clip(pop.morale, 0.0, 1.0, out=pop.morale)

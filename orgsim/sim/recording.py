@@ -164,7 +164,7 @@ class Recorder:
         w, lab, metric = np.meshgrid(
             np.arange(weeks), np.arange(len(model.labs)), np.arange(len(METRICS)), indexing="ij"
         )
-        start = np.datetime64(model.config.start, "D")
+        start = np.datetime64(model.spec.start, "D")
         lab_names = self._lab_names()
         return pd.DataFrame(
             {
@@ -201,7 +201,7 @@ class Recorder:
         frame = pd.DataFrame({"run_id": pd.Categorical([run_id] * len(data["week"]))})
         frame["week"] = data["week"].astype(np.int32)
         frame["date"] = (
-            np.datetime64(model.config.start, "D") + 7 * frame["week"].to_numpy().astype("timedelta64[D]")
+            np.datetime64(model.spec.start, "D") + 7 * frame["week"].to_numpy().astype("timedelta64[D]")
         ).astype("datetime64[ms]")
         frame["researcher_id"] = data["researcher_id"].astype(np.int64)
         frame["kind"] = pd.Categorical.from_codes(data["kind"].astype(np.int8), categories=list(EVENT_KINDS))

@@ -36,7 +36,7 @@ def level(model, metric: str, lab: int) -> float:
 def model_reporters(model) -> dict[str, partial]:
     """Headcount of every lab, then the focal lab's cohort, top-talent share, capability and share price."""
     labs = [lab.key for lab in model.labs]
-    focal = labs.index(model.config.focal_lab)
+    focal = labs.index(model.spec.focal_lab)
     return {
         **{f"headcount_{key}": partial(level, metric="headcount", lab=i) for i, key in enumerate(labs)},
         **{name: partial(level, metric=metric, lab=focal) for name, metric in FOCAL.items()},

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def freeze(model: OrgModel, event: Any) -> None:
     """A hiring freeze: no poaching, no backfill until ``until`` (or the horizon)."""
     lab = model.lab_by_key[event.lab]
-    lab.frozen_until = model.config.week_of(event.until) if event.until else model.config.weeks
+    lab.frozen_until = model.spec.week_of(event.until) if event.until else model.spec.weeks
     lab.blitz = None
 
 
@@ -50,12 +50,12 @@ def schedule(model: OrgModel) -> list[Any]:
     """Schedule every timeline entry; returns the objects that must stay referenced."""
     table = handlers()
     keep: list[Any] = []
-    for key, event in sorted(model.config.timeline.items(), key=lambda kv: (kv[1].date, kv[0])):
+    for key, event in sorted(model.spec.timeline.items(), key=lambda kv: (kv[1].date, kv[0])):
         handler = table[event.kind]
         if handler.schedule is not None:
             keep.append(handler.schedule(model, event))
             continue
         action = DatedAction(model, key, event, handler)
-        model.schedule_week(model.config.week_of(event.date), action.fire, action.handler.priority)
+        model.schedule_week(model.spec.week_of(event.date), action.fire, action.handler.priority)
         keep.append(action)
     return keep

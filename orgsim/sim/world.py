@@ -33,7 +33,7 @@ class World:
 
     def __init__(self, model: OrgModel):
         self.model = model
-        self.spec = model.config.population
+        self.spec = model.spec.population
 
     # ------------------------------------------------------------ draws
 
@@ -79,7 +79,7 @@ class World:
         model, scale = self.model, self.spec.scale
         model.labs, model.lab_by_key, model.team_names, model.team_index = [], {}, [], {}
         targets, protected, shifts = [], [], []
-        for index, (key, spec) in enumerate(model.config.labs.items()):
+        for index, (key, spec) in enumerate(model.spec.labs.items()):
             lab = Lab(model, index, key, spec)
             model.labs.append(lab)
             model.lab_by_key[key] = lab
@@ -94,7 +94,7 @@ class World:
         model.team_protected = np.array(protected, dtype=bool)
         model.team_skill_shift = np.array(shifts, dtype=float)
         model.team_lab = np.array([model.lab_by_key[name.split("/", 1)[0]].index for name in model.team_names])
-        labs = list(model.config.labs.values())
+        labs = list(model.spec.labs.values())
         model.lab_pay = np.array([[lab.pay.base_k, lab.pay.equity_k, lab.pay.skill_elasticity] for lab in labs])
         model.lab_vesting = np.array(
             [
@@ -110,7 +110,7 @@ class World:
             for key, ex in spec.executives.items():
                 self._add(lab, key, ex)
         # an exit the scenario dates is a fact: friction must not pre-empt it
-        for event in model.config.timeline.values():
+        for event in model.spec.timeline.values():
             if event.kind == "executive_exit":
                 model.executive_by_key[event.executive].scripted = True
 
@@ -169,7 +169,7 @@ class World:
         for lab in model.labs:
             members = np.flatnonzero(labs == lab.index)
             founded = lab.spec.founded
-            age_weeks = 52 * (OLD_ORGANIZATION_YEARS if founded is None else model.config.start.year - founded)
+            age_weeks = 52 * (OLD_ORGANIZATION_YEARS if founded is None else model.spec.start.year - founded)
             cohort = matching.cohort(model, lab.index, lab.spec.quit_rate, lab.spec.hiring.growth, age_weeks)
             tenure = rng.choice(len(cohort.pmf), size=len(members), p=cohort.pmf)
             staff["tenure"][members] = tenure
@@ -198,7 +198,7 @@ class World:
         slots = model.population.add([_Candidate() for _ in pool], lab=labs, team=pool, skill=skill, **traits)
         derived.price_arrivals(model, slots)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
-        model.star_threshold = derived.market_quantile(model, model.config.outcomes.top_quantile)
+        model.star_threshold = derived.market_quantile(model, model.spec.outcomes.top_quantile)
         odds = decision.persistent_odds(model)
         quit_rate = derived.lab_array(model, "quit_rate")[labs]
         growth = np.log1p(np.array([lab.spec.hiring.growth for lab in model.labs]))[labs] / 52.0
