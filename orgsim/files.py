@@ -32,6 +32,11 @@ def atomic_write(path: Path, write: Any) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def read_pngs(directory: Path, names) -> dict[str, bytes]:
+    """The figures ``names`` that ``directory`` holds as ``<name>.png`` (a written output read back for a report)."""
+    return {name: (directory / f"{name}.png").read_bytes() for name in names if (directory / f"{name}.png").is_file()}
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd"))
 

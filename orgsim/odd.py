@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from orgsim import schema
+from orgsim import schema, tables
 from orgsim.sim import plugins
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,8 +287,7 @@ def render_block(block: Block) -> str:
     if block.kind:
         lines += [f"Handled by {_handler(block.kind)}.", ""]
     lines += [
-        "| parameter | label | default | unit | source / assumption | description |",
-        "| --- | --- | --- | --- | --- | --- |",
+        *tables.head(["parameter", "label", "default", "unit", "source / assumption", "description"]),
     ]
     for name in block.fields:
         field = block.model.model_fields[name]
@@ -299,7 +298,7 @@ def render_block(block: Block) -> str:
             source = "*assumption*"
         description = "; ".join(filter(None, [field.description, field_type(field)]))
         cells = (f"`{name}`", field.title or "—", format_value(field.default), unit, source, description)
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append(tables.row(_cell(c) for c in cells))
     return "\n".join(lines)
 
 
@@ -352,17 +351,31 @@ def render_world_tables(configs: Path = CONFIGS) -> str:
         f"From `configs/{WORLD_FILE}`: start {world.start}, horizon {world.horizon} ({world.weeks} weeks), "
         f"focal lab `{world.focal_lab}`, {len(world.labs)} labs, {total:,} researchers at `population.scale: 1`.",
         "",
-        "| lab | teams (headcount; * protected) | researchers | base + equity k$/yr | pay elasticity "
-        "| accelerators (k H100e) | H100e per researcher | capability | prestige | trust | vision | annual quit rate "
-        "| recent reorgs | release every (weeks) |",
-        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *tables.head(
+            [
+                "lab",
+                "teams (headcount; * protected)",
+                "researchers",
+                "base + equity k$/yr",
+                "pay elasticity",
+                "accelerators (k H100e)",
+                "H100e per researcher",
+                "capability",
+                "prestige",
+                "trust",
+                "vision",
+                "annual quit rate",
+                "recent reorgs",
+                "release every (weeks)",
+            ],
+            "llrlrrrrrrrrrr",
+        ),
     ]
     for key, lab in world.labs.items():
         teams = ", ".join(f"{t} {s.headcount:,}{'*' if s.protected else ''}" for t, s in lab.teams.items())
         n = sum(s.headcount for s in lab.teams.values())
         out.append(
-            "| "
-            + " | ".join(
+            tables.row(
                 _cell(c)
                 for c in (
                     f"`{key}` {lab.name}",
@@ -381,20 +394,32 @@ def render_world_tables(configs: Path = CONFIGS) -> str:
                     str(lab.release_every_weeks) if lab.release_every_weeks else "dated only",
                 )
             )
-            + " |"
         )
     out += [
         "",
-        "| lab | mission safety / openness / product | poaching intensity | approaches/week | target quantile "
-        "| package cap M$ (4 yr) | counteroffers | backfill share/week | headcount growth/yr | share price "
-        "| volatility | capex $bn | comp budget M$/yr |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *tables.head(
+            [
+                "lab",
+                "mission safety / openness / product",
+                "poaching intensity",
+                "approaches/week",
+                "target quantile",
+                "package cap M$ (4 yr)",
+                "counteroffers",
+                "backfill share/week",
+                "headcount growth/yr",
+                "share price",
+                "volatility",
+                "capex $bn",
+                "comp budget M$/yr",
+            ],
+            "llrrrrlrrrrrr",
+        ),
     ]
     for key, lab in world.labs.items():
         h, m, f = lab.hiring, lab.mission, lab.finance
         out.append(
-            "| "
-            + " | ".join(
+            tables.row(
                 _cell(c)
                 for c in (
                     f"`{key}`",
@@ -412,18 +437,28 @@ def render_world_tables(configs: Path = CONFIGS) -> str:
                     _num(f.comp_budget_musd),
                 )
             )
-            + " |"
         )
     out += [
         "",
-        "| lab | executive | role | teams led | micromanagement | risk appetite | patience | insider | friction |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | --- | ---: |",
+        *tables.head(
+            [
+                "lab",
+                "executive",
+                "role",
+                "teams led",
+                "micromanagement",
+                "risk appetite",
+                "patience",
+                "insider",
+                "friction",
+            ],
+            "llllrrrlr",
+        ),
     ]
     for key, lab in world.labs.items():
         for ex_key, ex in lab.executives.items():
             out.append(
-                "| "
-                + " | ".join(
+                tables.row(
                     _cell(c)
                     for c in (
                         f"`{key}`",
@@ -437,7 +472,6 @@ def render_world_tables(configs: Path = CONFIGS) -> str:
                         _num(ex.friction),
                     )
                 )
-                + " |"
             )
     return "\n".join(out) + "\n"
 
@@ -468,13 +502,14 @@ def render_timeline_table(configs: Path = CONFIGS) -> str:
                 settings or "—",
                 event.note or "—",
             )
-            rows.append((event.date, order, key, "| " + " | ".join(_cell(c) for c in cells) + " |"))
+            rows.append((event.date, order, key, tables.row(_cell(c) for c in cells)))
     rows.sort()
     head = [
         "Settings show the fields that differ from their defaults (§8 gives the defaults).",
         "",
-        "| date | week | scenario | event | kind | lab | settings | source note (from the config) |",
-        "| --- | ---: | --- | --- | --- | --- | --- | --- |",
+        *tables.head(
+            ["date", "week", "scenario", "event", "kind", "lab", "settings", "source note (from the config)"], "lr"
+        ),
     ]
     return "\n".join(head + [r[3] for r in rows]) + "\n"
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from rich.table import Table
 
-from orgsim import labels
+from orgsim import labels, tables
 
 if TYPE_CHECKING:
     from orgsim.outcomes import Headline
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _pct(x: float) -> str:
-    return "n/a" if pd.isna(x) else f"{100 * x:.1f}%"
+    return tables.number(x, "pct")
 
 
 def summary_table(model: OrgModel, metrics: pd.DataFrame, events: pd.DataFrame, headline: Headline) -> Table:

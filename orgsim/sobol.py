@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim import catalog, labels, lock
+from orgsim import catalog, labels, lock, tables
 from orgsim.analysis import metamodel_indices, read_runs, sobol_indices
 from orgsim.config import ConfigError, load_scenario
 from orgsim.files import atomic_write, git_revision, write_json
@@ -174,7 +174,7 @@ def markdown(indices: pd.DataFrame, scenario: Scenario | None = None) -> str:
                 "seed noise. Indices are shares of the explained part.\n"
             )
         parts.append(f"Outcome `{outcome}`, in {labels.outcome(outcome, scenario).unit}.\n")
-        parts.append("| rank | parameter | path | S1 [95% CI] | ST [95% CI] |\n|---|---|---|---|---|")
+        parts.append("\n".join(tables.head(["rank", "parameter", "path", "S1 [95% CI]", "ST [95% CI]"])))
         for i, row in group.sort_values("ST", ascending=False).reset_index(drop=True).iterrows():
             label = labels.parameter(row["parameter"], scenario)
             parts.append(

@@ -44,7 +44,7 @@ import pandas as pd
 import yaml
 from pydantic import Field, model_validator
 
-from orgsim import catalog, lock
+from orgsim import catalog, lock, tables
 from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStatistic, measure
 from orgsim.config import ConfigError, load_scenario, load_spec
 from orgsim.files import atomic_write, git_revision, versions, write_json
@@ -547,11 +547,7 @@ def run_validation(
 
 def fmt(value: float, percent: bool, small: bool) -> str:
     """A percentage, a small number to 3 decimals, or a count."""
-    if not np.isfinite(value):
-        return "n/a"
-    if percent:
-        return f"{100 * value:.1f}%"
-    return f"{value:.3f}" if small else f"{value:,.0f}"
+    return tables.number(value, "pct" if percent else "decimal" if small else "int")
 
 
 def cells(row) -> dict[str, str]:
@@ -573,10 +569,8 @@ def cells(row) -> dict[str, str]:
 
 def markdown(table: pd.DataFrame) -> str:
     """The validation table in Markdown; failures in bold, undefined runs stated."""
-    lines = [
-        "| fact | measured on | target | tolerance | simulated mean | 95% CI | runs | result | source |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | :---: | --- |",
-    ]
+    columns = ["fact", "measured on", "target", "tolerance", "simulated mean", "95% CI", "runs", "result", "source"]
+    lines = tables.head(columns, "llrrrrrcl")
     for row in table.itertuples():
         c = cells(row)
         runs = f"{row.runs}" + (f" ({row.undefined} undefined)" if row.undefined else "")

@@ -27,6 +27,7 @@ from orgsim.analysis.summaries import (
 )
 from orgsim.outcomes import OUTCOMES, Outcome
 from orgsim.sweep.store import Store
+from orgsim.tables import SUFFIX, number
 
 #: scenarios in the order a reader compares them: success first, then failure, a slip, the rest
 ORDER = {"success": 0, "failure": 1, "partial": 2, "none": 3}
@@ -37,30 +38,6 @@ RETENTION = ("cohort_retention", "top_talent_retention")
 #: the kind a difference of an outcome prints as, by the outcome's kind: a share in percentage points, a
 #: headcount in researchers, a week in weeks, an index in index points
 DIFFERENCE = {"pct": "pp", "count": "researchers", "week": "weeks", "num": "points"}
-#: the unit each kind of number ends in (an interval says it once, after its upper bound)
-SUFFIX = {"pct": "%", "pp": " pp", "researchers": " researchers", "weeks": " weeks", "points": " index points"}
-
-
-def number(value: float, kind: str) -> str:
-    """A value as a reader sees it: a share in %, a difference in points, people or weeks, a count with
-    separators. A value that is not a finite number is 'n/a': callers that know why say so instead."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    if kind == "pct":
-        return f"{100 * value:.1f}%"
-    if kind == "pp":
-        return f"{100 * value:+.1f} pp"
-    if kind == "change":
-        return f"{value:+.2f}"
-    if kind == "count":
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
-    if kind == "researchers":
-        return f"{value:+,.0f} researchers" if abs(value) >= 100 else f"{value:+.1f} researchers"
-    if kind == "weeks":
-        return f"{value:+.1f} weeks"
-    if kind == "points":
-        return f"{value:+.2f} index points"
-    return f"{value:.2f}" if kind == "num" else f"{value:.0f}"
 
 
 @dataclass(frozen=True)

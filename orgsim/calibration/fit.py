@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from orgsim import catalog, lock
+from orgsim import catalog, lock, tables
 from orgsim.calibration.targets import (
     CalibrationSpec,
     Target,
@@ -395,8 +395,9 @@ def predictive_markdown(table: pd.DataFrame, replications: int) -> str:
     lines = [
         f"{n} accepted parameter vectors, {replications} fresh seeds each",
         "",
-        "| target | fact | tolerance | mean over vectors | 5-95% of vectors | vectors within |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *tables.head(
+            ["target", "fact", "tolerance", "mean over vectors", "5-95% of vectors", "vectors within"], "lrrrrr"
+        ),
     ]
     for r in table.itertuples():
         p = bool(r.percent)
@@ -409,9 +410,7 @@ def predictive_markdown(table: pd.DataFrame, replications: int) -> str:
 
 
 def _fmt(value: float, percent: bool) -> str:
-    if not math.isfinite(value):
-        return "nan"
-    return f"{100 * value:.1f}%" if percent else f"{value:,.0f}"
+    return tables.number(value, "pct" if percent else "int")
 
 
 def fact_cells(row) -> tuple[str, str]:
@@ -429,8 +428,10 @@ def table_markdown(table: pd.DataFrame) -> str:
         lines += [
             f"population.scale = {scale}, {seeds} seeds",
             "",
-            "| target | fact | tolerance | simulated mean | 95% CI of mean | 2.5-97.5% of seeds | within |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | :---: |",
+            *tables.head(
+                ["target", "fact", "tolerance", "simulated mean", "95% CI of mean", "2.5-97.5% of seeds", "within"],
+                "lrrrrrc",
+            ),
         ]
         for r in rows.itertuples():
             p = bool(r.percent)

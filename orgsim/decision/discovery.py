@@ -31,10 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orgsim import labels
+from orgsim import labels, tables
 from orgsim.analysis import StoreError, read_runs
-from orgsim.decision import tables
-from orgsim.files import atomic_write, git_revision, write_json
+from orgsim.files import atomic_write, git_revision, read_pngs, write_json
 from orgsim.sweep.store import Store
 
 #: a restriction stays in the chosen box only if its quasi-p-value is at most this (Bryant and Lempert 2010)
@@ -471,7 +470,7 @@ def read(directory: str | Path) -> Written:
         scores = pd.read_csv(directory / "feature_scores.csv")
     except (ValueError, OSError) as exc:
         raise StoreError(f"{directory}: unreadable discovery output ({exc})") from None
-    return Written(meta, box, scores, tables.pngs(directory, FIGURES))
+    return Written(meta, box, scores, read_pngs(directory, FIGURES))
 
 
 #: the figures ``write`` saves, in the order the report shows them, with their captions

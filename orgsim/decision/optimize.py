@@ -41,12 +41,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from orgsim import catalog, labels, lock
+from orgsim import catalog, labels, lock, tables
 from orgsim.analysis import clip_to_domain, mean_ci
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict, week_of
-from orgsim.decision import tables
 from orgsim.extras import require
-from orgsim.files import atomic_write, git_revision, versions, write_json
+from orgsim.files import atomic_write, git_revision, read_pngs, versions, write_json
 from orgsim.schema import Scenario, Strict
 from orgsim.sweep import design as designs
 from orgsim.sweep import explore
@@ -642,6 +641,6 @@ def read(directory: str | Path) -> Written:
         OptimizationSpec.model_validate(manifest["spec"])
     except (ValueError, OSError, KeyError) as exc:
         raise StoreError(f"{directory}: unreadable optimization output ({type(exc).__name__}: {exc})") from None
-    figures = tables.pngs(directory, FIGURES)
+    figures = read_pngs(directory, FIGURES)
     trials["policy"], front["pick"] = trials["policy"].fillna(""), front["pick"].fillna("")
     return Written(manifest, trials, front, reevaluation, figures)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from orgsim import analysis
-from orgsim.decision import discovery, optimize, tables
+from orgsim import analysis, tables
+from orgsim.decision import discovery, optimize
 from orgsim.report.page import Figure, Section, Table, listing
 
 

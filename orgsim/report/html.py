@@ -25,11 +25,10 @@ import pandas as pd
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from orgsim import adequacy, analysis, labels
+from orgsim import adequacy, analysis, labels, tables
 from orgsim.analysis import briefing as briefs
-from orgsim.analysis.briefing import DIFFERENCE, Estimate, number
+from orgsim.analysis.briefing import DIFFERENCE, Estimate
 from orgsim.analysis.retention import INCUMBENT, EventLog
-from orgsim.decision import tables
 from orgsim.outcomes import OUTCOMES
 from orgsim.report import decision, figures, page
 from orgsim.report.page import Figure, Section, Table, labelled
@@ -65,7 +64,7 @@ def _pick(table: pd.DataFrame, **where) -> pd.Series | None:
 
 def _bound(value: float, kind: str) -> str:
     """An end of the values an outcome can take: a number, or unbounded (∞)."""
-    return number(value, kind) if math.isfinite(value) else ("−∞" if value < 0 else "∞")
+    return tables.number(value, kind) if math.isfinite(value) else ("−∞" if value < 0 else "∞")
 
 
 def _named_by(store: Store, digest: str) -> Scenario | None:
@@ -728,7 +727,7 @@ class _Builder:
         table = analysis.two_year_retention_table(self.data.events, self.data.last_week)
         wide = self.by_scenario(table, "pct", "lab", list(dict.fromkeys(table["lab"])))
         wide["SignalFire 2025"] = [
-            number(SIGNALFIRE[lab], "pct") if lab in SIGNALFIRE else "not published" for lab in wide["lab"]
+            tables.number(SIGNALFIRE[lab], "pct") if lab in SIGNALFIRE else "not published" for lab in wide["lab"]
         ]
         self.sure.items.append(
             Table(
@@ -749,7 +748,7 @@ class _Builder:
                 f"Two-year retention at {self.focal.title()} (SignalFire's definition) at the horizon: "
                 + "; ".join(parts)
                 + (
-                    f" (published for 2025: {number(SIGNALFIRE[self.focal], 'pct')})."
+                    f" (published for 2025: {tables.number(SIGNALFIRE[self.focal], 'pct')})."
                     if self.focal in SIGNALFIRE
                     else " (SignalFire published no figure for it)."
                 )

@@ -16,7 +16,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup, escape
 
-from orgsim.decision import tables
+from orgsim import tables
 
 
 @dataclass
