@@ -177,13 +177,14 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to write configs
 @app.command()
 def schema(out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout")] = None) -> None:
     """Export the scenario JSON Schema (for editor completion and validation)."""
+    from orgsim.files import atomic_write
     from orgsim.sim import plugins
 
     text = json.dumps(plugins.scenario_model().model_json_schema(), indent=2) + "\n"
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         console.print(f"wrote {out}")
 
 
@@ -255,6 +256,7 @@ def compare(
     from orgsim.analysis import StoreError, headline_table, read_runs
     from orgsim.analysis.briefing import Estimate
     from orgsim.config import ConfigError
+    from orgsim.files import atomic_write
     from orgsim.outcomes import OUTCOMES
     from orgsim.sweep import compare as preset
     from orgsim.sweep.runner import run_sweep
@@ -282,7 +284,7 @@ def compare(
         )
     console.print(table)
     if csv is not None:
-        runs.to_csv(csv, index=False)
+        atomic_write(csv, lambda tmp: runs.to_csv(tmp, index=False))
         console.print(f"wrote {csv}")
     console.print(f"{result.ok} runs ok, {result.skipped} already done; results in {out} (orgsim report {out})")
     _report_failed(result.failed)
@@ -822,6 +824,7 @@ def validation(
 ) -> None:
     """Check the model on facts the calibration never sees: run them, then print and write the pass/fail table."""
     from orgsim.config import ConfigError
+    from orgsim.files import atomic_write
     from orgsim.validation import cells, check_out, doc_page, load_validation, planned_runs, run_validation
 
     _check_executor(executor, scheduler, connect_timeout)
@@ -863,7 +866,8 @@ def validation(
         )
     console.print(table)
     if doc is not None:
-        doc.write_text(doc_page(result, spec), encoding="utf-8")
+        page = doc_page(result, spec)
+        atomic_write(doc, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     console.print(
         f"{result.simulated} of {result.runs} runs and March cells simulated now; {result.seconds:.1f} s; "
         f"wrote {out}/validation.csv, validation.md, validation.json" + (f" and {doc}" if doc else "")

@@ -33,6 +33,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from orgsim import schema, tables
+from orgsim.files import atomic_write
 from orgsim.sim import plugins
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -571,7 +572,7 @@ def update_odd(path: str | Path = ODD_PATH) -> bool:
     text = path.read_text(encoding="utf-8")
     new, stale = render(text)
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        atomic_write(path, lambda tmp: tmp.write_text(new, encoding="utf-8"))
     return bool(stale)
 
 

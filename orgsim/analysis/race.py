@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from orgsim.analysis.summaries import mean_ci
+
 #: the rank whose distance to the leader measures the spread of the field ("the leader's margin over the third lab")
 MARGIN_RANK = 3
 
@@ -79,3 +81,22 @@ def margin_trend(metrics: pd.DataFrame, rank: int = MARGIN_RANK) -> pd.DataFrame
             }
         )
     return pd.DataFrame(rows)
+
+
+def release_marks(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The weeks a lab's public standing stepped up (a release that beat its earlier best), with the new level."""
+    part = _runs(metrics)
+    part = part[part["metric"] == "standing"].sort_values("week")
+    step = part.groupby(["scenario", "run_id", "lab"], observed=True)["value"].diff()
+    return part.loc[step > 0, ["scenario", "run_id", "lab", "week", "date", "value"]].rename(
+        columns={"value": "standing"}
+    )
+
+
+def race_summary(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario, mean [95% CI] over runs: lead changes per year, labs that led, the margin in the first and
+    last year and their ratio."""
+    per_run = lead_changes(metrics).merge(margin_trend(metrics), on=["scenario", "run_id"])
+    columns = ["changes_per_year", "labs_that_led", "margin_first_year", "margin_last_year", "margin_ratio"]
+    tidy = per_run.melt(id_vars=["scenario", "run_id"], value_vars=columns, var_name="quantity")
+    return mean_ci(tidy.dropna(subset=["value"]), ["quantity", "scenario"])

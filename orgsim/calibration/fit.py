@@ -33,15 +33,15 @@ uncertainty is the spread of the accepted trials (loss at most
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +63,8 @@ from orgsim.config import ConfigError, _read_yaml
 from orgsim.extras import require
 from orgsim.files import atomic_write, git_revision, versions, write_json
 from orgsim.intervals import mean_interval
-from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one
+from orgsim.studies import open_study
+from orgsim.sweep.runner import ExecutorKind, RunSpec, as_finished, executor, run_one
 
 # which parts of the spec the finished trials depend on: resuming with others changed is refused
 SEARCH_FIELDS = ("scenario", "set", "weeks", "seed", "replications", "parameters", "targets")
@@ -149,18 +150,10 @@ def evaluate(
         ]
         tasks += [runs[i : i + spec.batch_size] for i in range(0, len(runs), spec.batch_size)]
     rows: list[dict] = []
-    pending: set[Future] = set()
-    queue = iter(tasks)
-    while True:
-        while len(pending) < 2 * slots and (batch := next(queue, None)) is not None:
-            pending.add(pool.submit(measure_runs, batch, targets))
-        if not pending:
-            break
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in finished:
-            for row in future.result():
-                rows.append(row)
-                on_run(row)
+    for future in as_finished(pool, functools.partial(measure_runs, targets=targets), tasks, slots):
+        for row in future.result():
+            rows.append(row)
+            on_run(row)
     frame = pd.DataFrame(rows)
     return {
         c.key: frame[frame["point"] == c.key].sort_values("run_id").reset_index(drop=True) if len(frame) else frame
@@ -198,17 +191,15 @@ def _config(spec: CalibrationSpec, base: Path, values: dict[str, float], extra: 
 
 
 def _study(spec: CalibrationSpec, out: Path):
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    storage = optuna.storages.RDBStorage(f"sqlite:///{(out / 'optuna.db').resolve()}")
-    study = optuna.create_study(study_name=spec.name, storage=storage, direction="minimize", load_if_exists=True)
-    study.sampler = optuna.samplers.TPESampler(
-        seed=spec.seed + len(study.trials),
-        n_startup_trials=spec.optimizer.startup_trials,
-        multivariate=spec.optimizer.multivariate,
-        constant_liar=spec.optimizer.parallel_trials > 1,
+    o = spec.optimizer
+    study, _ = open_study(
+        out,
+        spec.name,
+        seed=spec.seed,
+        directions=["minimize"],
+        startup_trials=o.startup_trials,
+        multivariate=o.multivariate,
+        parallel_trials=o.parallel_trials,
     )
     if spec.optimizer.start and not any(t.params == spec.optimizer.start for t in study.trials):
         study.enqueue_trial(spec.optimizer.start)  # a known-good point (new or edited): tried next
@@ -473,7 +464,7 @@ def plot(trials: pd.DataFrame, spec: CalibrationSpec, fit_trial: int | None, out
     ax.set_title(f"{spec.name}: loss over trials ({spec.replications} seeds per candidate)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "loss.png", dpi=120)
+    atomic_write(out / "loss.png", lambda tmp: fig.savefig(tmp, format="png", dpi=120))
     plt.close(fig)
     paths.append(out / "loss.png")
     names = list(spec.parameters)
@@ -495,7 +486,7 @@ def plot(trials: pd.DataFrame, spec: CalibrationSpec, fit_trial: int | None, out
         ax.axis("off")
     fig.suptitle("parameters over trials (colour: log10 loss, dark = low; red rings: accepted)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(out / "params.png", dpi=110)
+    atomic_write(out / "params.png", lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     plt.close(fig)
     paths.append(out / "params.png")
     return paths
@@ -639,7 +630,8 @@ def calibrate(
     write_config_file: bool = True,
     progress: Progress = _quiet,
 ) -> CalibrationResult:
-    """Run (or resume) the calibration of ``spec_path`` into ``out``.
+    """Run (or resume) the calibration of ``spec_path`` into ``out``: search, refine, verify, the posterior
+    predictive, then the written fit (one function per stage below).
 
     ``trials`` is the total number of finished trials wanted (default: the
     spec's), counting those a resumed study already has. ``progress(kind,
@@ -647,12 +639,84 @@ def calibrate(
     events for a progress bar.
     """
     require("optuna", "orgsim calibrate")
-    from optuna.trial import TrialState
-
-    spec_path = Path(spec_path)
+    spec_path, out = Path(spec_path), Path(out)
     spec, base = load_calibration(spec_path)
-    out = Path(out)
-    wanted = trials or spec.trials
+    manifest = _start(spec, spec_path, base, out, resume, executor_kind, workers)
+    study = _study(spec, out)
+    requeued = _requeue_interrupted(study)
+    seconds: dict[str, float] = {}
+    with executor(executor_kind, workers, scheduler) as (pool, slots):
+        with _timed(seconds, "search"):
+            ran = _search(study, spec, base, pool, slots, trials or spec.trials, manifest["search_seeds"], progress)
+            frame = trials_frame(study, spec)
+            atomic_write(out / "trials.csv", lambda tmp: frame.to_csv(tmp, index=False))
+        with _timed(seconds, "refine"):
+            fit_trial, fit_loss, fit = _refine(spec, base, out, frame, pool, slots, progress)
+        with _timed(seconds, "verify"):
+            tables = _verify(spec, spec_path, base, out, fit, pool, slots, progress)
+        method, accepted = accepted_trials(spec, frame)
+        if spec.predictive.draws:
+            with _timed(seconds, "predictive"):
+                _predictive(spec, base, out, accepted, pool, slots, progress)
+    table = pd.concat(tables, ignore_index=True)
+    atomic_write(out / "fit_table.csv", lambda tmp: table.to_csv(tmp, index=False))
+    markdown = table_markdown(table)
+    atomic_write(out / "fit_table.md", lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
+    unc = uncertainty(spec, accepted, fit)
+    plot(frame, spec, fit_trial, out)
+    info = {
+        "date": dt.date.today().isoformat(),
+        "git": (git_revision() or "")[:10],
+        "trials": int((frame["state"] == "COMPLETE").sum()),
+        "loss": fit_loss,
+    }
+    config_path = accepted_path = None
+    warns: list[str] = []
+    if write_config_file:
+        config_path = write_config(spec, spec_path, base, fit, unc, method, info)
+        accepted_path = write_accepted(spec, base, accepted)
+        warns = chain_warnings(spec, base, config_path)
+    fit_doc = {
+        "fitted": fit,
+        "fit_trial": fit_trial,
+        "fit_loss_refined": info["loss"],
+        "uncertainty_method": method,
+        "uncertainty": unc.to_dict(orient="records"),
+        "accept_loss": spec.accept_loss,
+        "trials_complete": info["trials"],
+        "trials_failed": int((frame["state"] == "FAIL").sum()),
+        "requeued_after_interrupt": requeued,
+        "seconds_this_session": {k: round(v, 1) for k, v in seconds.items()},
+        "search_seconds_all_sessions": round(float(frame.loc[frame["state"] == "COMPLETE", "seconds"].sum()), 1),
+        "config": config_path.name if config_path else None,
+        "accepted_file": accepted_path.name if accepted_path else None,
+        "warnings": warns,
+    }
+    write_json(fit_doc, out / "fit.json")
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    write_json(manifest, out / "manifest.json")
+    return CalibrationResult(out, info["trials"], ran, requeued, fit, method, unc, table, config_path, warns, seconds)
+
+
+@contextlib.contextmanager
+def _timed(seconds: dict[str, float], stage: str):
+    """Add the stage's wall time to ``seconds`` (the session's timings in fit.json)."""
+    started = time.perf_counter()
+    yield
+    seconds[stage] = time.perf_counter() - started
+
+
+def _start(
+    spec: CalibrationSpec,
+    spec_path: Path,
+    base: Path,
+    out: Path,
+    resume: bool,
+    executor_kind: ExecutorKind,
+    workers: int | None,
+) -> dict:
+    """Refuse a folder that holds another calibration (or this one, without ``resume``, or with its search
+    changed); write and return the session's manifest."""
     manifest_path = out / "manifest.json"
     previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
     if (out / "optuna.db").exists() and not resume:
@@ -685,191 +749,154 @@ def calibrate(
         "sessions": [*(previous or {}).get("sessions", []), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
     }
     write_json(manifest, manifest_path)
+    return manifest
 
-    study = _study(spec, out)
-    requeued = _requeue_interrupted(study)
-    seconds: dict[str, float] = {}
-    search_seeds = manifest["search_seeds"]
+
+def _search(
+    study, spec: CalibrationSpec, base: Path, pool, slots: int, wanted: int, seeds: list[int], progress: Progress
+) -> int:
+    """Ask, run and tell trials in batches until ``wanted`` have finished; returns the trials run now."""
+    from optuna.trial import TrialState
+
     ran = 0
-    with executor(executor_kind, workers, scheduler) as (pool, slots):
-        # ---- search
-        started = time.perf_counter()
-        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-        progress("stage", name="search", total=wanted, done=min(done, wanted), runs=spec.replications)
-        failed_in_a_row = 0
-        while done < wanted:
-            batch = []
-            for _ in range(min(spec.optimizer.parallel_trials, wanted - done)):
-                trial = study.ask()
-                cand = _config(spec, base, _suggest(trial, spec))
-                cand.key = trial.number
-                batch.append((trial, cand))
-            t0 = time.perf_counter()
-            frames = evaluate(
-                pool, slots, [c for _, c in batch], search_seeds, spec, "t", on_run=lambda row: progress("run", row=row)
-            )
-            for trial, cand in batch:
-                if cand.config is None:
-                    summary = {"means": {}, "sds": {}, "loss": float("inf"), "error": cand.error}
-                else:
-                    summary = summarize(spec, frames[cand.key])
-                trial.set_user_attr("means", summary["means"])
-                trial.set_user_attr("sds", summary["sds"])
-                trial.set_user_attr("seconds", round(time.perf_counter() - t0, 2))
-                if math.isfinite(summary["loss"]):
-                    study.tell(trial, summary["loss"])
-                    done += 1
-                    failed_in_a_row = 0
-                else:
-                    trial.set_user_attr("error", summary["error"] or "a statistic was NaN")
-                    study.tell(trial, state=TrialState.FAIL)
-                    failed_in_a_row += 1
-                ran += 1
-                progress(
-                    "trial",
-                    number=trial.number,
-                    loss=summary["loss"],
-                    error=summary.get("error", ""),
-                    best=_best_value(study),
-                )
-            if failed_in_a_row >= spec.optimizer.max_failed_in_a_row:
-                last = trials_frame(study, spec).iloc[-1]
-                raise CalibrationFailed(f"{failed_in_a_row} trials in a row failed; last error: {last['error']}")
-        seconds["search"] = time.perf_counter() - started
-        frame = trials_frame(study, spec)
-        frame.to_csv(out / ".trials.csv.tmp", index=False)
-        os.replace(out / ".trials.csv.tmp", out / "trials.csv")
-
-        # ---- refine: the best few candidates on fresh seeds
-        started = time.perf_counter()
-        complete = frame[frame["state"] == "COMPLETE"].sort_values(["loss", "trial"])
-        top = complete.drop_duplicates(subset=[f"param:{k}" for k in spec.parameters]).head(spec.refine.top)
-        refine_path = out / "refine.json"
-        refined = json.loads(refine_path.read_text(encoding="utf-8")) if refine_path.is_file() else {}
-        refined = {k: v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}  # only the current top
-        refine_seeds = stream_seeds(spec.seed, 1, spec.refine.replications)
-        refine_extra = [] if spec.refine.scale is None else [f"population.scale={spec.refine.scale!r}"]
-        todo = [
-            int(t)
-            for t in top["trial"]
-            if str(int(t)) not in refined
-            or refined[str(int(t))]["seeds"] != refine_seeds
-            or refined[str(int(t))].get("scale") != spec.refine.scale
-        ]
-        progress("stage", name="refine", total=len(top), done=len(top) - len(todo), runs=spec.refine.replications)
-        for number in todo:
-            row = complete[complete["trial"] == number].iloc[0]
-            values = {k: float(row[f"param:{k}"]) for k in spec.parameters}
-            cand = _config(spec, base, values, refine_extra)
-            cand.key = number
-            result = summarize(
-                spec,
-                evaluate(pool, slots, [cand], refine_seeds, spec, "refine", on_run=lambda r: progress("run", row=r))[
-                    number
-                ],
-            )
-            refined[str(number)] = {
-                "values": values,
-                "seeds": refine_seeds,
-                "scale": spec.refine.scale,
-                "search_loss": float(row["loss"]),
-                **result,
-            }
-            write_json(refined, refine_path)
-            progress("trial", number=number, loss=result["loss"], best=None)
-        pool_best = {int(k): v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}
-        if pool_best:
-            fit_trial = min(pool_best, key=lambda k: (pool_best[k]["loss"], k))
-            raw = pool_best[fit_trial]["values"]
-        else:
-            fit_trial = int(complete.iloc[0]["trial"])
-            raw = {k: float(complete.iloc[0][f"param:{k}"]) for k in spec.parameters}
-        fit = fitted_values(spec, raw)
-        seconds["refine"] = time.perf_counter() - started
-
-        # ---- verify at each scale on fresh seeds
-        started = time.perf_counter()
-        verify_seeds = stream_seeds(spec.seed, 2, spec.verify.replications)
-        scales = spec.verify.scales or [None]
-        tables = []
-        (out / "verify").mkdir(exist_ok=True)
-        fit_digest = _digest({"fit": fit, "seeds": verify_seeds, "weeks": spec.weeks})
-        for i, scale in enumerate(scales):
-            label = "as configured" if scale is None else f"{scale:g}"
-            path = out / "verify" / f"scale={label.replace(' ', '_')}.csv"
-            meta = path.with_suffix(".json")
-            if path.is_file() and meta.is_file() and json.loads(meta.read_text())["digest"] == fit_digest:
-                per_seed = pd.read_csv(path)
+    done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    progress("stage", name="search", total=wanted, done=min(done, wanted), runs=spec.replications)
+    failed_in_a_row = 0
+    while done < wanted:
+        batch = []
+        for _ in range(min(spec.optimizer.parallel_trials, wanted - done)):
+            trial = study.ask()
+            cand = _config(spec, base, _suggest(trial, spec))
+            cand.key = trial.number
+            batch.append((trial, cand))
+        t0 = time.perf_counter()
+        frames = evaluate(
+            pool, slots, [c for _, c in batch], seeds, spec, "t", on_run=lambda row: progress("run", row=row)
+        )
+        for trial, cand in batch:
+            if cand.config is None:
+                summary = {"means": {}, "sds": {}, "loss": float("inf"), "error": cand.error}
             else:
-                progress("stage", name=f"verify (scale {label})", total=spec.verify.replications, done=0, runs=1)
-                extra = [] if scale is None else [f"population.scale={scale!r}"]
-                cand = _config(spec, base, fit, extra)
-                cand.key = i
-                if cand.config is None:
-                    raise ConfigError(spec_path, "verify.scales", cand.error)
-                per_seed = evaluate(
-                    pool,
-                    slots,
-                    [cand],
-                    verify_seeds,
-                    spec,
-                    f"verify{i}-",
-                    on_run=lambda r: progress("run", row=r, advance=True),
-                )[i]
-                per_seed.to_csv(path.with_name(f".{path.name}.tmp"), index=False)
-                os.replace(path.with_name(f".{path.name}.tmp"), path)
-                write_json({"digest": fit_digest, "fit": fit, "scale": label}, meta)
-            if (per_seed["status"] != "ok").any():
-                bad = per_seed[per_seed["status"] != "ok"].iloc[0]
-                raise CalibrationFailed(f"verification run {bad['run_id']} failed: {bad['error']}")
-            tables.append(fit_table(spec, per_seed, label))
-        seconds["verify"] = time.perf_counter() - started
+                summary = summarize(spec, frames[cand.key])
+            trial.set_user_attr("means", summary["means"])
+            trial.set_user_attr("sds", summary["sds"])
+            trial.set_user_attr("seconds", round(time.perf_counter() - t0, 2))
+            if math.isfinite(summary["loss"]):
+                study.tell(trial, summary["loss"])
+                done += 1
+                failed_in_a_row = 0
+            else:
+                trial.set_user_attr("error", summary["error"] or "a statistic was NaN")
+                study.tell(trial, state=TrialState.FAIL)
+                failed_in_a_row += 1
+            ran += 1
+            progress(
+                "trial",
+                number=trial.number,
+                loss=summary["loss"],
+                error=summary.get("error", ""),
+                best=_best_value(study),
+            )
+        if failed_in_a_row >= spec.optimizer.max_failed_in_a_row:
+            last = trials_frame(study, spec).iloc[-1]
+            raise CalibrationFailed(f"{failed_in_a_row} trials in a row failed; last error: {last['error']}")
+    return ran
 
-        # ---- posterior predictive: the accepted set's spread on every target
-        method, accepted = accepted_trials(spec, frame)
-        if spec.predictive.draws:
-            started = time.perf_counter()
-            _predictive(spec, base, out, accepted, pool, slots, progress)
-            seconds["predictive"] = time.perf_counter() - started
 
-    table = pd.concat(tables, ignore_index=True)
-    table.to_csv(out / "fit_table.csv", index=False)
-    markdown = table_markdown(table)
-    atomic_write(out / "fit_table.md", lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
-    unc = uncertainty(spec, accepted, fit)
-    plot(frame, spec, fit_trial, out)
-    info = {
-        "date": dt.date.today().isoformat(),
-        "git": (git_revision() or "")[:10],
-        "trials": int((frame["state"] == "COMPLETE").sum()),
-        "loss": float(pool_best[fit_trial]["loss"]) if pool_best else float(complete.iloc[0]["loss"]),
-    }
-    config_path = accepted_path = None
-    warns: list[str] = []
-    if write_config_file:
-        config_path = write_config(spec, spec_path, base, fit, unc, method, info)
-        accepted_path = write_accepted(spec, base, accepted)
-        warns = chain_warnings(spec, base, config_path)
-    fit_doc = {
-        "fitted": fit,
-        "fit_trial": fit_trial,
-        "fit_loss_refined": info["loss"],
-        "uncertainty_method": method,
-        "uncertainty": unc.to_dict(orient="records"),
-        "accept_loss": spec.accept_loss,
-        "trials_complete": info["trials"],
-        "trials_failed": int((frame["state"] == "FAIL").sum()),
-        "requeued_after_interrupt": requeued,
-        "seconds_this_session": {k: round(v, 1) for k, v in seconds.items()},
-        "search_seconds_all_sessions": round(float(frame.loc[frame["state"] == "COMPLETE", "seconds"].sum()), 1),
-        "config": config_path.name if config_path else None,
-        "accepted_file": accepted_path.name if accepted_path else None,
-        "warnings": warns,
-    }
-    write_json(fit_doc, out / "fit.json")
-    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    write_json(manifest, manifest_path)
-    return CalibrationResult(out, info["trials"], ran, requeued, fit, method, unc, table, config_path, warns, seconds)
+def _refine(
+    spec: CalibrationSpec, base: Path, out: Path, frame: pd.DataFrame, pool, slots: int, progress: Progress
+) -> tuple[int, float, dict[str, float]]:
+    """The best few distinct candidates on fresh seeds (resumable through refine.json); returns the fitted
+    trial, its loss and its values."""
+    complete = frame[frame["state"] == "COMPLETE"].sort_values(["loss", "trial"])
+    top = complete.drop_duplicates(subset=[f"param:{k}" for k in spec.parameters]).head(spec.refine.top)
+    refine_path = out / "refine.json"
+    refined = json.loads(refine_path.read_text(encoding="utf-8")) if refine_path.is_file() else {}
+    refined = {k: v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}  # only the current top
+    refine_seeds = stream_seeds(spec.seed, 1, spec.refine.replications)
+    refine_extra = [] if spec.refine.scale is None else [f"population.scale={spec.refine.scale!r}"]
+    todo = [
+        int(t)
+        for t in top["trial"]
+        if str(int(t)) not in refined
+        or refined[str(int(t))]["seeds"] != refine_seeds
+        or refined[str(int(t))].get("scale") != spec.refine.scale
+    ]
+    progress("stage", name="refine", total=len(top), done=len(top) - len(todo), runs=spec.refine.replications)
+    for number in todo:
+        row = complete[complete["trial"] == number].iloc[0]
+        values = {k: float(row[f"param:{k}"]) for k in spec.parameters}
+        cand = _config(spec, base, values, refine_extra)
+        cand.key = number
+        result = summarize(
+            spec,
+            evaluate(pool, slots, [cand], refine_seeds, spec, "refine", on_run=lambda r: progress("run", row=r))[
+                number
+            ],
+        )
+        refined[str(number)] = {
+            "values": values,
+            "seeds": refine_seeds,
+            "scale": spec.refine.scale,
+            "search_loss": float(row["loss"]),
+            **result,
+        }
+        write_json(refined, refine_path)
+        progress("trial", number=number, loss=result["loss"], best=None)
+    pool_best = {int(k): v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}
+    if pool_best:
+        fit_trial = min(pool_best, key=lambda k: (pool_best[k]["loss"], k))
+        return fit_trial, float(pool_best[fit_trial]["loss"]), fitted_values(spec, pool_best[fit_trial]["values"])
+    first = complete.iloc[0]
+    raw = {k: float(first[f"param:{k}"]) for k in spec.parameters}
+    return int(first["trial"]), float(first["loss"]), fitted_values(spec, raw)
+
+
+def _verify(
+    spec: CalibrationSpec,
+    spec_path: Path,
+    base: Path,
+    out: Path,
+    fit: dict[str, float],
+    pool,
+    slots: int,
+    progress: Progress,
+) -> list[pd.DataFrame]:
+    """The fit at each verification scale on fresh seeds (resumable per scale); one fit table per scale."""
+    verify_seeds = stream_seeds(spec.seed, 2, spec.verify.replications)
+    scales = spec.verify.scales or [None]
+    tables = []
+    (out / "verify").mkdir(exist_ok=True)
+    fit_digest = _digest({"fit": fit, "seeds": verify_seeds, "weeks": spec.weeks})
+    for i, scale in enumerate(scales):
+        label = "as configured" if scale is None else f"{scale:g}"
+        path = out / "verify" / f"scale={label.replace(' ', '_')}.csv"
+        meta = path.with_suffix(".json")
+        if path.is_file() and meta.is_file() and json.loads(meta.read_text())["digest"] == fit_digest:
+            per_seed = pd.read_csv(path)
+        else:
+            progress("stage", name=f"verify (scale {label})", total=spec.verify.replications, done=0, runs=1)
+            extra = [] if scale is None else [f"population.scale={scale!r}"]
+            cand = _config(spec, base, fit, extra)
+            cand.key = i
+            if cand.config is None:
+                raise ConfigError(spec_path, "verify.scales", cand.error)
+            per_seed = evaluate(
+                pool,
+                slots,
+                [cand],
+                verify_seeds,
+                spec,
+                f"verify{i}-",
+                on_run=lambda r: progress("run", row=r, advance=True),
+            )[i]
+            atomic_write(path, lambda tmp, f=per_seed: f.to_csv(tmp, index=False))
+            write_json({"digest": fit_digest, "fit": fit, "scale": label}, meta)
+        if (per_seed["status"] != "ok").any():
+            bad = per_seed[per_seed["status"] != "ok"].iloc[0]
+            raise CalibrationFailed(f"verification run {bad['run_id']} failed: {bad['error']}")
+        tables.append(fit_table(spec, per_seed, label))
+    return tables
 
 
 def _predictive(
@@ -892,11 +919,10 @@ def _predictive(
             cands.append(cand)
         frames = evaluate(pool, slots, cands, seeds, spec, "pred", on_run=lambda r: progress("run", row=r))
         per_run = pd.concat(frames.values(), ignore_index=True) if frames else pd.DataFrame()
-        per_run.to_csv(out / ".predictive.csv.tmp", index=False)
-        os.replace(out / ".predictive.csv.tmp", path)
+        atomic_write(path, lambda tmp: per_run.to_csv(tmp, index=False))
         write_json({"digest": digest, "trials": list(values), "seeds": seeds}, meta)
     table = predictive_table(spec, per_run)
-    table.to_csv(out / "predictive_table.csv", index=False)
+    atomic_write(out / "predictive_table.csv", lambda tmp: table.to_csv(tmp, index=False))
     text = predictive_markdown(table, len(seeds))
     atomic_write(out / "predictive_table.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return table

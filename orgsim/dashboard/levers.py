@@ -22,6 +22,7 @@ import yaml
 
 from orgsim import labels
 from orgsim.config import load_scenario
+from orgsim.files import atomic_write
 from orgsim.schema import Mechanisms, RetentionGrant, Scenario
 from orgsim.sweep.spec import load_experiment
 
@@ -188,7 +189,8 @@ def write_spec(path: Path, config: Path, changes: list[str], seed: int, replicat
         "outcomes": ["cohort_retention", "top_talent_retention", "focal_top_talent_share_end"],
     }
     text = yaml.safe_dump(spec, sort_keys=False, width=1000)
-    path.write_text("# Written by `orgsim dashboard` (send to a sweep).\n" + text)
+    header = "# Written by `orgsim dashboard` (send to a sweep).\n"
+    atomic_write(path, lambda tmp: tmp.write_text(header + text, encoding="utf-8"))
     load_experiment(path)
     return path
 

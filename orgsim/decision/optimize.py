@@ -31,8 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-import warnings
-from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -47,9 +45,10 @@ from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec
 from orgsim.extras import require
 from orgsim.files import atomic_write, git_revision, read_pngs, versions, write_json
 from orgsim.schema import Scenario, Strict
+from orgsim.studies import open_study
 from orgsim.sweep import design as designs
 from orgsim.sweep import explore
-from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one, run_seeds, spec_changes
+from orgsim.sweep.runner import ExecutorKind, RunSpec, as_finished, executor, run_one, run_seeds, spec_changes
 from orgsim.sweep.spec import Experiment
 
 STALE_BEATS = 5  # heartbeats a trial may miss before it counts as killed: a loaded machine delays them
@@ -220,11 +219,8 @@ class Evaluations:
 
 def evaluate(pool, runs: list[RunSpec], batch_size: int) -> pd.DataFrame:
     """Run ``runs`` on the executor (from any thread); one record per run, in run order."""
-    pending = {pool.submit(measure, runs[i : i + batch_size]) for i in range(0, len(runs), batch_size)}
-    records = []
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        records += [r for future in done for r in future.result()]
+    batches = [runs[i : i + batch_size] for i in range(0, len(runs), batch_size)]
+    records = [r for future in as_finished(pool, measure, batches) for r in future.result()]
     return pd.DataFrame(records).sort_values("replication").reset_index(drop=True)
 
 
@@ -258,24 +254,19 @@ def status_quo(spec: OptimizationSpec, data: dict) -> dict[str, float]:
 def _study(spec: OptimizationSpec, out: Path):
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    beat = spec.optimize.heartbeat_seconds
-    storage = optuna.storages.RDBStorage(
-        f"sqlite:///{(out / 'optuna.db').resolve()}",
+    o, beat = spec.optimize, spec.optimize.heartbeat_seconds
+    return open_study(
+        out,
+        spec.name,
+        seed=spec.seed,
+        directions=[objective.direction for objective in o.objectives],
+        startup_trials=o.startup_trials,
+        multivariate=True,
+        parallel_trials=o.parallel_trials,
         heartbeat_interval=beat,
         grace_period=STALE_BEATS * beat,
         heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3),
     )
-    directions = [o.direction for o in spec.optimize.objectives]
-    study = optuna.create_study(study_name=spec.name, storage=storage, directions=directions, load_if_exists=True)
-    study.sampler = optuna.samplers.TPESampler(
-        seed=spec.seed + len(study.trials),
-        n_startup_trials=spec.optimize.startup_trials,
-        multivariate=True,
-        constant_liar=spec.optimize.parallel_trials > 1,
-    )
-    return study, storage
 
 
 def recover(study, storage, grace: int) -> int:

@@ -14,6 +14,7 @@ with a note instead of failing. Rendering is a Jinja2 template
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import time
@@ -25,18 +26,33 @@ import pandas as pd
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from orgsim import adequacy, analysis, labels, tables
+from orgsim import adequacy, analysis, catalog, labels, tables
 from orgsim.analysis import briefing as briefs
 from orgsim.analysis.briefing import DIFFERENCE, Estimate
 from orgsim.analysis.retention import INCUMBENT, EventLog
+from orgsim.files import atomic_write
 from orgsim.outcomes import OUTCOMES
 from orgsim.report import decision, figures, page
 from orgsim.report.page import Figure, Section, Table, labelled
 from orgsim.schema import Scenario
 from orgsim.sweep.store import Store
 
-#: SignalFire State of Talent 2025 (Fortune, 2025-06-03): share of staff hired in the last two years still employed
-SIGNALFIRE = {"anthropic": 0.80, "deepmind": 0.78, "openai": 0.67, "meta": 0.64}
+
+@functools.cache
+def signalfire() -> dict[str, float]:
+    """SignalFire's two-year retention per lab (State of Talent 2025: the share of staff hired in the last two
+    years still employed), read from the calibration's targets (experiments/calibration.yaml), where the
+    published figures live."""
+    from orgsim.calibration.targets import load_calibration
+
+    spec, _ = load_calibration(catalog.experiment_path("calibration"))
+    return {
+        t.statistic.lab: t.value
+        for t in spec.targets.values()
+        if t.statistic.kind == "two_year_retention" and "SignalFire" in (t.source or "")
+    }
+
+
 #: how each cause of leaving reads (the competing-risk measures of :func:`analysis.retention_curves`)
 CAUSES = {"cif_rival": "left for a rival lab", "cif_quit": "left for outside the labs", "cif_layoff": "were laid off"}
 
@@ -727,7 +743,7 @@ class _Builder:
         table = analysis.two_year_retention_table(self.data.events, self.data.last_week)
         wide = self.by_scenario(table, "pct", "lab", list(dict.fromkeys(table["lab"])))
         wide["SignalFire 2025"] = [
-            tables.number(SIGNALFIRE[lab], "pct") if lab in SIGNALFIRE else "not published" for lab in wide["lab"]
+            tables.number(signalfire()[lab], "pct") if lab in signalfire() else "not published" for lab in wide["lab"]
         ]
         self.sure.items.append(
             Table(
@@ -748,8 +764,8 @@ class _Builder:
                 f"Two-year retention at {self.focal.title()} (SignalFire's definition) at the horizon: "
                 + "; ".join(parts)
                 + (
-                    f" (published for 2025: {tables.number(SIGNALFIRE[self.focal], 'pct')})."
-                    if self.focal in SIGNALFIRE
+                    f" (published for 2025: {tables.number(signalfire()[self.focal], 'pct')})."
+                    if self.focal in signalfire()
                     else " (SignalFire published no figure for it)."
                 )
             )
@@ -879,23 +895,21 @@ def write_report(
         answer, key_numbers, headline = builder.brief.answer(), builder.brief.key_numbers, builder.headline_figure
     for figure in ([headline] if headline else []) + [f for s in sections for f in s.figures()]:
         path = out.with_name(f"{out.stem}_{figure.key}.png")
-        path.write_bytes(figure.png)
+        atomic_write(path, lambda tmp, png=figure.png: tmp.write_bytes(png))
         report.figures.append(path)
     report.seconds = time.perf_counter() - started
-    out.write_text(
-        page.render(
-            title=title,
-            meta=f"Experiment {manifest.get('experiment', root.name)} · {len(records) - failed:,} runs ({failed} failed) · "
-            f"git {str(manifest.get('git_revision') or 'n/a')[:10]} · generated "
-            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-            answer=answer,
-            key_numbers=key_numbers,
-            headline=headline,
-            sections=sections,
-            footer=f"orgsim report, written in {report.seconds:.1f} s.",
-        ),
-        encoding="utf-8",
+    html = page.render(
+        title=title,
+        meta=f"Experiment {manifest.get('experiment', root.name)} · {len(records) - failed:,} runs ({failed} failed) · "
+        f"git {str(manifest.get('git_revision') or 'n/a')[:10]} · generated "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        answer=answer,
+        key_numbers=key_numbers,
+        headline=headline,
+        sections=sections,
+        footer=f"orgsim report, written in {report.seconds:.1f} s.",
     )
+    atomic_write(out, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return report
 
 

@@ -17,13 +17,13 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -246,6 +246,28 @@ def run_batch(batch: list[RunSpec]) -> list[tuple[dict, dict]]:
 # ------------------------------------------------------------ executors
 
 
+def as_finished(
+    pool: Executor, fn: Callable[[Any], Any], tasks: Iterable[Any], slots: int | None = None
+) -> Iterator[Future]:
+    """Submit ``fn(task)`` for every task and yield each future as it finishes: the one submit-and-wait loop of
+    sweeps, calibration and optimization.
+
+    With ``slots``, at most two tasks per slot are in flight (the queue is fed
+    as they finish, so a long sweep never holds every pending task in the
+    scheduler); without, all are submitted at once.
+    """
+    pending: set[Future] = set()
+    queue = iter(tasks)
+    limit = 2 * slots if slots else float("inf")
+    while True:
+        while len(pending) < limit and (task := next(queue, None)) is not None:
+            pending.add(pool.submit(fn, task))
+        if not pending:
+            return
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        yield from finished
+
+
 class SerialExecutor(Executor):
     """Runs each task at submit time: the reference every other executor must match."""
 
@@ -404,28 +426,20 @@ def _sweep(
     result = SweepResult(store.root, planned=len(runs), skipped=len(runs) - len(todo))
     started = time.perf_counter()
     batches = [todo[i : i + spec.batch_size] for i in range(0, len(todo), spec.batch_size)]
-    pending: set[Future] = set()
-    queue = iter(batches)
-    while True:
-        while len(pending) < 2 * slots and (batch := next(queue, None)) is not None:
-            pending.add(pool.submit(run_batch, batch))
-        if not pending:
-            break
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in finished:
-            if future.cancelled():  # the Dask scheduler had no worker for wait_for_workers seconds
-                result.stopped = True
-                continue
-            for record, tables in future.result():
-                config = by_id[record["run_id"]].config
-                record.update(config_digest=digests[id(config)], code_revision=revision, **provenance.settings(config))
-                store.write_run(record, tables)
-                if record["status"] == "ok":
-                    result.ok += 1
-                else:
-                    result.failed.append(record["run_id"])
-                if progress:
-                    progress(record)
+    for future in as_finished(pool, run_batch, batches, slots):
+        if future.cancelled():  # the Dask scheduler had no worker for wait_for_workers seconds
+            result.stopped = True
+            continue
+        for record, tables in future.result():
+            config = by_id[record["run_id"]].config
+            record.update(config_digest=digests[id(config)], code_revision=revision, **provenance.settings(config))
+            store.write_run(record, tables)
+            if record["status"] == "ok":
+                result.ok += 1
+            else:
+                result.failed.append(record["run_id"])
+            if progress:
+                progress(record)
     result.seconds = time.perf_counter() - started
     store.consolidate()
     manifest["finished"] = session["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
