@@ -89,13 +89,14 @@ def test_a_lab_ships_on_its_cadence_only() -> None:
     model = small()
     lab = next(lab for lab in model.labs if lab.spec.release_every_weeks)
     every = lab.spec.release_every_weeks
-    lab.last_release_week = model.week - every + 1
+    last = model.states["releases"].last_week
+    last[lab.index] = model.week - every + 1
     releases.ship_if_due(lab)
     assert not [r for r in model.release_log if r["lab"] == lab.key]
-    lab.last_release_week = model.week - every
+    last[lab.index] = model.week - every
     releases.ship_if_due(lab)
     assert [r["model"] for r in model.release_log if r["lab"] == lab.key] == [f"{lab.key}-w0"]
-    assert lab.last_release_week == model.week
+    assert last[lab.index] == model.week
 
 
 def test_a_frozen_lab_neither_recruits_nor_backfills() -> None:

@@ -123,7 +123,8 @@ class Checker:
             price = lab.share_price
             assert price > 0 and np.isfinite(price), f"{where}: {lab.key} share price {price}"
             assert lab.peak_price >= lab.share_price - 1e-9
-            assert lab.comp_budget >= 0 and lab.comp_spent >= 0 and lab.capability >= 0
+            budgets = m.states["finance"]
+            assert budgets.comp_budget[lab.index] >= 0 and budgets.comp_spent[lab.index] >= 0 and lab.capability >= 0
             assert lab.headcount >= 0
         for name in ("base_k", "equity_k", "grant_k", "signon_k", "grant_price", "skill"):
             values = getattr(pop, name)

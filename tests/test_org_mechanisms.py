@@ -100,7 +100,7 @@ def _no_finance(m):
 
 def _no_reputation(m):
     trust = level_path(m, "trust")
-    base = np.array([lab.base_trust for lab in m.labs])
+    base = m.states["reputation"].base_trust.copy()
     assert np.allclose(trust, base), "trust moved although M12 is off (the Aug-2025 scandal must not bite)"
 
 
@@ -369,7 +369,7 @@ def test_pressure_inputs_rise_with_gap_and_drawdown() -> None:
     m = fresh()
     meta, p, unit = m.focal, m.params.executives, m.params.releases.gap_unit
     executives.adapt_aspiration(m, meta)
-    assert executives.frontier_gap(m, meta) == pytest.approx(8) and meta.gap_aspiration == pytest.approx(8)
+    assert executives.frontier_gap(m, meta) == pytest.approx(8) and m.states["executives"].aspiration[meta.index] == pytest.approx(8)
     base = executives.pressure_inputs(m, meta)
     assert base == 0.0
     meta.capability -= 0.1 * unit
@@ -729,11 +729,12 @@ def test_capex_guidance_without_clear_return_lowers_price() -> None:
     (0.90 with 0.0035, the Oct-2025 -10%); with a clear return, unchanged; with M11 off, unchanged."""
     m = fresh()
     event = m.spec.timeline["capex_2026"]
-    price, capex = m.focal.share_price, m.focal.capex_bn
+    budgets = m.states["finance"]
+    price, capex = m.focal.share_price, budgets.capex_bn[m.focal.index]
     finance.capex_guidance(m, event)
     factor = math.exp(-m.params.finance.capex_punishment * (event.capex_bn - capex))
     assert factor < 0.95 and m.focal.share_price / price == pytest.approx(factor)
-    assert m.focal.capex_bn == event.capex_bn
+    assert budgets.capex_bn[m.focal.index] == event.capex_bn
     clear = fresh()
     finance.capex_guidance(clear, event.model_copy(update={"clear_return": True}))
     assert clear.focal.share_price == price
@@ -747,12 +748,13 @@ def test_debt_raises_comp_budget_at_a_price() -> None:
     reopens an exhausted budget, and costs exp(-0.001 * 27) of the price."""
     m = fresh()
     meta, p = m.focal, m.params.finance
-    meta.comp_spent = meta.comp_budget  # budget exhausted: no recruiting room
+    budgets = m.states["finance"]
+    budgets.comp_spent[meta.index] = budgets.comp_budget[meta.index]  # budget exhausted: no recruiting room
     assert finance.budget_room(m, meta) == 0.0
-    price, budget = meta.share_price, meta.comp_budget
+    price, budget = meta.share_price, budgets.comp_budget[meta.index]
     finance.debt(m, Debt(kind="debt", date=m.spec.start, lab="meta", amount_bn=27))
     added = p.debt_budget_share * 27 * 1000
-    assert added > 0 and meta.comp_budget - budget == pytest.approx(added)
+    assert added > 0 and budgets.comp_budget[meta.index] - budget == pytest.approx(added)
     assert finance.budget_room(m, meta) == pytest.approx(1 - budget / (budget + added))
     assert meta.share_price / price == pytest.approx(math.exp(-p.debt_scepticism * 27))
 
@@ -808,7 +810,7 @@ def test_trust_recovers_after_scandal() -> None:
     m = fresh()
     meta = m.focal
     reputation.scandal(m, m.spec.timeline["chatbot_guidelines"])
-    dropped = meta.base_trust - meta.trust
+    dropped = m.states["reputation"].base_trust[meta.index] - meta.trust
     assert dropped == pytest.approx(m.spec.timeline["chatbot_guidelines"].trust_drop) and dropped > 0
     weeks = int(m.params.reputation.recovery_weeks)
     path = []
@@ -817,7 +819,7 @@ def test_trust_recovers_after_scandal() -> None:
         reputation.step(m)
         path.append(meta.trust)
     assert all(b > a for a, b in zip(path, path[1:], strict=False)), "trust must recover every week"
-    left = (meta.base_trust - meta.trust) / dropped
+    left = (m.states["reputation"].base_trust[meta.index] - meta.trust) / dropped
     expected = math.exp(-weeks / m.params.reputation.recovery_weeks)
     assert abs(left - expected) < 0.01, f"{left:.3f} of the drop left after {weeks} weeks"
 
@@ -825,7 +827,7 @@ def test_trust_recovers_after_scandal() -> None:
 def test_scandal_switched_off() -> None:
     m = fresh(**{"mechanisms.reputation.enabled": False})
     reputation.scandal(m, m.spec.timeline["chatbot_guidelines"])
-    assert m.focal.trust == m.focal.base_trust
+    assert m.focal.trust == m.states["reputation"].base_trust[m.focal.index]
 
 
 # =============================================================== M15 acqui-hires

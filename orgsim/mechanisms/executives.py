@@ -40,15 +40,20 @@ if TYPE_CHECKING:
 @dataclasses.dataclass
 class Leadership:
     """M8's state. ``manager_shock`` per team is raised when an executive leaves and read by M3's hazard;
-    ``releases_read`` and ``slips_read`` are how far the CEOs have read M9's release and slip logs."""
+    per lab, ``aspiration`` is the frontier gap its CEO is used to (None before the first review) and
+    ``ruled_out`` maps a lever to the last week the CEO has ruled it out; ``releases_read`` and ``slips_read``
+    are how far the CEOs have read M9's release and slip logs."""
 
     manager_shock: np.ndarray
+    aspiration: list[float | None]
+    ruled_out: list[dict[str, int]]
     releases_read: int = 0
     slips_read: int = 0
 
 
 def setup(model: OrgModel) -> Leadership:
-    return Leadership(np.zeros(len(model.team_names)))
+    n = len(model.labs)
+    return Leadership(np.zeros(len(model.team_names)), [None] * n, [{} for _ in range(n)])
 
 
 def manager_shock(model: OrgModel) -> np.ndarray:
@@ -70,7 +75,8 @@ def pressure_inputs(model: OrgModel, lab: Lab) -> float:
     ``releases.gap_unit`` index points, so ``weight_gap`` keeps its size.
     """
     p, gap = model.params.executives, frontier_gap(model, lab)
-    aspiration = gap if lab.gap_aspiration is None else lab.gap_aspiration
+    used_to = model.states["executives"].aspiration[lab.index]
+    aspiration = gap if used_to is None else used_to
     shortfall = max(0.0, gap - aspiration) / model.params.releases.gap_unit
     drawdown = max(0.0, 1.0 - lab.share_price / lab.peak_price)
     return p.weight_gap * shortfall + p.weight_drawdown * drawdown
@@ -79,9 +85,9 @@ def pressure_inputs(model: OrgModel, lab: Lab) -> float:
 def adapt_aspiration(model: OrgModel, lab: Lab) -> None:
     """The gap a CEO is used to moves toward the current one, with a memory of ``aspiration_weeks``."""
     gap = frontier_gap(model, lab)
-    if lab.gap_aspiration is None:
-        lab.gap_aspiration = gap
-    lab.gap_aspiration += (gap - lab.gap_aspiration) / model.params.executives.aspiration_weeks
+    aspiration = model.states["executives"].aspiration
+    used_to = gap if aspiration[lab.index] is None else aspiration[lab.index]
+    aspiration[lab.index] = used_to + (gap - used_to) / model.params.executives.aspiration_weeks
 
 
 def leave(model: OrgModel, executive: Executive, successor: str) -> None:
@@ -109,7 +115,7 @@ def pull(model: OrgModel, ceo: Executive, lever: str) -> None:
     elif lever == "layoffs":
         plugins.act(model, "lay_off", lab, int(round(p.action_layoff_share * lab.headcount)))
     elif lever == "blitz" and model.params.offers.enabled:
-        lab.blitz = Blitz(
+        event = Blitz(
             kind="blitz",
             date=model.date,
             until=model.date + dt.timedelta(weeks=p.action_blitz_weeks),
@@ -118,7 +124,7 @@ def pull(model: OrgModel, ceo: Executive, lever: str) -> None:
             package_premium=2.0,
             cohort=f"ceo-blitz-{model.year}",
         )
-        lab.blitz_until = model.week + p.action_blitz_weeks
+        plugins.act(model, "blitz", lab, event, model.week + p.action_blitz_weeks)
     elif lever == "leadership_change":
         others = [e for e in lab.executives if e.active and e is not ceo]
         if others:
@@ -189,10 +195,9 @@ def choose_lever(ceo: Executive) -> str | None:
     """One lever, drawn by the configured weights; a risk-taker blitzes more; a lever the CEO has ruled out
     (``rule_out``) weighs nothing. None if every weight is 0."""
     p = ceo.model.params.executives
+    ruled_out = ceo.model.states["executives"].ruled_out[ceo.lab.index]
     levers = list(p.action_weights)
-    weights = np.array(
-        [p.action_weights[a] * (ceo.lab.ruled_out.get(a, -1) < ceo.model.week) for a in levers], dtype=float
-    )
+    weights = np.array([p.action_weights[a] * (ruled_out.get(a, -1) < ceo.model.week) for a in levers], dtype=float)
     if "blitz" in levers:
         weights[levers.index("blitz")] *= 0.5 + ceo.risk_appetite
     if weights.sum() <= 0:
@@ -251,7 +256,8 @@ def apply_exit(model: OrgModel, event: ExecutiveExit) -> None:
 
 def rule_out(model: OrgModel, event: RuleOut) -> None:
     """Timeline handler: the lab's CEO rules out a lever until a date ("no further company-wide layoffs in 2026")."""
-    model.lab_by_key[event.lab].ruled_out[event.lever] = model.spec.week_of(event.until)
+    lab = model.lab_by_key[event.lab]
+    model.states["executives"].ruled_out[lab.index][event.lever] = model.spec.week_of(event.until)
 
 
 MECHANISM = Mechanism(

@@ -11,6 +11,7 @@ earnings and about -17% over November.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,13 +32,38 @@ def jump(model: OrgModel, lab: Lab, log_change: float) -> None:
     lab.peak_price = max(lab.peak_price, lab.share_price)
 
 
+@dataclasses.dataclass
+class Budgets:
+    """M11's state, per lab: guided capex ($bn), the compensation budget and what recruiting spent of it (M$,
+    fading over a year)."""
+
+    capex_bn: np.ndarray
+    comp_budget: np.ndarray
+    comp_spent: np.ndarray
+
+
+def setup(model: OrgModel) -> Budgets:
+    finance = [lab.spec.finance for lab in model.labs]
+    return Budgets(
+        np.array([f.capex_bn for f in finance], dtype=float),
+        np.array([f.comp_budget_musd for f in finance], dtype=float),
+        np.zeros(len(finance)),
+    )
+
+
+def spend(model: OrgModel, lab: Lab, musd: float) -> None:
+    """What a lab's recruiting spent this week (M1) counts against its compensation budget."""
+    model.states["finance"].comp_spent[lab.index] += musd
+
+
 def step(model: OrgModel) -> None:
     p = model.params.finance
     if not p.enabled:
         return
+    spent = model.states["finance"].comp_spent
     for lab in model.labs:
         f = lab.spec.finance
-        lab.comp_spent *= np.exp(-1.0 / 52.0)
+        spent[lab.index] *= np.exp(-1.0 / 52.0)
         if not f.public:
             continue  # private valuations move only on events (tender offers, releases)
         sd = f.volatility / np.sqrt(52.0)
@@ -51,9 +77,11 @@ def step(model: OrgModel) -> None:
 
 def budget_room(model: OrgModel, lab: Lab) -> float:
     """Share of recruiting capacity the compensation budget still allows (1 with M11 off)."""
-    if not model.params.finance.enabled or lab.comp_budget <= 0:
+    budgets = model.states["finance"]
+    budget = budgets.comp_budget[lab.index]
+    if not model.params.finance.enabled or budget <= 0:
         return 1.0
-    return float(np.clip(1.0 - lab.comp_spent / lab.comp_budget, 0.0, 1.0))
+    return float(np.clip(1.0 - budgets.comp_spent[lab.index] / budget, 0.0, 1.0))
 
 
 def share_shock(model: OrgModel, event: ShareShock) -> None:
@@ -62,33 +90,35 @@ def share_shock(model: OrgModel, event: ShareShock) -> None:
 
 def capex_guidance(model: OrgModel, event: CapexGuidance) -> None:
     lab = model.lab_by_key[event.lab]
-    raised = max(0.0, event.capex_bn - lab.capex_bn)
+    capex = model.states["finance"].capex_bn
+    raised = max(0.0, event.capex_bn - capex[lab.index])
     if not event.clear_return:
         jump(model, lab, -model.params.finance.capex_punishment * raised)
-    lab.capex_bn = event.capex_bn
+    capex[lab.index] = event.capex_bn
 
 
 def debt(model: OrgModel, event: Debt) -> None:
     lab, p = model.lab_by_key[event.lab], model.params.finance
     jump(model, lab, -p.debt_scepticism * event.amount_bn)
     if p.enabled:
-        lab.comp_budget += p.debt_budget_share * event.amount_bn * 1000.0
+        model.states["finance"].comp_budget[lab.index] += p.debt_budget_share * event.amount_bn * 1000.0
 
 
 def budget_shift(model: OrgModel, event: BudgetShift) -> None:
     lab, p = model.lab_by_key[event.lab], model.params.finance
     jump(model, lab, float(np.log1p(event.price_change)))
     if p.enabled:
-        lab.comp_budget += p.debt_budget_share * event.amount_bn * 1000.0
+        model.states["finance"].comp_budget[lab.index] += p.debt_budget_share * event.amount_bn * 1000.0
 
 
 MECHANISM = Mechanism(
     number=11,
     block="finance",
     params=schema.FinanceParams,
+    setup=setup,
     stage=2.0,
     step=step,
-    actions={"reprice": jump, "budget_room": budget_room},
+    actions={"reprice": jump, "budget_room": budget_room, "spend": spend},
     handlers={
         "share_shock": Handler(share_shock, TERMS),
         "capex_guidance": Handler(capex_guidance, TERMS),

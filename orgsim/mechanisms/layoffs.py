@@ -11,18 +11,30 @@ Maertz et al. (2010), both moderated by perceived fairness.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from orgsim import schema
-from orgsim.sim import derived, transitions
+from orgsim.sim import transitions
 from orgsim.sim.plugins import ORGANIZATION, Handler, Mechanism, StayTerms
 
 if TYPE_CHECKING:
     from orgsim.schema import Layoff
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+@dataclasses.dataclass
+class Survivors:
+    """M7's state: each lab's survivor shock, ln(1 + % of staff cut) at the last layoff, fading."""
+
+    shock: np.ndarray
+
+
+def setup(model: OrgModel) -> Survivors:
+    return Survivors(np.zeros(len(model.labs)))
 
 
 def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -> None:
@@ -51,7 +63,8 @@ def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -
     survivors = pop.lab == lab.index
     pop.morale[survivors] = np.clip(pop.morale[survivors] - p.survivor_morale_drop * (1.0 - p.fairness), 0.0, 1.0)
     # concave in the size of the cut (Trevor & Nyberg 2008 measured small downsizings): ln(1 + % cut)
-    lab.layoff_shock = max(lab.layoff_shock, float(np.log1p(100.0 * share_cut)))
+    shock = model.states["layoffs"].shock
+    shock[lab.index] = max(shock[lab.index], float(np.log1p(100.0 * share_cut)))
 
 
 def apply_event(model: OrgModel, event: Layoff) -> None:
@@ -61,9 +74,7 @@ def apply_event(model: OrgModel, event: Layoff) -> None:
 
 
 def step(model: OrgModel) -> None:
-    decay = np.exp(-1.0 / model.params.layoffs.shock_weeks)
-    for lab in model.labs:
-        lab.layoff_shock *= decay
+    model.states["layoffs"].shock *= np.exp(-1.0 / model.params.layoffs.shock_weeks)
 
 
 def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
@@ -72,11 +83,12 @@ def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
     labs = model.population.lab[slots].astype(np.int64)
     if not p.enabled:
         return {"layoff_shock": np.zeros(len(labs))}
-    return {"layoff_shock": derived.lab_array(model, "layoff_shock")[labs] * (1.0 - p.fairness)}
+    return {"layoff_shock": model.states["layoffs"].shock[labs] * (1.0 - p.fairness)}
 
 
 MECHANISM = Mechanism(
     number=7,
+    setup=setup,
     block="layoffs",
     params=schema.LayoffParams,
     stage=8.3,

@@ -15,6 +15,7 @@ the handcuffs. Evidence: 45 OpenAI researchers courted in a month, 4 moved;
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,11 +31,28 @@ if TYPE_CHECKING:
     from orgsim.sim.model import OrgModel
 
 
+@dataclasses.dataclass
+class Blitzes:
+    """M1's state: each lab's running hiring blitz (None when there is none) and the last week it runs."""
+
+    blitz: list[Blitz | None]
+    until: list[int]
+
+
+def setup(model: OrgModel) -> Blitzes:
+    return Blitzes([None] * len(model.labs), [-1] * len(model.labs))
+
+
 def start_blitz(model: OrgModel, event: Blitz) -> None:
     """Timeline handler: a hiring blitz raises capacity, cap and premium until ``until``."""
-    lab = model.lab_by_key[event.lab]
-    lab.blitz = event
-    lab.blitz_until = model.spec.week_of(event.until)
+    blitz(model, model.lab_by_key[event.lab], event, model.spec.week_of(event.until))
+
+
+def blitz(model: OrgModel, lab: Lab, event: Blitz | None, until: int = -1) -> None:
+    """Start ``event`` at ``lab`` until week ``until`` (the action a CEO's lever takes, M8), or end the running
+    one (None: a hiring freeze)."""
+    state = model.states["offers"]
+    state.blitz[lab.index], state.until[lab.index] = event, until
 
 
 def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, Any] | None:
@@ -42,7 +60,9 @@ def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, Any] | None:
     hiring = lab.spec.hiring
     if lab.hiring_frozen:
         return None
-    blitz = lab.blitz if lab.blitz is not None and model.week <= lab.blitz_until else None
+    state = model.states["offers"]
+    running = state.blitz[lab.index]
+    blitz = running if running is not None and model.week <= state.until[lab.index] else None
     terms: dict[str, Any] = {
         "intensity": hiring.poaching_intensity,
         "capacity": hiring.recruit_capacity,
@@ -161,7 +181,7 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
     rec.count("accepts", lab.index, len(movers))
     spent = float((4 * annual + makewhole).sum() / 1000)
     rec.count("pay_spent_musd", lab.index, spent)
-    lab.comp_spent += spent
+    plugins.act(model, "spend", lab, spent)
     transitions.move(
         model,
         movers,
@@ -176,6 +196,8 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
 
 MECHANISM = Mechanism(
     number=1,
+    setup=setup,
+    actions={"blitz": blitz},
     block="offers",
     params=schema.OffersParams,
     stage=4.0,

@@ -48,17 +48,23 @@ def public_frontier(model: OrgModel) -> float:
     return max(lab.standing for lab in model.labs)
 
 
-@dataclasses.dataclass(frozen=True)
-class Reference:
-    """M9's state: the mean lab's effective talent and compute at the start, the units of a lab's own progress."""
+@dataclasses.dataclass
+class Releases:
+    """M9's state: the mean lab's effective talent and compute at the start (the units of a lab's own progress)
+    and each lab's last release week (the first drawn within one cadence before the start)."""
 
     talent: float
     compute: float
+    last_week: np.ndarray
 
 
-def setup(model: OrgModel) -> Reference:
-    return Reference(
-        float(np.mean(effective_talent(model))) or 1.0, float(np.mean(derived.lab_array(model, "accelerators"))) or 1.0
+def setup(model: OrgModel) -> Releases:
+    rng = model.stream("releases")
+    last = [-int(rng.integers(0, max(lab.spec.release_every_weeks, 1))) for lab in model.labs]
+    return Releases(
+        float(np.mean(effective_talent(model))) or 1.0,
+        float(np.mean(derived.lab_array(model, "accelerators"))) or 1.0,
+        np.array(last, dtype=np.int64),
     )
 
 
@@ -165,9 +171,8 @@ def release(
     lab.prestige = float(np.clip(lab.prestige + p.prestige_effect * sign, 0.0, 1.0))
     lab.momentum = float(np.clip(lab.momentum + sign, -1.0, 1.0))
     plugins.act(model, "reprice", lab, p.price_effect * sign)
-    if gamed and model.params.reputation.enabled:
-        lab.prestige = float(min(1.0, lab.prestige + p.gaming_gain))
-        lab.pending_gaming.append(model.week + p.gaming_found_weeks)
+    if gamed:
+        plugins.act(model, "game_leaderboard", lab)
     if lab is model.focal and name == model.spec.outcomes.release:
         model.top_talent_watch.start()
     model.release_log.append(
@@ -182,7 +187,7 @@ def release(
             "reported": reported,
         }
     )
-    lab.last_release_week = model.week
+    model.states["releases"].last_week[lab.index] = model.week
     return outcome
 
 
@@ -265,7 +270,7 @@ def step(model: OrgModel) -> None:
 def ship_if_due(lab: Lab) -> None:
     """A lab releases on its cadence, ``release_every_weeks`` after its last release."""
     every = lab.spec.release_every_weeks
-    if every and lab.model.week - lab.last_release_week >= every:
+    if every and lab.model.week - lab.model.states["releases"].last_week[lab.index] >= every:
         release(lab.model, lab, f"{lab.key}-w{lab.model.week}")
 
 

@@ -19,12 +19,30 @@ import numpy as np
 from orgsim.sim.agents import Executive
 
 if TYPE_CHECKING:
-    from orgsim.schema import Blitz, LabSpec
+    from orgsim.schema import LabSpec
     from orgsim.sim.model import OrgModel
 
 
 class Lab(mesa.Agent):
-    """One organization: policies, compute, capability, reputation, finances."""
+    """One organization: its identity, teams and leaders, and the traits more than one part of the model reads.
+
+    Mechanisms move these declared traits; state that one mechanism alone
+    reads (a survivor shock, a running blitz, a compensation budget, a CEO's
+    aspiration, ...) lives in that mechanism's setup state, ``model.states``.
+    """
+
+    capability: float  # internal capability index (M9)
+    standing: float  # public index: moves only at releases (M9)
+    prestige: float  # M9 and M12 move it; offers, quits and morale weigh it
+    trust: float
+    vision: float
+    recent_reorgs: float  # fading count of reorgs (M6): stability is 1 / (1 + recent_reorgs)
+    accelerators: float  # k H100e
+    share_price: float  # M11 moves it; unvested equity is valued at it (M5)
+    peak_price: float
+    quit_rate: float  # annual, the target of M3's constants
+    momentum: float  # release momentum (M9), in amenities and morale
+    frozen_until: int  # last week of a hiring freeze (-1: none)
 
     def __init__(self, model: OrgModel, index: int, key: str, spec: LabSpec):
         super().__init__(model)
@@ -32,27 +50,16 @@ class Lab(mesa.Agent):
         self.team_ids: list[int] = []
         self.executives: list[Executive] = []
         self.capability = spec.capability
-        self.standing = spec.capability  # public index: moves only at releases (M9)
+        self.standing = spec.capability
         self.prestige, self.trust = spec.prestige, spec.trust
-        self.base_prestige, self.base_trust = spec.prestige, spec.trust
         self.vision = spec.vision_clarity
         self.recent_reorgs = spec.recent_reorgs
         self.accelerators = spec.accelerators_k
         self.share_price = spec.finance.share_price
         self.peak_price = spec.finance.share_price
-        self.capex_bn = spec.finance.capex_bn
-        self.comp_budget = spec.finance.comp_budget_musd
-        self.comp_spent = 0.0
         self.quit_rate = spec.quit_rate
         self.momentum = 0.0
-        self.gap_aspiration: float | None = None  # the frontier gap the CEO is used to (M8)
-        self.layoff_shock = 0.0
         self.frozen_until = -1
-        self.blitz: Blitz | None = None
-        self.blitz_until = -1
-        self.ruled_out: dict[str, int] = {}  # M8 lever -> last week the CEO has ruled it out
-        self.last_release_week = -int(model.stream("releases").integers(0, max(spec.release_every_weeks, 1)))
-        self.pending_gaming: list[int] = []
 
     # ------------------------------------------------------------ state readers
 

@@ -24,7 +24,7 @@ def freeze(model: OrgModel, event: Any) -> None:
     """A hiring freeze: no poaching, no backfill until ``until`` (or the horizon)."""
     lab = model.lab_by_key[event.lab]
     lab.frozen_until = model.spec.week_of(event.until) if event.until else model.spec.weeks
-    lab.blitz = None
+    plugins.act(model, "blitz", lab, None)  # the running blitz (M1) ends with it
 
 
 def handlers() -> dict[str, Handler]:
