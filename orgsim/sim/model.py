@@ -33,6 +33,7 @@ from orgsim.settings import scenario_of
 from orgsim.sim import decision, derived, plugins, timeline
 from orgsim.sim.agents import Executive, Researcher
 from orgsim.sim.lab import Lab
+from orgsim.sim.population import Population
 from orgsim.sim.recording import HANDCUFF_YEARS, Recorder
 from orgsim.sim.reporters import WeeklyCollector, model_reporters
 from orgsim.sim.streams import Streams
@@ -61,6 +62,24 @@ class OrgModel(mesa.Model):
     >>> model.datacollector.get_model_vars_dataframe().index.tolist()
     [0, 1, 2, 3, 4]
     """
+
+    # the world's structure, built from the scenario by World.build_labs (:mod:`orgsim.sim.world`)
+    labs: list[Lab]  # in config order
+    lab_by_key: dict[str, Lab]
+    executive_by_key: dict[str, Executive]
+    team_names: list[str]  # "lab/team"
+    team_index: dict[tuple[str, str], int]
+    team_lab: np.ndarray  # (teams,) each team's lab
+    team_target: np.ndarray  # (teams,) target headcount at the start, in this world's scale
+    team_protected: np.ndarray  # (teams,) spared by layoffs and reorgs
+    team_skill_shift: np.ndarray  # (teams,) log shift of its researchers' skill
+    lab_pay: np.ndarray  # (labs, 3) base k$, equity k$, skill elasticity
+    lab_vesting: np.ndarray  # (labs, 4) cliff, vesting interval, grant length, claw-back window (weeks)
+    lab_mission: np.ndarray  # (labs, 3) safety, openness, product (M13 moves it)
+    vesting: derived.VestingTables
+    # the people (World.build_population) and the run's fixed top-talent line
+    population: Population
+    star_threshold: float
 
     def __init__(
         self,
