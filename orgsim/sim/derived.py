@@ -42,25 +42,53 @@ def market_comp(model: OrgModel, skill: np.ndarray) -> np.ndarray:
 
 
 def price_arrivals(model: OrgModel, slots: np.ndarray) -> None:
-    """Store what the market and each lab pay the arrivals ``slots`` at their skill: neither changes in a run, and
-    every week's decision weighs them."""
+    """Store what the market and each lab pay the arrivals ``slots`` at their skill (neither changes in a run)
+    and their mission fits (:class:`Fits`): every week's decision weighs them all."""
     pop = model.population
     skill = pop.skill[slots]
     pop.market_k[slots] = market_comp(model, skill)
     pay = model.lab_pay
     pop.pay_at[slots] = (pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]
+    model.fits.arrive(model, slots)
 
 
 def mission_fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
     """1 - weighted distance between a researcher's ideals and a lab's profile.
 
-    ``labs`` may be (n,) or None for every lab (n x labs).
-    With M13 off every fit is 0.5: no sorting.
+    ``labs`` may be (n,) or None for every lab (n x labs: the population's
+    stored fits, :class:`Fits`). With M13 off every fit is 0.5: no sorting.
     """
     params = model.params.mission
     if not params.enabled:
         return np.full(len(model.labs) if labs is None else np.shape(labs), 0.5)
-    pop = model.population
+    if labs is None:
+        return model.fits.every_lab(model)[slots]
+    return _fit(model, labs, slots)
+
+
+class Fits:
+    """Everyone's mission fit with every lab, kept in the population (``pop.fit``) and recomputed for all only
+    when a lab's profile has changed (M13's events, an open-weights release): ideals never change, and every
+    week's decision weighs every lab."""
+
+    def __init__(self) -> None:
+        self.profile: np.ndarray | None = None  # the lab profiles the stored fits were computed for
+
+    def every_lab(self, model: OrgModel) -> np.ndarray:
+        pop = model.population
+        if self.profile is None or not np.array_equal(self.profile, model.lab_mission):
+            pop.fit[:] = _fit(model, None)
+            self.profile = model.lab_mission.copy()
+        return pop.fit
+
+    def arrive(self, model: OrgModel, slots: np.ndarray) -> None:
+        """The fits of arrivals, with the profiles as they stand (a change since is caught at the next read)."""
+        if model.params.mission.enabled:
+            model.population.fit[slots] = _fit(model, None, slots)
+
+
+def _fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    params, pop = model.params.mission, model.population
     profile = model.lab_mission if labs is None else model.lab_mission[labs]
     safety = pop.safety_pref[slots]
     openness = pop.openness_pref[slots]

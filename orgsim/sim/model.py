@@ -77,6 +77,7 @@ class OrgModel(mesa.Model):
     lab_vesting: np.ndarray  # (labs, 4) cliff, vesting interval, grant length, claw-back window (weeks)
     lab_mission: np.ndarray  # (labs, 3) safety, openness, product (M13 moves it)
     vesting: derived.VestingTables
+    fits: derived.Fits
     # the people (World.build_population) and the run's fixed top-talent line
     population: Population
     star_threshold: float

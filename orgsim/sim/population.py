@@ -45,6 +45,7 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay and each lab's
     "market_k": (np.float64, None, 1.0),
     "pay_at": (np.float64, "labs", 0.0),
+    "fit": (np.float64, "labs", 0.5),  # mission fit with every lab (orgsim.sim.derived.Fits)
 }
 
 #: what researchers weigh beside pay, each relative to pay (money is the numeraire of every decision, M3)

@@ -104,6 +104,7 @@ class World:
             dtype=np.int64,
         )
         model.vesting = derived.VestingTables(model.lab_vesting)
+        model.fits = derived.Fits()
         model.lab_mission = np.array([[lab.mission.safety, lab.mission.openness, lab.mission.product] for lab in labs])
         model.executive_by_key = {}
         for lab, spec in zip(model.labs, labs, strict=True):
