@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from orgsim.sim.model import OrgModel
 
 MISSION, COMPUTE, PRESTIGE, STABILITY = (PREFERENCES.index(k) for k in PREFERENCES)
+#: candidates of the initial staff valued at a time (:func:`persistent_odds`)
+CHUNK = 4096
 
 
 def amenities(model: OrgModel, slots: Slots, labs: np.ndarray | None = None) -> np.ndarray:
@@ -182,9 +184,15 @@ def persistent_odds(model: OrgModel) -> np.ndarray:
     """Everyone's log odds of leaving from what does not change with tenure (pay, amenities, alternatives), up to
     each lab's constant: how long each kind of researcher stays, for the staff a lab starts with
     (:mod:`orgsim.sim.world`)."""
-    pop = model.population
-    here = derived.current_comp(model) / pop.market_k + amenities(model, slice(None), pop.lab.astype(np.int64))
-    return (inclusive_value(model, alternatives(model)) - here) / model.params.attrition.decision_scale
+    pop, scale = model.population, model.params.attrition.decision_scale
+    odds = np.empty(len(pop))
+    for start in range(0, len(pop), CHUNK):  # each row's odds are its own: pieces keep the (n x labs) temporaries small
+        rows = slice(start, start + CHUNK)
+        here = derived.current_comp(model, rows) / pop.market_k[rows] + amenities(
+            model, rows, pop.lab[rows].astype(np.int64)
+        )
+        odds[rows] = (inclusive_value(model, alternatives(model, rows)) - here) / scale
+    return odds
 
 
 def leave_odds(model: OrgModel, v: Values, iv: np.ndarray | None = None) -> np.ndarray:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 #: synthetic entrants per lab, and the weeks over which they learn (later, beliefs barely move)
 COHORT, LEARNING_WEEKS = 400, 156
+#: initial researchers matched to the cohort at a time
+CHUNK = 256
 
 
 def belief(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -139,16 +141,24 @@ def _cohort(
     c = 0.5 * (low + high)
     alive = np.exp(-np.exp(c) * exposure)
     survivors = Cohort(match, belief, alive, np.minimum(np.exp(c) * odds[:, -1], 1.0), np.empty(0))
-    pmf = survivors.survival(np.arange(max_weeks + 1)).sum(axis=0) * step ** np.arange(max_weeks + 1)
+    tenure = np.arange(max_weeks + 1)
+    # survivors at each tenure, summed over the cohort a block of tenures at a time (the whole (K, weeks) matrix
+    # of an old lab was the build's peak of memory)
+    alive_at = np.concatenate(
+        [survivors.survival(tenure[i : i + CHUNK]).sum(axis=0) for i in range(0, len(tenure), CHUNK)]
+    )
+    pmf = alive_at * step**tenure
     return dataclasses.replace(survivors, pmf=pmf / pmf.sum())
 
 
 def initial_staff(model: OrgModel, cohort: Cohort, tenure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """True match and summed signals of researchers with ``tenure``, drawn from the cohort's survivors."""
-    rng = model.stream("population")
-    weight = cohort.survival(tenure).T + 1e-300  # (n, K)
-    cumulative = np.cumsum(weight, axis=1)
-    pick = (cumulative < rng.random(len(tenure))[:, None] * cumulative[:, -1:]).sum(axis=1)
+    draws = model.stream("population").random(len(tenure))
+    pick = np.empty(len(tenure), dtype=np.int64)
+    for start in range(0, len(tenure), CHUNK):  # (rows, K) at a time: the whole (n, K) matrix was the run's peak
+        rows = slice(start, start + CHUNK)
+        cumulative = np.cumsum(cohort.survival(tenure[rows]).T + 1e-300, axis=1)
+        pick[rows] = (cumulative < draws[rows, None] * cumulative[:, -1:]).sum(axis=1)
     learned = np.minimum(tenure, cohort.belief.shape[1] - 1)
     belief = cohort.belief[pick, learned]
     return cohort.match[pick], belief * (tenure + model.params.attrition.match_learning_weeks)

@@ -65,6 +65,8 @@ EVENT_KINDS = (
     "executive_exit",
 )
 OUTSIDE = -1
+#: event batches merged into one block at a time (:meth:`Recorder._append`)
+COMPACT = 64
 
 
 class Recorder:
@@ -77,6 +79,7 @@ class Recorder:
         self.levels = np.zeros((weeks, len(model.labs), len(LEVELS)))
         self._flow_index = {name: i for i, name in enumerate(FLOWS)}
         self._batches: list[dict[str, np.ndarray]] = []
+        self._merged = 0  # the batches before this one are merged blocks of COMPACT each
 
     def _grow(self, week: int) -> None:
         if week >= len(self.flows):
@@ -122,7 +125,7 @@ class Recorder:
         covariates = covariates or {}
         for name in self.covariates:
             batch[name] = np.asarray(covariates.get(name, np.full(n, np.nan)), dtype=np.float64)
-        self._batches.append(batch)
+        self._append(batch)
 
     def executive_exit(self, executive, team: int) -> None:
         week, lab = self.model.week, executive.lab.index
@@ -140,7 +143,16 @@ class Recorder:
             skill=np.array([np.nan]),
             tenure_weeks=np.array([-1], np.int32),
         )
-        self._batches.append(row)
+        self._append(row)
+
+    def _append(self, batch: dict[str, np.ndarray]) -> None:
+        """Keep a batch; every ``COMPACT`` new ones become one block (the same rows, in order), so a long run holds
+        a few dozen arrays per column rather than one per transition."""
+        self._batches.append(batch)
+        if len(self._batches) - self._merged >= COMPACT:
+            tail = self._batches[self._merged :]
+            self._batches[self._merged :] = [{c: np.concatenate([b[c] for b in tail]) for c in tail[0]}]
+            self._merged += 1
 
     def collect(self, levels: dict[str, np.ndarray]) -> None:
         week = self.model.week

@@ -222,9 +222,12 @@ class World:
         labs = model.team_lab[team]
         skill, drawn = self.settled_draws(team)
         values: dict[str, Any] = dict(drawn)
+        # the candidates' population goes now, not at the end: it was the build's peak of memory
+        pop = model.population = Population(
+            model.params.learning.dimensions, capacity=n + n // 8 + 16, labs=len(model.labs)
+        )
         staff = self.draw_staff(labs)
         tenure = staff["tenure"]
-        pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16, labs=len(model.labs))
         agents = [Researcher(model) for _ in range(n)]
         values.update(
             uid=np.array([a.unique_id for a in agents]),
@@ -240,7 +243,6 @@ class World:
             match_sum=staff["match_sum"],
             beliefs=rng.integers(-1, 2, size=(n, model.params.learning.dimensions), dtype=np.int8),
         )
-        model.population = pop
         slots = pop.add(agents, **values)
         derived.price_arrivals(model, slots)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
