@@ -26,6 +26,10 @@ _HOME = {
 def __getattr__(name: str):
     if name not in _HOME:
         raise AttributeError(f"module 'orgsim' has no attribute {name!r}")
+    if name == "Scenario":  # the schema as registered: each mechanism's params block is declared beside its code
+        from orgsim.sim import plugins
+
+        return plugins.scenario_model()
     return getattr(importlib.import_module(_HOME[name]), name)
 
 

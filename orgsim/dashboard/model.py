@@ -15,7 +15,7 @@ from pathlib import Path
 import mesa
 
 from orgsim.dashboard import levers
-from orgsim.schema import Mechanisms
+from orgsim.sim import plugins
 from orgsim.sim.model import OrgModel
 
 #: fixed (non-control) arguments: the scenario catalog, name -> file
@@ -27,7 +27,7 @@ CONTROLS = (
     "retention_grant",
     *(lever.name for lever in levers.LEVERS),
     "counteroffer",
-    *(f"mechanism_{name}" for name in levers.mechanism_names(Mechanisms())),
+    *(f"mechanism_{name}" for name in levers.mechanism_names(plugins.mechanisms_model()())),
 )
 
 

@@ -13,13 +13,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import ASSUMED, Switchable, param
 from orgsim.sim import transitions
 from orgsim.sim.plugins import ORGANIZATION, Handler, Mechanism, StayTerms
 
 if TYPE_CHECKING:
     from orgsim.schema import Acquihire
     from orgsim.sim.model import OrgModel
+
+
+class AcquisitionParams(Switchable):
+    """M15 acqui-hires and stakes."""
+
+    newcomer_weeks: float = param(
+        52.0, "weeks of friction with insiders", ASSUMED, gt=0, label="Newcomers' friction period"
+    )
 
 
 def acquihire(model: OrgModel, event: Acquihire) -> None:
@@ -55,7 +63,7 @@ def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
 MECHANISM = Mechanism(
     number=15,
     block="acquisitions",
-    params=schema.AcquisitionParams,
+    params=AcquisitionParams,
     handlers={"acquihire": Handler(acquihire, ORGANIZATION)},
     stay_terms=StayTerms(stay_terms),
 )

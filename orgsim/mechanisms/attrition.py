@@ -18,13 +18,210 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import ASSUMED, MAX_YEARS, PRICE_LIMIT, Switchable, param
 from orgsim.sim import decision, derived, matching, morale, transitions
 from orgsim.sim.decision import Values
 from orgsim.sim.plugins import Mechanism, Slots, StayTerms
 
 if TYPE_CHECKING:
     from orgsim.sim.model import OrgModel
+
+
+class AttritionParams(Switchable):
+    """M3 voluntary attrition: each week a researcher weighs staying against the best alternative, in money."""
+
+    decision_scale: float = param(
+        1.0,
+        "market pay-years per year per logit unit",
+        "Manning (2003, Monopsony in Motion, ch. 4): the elasticity of separations with respect to the wage is "
+        "about -1, so one market pay a year moves the odds of leaving by e (scale = 1 / elasticity)",
+        gt=0.01,
+        le=PRICE_LIMIT,
+        label="Money scale of the leaving decision",
+    )
+    nest_scale: float = param(
+        0.5,
+        "share of the decision scale",
+        "nested logit (McFadden 1978): the taste shocks among the alternatives "
+        "are this share of those between staying and leaving; 1 = one multinomial logit, smaller = leavers choose "
+        "where to go more by value than by chance (assumption)",
+        gt=0,
+        le=1,
+        label="Scale of the choice among alternatives",
+    )
+    horizon_years: float = param(
+        4.0,
+        "years",
+        "assumption: money gained or lost once is spread over four years, the horizon packages are "
+        "quoted over and a grant vests in (Stock & Wise 1990 weigh whole paths of pay)",
+        gt=0,
+        le=MAX_YEARS,
+        label="Years over which one-off money is weighed",
+    )
+    match_sd: float = param(
+        1.5,
+        "market pay-years per year",
+        "Jovanovic (1979): a job's match quality is uncertain at hire and "
+        "revealed with tenure; its spread is fitted (recent hires' retention, SignalFire 2025)",
+        ge=0,
+        le=10,
+        label="Spread of match quality",
+    )
+    match_learning_weeks: float = param(
+        13.0,
+        "weeks",
+        "weeks of experience that weigh as much as the prior belief; Farber (1994): the separation "
+        "hazard peaks at about three months of tenure",
+        gt=0,
+        le=520,
+        label="Time to learn one's match",
+    )
+    price_tenure: float = param(
+        0.1,
+        "market pay-years per year per ln(1 + years of tenure)",
+        "Topel (1991): ten years of seniority raise pay about 25% (0.25 / ln 11 = 0.10), firm-specific capital "
+        "that leaving loses",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of firm-specific experience",
+    )
+    price_morale: float = param(
+        2.0,
+        "market pay-years per year per unit of morale above its target (0-1)",
+        "assumption: job satisfaction is among the strongest predictors of quits; a log "
+        "hazard ratio of -2 per unit at the decision scale 1. Morale's target is set by "
+        "stability, vision, trust and momentum, priced as amenities, so only the shocks "
+        "that move morale off its target are priced here",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of morale",
+    )
+    price_mission: float = param(
+        2.0,
+        "market pay-years per year per unit fit (x the mission weight)",
+        "Stern (2004): scientists accept about a quarter less pay to work where they may publish, one mission "
+        "trait (fit differences between labs are about 0.1-0.3, so 2 puts them at 20-60% of pay); researchers "
+        "turned down nine-figure offers for mission (press 2025); M13 must shape the flows",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of mission fit",
+    )
+    price_prestige: float = param(
+        0.5,
+        "market pay-years per year per unit prestige (x the prestige weight)",
+        ASSUMED,
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of a lab's prestige",
+    )
+    price_stability: float = param(
+        0.6,
+        "market pay-years per year per unit stability (x the stability weight)",
+        "Mas & Pallais (2017): workers give up about 20% of pay to avoid an unpredictable schedule; reorgs (M6)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of stability",
+    )
+    price_trust: float = param(
+        0.4,
+        "market pay-years per year per unit trust (x the mission weight)",
+        "M12 trust",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of trust in leadership",
+    )
+    price_vision: float = param(
+        0.4,
+        "market pay-years per year per unit vision clarity",
+        "assumption: a clear research direction is worth as much as trust in leadership",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of a clear research direction",
+    )
+    price_momentum: float = param(
+        0.2,
+        "market pay-years per year per unit release momentum",
+        "recent releases attract (assumption)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of release momentum",
+    )
+    price_compute: float = param(
+        0.2,
+        "market pay-years per year per ln compute per researcher (x the compute weight)",
+        "Meta's 'compute per researcher' pitch (press)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of compute",
+    )
+    price_colleagues: float = param(
+        1.0,
+        "market pay-years per year per unit share of the lab's staff who are former colleagues",
+        "stars follow stars (Sajjadiani et al.); a lab where a "
+        "tenth of the staff came from one's own lab is worth 10% more pay (assumption)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Pull of former colleagues",
+    )
+    price_layoff_shock: float = param(
+        -0.39,
+        "market pay-years per year per unit survivor shock (ln(1 + % of staff cut) x (1 - fairness))",
+        "Trevor & Nyberg (2008): a 1% downsizing raises voluntary turnover by about 31% (0.39 x ln 2 = ln 1.31) "
+        "at the decision scale 1",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying after layoffs",
+    )
+    price_manager_exit: float = param(
+        -1.0,
+        "market pay-years per year per unit of the manager-exit shock",
+        "shock = ln(1 + rise) (M8): Hayes, Oyer & Schaefer (2006) at the decision scale 1",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying after a manager leaves",
+    )
+    price_newcomer: float = param(
+        -0.4,
+        "market pay-years per year",
+        "M15 friction with insiders (assumption)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying for an acqui-hired newcomer",
+    )
+    rival_constant: float = param(
+        -6.0,
+        "logit units among the alternatives",
+        "assumption, no public share: most people leaving a big lab go to start-ups, other "
+        "firms and academia; sized so about a quarter of leavers join a rival frontier lab (the hiring bar a "
+        "walk-in meets)",
+        le=20,
+        ge=-20,
+        label="Odds of a walk-in joining a rival lab",
+    )
+    market_value: float = param(
+        0.8,
+        "market pay-years per year",
+        "assumption: other firms and academia pay below the frontier labs' market for the same skill",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of the outside market",
+    )
+    startup_value: float = param(
+        0.7,
+        "market pay-years per year",
+        "assumption: a start-up pays less cash against a lottery of equity",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of joining or founding a start-up",
+    )
+    startup_star_premium: float = param(
+        0.8,
+        "market pay-years per year",
+        "stars raise money on their name (a chief scientist left to found a start-up, Nov 2025); size is an assumption",
+        ge=0,
+        le=PRICE_LIMIT,
+        label="Extra worth of a start-up for a star",
+    )
 
 
 def own_terms(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
@@ -112,7 +309,7 @@ def step(model: OrgModel) -> None:
 MECHANISM = Mechanism(
     number=3,
     block="attrition",
-    params=schema.AttritionParams,
+    params=AttritionParams,
     stage=5.0,
     step=step,
     stay_terms=StayTerms(

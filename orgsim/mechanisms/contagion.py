@@ -24,12 +24,55 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import PRICE_LIMIT, NonNeg, Switchable, Unit, param
 from orgsim.sim import derived
 from orgsim.sim.plugins import Mechanism, StayTerms
 
 if TYPE_CHECKING:
     from orgsim.sim.model import OrgModel
+
+
+class ContagionParams(Switchable):
+    """M4 turnover contagion: each departure induces further quits in its team."""
+
+    per_quit: NonNeg = param(
+        0.23,
+        "further quits per quit",
+        "turnover contagion meta-evidence (Felps et al. 2009)",
+        label="Further quits set off by a quit",
+    )
+    per_layoff: NonNeg = param(
+        2.2,
+        "further quits per layoff",
+        "same source; saturated by max_weekly",
+        label="Further quits set off by a layoff",
+    )
+    similarity: float = param(
+        2.0,
+        "x weight within the same skill tier",
+        "stars follow stars (Sajjadiani et al.)",
+        ge=1,
+        label="Contagion within the same skill tier",
+    )
+    spread_weeks: float = param(
+        8.0, "weeks", "induced quits spread over about two months", gt=1, label="Time over which contagion spreads"
+    )
+    max_weekly: Unit = param(
+        0.004,
+        "probability/week",
+        "assumption: saturation for mass events (a mass layoff roughly doubles survivors' quits)",
+        label="Ceiling on contagion",
+    )
+    price: float = param(
+        -1.0,
+        "market pay-years per year per ln(1 + excess / the lab's weekly quit rate)",
+        "at minus the decision scale an average member's hazard rises by the excess, so each "
+        "departure sets off per_quit (per_layoff) further quits",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying as colleagues leave",
+    )
+
 
 WEIGHTS = {"quit": "per_quit", "layoff": "per_layoff"}
 
@@ -112,7 +155,7 @@ def stay_terms(model: OrgModel, slots: np.ndarray | slice) -> dict[str, np.ndarr
 MECHANISM = Mechanism(
     number=4,
     block="contagion",
-    params=schema.ContagionParams,
+    params=ContagionParams,
     setup=setup,
     on_leave=departure,
     stay_terms=StayTerms(stay_terms, prices={"contagion": "price"}),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import expit
 
-from orgsim import schema
+from orgsim.schema import PRICE_LIMIT, Switchable, param
 from orgsim.sim import decision, derived
 from orgsim.sim.plugins import TERMS, Handler, Mechanism, StayTerms
 
@@ -23,6 +23,20 @@ if TYPE_CHECKING:
     from orgsim.schema import RetentionGrant
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+class CounterofferParams(Switchable):
+    """M2 counteroffers and retention grants."""
+
+    price_countered: float = param(
+        -0.5,
+        "market pay-years per year",
+        "low-confidence evidence that countered staff "
+        "stay only 1.7-3.5 years: a hazard ratio of e^0.5 at the decision scale 1",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying after a counteroffer",
+    )
 
 
 def respond(
@@ -107,7 +121,7 @@ def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
 MECHANISM = Mechanism(
     number=2,
     block="counteroffers",
-    params=schema.CounterofferParams,
+    params=CounterofferParams,
     handlers={"retention_grant": Handler(retention_grant, TERMS)},
     actions={"counter": respond},
     stay_terms=StayTerms(stay_terms, prices={"countered": "price_countered"}),

@@ -13,13 +13,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import Switchable
 from orgsim.sim import transitions
 from orgsim.sim.plugins import Mechanism
 
 if TYPE_CHECKING:
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+class EntryParams(Switchable):
+    """M14 entry and exit (arrivals start at their lab's morale target)."""
 
 
 def step(model: OrgModel) -> None:
@@ -52,4 +56,4 @@ def backfill(lab: Lab, sizes: np.ndarray, targets: np.ndarray) -> list[dict[str,
     return batch
 
 
-MECHANISM = Mechanism(number=14, block="entry", params=schema.EntryParams, stage=8.1, step=step)
+MECHANISM = Mechanism(number=14, block="entry", params=EntryParams, stage=8.1, step=step)

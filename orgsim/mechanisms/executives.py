@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from mesa.agentset import AgentSet
 from scipy.special import expit, logit
 
-from orgsim import schema
-from orgsim.schema import Blitz
+from orgsim.schema import ASSUMED, Blitz, NonNeg, Switchable, Unit, param
 from orgsim.sim import derived, plugins
 from orgsim.sim.plugins import ORGANIZATION, TERMS, Handler, Mechanism, StayTerms
 
@@ -35,6 +34,61 @@ if TYPE_CHECKING:
     from orgsim.sim.agents import Executive
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+class ExecutiveParams(Switchable):
+    """M8 executives: pressure, decisions, friction and exits."""
+
+    weight_gap: NonNeg = param(
+        3.0,
+        "pressure per unit of gap to the frontier beyond the aspiration",
+        ASSUMED,
+        label="Pressure from trailing the frontier",
+    )
+    aspiration_weeks: float = param(
+        52.0,
+        "weeks (memory of the gap a CEO is used to)",
+        "Greve (2003): aspirations adapt to past performance; a one-year memory is an assumption",
+        ge=1,
+        label="CEO's memory of past performance",
+    )
+    weight_drawdown: NonNeg = param(
+        2.0, "pressure per unit drawdown", ASSUMED, label="Pressure from a falling share price"
+    )
+    weight_failure: NonNeg = param(0.3, "pressure per failed release", ASSUMED, label="Pressure from a failed release")
+    pressure_memory: Unit = param(0.95, "weekly persistence of shocks", ASSUMED, label="Persistence of pressure")
+    threshold: NonNeg = param(
+        1.5, "pressure that triggers action at patience 0.5", ASSUMED, label="Pressure that triggers action"
+    )
+    relief: Unit = param(0.5, "share of pressure relieved by acting", ASSUMED, label="Pressure relieved by acting")
+    cooldown_weeks: float = param(
+        13.0,
+        "weeks between actions",
+        "'the quicker the pivots are going to get'",
+        gt=0,
+        label="Time between CEO actions",
+    )
+    action_weights: dict[Literal["reorg", "blitz", "layoffs", "leadership_change"], NonNeg] = param(
+        {"reorg": 0.4, "blitz": 0.25, "layoffs": 0.15, "leadership_change": 0.2},
+        "relative",
+        ASSUMED,
+        label="Mix of CEO actions",
+    )
+    friction_growth: NonNeg = param(
+        0.01, "friction/week per unit micromanagement", ASSUMED, label="Growth of friction with the CEO"
+    )
+    exit_hazard: NonNeg = param(
+        0.02, "probability/week per unit friction", ASSUMED, label="Executive exit risk from friction"
+    )
+    successor_insider: NonNeg = param(
+        0.15, "hazard rise below", "Hayes, Oyer & Schaefer (2006)", label="Turnover shock of an insider successor"
+    )
+    successor_outsider: NonNeg = param(
+        0.30, "hazard rise below", "Hayes, Oyer & Schaefer (2006)", label="Turnover shock of an outsider successor"
+    )
+    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of the leadership shock")
+    action_layoff_share: Unit = param(0.05, "share of staff", ASSUMED, label="Size of a CEO-ordered layoff")
+    action_blitz_weeks: int = param(8, "weeks", ASSUMED, ge=1, label="Length of a CEO-ordered blitz")
 
 
 @dataclasses.dataclass
@@ -263,7 +317,7 @@ def rule_out(model: OrgModel, event: RuleOut) -> None:
 MECHANISM = Mechanism(
     number=8,
     block="executives",
-    params=schema.ExecutiveParams,
+    params=ExecutiveParams,
     setup=setup,
     stage=3.0,
     step=step,

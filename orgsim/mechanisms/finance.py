@@ -16,13 +16,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import ASSUMED, NonNeg, Switchable, Unit, param
 from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.schema import BudgetShift, CapexGuidance, Debt, ShareShock
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+class FinanceParams(Switchable):
+    """M11 finance: share prices, capex and budgets."""
+
+    capex_punishment: NonNeg = param(
+        0.0035,
+        "log price per $bn capex raised without clear return",
+        "Oct 2025: -10% after guiding 2026 capex ~$30bn above 2025",
+        label="Share-price penalty for capex without clear return",
+    )
+    debt_scepticism: NonNeg = param(
+        0.001, "log price per $bn borrowed", "$30bn bond, $27bn SPV credit", label="Share-price penalty for borrowing"
+    )
+    debt_budget_share: Unit = param(
+        0.02, "share of debt added to comp budget", ASSUMED, label="Share of new debt added to the pay budget"
+    )
+    jump_sd: float = param(0.0, "sd of weekly jump noise", ASSUMED, ge=0, le=5, label="Weekly share-price jumps")
 
 
 def jump(model: OrgModel, lab: Lab, log_change: float) -> None:
@@ -114,7 +132,7 @@ def budget_shift(model: OrgModel, event: BudgetShift) -> None:
 MECHANISM = Mechanism(
     number=11,
     block="finance",
-    params=schema.FinanceParams,
+    params=FinanceParams,
     setup=setup,
     stage=2.0,
     step=step,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import ASSUMED, NonNeg, Switchable, Unit, param
 from orgsim.sim import transitions
 from orgsim.sim.plugins import ORGANIZATION, Handler, Mechanism, StayTerms
 
@@ -24,6 +24,22 @@ if TYPE_CHECKING:
     from orgsim.schema import Layoff
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+class LayoffParams(Switchable):
+    """M7 layoffs and survivor syndrome."""
+
+    selectivity: NonNeg = param(
+        1.0, "log-odds per skill sd", "cuts by performance", label="How much layoffs target weaker performers"
+    )
+    insider_protection: NonNeg = param(
+        1.0, "log-odds", "insiders are protected (press)", label="Protection of insiders from layoffs"
+    )
+    survivor_morale_drop: NonNeg = param(0.1, "morale units", "Maertz et al. (2010)", label="Survivors' morale drop")
+    fairness: Unit = param(
+        0.4, "0-1", "perceived fairness moderates the survivor effect", label="Perceived fairness of layoffs"
+    )
+    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of the layoff shock")
 
 
 @dataclasses.dataclass
@@ -90,7 +106,7 @@ MECHANISM = Mechanism(
     number=7,
     setup=setup,
     block="layoffs",
-    params=schema.LayoffParams,
+    params=LayoffParams,
     stage=8.3,
     step=step,
     handlers={"layoff": Handler(apply_event, ORGANIZATION)},

@@ -29,8 +29,40 @@ import dataclasses
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import Switchable, Unit, param
 from orgsim.sim.plugins import Mechanism
+
+
+class LearningParams(Switchable):
+    """M10 organizational learning (March 1991)."""
+
+    dimensions: int = param(
+        30, "dimensions of reality", "March (1991): m = 30", ge=1, le=256, label="Dimensions of the research problem"
+    )
+    p1: Unit = param(
+        0.1,
+        "probability/week",
+        "March (1991) socialization rate",
+        label="Socialization rate (people learn from the code)",
+    )
+    p2: Unit = param(
+        0.5,
+        "probability/week",
+        "March (1991) code learning rate",
+        label="Code learning rate (the code learns from the best)",
+    )
+    p4: Unit = param(
+        0.002, "probability/week per dimension", "the field moves (turbulence)", label="Turbulence of the field"
+    )
+    warmup_weeks: int = param(
+        52,
+        "weeks",
+        "labs start near their own equilibrium; at most ten years (a resource bound: the warm-up runs before week 0)",
+        ge=0,
+        le=520,
+        label="Learning warm-up before the start",
+    )
+
 
 __all__ = [
     "random_beliefs",
@@ -226,7 +258,7 @@ def lab_knowledge(model) -> np.ndarray:
 MECHANISM = Mechanism(
     number=10,
     block="learning",
-    params=schema.LearningParams,
+    params=LearningParams,
     setup=setup,
     stage=6.0,
     step=step,

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.special import expit
 
-from orgsim import schema
+from orgsim.schema import Switchable, param
 from orgsim.sim import decision, derived, plugins, transitions
 from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
@@ -29,6 +29,32 @@ if TYPE_CHECKING:
     from orgsim.schema import Blitz
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+class OffersParams(Switchable):
+    """M1 offers and poaching: make-whole packages, accepted by the same decision in money as M3."""
+
+    make_whole: bool = param(
+        True,
+        "flag",
+        "standard practice when tech firms hire away senior people: a buy-out "
+        "grant replaces the unvested equity and claw-backs the target forfeits (press on Meta's "
+        "2025 offers)",
+        label="Offers make targets whole",
+    )
+    status_quo: float = param(
+        -2.5, "logit units", "calibrated: 45 courted, 4 moved (press)", label="Pull of staying put against an offer"
+    )
+    personal_touch: float = param(
+        0.3,
+        "market pay-years per year",
+        "assumption: the CEO's personal outreach (press) is worth as much to a target as 30% more pay",
+        ge=0,
+        label="Worth of the CEO's personal outreach",
+    )
+    cooldown_weeks: int = param(
+        26, "weeks", "a declined target is not re-approached soon", ge=0, label="Wait before re-approaching a target"
+    )
 
 
 @dataclasses.dataclass
@@ -199,7 +225,7 @@ MECHANISM = Mechanism(
     setup=setup,
     actions={"blitz": blitz},
     block="offers",
-    params=schema.OffersParams,
+    params=OffersParams,
     stage=4.0,
     step=step,
     handlers={"blitz": Handler(start_blitz, TERMS)},

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import ASSUMED, NonNeg, Switchable, Unit, param
 from orgsim.sim import derived, plugins
 from orgsim.sim.plugins import RELEASES, Handler, Mechanism
 
@@ -33,6 +33,97 @@ if TYPE_CHECKING:
     from orgsim.schema import Release
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+class ReleaseParams(Switchable):
+    """M9 capability and releases; capability in index points of a public composite benchmark (ODD, M9)."""
+
+    growth: NonNeg = param(
+        0.165,
+        "index points/week at reference talent, compute and knowledge 0",
+        "leaders 47-48 (June 2025) to 57 (April 2026): ~0.2/week at the frontier",
+        label="Capability growth",
+    )
+    star_exponent: float = param(
+        1.5, "talent = sum skill^k", "stars carry output", ge=1, label="Weight of stars in research talent"
+    )
+    talent_returns: Unit = param(
+        0.2,
+        "elasticity of growth to talent",
+        "strongly diminishing: Anthropic stays at the frontier with a third of "
+        "DeepMind's effective talent (assumption)",
+        label="Returns of capability to talent",
+    )
+    compute_returns: NonNeg = param(
+        0.1,
+        "growth multiplier gained per doubling of compute",
+        "scaling laws: capability linear in log compute (Kaplan et al. 2020); size assumed",
+        label="Returns of capability to compute",
+    )
+    knowledge_weight: NonNeg = param(
+        0.5,
+        "growth multiplier per unit knowledge",
+        "M10 code feeds M9",
+        label="Returns of capability to organizational knowledge",
+    )
+    instability_penalty: Unit = param(
+        0.5,
+        "growth lost at zero stability",
+        "'experience not crystallising'",
+        label="Capability growth lost to instability",
+    )
+    diffusion: Unit = param(
+        0.0192,
+        "share of the gap to the public frontier closed per week (1/52)",
+        "a follower with no research of its own trails by 1/diffusion weeks; open models "
+        "trail the closed frontier by about a year (Epoch AI 2024, 'How far behind are open "
+        "models?': 5-22 months)",
+        label="Catch-up to the public frontier",
+    )
+    know_how: Unit = param(
+        0.5,
+        "share of a mover's old lab's lead carried, per unit of talent share",
+        "learning-by-hiring (Song, Almeida & Wu 2003); half stays tacit (assumption)",
+        label="Know-how carried by movers",
+    )
+    gap_unit: float = param(
+        15.0,
+        "index points per unit of gap in CEO pressure (M8 weight_gap)",
+        "keeps Meta's mean gap term over the calibration window (weeks 0-103) at its calibrated "
+        "size: 0.33 former units (a runaway frontier) = 4.9 points (a bounded one); baseline "
+        "seeds 1-6, scale 0.5",
+        gt=0,
+        label="Capability gap worth one unit of CEO pressure",
+    )
+    quality_noise: NonNeg = param(
+        1.5, "index points (sd of a release's quality)", ASSUMED, label="Uncertainty of a release's quality"
+    )
+    partial_band: NonNeg = param(
+        2.5, "index points below target still 'partial'", ASSUMED, label="Margin below target still judged partial"
+    )
+    morale_effect: NonNeg = param(
+        0.12, "morale units (success +, failure -)", ASSUMED, label="Morale effect of a release"
+    )
+    prestige_effect: NonNeg = param(0.1, "prestige units", ASSUMED, label="Prestige effect of a release")
+    price_effect: NonNeg = param(0.08, "log share price", ASSUMED, label="Share-price effect of a release")
+    momentum_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of release momentum")
+    slip_morale: NonNeg = param(0.03, "morale units per slip", ASSUMED, label="Morale lost per release slip")
+    rush_quality_cost: NonNeg = param(
+        0.5, "index points per week pulled forward", "a rushed AI-video feed", label="Quality cost of rushing a release"
+    )
+    gaming_gain: NonNeg = param(
+        0.05, "prestige units", "a tuned variant ranked #2 (press)", label="Prestige from gaming a benchmark"
+    )
+    gaming_trust_loss: NonNeg = param(
+        0.1,
+        "trust units when found out",
+        "the released model ranked ~32nd",
+        label="Trust lost when benchmark gaming comes out",
+    )
+    gaming_found_weeks: int = param(
+        6, "weeks until found out", ASSUMED, ge=0, label="Time until benchmark gaming comes out"
+    )
+
 
 OUTCOME_SIGN = {"success": 1.0, "partial": -0.3, "failure": -1.0}
 
@@ -281,7 +372,7 @@ def on_move(model: OrgModel, slots: np.ndarray, from_labs: np.ndarray, to_labs: 
 MECHANISM = Mechanism(
     number=9,
     block="releases",
-    params=schema.ReleaseParams,
+    params=ReleaseParams,
     setup=setup,
     stage=7.0,
     step=step,

@@ -13,13 +13,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import ASSUMED, Switchable, param
 from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.schema import Scandal
     from orgsim.sim.lab import Lab
     from orgsim.sim.model import OrgModel
+
+
+class ReputationParams(Switchable):
+    """M12 reputation and trust."""
+
+    recovery_weeks: float = param(
+        52.0, "weeks to recover (decay)", ASSUMED, gt=0, label="Recovery time of trust and prestige"
+    )
 
 
 @dataclasses.dataclass
@@ -81,7 +89,7 @@ def step(model: OrgModel) -> None:
 MECHANISM = Mechanism(
     number=12,
     block="reputation",
-    params=schema.ReputationParams,
+    params=ReputationParams,
     setup=setup,
     stage=7.1,
     step=step,

@@ -16,12 +16,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
+from orgsim.schema import Switchable, param
 from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
     from orgsim.schema import RefreshChange
     from orgsim.sim.model import OrgModel
+
+
+class VestingParams(Switchable):
+    """M5 golden handcuffs: new-hire and make-whole grants on a schedule, refreshed yearly; forfeited by leaving."""
+
+    max_wait_weeks: int = param(
+        3,
+        "weeks",
+        "Stock & Wise (1990): leaving after the next vest beats leaving now when it is close; a decided "
+        "leaver waits at most this long, which puts the post-vest rise within the 88-239% of M5's evidence",
+        ge=0,
+        le=52,
+        label="Longest wait for a vest before leaving",
+    )
 
 
 def refresh_change(model: OrgModel, event: RefreshChange) -> None:
@@ -45,5 +59,5 @@ def refresh_change(model: OrgModel, event: RefreshChange) -> None:
 
 
 MECHANISM = Mechanism(
-    number=5, block="vesting", params=schema.VestingParams, handlers={"refresh_change": Handler(refresh_change, TERMS)}
+    number=5, block="vesting", params=VestingParams, handlers={"refresh_change": Handler(refresh_change, TERMS)}
 )

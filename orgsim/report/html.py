@@ -35,6 +35,7 @@ from orgsim.outcomes import OUTCOMES
 from orgsim.report import decision, figures, page
 from orgsim.report.page import Figure, Section, Table, labelled
 from orgsim.schema import Scenario
+from orgsim.sim import plugins
 from orgsim.sweep.store import Store
 
 
@@ -87,7 +88,7 @@ def _named_by(store: Store, digest: str) -> Scenario | None:
     """A stored scenario, which names labs, executives and timeline events in the labels; None if this orgsim's
     schema no longer reads it (the labels then come from the keys)."""
     try:
-        return Scenario.model_validate(store.config(digest))
+        return plugins.scenario_model().model_validate(store.config(digest))
     except ValidationError:
         return None
 

@@ -166,13 +166,10 @@ def _kind(event: type[schema.EventBase]) -> str:
 
 @functools.cache
 def mechanisms_model() -> type[schema.Mechanisms]:
-    """The ``mechanisms`` block: the schema's, extended by the plug-ins it has no field for."""
-    missing = {m.block: (m.params, m.params()) for m in registered() if m.block not in schema.Mechanisms.model_fields}
-    if not missing:
-        return schema.Mechanisms
-    return create_model(  # type: ignore[call-overload]
-        "Mechanisms", __base__=schema.Mechanisms, __doc__=schema.Mechanisms.__doc__, **missing
-    )
+    """The ``mechanisms`` block: one field per registered mechanism, its params class with its defaults, in M-number
+    order (each params class is declared beside its mechanism's code)."""
+    blocks = {m.block: (m.params, m.params()) for m in registered()}
+    return create_model("Mechanisms", __base__=schema.Mechanisms, **blocks)  # type: ignore[call-overload]
 
 
 def timeline_events() -> tuple[type[schema.EventBase], ...]:
@@ -182,26 +179,19 @@ def timeline_events() -> tuple[type[schema.EventBase], ...]:
 
 @functools.cache
 def scenario_model() -> type[schema.Scenario]:
-    """The scenario schema as registered: the plug-ins' params blocks and event kinds added to the schema's own.
-
-    Without plug-ins it is :class:`schema.Scenario` itself, so its error
-    messages and JSON Schema are the schema's, unchanged.
-    """
+    """The scenario schema as registered: the mechanisms' params blocks, and the event kinds plug-ins bring added
+    to the schema's own; every scenario is validated by it (:mod:`orgsim.config`)."""
     events, mechanisms = timeline_events(), mechanisms_model()
-    if events == SCHEMA_EVENTS and mechanisms is schema.Mechanisms:
-        return schema.Scenario
-    timeline = dict[str, Annotated[Union[events], Field(discriminator="kind")]]  # type: ignore[valid-type]  # noqa: UP007 (a runtime tuple)
-    return create_model(
-        "Scenario",
-        __base__=schema.Scenario,
-        __doc__=schema.Scenario.__doc__,
-        mechanisms=(mechanisms, mechanisms()),
-        timeline=(timeline, {}),
-    )
+    fields: dict[str, Any] = {"mechanisms": (mechanisms, mechanisms())}
+    if events != SCHEMA_EVENTS:
+        timeline = dict[str, Annotated[Union[events], Field(discriminator="kind")]]  # type: ignore[valid-type]  # noqa: UP007 (a runtime tuple)
+        fields["timeline"] = (timeline, {})
+    return create_model("Scenario", __base__=schema.Scenario, __doc__=schema.Scenario.__doc__, **fields)
 
 
-def params(mechanisms: schema.Mechanisms) -> schema.Mechanisms:
-    """A scenario's mechanism parameters, with defaults for plug-ins its schema does not know."""
+def params(mechanisms: schema.Mechanisms) -> Any:
+    """A scenario's mechanism parameters (``model.params.<block>``), with defaults for plug-ins its schema does not
+    know."""
     model = mechanisms_model()
     if isinstance(mechanisms, model):
         return mechanisms
