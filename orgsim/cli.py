@@ -517,6 +517,7 @@ def report(
 
     matplotlib.use("Agg")  # headless: the report never needs a display
     from orgsim.analysis import StoreError
+    from orgsim.labels import LabelError
     from orgsim.report import write_report
 
     if out.exists() and out.is_dir():
@@ -525,6 +526,11 @@ def report(
         result = write_report(directory, out, sensitivity, discovery, optimize, validation)
     except StoreError as exc:
         fail(str(exc))
+    except LabelError as exc:  # a section folder made by an older model names parameters this one lacks
+        fail(
+            f"{', '.join(str(p) for p in (sensitivity, discovery, optimize) if p)}: made for another version of "
+            f"the model ({exc}); re-run the command that made it"
+        )
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")
     _warn_small(directory)
 

@@ -749,7 +749,8 @@ def test_debt_raises_comp_budget_at_a_price() -> None:
     m = fresh()
     meta, p = m.focal, m.params.finance
     budgets = m.states["finance"]
-    budgets.comp_spent[meta.index] = budgets.comp_budget[meta.index]  # budget exhausted: no recruiting room
+    # this world's share of the budget spent: no recruiting room
+    budgets.comp_spent[meta.index] = budgets.comp_budget[meta.index] * m.scale
     assert finance.budget_room(m, meta) == 0.0
     price, budget = meta.share_price, budgets.comp_budget[meta.index]
     finance.debt(m, Debt(kind="debt", date=m.spec.start, lab="meta", amount_bn=27))

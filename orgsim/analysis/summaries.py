@@ -153,7 +153,9 @@ def _read_table(root: Path, table: str, runs: pd.DataFrame, columns: list[str], 
             f"{root}: the {table} files lack {', '.join(missing)} (written by an older orgsim); "
             "rerun the sweep into a new folder"
         )
-    frame = dataset.to_table(columns=columns, filter=filter_).to_pandas()
+    # one thread: Arrow's scan threads could outlive a short command and abort it at exit ("terminate called
+    # without an active exception", seen once in CI after a 2-run sweep); a store's files are small
+    frame = dataset.to_table(columns=columns, filter=filter_, use_threads=False).to_pandas(use_threads=False)
     frame.insert(1, "scenario", frame["run_id"].map(runs.set_index("run_id")["scenario"]).astype("category"))
     return frame
 

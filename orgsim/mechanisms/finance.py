@@ -94,12 +94,17 @@ def step(model: OrgModel) -> None:
 
 
 def budget_room(model: OrgModel, lab: Lab) -> float:
-    """Share of recruiting capacity the compensation budget still allows (1 with M11 off)."""
+    """Share of recruiting capacity the compensation budget still allows (1 with M11 off).
+
+    The budget is a full-world figure and the packages are spent in this
+    world, whose hires are ``population.scale`` of the full world's: the
+    budget is scaled with them, so a smaller world runs out at the same point.
+    """
     budgets = model.states["finance"]
     budget = budgets.comp_budget[lab.index]
     if not model.params.finance.enabled or budget <= 0:
         return 1.0
-    return float(np.clip(1.0 - budgets.comp_spent[lab.index] / budget, 0.0, 1.0))
+    return float(np.clip(1.0 - budgets.comp_spent[lab.index] / (budget * model.scale), 0.0, 1.0))
 
 
 def share_shock(model: OrgModel, event: ShareShock) -> None:
