@@ -740,6 +740,7 @@ def _destinations_with_safety(safety: float, enabled: bool) -> tuple[OrgModel, n
     m.team_target = m.team_target * 10  # room everywhere, so the walk-in cap does not bind
     leavers = np.flatnonzero(m.population.lab != m.lab_by_key["anthropic"].index)
     m.population.safety_pref[leavers] = safety
+    m.fits.arrive(m, leavers)  # the stored mission fits follow the new ideals, as at a hire
     return m, attrition.destinations(m, decision.values(m), leavers)
 
 
