@@ -145,7 +145,7 @@ def alternatives(model: OrgModel, slots: Slots = slice(None), forfeit: np.ndarra
     """
     p, pop = model.params.attrition, model.population
     own = pop.lab[slots].astype(np.int64)
-    n, n_labs = len(own), len(model.labs)
+    n = len(own)
     market = pop.market_k[slots]
     pay = pop.pay_at[slots] / market[:, None]
     colleagues = derived.former_colleagues(model)[:, own].T
@@ -162,7 +162,7 @@ def alternatives(model: OrgModel, slots: Slots = slice(None), forfeit: np.ndarra
         [labs, np.column_stack([p.startup_value + p.startup_star_premium * star, np.full(n, p.market_value)])], axis=1
     )
     values_ -= lost / market[:, None] / p.horizon_years
-    values_[:, :n_labs][np.arange(n_labs)[None, :] == own[:, None]] = -np.inf
+    values_[np.arange(n), own] = -np.inf  # one's own lab (own < n_labs): one element a row, not an n x labs mask
     return values_
 
 
