@@ -30,6 +30,25 @@ app = typer.Typer(
     help="Agent-based simulation of the 2025-26 race for AI research talent.",
 )
 console = Console(width=None if sys.stdout.isatty() else 120)
+
+
+def _progress(*fields: str):
+    """A progress bar: what runs, the bar, done of total, one text column per template in ``fields``, the time
+    elapsed and remaining."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    texts = (TextColumn(field) for field in fields)
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), *texts)
+    return Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+
+
 err_console = Console(stderr=True)
 
 
@@ -297,25 +316,7 @@ COMPARED = ("cohort_retention", "focal_top_talent_share_end", "focal_headcount_e
 @contextmanager
 def _run_bar(name: str, total: int):
     """A progress bar over ``total`` runs; yields the per-run callback the sweep driver takes."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("[red]{task.fields[failed]} failed"),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    bar = Progress(*columns, console=console)
+    bar = _progress("[red]{task.fields[failed]} failed", "{task.fields[rate]}")
     task = bar.add_task(name, total=total, failed=0, rate="")
     started = time.perf_counter()
     failed = 0
@@ -601,15 +602,6 @@ def optimize(
     from orgsim.config import ConfigError
 
     matplotlib.use("Agg")
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from orgsim import labels
     from orgsim.decision.optimize import load_optimization
     from orgsim.decision.optimize import optimize as run_optimize
@@ -619,15 +611,7 @@ def optimize(
         loaded, _ = load_optimization(spec)
     except ConfigError as exc:
         fail(str(exc))
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[info]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with _writing(out, resume), Progress(*columns, console=console) as bar:
+    with _writing(out, resume), _progress("{task.fields[info]}") as bar:
         task = bar.add_task(f"{loaded.name} trials", total=None, info="")
 
         def progress(number: int, values) -> None:
@@ -699,15 +683,6 @@ def calibrate(
     ] = None,
 ) -> None:
     """Fit scenario parameters to the public facts (Optuna), verify the fit and write the calibrated config."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from orgsim import labels
     from orgsim.calibration.fit import CalibrationFailed, fact_cells
     from orgsim.calibration.fit import calibrate as run_calibration
@@ -719,15 +694,7 @@ def calibrate(
         load_calibration(spec)
     except ConfigError as exc:
         fail(str(exc))
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[info]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with _writing(out, resume), Progress(*columns, console=console) as bar:
+    with _writing(out, resume), _progress("{task.fields[info]}") as bar:
         state: dict = {"stage": None, "runs": None}
 
         def progress(kind: str, **info) -> None:
