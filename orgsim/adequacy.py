@@ -35,14 +35,18 @@ def warning(outcome: str, size: float, where: str = "") -> str | None:
     if size is None or math.isnan(size) or size >= MINIMUM:
         return None
     group, scale = GROUPS[outcome]
-    return (f"{where}{outcome} rests on {group}: {size:g} researchers, below the {MINIMUM} a share needs "
-            f"(use population.scale >= {scale:g})")
+    return (
+        f"{where}{outcome} rests on {group}: {size:g} researchers, below the {MINIMUM} a share needs "
+        f"(use population.scale >= {scale:g})"
+    )
 
 
 def run_warnings(headline: dict, top_talent: float) -> list[str]:
     """The warnings of one run: its tracked cohort and the top talent watched at the release."""
-    found = [warning("cohort_retention", headline["cohort_size_at_release"]),
-             warning("top_talent_retention", top_talent)]
+    found = [
+        warning("cohort_retention", headline["cohort_size_at_release"]),
+        warning("top_talent_retention", top_talent),
+    ]
     return [line for line in found if line]
 
 
@@ -56,5 +60,6 @@ def small_cohorts(runs: pd.DataFrame) -> dict[str, float]:
 
 def store_warnings(runs: pd.DataFrame) -> list[str]:
     """Per scenario of a store's runs: a warning when the median run's tracked cohort is below MINIMUM."""
-    return [warning("cohort_retention", size, f"{scenario}: median run: ")
-            for scenario, size in small_cohorts(runs).items()]
+    return [
+        warning("cohort_retention", size, f"{scenario}: median run: ") for scenario, size in small_cohorts(runs).items()
+    ]

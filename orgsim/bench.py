@@ -18,7 +18,7 @@ from orgsim.schema import Scenario
 
 def orgsim_times(scenario: Scenario, weeks: int, repeats: int) -> list[float]:
     """Wall time of ``repeats`` whole runs (seeds 1..repeats): build, ``weeks`` steps and the output frames."""
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
     times = []
     for rep in range(repeats):

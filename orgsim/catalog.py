@@ -19,8 +19,11 @@ import yaml
 from orgsim import yamlfile
 
 #: the folder holding the shipped ``configs/`` and ``experiments/``
-ROOT = next(p for p in (Path(__file__).resolve().parent / "shipped", Path(__file__).resolve().parent.parent)
-            if (p / "configs").is_dir())
+ROOT = next(
+    p
+    for p in (Path(__file__).resolve().parent / "shipped", Path(__file__).resolve().parent.parent)
+    if (p / "configs").is_dir()
+)
 SCENARIOS, EXPERIMENTS = ROOT / "configs", ROOT / "experiments"
 
 
@@ -94,6 +97,11 @@ def copy_to(target: Path) -> list[Path]:
         if dest.exists():
             raise FileExistsError(f"{dest}: already exists; choose an empty folder")
     for folder in (SCENARIOS, EXPERIMENTS):
-        written.append(Path(shutil.copytree(folder, target / folder.name,
-                                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))))
+        written.append(
+            Path(
+                shutil.copytree(
+                    folder, target / folder.name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+                )
+            )
+        )
     return written

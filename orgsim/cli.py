@@ -23,9 +23,32 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Agent-based simulation of the 2025-26 race for AI research talent.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Agent-based simulation of the 2025-26 race for AI research talent.",
+)
 console = Console(width=None if sys.stdout.isatty() else 120)
+
+
+def _progress(*fields: str):
+    """A progress bar: what runs, the bar, done of total, one text column per template in ``fields``, the time
+    elapsed and remaining."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    texts = (TextColumn(field) for field in fields)
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), *texts)
+    return Progress(*columns, TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+
+
 err_console = Console(stderr=True)
 
 
@@ -35,8 +58,7 @@ SCENARIO_HELP = "Scenario: a YAML file, or the name of a shipped one (orgsim sce
 ExecutorOption = Annotated[str, typer.Option(help="serial, process or dask")]
 WorkersOption = Annotated[int | None, typer.Option(help="Worker processes (default: all cores)", min=1)]
 SchedulerOption = Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786")]
-ConnectTimeoutOption = Annotated[float, typer.Option(help="Seconds to wait for the Dask scheduler to answer",
-                                                     min=0.1)]
+ConnectTimeoutOption = Annotated[float, typer.Option(help="Seconds to wait for the Dask scheduler to answer", min=0.1)]
 ResumeOption = Annotated[bool, typer.Option("--resume", help="Run only what is missing or failed")]
 
 
@@ -56,8 +78,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _options(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                   help="Print the version and exit")] = False) -> None:
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit")
+    ] = False,
+) -> None:
     """Agent-based simulation of the 2025-26 race for AI research talent."""
 
 
@@ -121,14 +146,18 @@ logging.getLogger("orgsim").addHandler(_Notices(logging.WARNING))
 
 
 @app.command()
-def validate(config: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
-             set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE")] = None) -> None:
+def validate(
+    config: Annotated[Path, typer.Argument(help=SCENARIO_HELP)],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE")] = None,
+) -> None:
     """Check a scenario file (and its extends: chain) without running it."""
     scenario = _load(config, set_)
     n = sum(team.headcount for lab in scenario.labs.values() for team in lab.teams.values())
-    console.print(f"[green]ok[/] {config}: scenario {scenario.name!r}, {len(scenario.labs)} labs, "
-                  f"{round(n * scenario.population.scale):,} researchers, {scenario.weeks} weeks, "
-                  f"{len(scenario.timeline)} timeline events")
+    console.print(
+        f"[green]ok[/] {config}: scenario {scenario.name!r}, {len(scenario.labs)} labs, "
+        f"{round(n * scenario.population.scale):,} researchers, {scenario.weeks} weeks, "
+        f"{len(scenario.timeline)} timeline events"
+    )
 
 
 @app.command()
@@ -136,8 +165,12 @@ def scenarios() -> None:
     """List the shipped scenarios and experiments; any of them runs by name from any folder."""
     from orgsim import catalog
 
-    table = Table("kind", "name", "title", title="shipped with orgsim (orgsim run NAME, orgsim sweep NAME; "
-                                                 "orgsim init DIR copies them to edit)")
+    table = Table(
+        "kind",
+        "name",
+        "title",
+        title="shipped with orgsim (orgsim run NAME, orgsim sweep NAME; orgsim init DIR copies them to edit)",
+    )
     for entry in catalog.entries():
         table.add_row(entry.kind, entry.name, escape(entry.title))
     console.print(table)
@@ -154,20 +187,23 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to write configs
         written = catalog.copy_to(directory)
     except FileExistsError as exc:
         fail(str(exc))
-    console.print(f"wrote {', '.join(f'{p}/' for p in written)}; try: orgsim validate {directory}/configs/baseline.yaml",
-                  highlight=False)
+    console.print(
+        f"wrote {', '.join(f'{p}/' for p in written)}; try: orgsim validate {directory}/configs/baseline.yaml",
+        highlight=False,
+    )
 
 
 @app.command()
 def schema(out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout")] = None) -> None:
     """Export the scenario JSON Schema (for editor completion and validation)."""
-    from orgsim import plugins
+    from orgsim.files import atomic_write
+    from orgsim.sim import plugins
 
     text = json.dumps(plugins.scenario_model().model_json_schema(), indent=2) + "\n"
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         console.print(f"wrote {out}")
 
 
@@ -177,13 +213,15 @@ def run(
     seed: Annotated[int, typer.Option(help="Random seed")] = 1,
     out: Annotated[Path, typer.Option(help="Output directory")] = Path("results/run"),
     weeks: Annotated[int | None, typer.Option(help="Weeks to simulate (default: to the horizon)", min=1)] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override PATH=VALUE, e.g. population.scale=0.1")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override PATH=VALUE, e.g. population.scale=0.1")
+    ] = None,
 ) -> None:
     """Run one scenario and write metrics.parquet, events.parquet and manifest.json."""
     from orgsim.adequacy import run_warnings
-    from orgsim.model import OrgModel
-    from orgsim.output import manifest, write_json, write_parquet
-    from orgsim.summary import summary_table
+    from orgsim.files import manifest, write_json, write_parquet
+    from orgsim.run_table import summary_table
+    from orgsim.sim.model import OrgModel
 
     scenario = _load(config, set_)
     if out.exists() and not out.is_dir():
@@ -201,9 +239,20 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     write_parquet(metrics, out / "metrics.parquet")
     write_parquet(events, out / "events.parquet")
-    write_json(manifest(scenario, seed=seed, run_id=model.run_id, weeks=total, started=started,
-                        finished=dt.datetime.now(dt.UTC), source=str(config), overrides=list(set_ or []),
-                        headline=headline.as_dict()), out / "manifest.json")
+    write_json(
+        manifest(
+            scenario,
+            seed=seed,
+            run_id=model.run_id,
+            weeks=total,
+            started=started,
+            finished=dt.datetime.now(dt.UTC),
+            source=str(config),
+            overrides=list(set_ or []),
+            headline=headline.as_dict(),
+        ),
+        out / "manifest.json",
+    )
     console.print(summary_table(model, metrics, events, headline))
     console.print(f"wrote {out}/metrics.parquet, events.parquet, manifest.json")
     watched = model.top_talent_watch.watched
@@ -222,11 +271,11 @@ def compare(
     csv: Annotated[Path | None, typer.Option(help="Also write one row per scenario and replication here")] = None,
 ) -> None:
     """Run scenarios with the same seeds and compare headline outcomes (mean and 95% CI): a preset sweep."""
-    from orgsim.config import ConfigError
-
     from orgsim import labels
     from orgsim.analysis import StoreError, headline_table, read_runs
     from orgsim.analysis.briefing import Estimate
+    from orgsim.config import ConfigError
+    from orgsim.files import atomic_write
     from orgsim.outcomes import OUTCOMES
     from orgsim.sweep import compare as preset
     from orgsim.sweep.runner import run_sweep
@@ -248,11 +297,13 @@ def compare(
     first = _load(configs[0], set_)
     for column in COMPARED:
         rows = [summary[(summary["scenario"] == s) & (summary["outcome"] == column)].iloc[0] for s in names]
-        table.add_row(_named(labels.outcome(column, first)),
-                      *[escape(Estimate.of(row, OUTCOMES[column].kind).cell()) for row in rows])
+        table.add_row(
+            _named(labels.outcome(column, first)),
+            *[escape(Estimate.of(row, OUTCOMES[column].kind).cell()) for row in rows],
+        )
     console.print(table)
     if csv is not None:
-        runs.to_csv(csv, index=False)
+        atomic_write(csv, lambda tmp: runs.to_csv(tmp, index=False))
         console.print(f"wrote {csv}")
     console.print(f"{result.ok} runs ok, {result.skipped} already done; results in {out} (orgsim report {out})")
     _report_failed(result.failed)
@@ -265,12 +316,7 @@ COMPARED = ("cohort_retention", "focal_top_talent_share_end", "focal_headcount_e
 @contextmanager
 def _run_bar(name: str, total: int):
     """A progress bar over ``total`` runs; yields the per-run callback the sweep driver takes."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[rate]}"),
-               TimeElapsedColumn(), TimeRemainingColumn())
-    bar = Progress(*columns, console=console)
+    bar = _progress("[red]{task.fields[failed]} failed", "{task.fields[rate]}")
     task = bar.add_task(name, total=total, failed=0, rate="")
     started = time.perf_counter()
     failed = 0
@@ -290,8 +336,9 @@ def _run_bar(name: str, total: int):
         bar.stop()
 
 
-def _run_planned(spec: Path, load, run, executor: str, scheduler: str | None, connect_timeout: float | None = None,
-                 **options):
+def _run_planned(
+    spec: Path, load, run, executor: str, scheduler: str | None, connect_timeout: float | None = None, **options
+):
     """Validate ``spec`` with ``load`` (a bad spec exits 2), then ``run`` it under a progress bar over its runs;
     the lock on ``out`` is taken first, so a second writer is refused before any planning."""
     from orgsim.config import ConfigError
@@ -344,8 +391,10 @@ def _warn_small(store: Path) -> None:
 
 def _report_failed(failed: list[str]) -> None:
     if failed:
-        err_console.print(f"[bold red]failed runs[/] ({len(failed)}): {', '.join(failed)}"
-                          f" - see runs.parquet (error column); rerun with --resume")
+        err_console.print(
+            f"[bold red]failed runs[/] ({len(failed)}): {', '.join(failed)}"
+            f" - see runs.parquet (error column); rerun with --resume"
+        )
         raise typer.Exit(1)
 
 
@@ -358,9 +407,13 @@ def sweep(
     scheduler: SchedulerOption = None,
     connect_timeout: ConnectTimeoutOption = 10.0,
     resume: ResumeOption = False,
-    wait_for_workers: Annotated[float | None, typer.Option(
-        help="With --scheduler: stop the sweep (finished runs kept) after this many seconds without a Dask worker",
-        min=1)] = None,
+    wait_for_workers: Annotated[
+        float | None,
+        typer.Option(
+            help="With --scheduler: stop the sweep (finished runs kept) after this many seconds without a Dask worker",
+            min=1,
+        ),
+    ] = None,
 ) -> None:
     """Run an experiment: scenarios x design x replications, results streamed to OUT."""
     from orgsim.sweep.runner import run_sweep
@@ -368,10 +421,22 @@ def sweep(
 
     if wait_for_workers is not None and not scheduler:
         fail("--wait-for-workers: only with --executor dask --scheduler ADDRESS")
-    result = _run_planned(spec, load_experiment, run_sweep, executor, scheduler, connect_timeout, out=out,
-                          workers=workers, resume=resume, wait_for_workers=wait_for_workers)
-    console.print(f"{result.ok} runs ok, {len(result.failed)} failed, {result.skipped} already done; "
-                  f"{result.seconds:.1f} s; results in {out}")
+    result = _run_planned(
+        spec,
+        load_experiment,
+        run_sweep,
+        executor,
+        scheduler,
+        connect_timeout,
+        out=out,
+        workers=workers,
+        resume=resume,
+        wait_for_workers=wait_for_workers,
+    )
+    console.print(
+        f"{result.ok} runs ok, {len(result.failed)} failed, {result.skipped} already done; "
+        f"{result.seconds:.1f} s; results in {out}"
+    )
     _warn_small(out)
     _report_failed(result.failed)
 
@@ -390,39 +455,63 @@ def sensitivity(
     """Global sensitivity: run the Sobol design, then first- and total-order indices of each outcome."""
     from orgsim import labels
     from orgsim.analysis import ranking
-    from orgsim.sensitivity import load_sensitivity, run_sensitivity
+    from orgsim.sobol import load_sensitivity, run_sensitivity
 
-    result = _run_planned(spec, load_sensitivity, run_sensitivity, executor, scheduler, connect_timeout, out=out,
-                          workers=workers, resume=resume, resamples=resamples)
+    result = _run_planned(
+        spec,
+        load_sensitivity,
+        run_sensitivity,
+        executor,
+        scheduler,
+        connect_timeout,
+        out=out,
+        workers=workers,
+        resume=resume,
+        resamples=resamples,
+    )
     _report_failed(result.failed)
     defined = result.indices.dropna(subset=["parameter"])
     defined = defined[defined["method"] == "metamodel"]
     for (scenario, outcome), part in defined.groupby(["scenario", "outcome"], sort=False):
         named = labels.outcome(outcome, result.scenario)
-        table = Table("parameter", "S1 [95% CI]", "ST [95% CI]",
-                      title=f"{escape(named.text)} ({outcome}, {scenario}): parameters explain "
-                            f"{part['explained'].iloc[0]:.0%} of the run-to-run variance; indices are shares of that")
+        table = Table(
+            "parameter",
+            "S1 [95% CI]",
+            "ST [95% CI]",
+            title=f"{escape(named.text)} ({outcome}, {scenario}): parameters explain "
+            f"{part['explained'].iloc[0]:.0%} of the run-to-run variance; indices are shares of that",
+        )
         for _, row in ranking(defined[defined["scenario"] == scenario], outcome).iterrows():
-            table.add_row(_named(labels.parameter(row["parameter"], result.scenario)),
-                          f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]",
-                          f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]")
+            table.add_row(
+                _named(labels.parameter(row["parameter"], result.scenario)),
+                f"{row['S1']:.2f} [{row['S1_low']:.2f}, {row['S1_high']:.2f}]",
+                f"{row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}]",
+            )
         console.print(table)
     for _, row in result.indices[result.indices["parameter"].isna()].drop_duplicates("outcome").iterrows():
-        console.print(f"{escape(labels.outcome(row['outcome'], result.scenario).text)} ({row['outcome']}, "
-                      f"{row['scenario']}): undefined at {row['points_undefined']} points, or constant; no indices")
-    console.print(f"{result.runs} runs ({result.seconds['sweep']:.1f} s this session), indices in "
-                  f"{result.seconds['analysis']:.1f} s; wrote {out / 'sobol_indices.csv'} and {out / 'sobol.png'}")
+        console.print(
+            f"{escape(labels.outcome(row['outcome'], result.scenario).text)} ({row['outcome']}, "
+            f"{row['scenario']}): undefined at {row['points_undefined']} points, or constant; no indices"
+        )
+    console.print(
+        f"{result.runs} runs ({result.seconds['sweep']:.1f} s this session), indices in "
+        f"{result.seconds['analysis']:.1f} s; wrote {out / 'sobol_indices.csv'} and {out / 'sobol.png'}"
+    )
 
 
 @app.command()
 def report(
     directory: Annotated[Path, typer.Argument(help="Results folder of `orgsim sweep`")],
     out: Annotated[Path, typer.Option(help="HTML file to write (figures go beside it as PNG)")] = Path("report.html"),
-    sensitivity: Annotated[Path | None, typer.Option(help="Output folder of `orgsim sensitivity`: adds its section")] = None,
+    sensitivity: Annotated[
+        Path | None, typer.Option(help="Output folder of `orgsim sensitivity`: adds its section")
+    ] = None,
     discovery: Annotated[Path | None, typer.Option(help="Output folder of `orgsim discover`: adds its section")] = None,
     optimize: Annotated[Path | None, typer.Option(help="Output folder of `orgsim optimize`: adds its section")] = None,
-    validation: Annotated[Path | None, typer.Option(help="Markdown of `orgsim validation` (docs/VALIDATION.md): "
-                                                         "states which facts the model meets")] = None,
+    validation: Annotated[
+        Path | None,
+        typer.Option(help="Markdown of `orgsim validation` (docs/VALIDATION.md): states which facts the model meets"),
+    ] = None,
 ) -> None:
     """Write the retention report of a sweep: one self-contained HTML file plus the figures as PNG."""
     import matplotlib
@@ -439,8 +528,10 @@ def report(
     except StoreError as exc:
         fail(str(exc))
     except LabelError as exc:  # a section folder made by an older model names parameters this one lacks
-        fail(f"{', '.join(str(p) for p in (sensitivity, discovery, optimize) if p)}: made for another version of "
-             f"the model ({exc}); re-run the command that made it")
+        fail(
+            f"{', '.join(str(p) for p in (sensitivity, discovery, optimize) if p)}: made for another version of "
+            f"the model ({exc}); re-run the command that made it"
+        )
     console.print(f"wrote {out} and {len(result.figures)} figures beside it in {result.seconds:.1f} s")
     _warn_small(directory)
 
@@ -453,8 +544,9 @@ def discover(
     above: Annotated[float | None, typer.Option(help="Cases of interest: the outcome above this value")] = None,
     scenario: Annotated[str | None, typer.Option(help="Scenario of the design runs (needed when several)")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for tables and figures (default: STORE/discovery)")] = None,
-    min_coverage: Annotated[float, typer.Option(help="Chosen box: the densest with at least this coverage",
-                                                min=0.0, max=1.0)] = 0.6,
+    min_coverage: Annotated[
+        float, typer.Option(help="Chosen box: the densest with at least this coverage", min=0.0, max=1.0)
+    ] = 0.6,
     max_dims: Annotated[int, typer.Option(help="Chosen box: restricting at most this many inputs", min=1)] = 3,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples for the restrictions' stability", min=1)] = 50,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and the feature scores")] = 0,
@@ -465,14 +557,16 @@ def discover(
     matplotlib.use("Agg")
     from orgsim import labels
     from orgsim.analysis import StoreError
-    from orgsim.decision.discovery import Question, condition, discover as run_discovery, write
+    from orgsim.decision.discovery import Question, condition, write
+    from orgsim.decision.discovery import discover as run_discovery
 
     if (below is None) == (above is None):
         fail("--below/--above: give exactly one threshold")
     question = Question(outcome, below if below is not None else above, below is not None)
     try:
-        result = run_discovery(store, question, scenario, min_coverage=min_coverage, max_dims=max_dims,
-                               resamples=resamples, seed=seed)
+        result = run_discovery(
+            store, question, scenario, min_coverage=min_coverage, max_dims=max_dims, resamples=resamples, seed=seed
+        )
     except StoreError as exc:
         fail(str(exc))
     out = out or store / "discovery"
@@ -482,11 +576,14 @@ def discover(
     table = Table("input", "restriction", "role", "quasi-p", "reappears in bootstrap", title=result.sentence)
     for _, row in result.box.iterrows():
         qp = ", ".join(f"{v:.2g}" for v in (row["qp_low"], row["qp_high"]) if v == v)
-        table.add_row(_named(labels.input_label(row["parameter"])), condition(row), row["role"], qp,
-                      f"{row['reappears']:.0%}")
+        table.add_row(
+            _named(labels.input_label(row["parameter"])), condition(row), row["role"], qp, f"{row['reappears']:.0%}"
+        )
     console.print(table)
-    console.print(f"{len(result.cases.x)} runs, {int(result.cases.collapsed.sum())} with {question.phrase()}; "
-                  f"wrote {len(files)} files to {out}")
+    console.print(
+        f"{len(result.cases.x)} runs, {int(result.cases.collapsed.sum())} with {question.phrase()}; "
+        f"wrote {len(files)} files to {out}"
+    )
 
 
 @app.command()
@@ -500,26 +597,21 @@ def optimize(
     resume: Annotated[bool, typer.Option("--resume", help="Continue the search in OUT")] = False,
 ) -> None:
     """Many-objective search over the levers, each policy judged over common uncertainty draws and seeds."""
-    from orgsim.config import ConfigError
-
     import matplotlib
 
-    matplotlib.use("Agg")
-    from rich.progress import (
-        BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
-    )
+    from orgsim.config import ConfigError
 
+    matplotlib.use("Agg")
     from orgsim import labels
-    from orgsim.decision.optimize import load_optimization, optimize as run_optimize
+    from orgsim.decision.optimize import load_optimization
+    from orgsim.decision.optimize import optimize as run_optimize
 
     _check_executor(executor, scheduler, connect_timeout)
     try:
         loaded, _ = load_optimization(spec)
     except ConfigError as exc:
         fail(str(exc))
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
-    with _writing(out, resume), Progress(*columns, console=console) as bar:
+    with _writing(out, resume), _progress("{task.fields[info]}") as bar:
         task = bar.add_task(f"{loaded.name} trials", total=None, info="")
 
         def progress(number: int, values) -> None:
@@ -527,59 +619,82 @@ def optimize(
             bar.update(task, advance=1, info=f"trial {number}: {text}")
 
         try:
-            result = run_optimize(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
-                                  resume=resume, progress=progress)
+            result = run_optimize(
+                spec,
+                out,
+                executor_kind=executor,
+                workers=workers,
+                scheduler=scheduler,
+                resume=resume,
+                progress=progress,
+            )
         except ConfigError as exc:
             fail(str(exc))
     levers, objectives = list(loaded.explore.levers), [o.outcome for o in loaded.optimize.objectives]
-    named = [*(labels.parameter(n, result.scenario) for n in levers), *(labels.outcome(n, result.scenario)
-                                                                          for n in objectives)]
-    front = Table("trial", "pick", *map(_named, named),
-                  title=f"Pareto front: {len(result.front)} of {int((result.trials['state'] == 'COMPLETE').sum())} "
-                        f"complete trials, {result.evaluations} evaluations")
+    named = [
+        *(labels.parameter(n, result.scenario) for n in levers),
+        *(labels.outcome(n, result.scenario) for n in objectives),
+    ]
+    front = Table(
+        "trial",
+        "pick",
+        *map(_named, named),
+        title=f"Pareto front: {len(result.front)} of {int((result.trials['state'] == 'COMPLETE').sum())} "
+        f"complete trials, {result.evaluations} evaluations",
+    )
     for _, row in result.front.iterrows():
         front.add_row(str(int(row["trial"])), row["pick"], *[f"{row[c]:.3g}" for c in [*levers, *objectives]])
     console.print(front)
-    table = Table("policy", "outcome", "mean [95% CI]", "minus status quo [95% CI]",
-                  title=f"re-evaluated on {loaded.optimize.fresh_draws} fresh worlds and seeds")
+    table = Table(
+        "policy",
+        "outcome",
+        "mean [95% CI]",
+        "minus status quo [95% CI]",
+        title=f"re-evaluated on {loaded.optimize.fresh_draws} fresh worlds and seeds",
+    )
     for _, r in result.reevaluation.iterrows():
-        table.add_row(r["policy"], _named(labels.outcome(r["outcome"], result.scenario)),
-                      f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
-                      f"{r['diff']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]")
+        table.add_row(
+            r["policy"],
+            _named(labels.outcome(r["outcome"], result.scenario)),
+            f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
+            f"{r['diff']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]",
+        )
     console.print(table)
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
-    console.print(f"{result.ran} trials run now ({result.recovered} interrupted ones queued again); {timing}; "
-                  f"wrote {out}/trials.csv, pareto.csv, pareto.png, reevaluation.csv, optimize.md")
+    console.print(
+        f"{result.ran} trials run now ({result.recovered} interrupted ones queued again); {timing}; "
+        f"wrote {out}/trials.csv, pareto.csv, pareto.png, reevaluation.csv, optimize.md"
+    )
 
 
 @app.command()
 def calibrate(
     spec: Annotated[Path, typer.Argument(help="Calibration spec (experiments/calibration.yaml)")],
-    out: Annotated[Path, typer.Option(help="Calibration folder (Optuna study, tables, plots)")] = Path("results/calibration"),
+    out: Annotated[Path, typer.Option(help="Calibration folder (Optuna study, tables, plots)")] = Path(
+        "results/calibration"
+    ),
     executor: ExecutorOption = "process",
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     connect_timeout: ConnectTimeoutOption = 10.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the calibration in OUT")] = False,
-    trials: Annotated[int | None, typer.Option(help="Total finished trials wanted (default: the spec's)", min=1)] = None,
+    trials: Annotated[
+        int | None, typer.Option(help="Total finished trials wanted (default: the spec's)", min=1)
+    ] = None,
 ) -> None:
     """Fit scenario parameters to the public facts (Optuna), verify the fit and write the calibrated config."""
-    from orgsim.config import ConfigError
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
     from orgsim import labels
-    from orgsim.calibration.fit import CalibrationFailed, calibrate as run_calibration, fact_cells
+    from orgsim.calibration.fit import CalibrationFailed, fact_cells
+    from orgsim.calibration.fit import calibrate as run_calibration
     from orgsim.calibration.targets import load_calibration
+    from orgsim.config import ConfigError
 
     _check_executor(executor, scheduler, connect_timeout)
     try:
         load_calibration(spec)
     except ConfigError as exc:
         fail(str(exc))
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn())
-    with _writing(out, resume), Progress(*columns, console=console) as bar:
+    with _writing(out, resume), _progress("{task.fields[info]}") as bar:
         state: dict = {"stage": None, "runs": None}
 
         def progress(kind: str, **info) -> None:
@@ -599,13 +714,25 @@ def calibrate(
             elif kind == "trial":
                 best = info.get("best")
                 loss = info["loss"]
-                text = f"trial {info['number']}: loss {loss:.2f}" if loss != float("inf") else f"trial {info['number']} failed"
+                text = (
+                    f"trial {info['number']}: loss {loss:.2f}"
+                    if loss != float("inf")
+                    else f"trial {info['number']} failed"
+                )
                 bar.update(state["stage"], advance=1, info=text + (f", best {best:.2f}" if best is not None else ""))
                 bar.update(state["runs"], completed=0)
 
         try:
-            result = run_calibration(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
-                                     resume=resume, trials=trials, progress=progress)
+            result = run_calibration(
+                spec,
+                out,
+                executor_kind=executor,
+                workers=workers,
+                scheduler=scheduler,
+                resume=resume,
+                trials=trials,
+                progress=progress,
+            )
         except ConfigError as exc:
             fail(str(exc))
         except CalibrationFailed as exc:
@@ -613,23 +740,44 @@ def calibrate(
             raise typer.Exit(1) from None
     params = Table("parameter", "fitted", "mean ± sd", "5-95%", title=f"fitted values ({result.method})")
     for r in result.uncertainty.itertuples():
-        params.add_row(_named(labels.input_label(r.parameter)), f"{r.fitted:.4g}", f"{r.mean:.4g} ± {r.sd:.2g}",
-                       f"{r.q05:.4g} to {r.q95:.4g}")
+        params.add_row(
+            _named(labels.input_label(r.parameter)),
+            f"{r.fitted:.4g}",
+            f"{r.mean:.4g} ± {r.sd:.2g}",
+            f"{r.q05:.4g} to {r.q95:.4g}",
+        )
     console.print(params)
     for scale, rows in result.table.groupby("scale", sort=False):
-        table = Table("target", "fact", "tolerance", "simulated mean", "95% CI", "2.5-97.5% of seeds", "within",
-                      title=f"target vs simulated, population.scale {scale}, {int(rows['seeds'].min())} seeds")
+        table = Table(
+            "target",
+            "fact",
+            "tolerance",
+            "simulated mean",
+            "95% CI",
+            "2.5-97.5% of seeds",
+            "within",
+            title=f"target vs simulated, population.scale {scale}, {int(rows['seeds'].min())} seeds",
+        )
         for r in rows.itertuples():
             pct = bool(r.percent)
             fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.0f}")
-            table.add_row(r.label, *fact_cells(r), fmt(r.mean), f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]", f"[{fmt(r.seed_p025)}, {fmt(r.seed_p975)}]",
-                          "[green]yes" if r.within else "[red]no")
+            table.add_row(
+                r.label,
+                *fact_cells(r),
+                fmt(r.mean),
+                f"[{fmt(r.ci_low)}, {fmt(r.ci_high)}]",
+                f"[{fmt(r.seed_p025)}, {fmt(r.seed_p975)}]",
+                "[green]yes" if r.within else "[red]no",
+            )
         console.print(table)
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
-    console.print(f"{result.trials_done} trials finished ({result.trials_run} run now"
-                  f"{f', {len(result.requeued)} re-queued after an interruption' if result.requeued else ''}); {timing}")
-    console.print(f"wrote {out}/fit.json, fit_table.md, trials.csv, loss.png"
-                  + (f" and {result.config}" if result.config else ""))
+    console.print(
+        f"{result.trials_done} trials finished ({result.trials_run} run now"
+        f"{f', {len(result.requeued)} re-queued after an interruption' if result.requeued else ''}); {timing}"
+    )
+    console.print(
+        f"wrote {out}/fit.json, fit_table.md, trials.csv, loss.png" + (f" and {result.config}" if result.config else "")
+    )
     for warning in result.warnings:
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     if not result.table["within"].all():
@@ -649,7 +797,7 @@ def validation(
 ) -> None:
     """Check the model on facts the calibration never sees: run them, then print and write the pass/fail table."""
     from orgsim.config import ConfigError
-
+    from orgsim.files import atomic_write
     from orgsim.validation import cells, check_out, doc_page, load_validation, planned_runs, run_validation
 
     _check_executor(executor, scheduler, connect_timeout)
@@ -661,21 +809,42 @@ def validation(
         fail(str(exc))
     with _run_bar(loaded.name, total) as advance:
         try:
-            result = run_validation(spec, out, executor_kind=executor, workers=workers, scheduler=scheduler,
-                                    resume=resume, progress=advance)
+            result = run_validation(
+                spec, out, executor_kind=executor, workers=workers, scheduler=scheduler, resume=resume, progress=advance
+            )
         except ConfigError as exc:
             fail(str(exc))
-    table = Table("fact", "measured on", "target", "tolerance", "simulated mean", "95% CI", "runs", "result",
-                  title=f"{loaded.name}: {result.passed} of {len(result.table)} facts pass")
+    table = Table(
+        "fact",
+        "measured on",
+        "target",
+        "tolerance",
+        "simulated mean",
+        "95% CI",
+        "runs",
+        "result",
+        title=f"{loaded.name}: {result.passed} of {len(result.table)} facts pass",
+    )
     for row in result.table.itertuples():
         c = cells(row)
-        table.add_row(row.label, row.measured_on, c["target"], c["tolerance"], c["mean"], c["ci"], str(row.runs),
-                      "[green]pass" if row.passed else "[bold red]FAIL")
+        table.add_row(
+            row.label,
+            row.measured_on,
+            c["target"],
+            c["tolerance"],
+            c["mean"],
+            c["ci"],
+            str(row.runs),
+            "[green]pass" if row.passed else "[bold red]FAIL",
+        )
     console.print(table)
     if doc is not None:
-        doc.write_text(doc_page(result, spec), encoding="utf-8")
-    console.print(f"{result.simulated} of {result.runs} runs and March cells simulated now; {result.seconds:.1f} s; "
-                  f"wrote {out}/validation.csv, validation.md, validation.json" + (f" and {doc}" if doc else ""))
+        page = doc_page(result, spec)
+        atomic_write(doc, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    console.print(
+        f"{result.simulated} of {result.runs} runs and March cells simulated now; {result.seconds:.1f} s; "
+        f"wrote {out}/validation.csv, validation.md, validation.json" + (f" and {doc}" if doc else "")
+    )
     _report_failed(result.failed)
 
 
@@ -719,9 +888,17 @@ def bench(
 
     base = _load(config)
     full = sum(team.headcount for lab in base.labs.values() for team in lab.teams.values()) * base.population.scale
-    table = Table("researchers", "weeks", "median s", "min s", "max s", "researcher-weeks/s",
-                  "Boltzmann agent-steps/s", "ratio", title=f"orgsim bench {config} (Boltzmann: Mesa's example, "
-                  f"same agent count, {boltzmann_steps} steps)")
+    table = Table(
+        "researchers",
+        "weeks",
+        "median s",
+        "min s",
+        "max s",
+        "researcher-weeks/s",
+        "Boltzmann agent-steps/s",
+        "ratio",
+        title=f"orgsim bench {config} (Boltzmann: Mesa's example, same agent count, {boltzmann_steps} steps)",
+    )
     for size in researchers.split(","):
         scale = base.population.scale if size.strip() == "full" else base.population.scale * float(size) / full
         scenario = _load(config, [f"population.scale={scale!r}"])
@@ -730,15 +907,24 @@ def bench(
         med = statistics.median(times)
         n = round(full * scale / base.population.scale)
         rate, anchor = n * n_weeks / med, boltzmann_rate(n, boltzmann_steps, repeats)
-        table.add_row(f"{n:,}", str(n_weeks), f"{med:.2f}", f"{min(times):.2f}", f"{max(times):.2f}",
-                      f"{rate:,.0f}", f"{anchor:,.0f}", f"{rate / anchor:.2f}")
+        table.add_row(
+            f"{n:,}",
+            str(n_weeks),
+            f"{med:.2f}",
+            f"{min(times):.2f}",
+            f"{max(times):.2f}",
+            f"{rate:,.0f}",
+            f"{anchor:,.0f}",
+            f"{rate / anchor:.2f}",
+        )
     console.print(table)
 
 
 @app.command()
 def dashboard(
-    config: Annotated[Path, typer.Argument(help="Scenario to start with (file or shipped name); the configs beside "
-                                                "it can be picked")] = Path("avocado_failure"),
+    config: Annotated[
+        Path, typer.Argument(help="Scenario to start with (file or shipped name); the configs beside it can be picked")
+    ] = Path("avocado_failure"),
     host: Annotated[str, typer.Option(help="Interface to serve on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port", min=1, max=65535)] = 8765,
 ) -> None:
@@ -755,8 +941,11 @@ def dashboard(
     from orgsim.dashboard import serve
 
     if host not in serve.LOOPBACK:
-        err_console.print(f"[bold yellow]warning:[/] --host {host} exposes the model, its controls and spec writing "
-                          "to the network; the default is 127.0.0.1", highlight=False)
+        err_console.print(
+            f"[bold yellow]warning:[/] --host {host} exposes the model, its controls and spec writing "
+            "to the network; the default is 127.0.0.1",
+            highlight=False,
+        )
     console.print(f"orgsim dashboard: http://{host}:{port}/ (scenario {config}; Ctrl-C stops it)", highlight=False)
     sys.stdout.flush()
     serve.exec_server(config, host, port)

@@ -49,8 +49,9 @@ class ConfigError(ValueError):
     ``file``, ``field`` and ``reason`` are those of the first problem.
     """
 
-    def __init__(self, file: str | Path | None, field: str = "", reason: str = "",
-                 problems: list[Problem] | None = None):
+    def __init__(
+        self, file: str | Path | None, field: str = "", reason: str = "", problems: list[Problem] | None = None
+    ):
         self.problems = problems or [Problem(str(file) if file else "<config>", field, reason)]
         first = self.problems[0]
         self.file, self.field, self.reason = first.where, first.field, first.reason
@@ -58,6 +59,7 @@ class ConfigError(ValueError):
 
 
 # ------------------------------------------------------------ reading one file
+
 
 def _origins(node: yaml.Node, file: Path, path: tuple = ()) -> Origins:
     """The line of every key and item under ``node``."""
@@ -132,6 +134,7 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
 
 # ------------------------------------------------------------ validation errors
 
+
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts: list[str] = []
     for item in loc:
@@ -153,8 +156,11 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> tuple:
         if isinstance(data, dict) and item not in data and data.get("kind") == item:
             continue  # the tag of a discriminated union
         path.append(item)
-        data = data.get(item) if isinstance(data, dict) else (
-            data[item] if isinstance(data, list | tuple) and isinstance(item, int) and item < len(data) else None)
+        data = (
+            data.get(item)
+            if isinstance(data, dict)
+            else (data[item] if isinstance(data, list | tuple) and isinstance(item, int) and item < len(data) else None)
+        )
     return tuple(path)
 
 
@@ -190,13 +196,14 @@ def _scenario_model() -> type[BaseModel]:
     """The registered scenario schema (plug-ins included), imported when first needed: the plug-ins bring Mesa,
     which a file refused while it is read never needs (so ``orgsim validate`` refuses it in a fraction of a
     second)."""
-    from orgsim import plugins
+    from orgsim.sim import plugins
 
     return plugins.scenario_model()
 
 
-def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None,
-                       origins: Origins | None = None) -> Scenario:
+def scenario_from_dict(
+    data: dict[str, Any], file: str | Path | None = None, origins: Origins | None = None
+) -> Scenario:
     """Validate a resolved mapping into a frozen :class:`Scenario`."""
     try:
         return _scenario_model().model_validate(data)
@@ -205,6 +212,7 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None,
 
 
 # ------------------------------------------------------------ overrides
+
 
 def _parse_value(text: str) -> Any:
     try:
@@ -231,8 +239,9 @@ def _unwrap(annotation: Any, node: Any, key: str | None = None) -> Any:
     if not models:
         return annotation
     kind = node.get("kind") if isinstance(node, dict) else None
-    tagged = [m for m in models
-              if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)]
+    tagged = [
+        m for m in models if "kind" in m.model_fields and kind in typing.get_args(m.model_fields["kind"].annotation)
+    ]
     having = [m for m in models if key in m.model_fields]
     return tuple(tagged or having or models)
 
@@ -243,7 +252,7 @@ class Step:
 
     key: str
     owners: tuple[type[BaseModel], ...]  # the models ``key`` is a field of (several: an event whose kind is unknown)
-    node: Any                            # the value there in the data walked, if known
+    node: Any  # the value there in the data walked, if known
 
 
 class PathError(ValueError):
@@ -296,8 +305,9 @@ def _check_override(keys: list[str], data: dict[str, Any], item: str, file: str 
         raise ConfigError(file, exc.path, f"--set {item}: {exc.reason}") from None
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str], file: str | Path | None = None,
-                    origins: Origins | None = None) -> dict[str, Any]:
+def apply_overrides(
+    data: dict[str, Any], overrides: list[str], file: str | Path | None = None, origins: Origins | None = None
+) -> dict[str, Any]:
     """Apply ``PATH=VALUE`` overrides (``population.scale=0.1``) to a resolved mapping.
 
     Every segment of PATH must exist in the schema; a new entry of a mapping
@@ -325,6 +335,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], file: str | Path
 
 
 # ------------------------------------------------------------ entry points
+
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     """Load, merge ``extends:`` parents, apply overrides and validate a scenario file.

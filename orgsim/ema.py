@@ -72,16 +72,23 @@ def outcome(key: str, scenario: Scenario | None = None, replicated: bool = False
 
 def run(scenario: Scenario, outcomes: tuple[str, ...], weeks: int | None, seed: int = 1, **values: Any) -> dict:
     """One experiment: the scenario with the experiment's values, run ``weeks`` weeks; its headline outcomes."""
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
     headline = OrgModel(scenario, rng=seed, **values).run(weeks).headline().as_dict()
     return {key: headline[key] for key in outcomes}
 
 
-def model(scenario: Scenario | str | Path = "avocado_failure", outcomes: Iterable[str] = ("cohort_retention",),
-          weeks: int | None = None, *, uncertainties: Mapping[str, Bounds] | None = None,
-          levers: Mapping[str, Bounds] | None = None, settings: Mapping[str, Any] | None = None,
-          seeds: Iterable[int] | None = None, name: str | None = None):
+def model(
+    scenario: Scenario | str | Path = "avocado_failure",
+    outcomes: Iterable[str] = ("cohort_retention",),
+    weeks: int | None = None,
+    *,
+    uncertainties: Mapping[str, Bounds] | None = None,
+    levers: Mapping[str, Bounds] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    seeds: Iterable[int] | None = None,
+    name: str | None = None,
+):
     """An ``ema_workbench.Model`` (``ReplicatorModel`` with ``seeds``) running ``scenario``.
 
     ``settings`` are fixed config paths (``{"population.scale": 0.1}``),

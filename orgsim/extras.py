@@ -16,9 +16,13 @@ from orgsim import catalog
 
 #: the extra that installs each optional top-level module
 EXTRA = {
-    "distributed": "dask", "dask": "dask",
+    "distributed": "dask",
+    "dask": "dask",
     "optuna": "calibrate",
-    "ema_workbench": "decision", "statsmodels": "decision", "SALib": "decision", "sklearn": "decision",
+    "ema_workbench": "decision",
+    "statsmodels": "decision",
+    "SALib": "decision",
+    "sklearn": "decision",
     "solara": "dashboard",
 }
 
@@ -43,5 +47,6 @@ def require(module: str, needed_for: str) -> ModuleType:
         if top not in EXTRA:
             raise
         extra = EXTRA[top]
-        raise MissingExtra(f"{needed_for} needs the '{extra}' extra ({top} is not installed): "
-                           f"{install_hint(extra)}") from None
+        raise MissingExtra(
+            f"{needed_for} needs the '{extra}' extra ({top} is not installed): {install_hint(extra)}"
+        ) from None

@@ -43,8 +43,13 @@ DECISION_OUTCOMES: dict[str, Outcome] = {
     "retention_spend_musd": Outcome("Money spent on the retention grant", "M$", "num", 0.0),
 }
 #: executive roles as readers say them
-ROLES = {"ceo": "CEO", "chief_ai_officer": "chief AI officer", "research_head": "head of research",
-         "product_head": "head of product", "chief_scientist": "chief scientist"}
+ROLES = {
+    "ceo": "CEO",
+    "chief_ai_officer": "chief AI officer",
+    "research_head": "head of research",
+    "product_head": "head of product",
+    "chief_scientist": "chief scientist",
+}
 
 
 class LabelError(ValueError):
@@ -91,8 +96,13 @@ def mechanism_title(model: type[BaseModel]) -> str:
 
 def _field_label(owners: tuple[type[BaseModel], ...], key: str) -> tuple[str, str]:
     """A field's label and unit; for an event of unknown kind, what its candidate kinds agree on."""
-    found = {(f.title or humanise(key), (f.json_schema_extra or {}).get("unit", "") if isinstance(
-        f.json_schema_extra, dict) else "") for f in (m.model_fields[key] for m in owners)}
+    found = {
+        (
+            f.title or humanise(key),
+            (f.json_schema_extra or {}).get("unit", "") if isinstance(f.json_schema_extra, dict) else "",
+        )
+        for f in (m.model_fields[key] for m in owners)
+    }
     return found.pop() if len(found) == 1 else (humanise(key), "")
 
 
@@ -128,8 +138,9 @@ def _steps(keys: list[str], scenario: Scenario | None):
         except PathError:
             pass  # an entry the scenario does not have: the schema alone names it
     if len(steps) < len(keys):
-        raise LabelError(f"{'.'.join(keys)}: no such parameter ({'.'.join(keys[:len(steps)])} is a value, "
-                         "not a block)")
+        raise LabelError(
+            f"{'.'.join(keys)}: no such parameter ({'.'.join(keys[: len(steps)])} is a value, not a block)"
+        )
     return steps
 
 
@@ -147,7 +158,7 @@ def parameter(path: str, scenario: Scenario | None = None) -> Label:
     if last < 0 or _holds_blocks(steps[last]):
         raise LabelError(f"{path}: names a block of parameters, not one parameter")
     text, unit = _field_label(steps[last].owners, keys[last])
-    tail = keys[last + 1:]  # keys of a mapping of values (source_weights.openai)
+    tail = keys[last + 1 :]  # keys of a mapping of values (source_weights.openai)
     if tail:
         text = f"{text}: {lab_name(tail[0], scenario) if keys[last] == 'source_weights' else humanise(tail[0]).lower()}"
     if keys[last] == "enabled" and keys[0] == "mechanisms":
@@ -199,8 +210,15 @@ def parameters(paths: Iterable[str], scenario: Scenario | None = None) -> dict[s
     return {path: parameter(path, scenario) for path in dict.fromkeys(paths)}
 
 
-def outcome(key: str, scenario: Scenario | None = None, *, focal: str | None = None, cohort: str | None = None,
-            release: str | None = None, window: int | None = None) -> Label:
+def outcome(
+    key: str,
+    scenario: Scenario | None = None,
+    *,
+    focal: str | None = None,
+    cohort: str | None = None,
+    release: str | None = None,
+    window: int | None = None,
+) -> Label:
     """The label of an outcome (a key of :data:`~orgsim.outcomes.OUTCOMES` or of a decision command).
 
     The cohort, release, retention window and focal lab come from the
@@ -215,14 +233,23 @@ def outcome(key: str, scenario: Scenario | None = None, *, focal: str | None = N
     spec = scenario.outcomes if scenario is not None else OutcomeSpec()
     focal_key = scenario.focal_lab if scenario is not None else Scenario.model_fields["focal_lab"].default
     release = release or spec.release
-    text = definition.name(focal=focal or lab_name(focal_key, scenario), cohort=cohort or spec.cohort,
-                           release=release[:1].upper() + release[1:],
-                           window=window if window is not None else spec.retention_weeks)
+    text = definition.name(
+        focal=focal or lab_name(focal_key, scenario),
+        cohort=cohort or spec.cohort,
+        release=release[:1].upper() + release[1:],
+        window=window if window is not None else spec.retention_weeks,
+    )
     return Label(text[:1].upper() + text[1:], definition.unit, key)
 
 
-def labelled(frame: pd.DataFrame, column: str = "parameter", scenario: Scenario | None = None, *,
-             kind: str = "parameter", name: str = "label") -> pd.DataFrame:
+def labelled(
+    frame: pd.DataFrame,
+    column: str = "parameter",
+    scenario: Scenario | None = None,
+    *,
+    kind: str = "parameter",
+    name: str = "label",
+) -> pd.DataFrame:
     """``frame`` with a ``label`` column (text and unit) right after ``column``, which keeps the paths or keys.
 
     ``kind`` is ``parameter`` (an input that is no config path keeps its name) or ``outcome``; missing values

@@ -47,8 +47,9 @@ def holder(info: dict) -> str:
     """A writer in words: 'pid 4242 on host h, started 2026-01-05T10:00:00+00:00 (orgsim sweep ...)'."""
     if not info:
         return "a process that is starting up"
-    return (f"pid {info.get('pid', '?')} on host {info.get('host', '?')}, started {info.get('started', '?')}"
-            + (f" ({info['command']})" if info.get("command") else ""))
+    return f"pid {info.get('pid', '?')} on host {info.get('host', '?')}, started {info.get('started', '?')}" + (
+        f" ({info['command']})" if info.get("command") else ""
+    )
 
 
 def _read(fd: int) -> dict:
@@ -69,8 +70,12 @@ def _acquire(path: Path) -> int:
         except BlockingIOError:
             info = _read(fd)
             os.close(fd)
-            raise StoreBusy(path.parent, "--out", f"is being written by another session: {holder(info)}; wait for "
-                            "it to finish, or write to another folder") from None
+            raise StoreBusy(
+                path.parent,
+                "--out",
+                f"is being written by another session: {holder(info)}; wait for "
+                "it to finish, or write to another folder",
+            ) from None
         try:
             same = os.stat(path).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
@@ -90,12 +95,20 @@ def _take(fd: int, out: Path, resume: bool) -> None:
     """Write this process into the lock; a lock left by a killed session is taken over only with ``resume``."""
     left = _read(fd)
     if left and not resume:
-        raise StoreBusy(out, "--out", f"holds the lock of a session that was interrupted ({holder(left)}; no longer "
-                        "running); continue it with --resume, or write to another folder")
+        raise StoreBusy(
+            out,
+            "--out",
+            f"holds the lock of a session that was interrupted ({holder(left)}; no longer "
+            "running); continue it with --resume, or write to another folder",
+        )
     if left:
         log.warning(f"{out}: took over the lock of an interrupted session ({holder(left)}; no longer running)")
-    mine = {"pid": os.getpid(), "host": socket.gethostname(), "command": _command(),
-            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    mine = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "command": _command(),
+        "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
     os.ftruncate(fd, 0)
     os.pwrite(fd, (json.dumps(mine) + "\n").encode("utf-8"), 0)
     os.fsync(fd)

@@ -212,8 +212,16 @@ def paths_frame(results: list[CellResult]) -> pd.DataFrame:
         mean, lo, hi = mean_interval(r.paths)
         frames.append(
             pd.DataFrame(
-                {"p1": r.p1, "p2": r.p2, "p3": r.p3, "p4": r.p4,
-                 "period": np.arange(1, mean.size + 1), "mean": mean, "ci_low": lo, "ci_high": hi}
+                {
+                    "p1": r.p1,
+                    "p2": r.p2,
+                    "p3": r.p3,
+                    "p4": r.p4,
+                    "period": np.arange(1, mean.size + 1),
+                    "mean": mean,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
             )
         )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PATH_COLUMNS)

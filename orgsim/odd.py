@@ -32,14 +32,22 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from orgsim import plugins, schema
+from orgsim import schema, tables
+from orgsim.files import atomic_write
+from orgsim.sim import plugins
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD_PATH = ROOT / "docs" / "ODD.md"
 CONFIGS = ROOT / "configs"
 WORLD_FILE = "world_2025.yaml"
-SCENARIO_FILES = ("baseline.yaml", "avocado_success.yaml", "avocado_failure.yaml", "avocado_delayed.yaml",
-                  "avocado_endogenous.yaml", "history_2026.yaml")
+SCENARIO_FILES = (
+    "baseline.yaml",
+    "avocado_success.yaml",
+    "avocado_failure.yaml",
+    "avocado_delayed.yaml",
+    "avocado_endogenous.yaml",
+    "history_2026.yaml",
+)
 
 # A dict-valued field holds many blocks; its config path shows a placeholder key.
 PLACEHOLDERS = {"labs": "<lab>", "teams": "<team>", "executives": "<executive>", "timeline": "<event>"}
@@ -51,7 +59,7 @@ BLOCK_HEADING = "#### "
 FALLBACK_DOCS = {
     "PopulationSpec": "How researchers are drawn: world size, skill distribution, tenure, preferences.",
     "LabSpec": "One organization's state at the start; the nested blocks below are its teams, pay, hiring, "
-               "mission, finance and executives.",
+    "mission, finance and executives.",
     "TeamSpec": "A team's target headcount (before `population.scale`), layoff protection and skill level.",
     "PaySpec": "Pay curve `(base_k + equity_k) · skill^skill_elasticity` and the vesting schedule of equity grants.",
     "HiringSpec": "Recruiting (M1), counteroffer (M2) and backfill (M14) policy.",
@@ -60,22 +68,22 @@ FALLBACK_DOCS = {
     "ExecutiveSpec": "An executive's style and the teams reporting to them (M8).",
     "EventBase": "Fields every timeline event has. The event runs before the step of the week its date falls in.",
     "Blitz": "A hiring blitz: from `date` to `until` the lab's recruiting capacity is multiplied, its package cap "
-             "(M$ over four years) and premium (x current pay) replaced, targets drawn above `target_quantile`, "
-             "hires placed in `team` and labelled `cohort`.",
+    "(M$ over four years) and premium (x current pay) replaced, targets drawn above `target_quantile`, "
+    "hires placed in `team` and labelled `cohort`.",
     "Freeze": "A hiring freeze: no poaching and no backfill until `until` (or the horizon); ends a running blitz.",
     "Reorg": "A reorganization of `teams` (all unprotected teams if empty), reassigning `reassign_share` of members.",
     "Layoff": "`n` layoffs (full-scale count, scaled by `population.scale`) from `teams` (all unprotected if empty).",
     "ShareShock": "A one-off share-price move; `change` is relative (-0.11 = -11%).",
     "Release": "A dated model release, in index points (M9): success at `target` or above, failure below `floor` "
-               "(default `target` - `partial_band`; no target = judged against the best rival), `outcome` or "
-               "`standing` (the index reached) forced if set, `reported` the real index as a check only; "
-               "`slips_weeks` the delays before it lands, `pull_forward_weeks` how early it may be rushed.",
+    "(default `target` - `partial_band`; no target = judged against the best rival), `outcome` or "
+    "`standing` (the index reached) forced if set, `reported` the real index as a check only; "
+    "`slips_weeks` the delays before it lands, `pull_forward_weeks` how early it may be rushed.",
     "ExecutiveExit": "A named executive leaves; `successor` sets the size of the shock to the teams below.",
     "CapexGuidance": "New capex guidance in $bn/year; punished by investors unless `clear_return`.",
     "Debt": "New debt in $bn: a share-price discount and a larger compensation budget.",
     "BudgetShift": "Budget moved between bets ($bn), with a relative share-price move `price_change`.",
     "Acquihire": "A stake or acqui-hire: `n` newcomers (full-scale count) with log-skill shift `skill_shift` "
-                 "join `team`, optionally with a new `executive`.",
+    "join `team`, optionally with a new `executive`.",
     "Scandal": "Trust and prestige fall by the given 0-1 amounts.",
     "RetentionGrant": "Extra unvested equity of `amount_k` k$ for the top `share` of the lab by skill.",
     "MissionChange": "The lab's mission profile changes (unset fields keep their value).",
@@ -84,15 +92,16 @@ FALLBACK_DOCS = {
 
 # ---------------------------------------------------------------- walking the schema
 
+
 @dataclasses.dataclass(frozen=True)
 class Block:
     """One pydantic model reached from ``Scenario``, and where it sits in a config file."""
 
-    path: str                       # e.g. "mechanisms.offers", "labs.<lab>.pay", "timeline.<event>"
+    path: str  # e.g. "mechanisms.offers", "labs.<lab>.pay", "timeline.<event>"
     model: type[BaseModel]
-    group: str                      # the sub-heading the block is listed under
-    fields: tuple[str, ...]         # the rows: its own scalar fields, nested blocks excluded
-    kind: str | None = None         # the discriminator value of a timeline event
+    group: str  # the sub-heading the block is listed under
+    fields: tuple[str, ...]  # the rows: its own scalar fields, nested blocks excluded
+    kind: str | None = None  # the discriminator value of a timeline event
 
     @property
     def title(self) -> str:
@@ -118,8 +127,13 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 def _group(path: str) -> str:
     head = path.split(".", 1)[0]
     return {
-        "": "Scenario", "population": "World", "labs": "World", "mechanisms": "Mechanisms",
-        "morale": "Morale", "timeline": "Timeline events", "outcomes": "Outcomes",
+        "": "Scenario",
+        "population": "World",
+        "labs": "World",
+        "mechanisms": "Mechanisms",
+        "morale": "Morale",
+        "timeline": "Timeline events",
+        "outcomes": "Outcomes",
     }.get(head, head)
 
 
@@ -136,7 +150,9 @@ def blocks(model: type[BaseModel] | None = None, path: str = "") -> list[Block]:
     own: list[str] = []
     for name, field in model.model_fields.items():
         # the mechanisms block as registered, so a plug-in's parameters are listed with the others
-        members = [plugins.mechanisms_model()] if field.annotation is schema.Mechanisms else _models_in(field.annotation)
+        members = (
+            [plugins.mechanisms_model()] if field.annotation is schema.Mechanisms else _models_in(field.annotation)
+        )
         if not members:
             own.append(name)
             continue
@@ -165,6 +181,7 @@ def _event_blocks(path: str, kinds: list[type[BaseModel]]) -> list[Block]:
 
 
 # ---------------------------------------------------------------- rendering cells
+
 
 def _cell(text: str) -> str:
     """Markdown-table safe: one line, pipes escaped."""
@@ -270,8 +287,9 @@ def render_block(block: Block) -> str:
         lines += [doc, ""]
     if block.kind:
         lines += [f"Handled by {_handler(block.kind)}.", ""]
-    lines += ["| parameter | label | default | unit | source / assumption | description |",
-              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        *tables.head(["parameter", "label", "default", "unit", "source / assumption", "description"]),
+    ]
     for name in block.fields:
         field = block.model.model_fields[name]
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
@@ -281,14 +299,14 @@ def render_block(block: Block) -> str:
             source = "*assumption*"
         description = "; ".join(filter(None, [field.description, field_type(field)]))
         cells = (f"`{name}`", field.title or "—", format_value(field.default), unit, source, description)
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append(tables.row(_cell(c) for c in cells))
     return "\n".join(lines)
 
 
 def _handler(kind: str) -> str:
     """Which code applies a timeline event, under which mechanism's switch, and where among its week's dated events."""
-    from orgsim import timeline
     from orgsim.mechanisms import releases
+    from orgsim.sim import timeline
 
     if kind == "release":
         function, priority = releases.schedule_event, plugins.RELEASES
@@ -315,6 +333,7 @@ def render_parameter_tables() -> str:
 
 # ---------------------------------------------------------------- configs
 
+
 def _load(name: str, configs: Path):
     from orgsim.config import load_scenario
 
@@ -333,48 +352,128 @@ def render_world_tables(configs: Path = CONFIGS) -> str:
         f"From `configs/{WORLD_FILE}`: start {world.start}, horizon {world.horizon} ({world.weeks} weeks), "
         f"focal lab `{world.focal_lab}`, {len(world.labs)} labs, {total:,} researchers at `population.scale: 1`.",
         "",
-        "| lab | teams (headcount; * protected) | researchers | base + equity k$/yr | pay elasticity "
-        "| accelerators (k H100e) | H100e per researcher | capability | prestige | trust | vision | annual quit rate "
-        "| recent reorgs | release every (weeks) |",
-        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *tables.head(
+            [
+                "lab",
+                "teams (headcount; * protected)",
+                "researchers",
+                "base + equity k$/yr",
+                "pay elasticity",
+                "accelerators (k H100e)",
+                "H100e per researcher",
+                "capability",
+                "prestige",
+                "trust",
+                "vision",
+                "annual quit rate",
+                "recent reorgs",
+                "release every (weeks)",
+            ],
+            "llrlrrrrrrrrrr",
+        ),
     ]
     for key, lab in world.labs.items():
         teams = ", ".join(f"{t} {s.headcount:,}{'*' if s.protected else ''}" for t, s in lab.teams.items())
         n = sum(s.headcount for s in lab.teams.values())
-        out.append("| " + " | ".join(_cell(c) for c in (
-            f"`{key}` {lab.name}", teams, f"{n:,}", f"{_num(lab.pay.base_k)} + {_num(lab.pay.equity_k)}",
-            _num(lab.pay.skill_elasticity), _num(lab.accelerators_k), f"{1000 * lab.accelerators_k / max(n, 1):.0f}",
-            _num(lab.capability), _num(lab.prestige), _num(lab.trust), _num(lab.vision_clarity), _num(lab.quit_rate),
-            _num(lab.recent_reorgs), str(lab.release_every_weeks) if lab.release_every_weeks else "dated only",
-        )) + " |")
+        out.append(
+            tables.row(
+                _cell(c)
+                for c in (
+                    f"`{key}` {lab.name}",
+                    teams,
+                    f"{n:,}",
+                    f"{_num(lab.pay.base_k)} + {_num(lab.pay.equity_k)}",
+                    _num(lab.pay.skill_elasticity),
+                    _num(lab.accelerators_k),
+                    f"{1000 * lab.accelerators_k / max(n, 1):.0f}",
+                    _num(lab.capability),
+                    _num(lab.prestige),
+                    _num(lab.trust),
+                    _num(lab.vision_clarity),
+                    _num(lab.quit_rate),
+                    _num(lab.recent_reorgs),
+                    str(lab.release_every_weeks) if lab.release_every_weeks else "dated only",
+                )
+            )
+        )
     out += [
         "",
-        "| lab | mission safety / openness / product | poaching intensity | approaches/week | target quantile "
-        "| package cap M$ (4 yr) | counteroffers | backfill share/week | headcount growth/yr | share price "
-        "| volatility | capex $bn | comp budget M$/yr |",
-        "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *tables.head(
+            [
+                "lab",
+                "mission safety / openness / product",
+                "poaching intensity",
+                "approaches/week",
+                "target quantile",
+                "package cap M$ (4 yr)",
+                "counteroffers",
+                "backfill share/week",
+                "headcount growth/yr",
+                "share price",
+                "volatility",
+                "capex $bn",
+                "comp budget M$/yr",
+            ],
+            "llrrrrlrrrrrr",
+        ),
     ]
     for key, lab in world.labs.items():
         h, m, f = lab.hiring, lab.mission, lab.finance
-        out.append("| " + " | ".join(_cell(c) for c in (
-            f"`{key}`", f"{_num(m.safety)} / {_num(m.openness)} / {_num(m.product)}", _num(h.poaching_intensity),
-            _num(h.recruit_capacity), _num(h.target_quantile), _num(h.package_cap_musd),
-            "yes" if h.counteroffer else "no", _num(h.backfill_share), _num(h.growth),
-            _num(f.share_price) + ("" if f.public else " (private)"), _num(f.volatility), _num(f.capex_bn),
-            _num(f.comp_budget_musd),
-        )) + " |")
+        out.append(
+            tables.row(
+                _cell(c)
+                for c in (
+                    f"`{key}`",
+                    f"{_num(m.safety)} / {_num(m.openness)} / {_num(m.product)}",
+                    _num(h.poaching_intensity),
+                    _num(h.recruit_capacity),
+                    _num(h.target_quantile),
+                    _num(h.package_cap_musd),
+                    "yes" if h.counteroffer else "no",
+                    _num(h.backfill_share),
+                    _num(h.growth),
+                    _num(f.share_price) + ("" if f.public else " (private)"),
+                    _num(f.volatility),
+                    _num(f.capex_bn),
+                    _num(f.comp_budget_musd),
+                )
+            )
+        )
     out += [
         "",
-        "| lab | executive | role | teams led | micromanagement | risk appetite | patience | insider | friction |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | --- | ---: |",
+        *tables.head(
+            [
+                "lab",
+                "executive",
+                "role",
+                "teams led",
+                "micromanagement",
+                "risk appetite",
+                "patience",
+                "insider",
+                "friction",
+            ],
+            "llllrrrlr",
+        ),
     ]
     for key, lab in world.labs.items():
         for ex_key, ex in lab.executives.items():
-            out.append("| " + " | ".join(_cell(c) for c in (
-                f"`{key}`", f"`{ex_key}`" + (f" {ex.name}" if ex.name else ""), ex.role, ", ".join(ex.teams) or "—",
-                _num(ex.micromanagement), _num(ex.risk_appetite), _num(ex.patience), "yes" if ex.insider else "no",
-                _num(ex.friction),
-            )) + " |")
+            out.append(
+                tables.row(
+                    _cell(c)
+                    for c in (
+                        f"`{key}`",
+                        f"`{ex_key}`" + (f" {ex.name}" if ex.name else ""),
+                        ex.role,
+                        ", ".join(ex.teams) or "—",
+                        _num(ex.micromanagement),
+                        _num(ex.risk_appetite),
+                        _num(ex.patience),
+                        "yes" if ex.insider else "no",
+                        _num(ex.friction),
+                    )
+                )
+            )
     return "\n".join(out) + "\n"
 
 
@@ -391,15 +490,28 @@ def render_timeline_table(configs: Path = CONFIGS) -> str:
             if seen.get(key) == event:
                 continue  # inherited unchanged from the baseline
             seen.setdefault(key, event)
-            settings = ", ".join(f"{k}: {_plain(v)}" for k, v in event.model_dump(exclude_defaults=True).items()
-                                 if k not in _EVENT_SKIP)
-            cells = (event.date.isoformat(), str(scenario.week_of(event.date)), name.removesuffix(".yaml"),
-                     f"`{key}`", f"`{event.kind}`", f"`{event.lab}`", settings or "—", event.note or "—")
-            rows.append((event.date, order, key, "| " + " | ".join(_cell(c) for c in cells) + " |"))
+            settings = ", ".join(
+                f"{k}: {_plain(v)}" for k, v in event.model_dump(exclude_defaults=True).items() if k not in _EVENT_SKIP
+            )
+            cells = (
+                event.date.isoformat(),
+                str(scenario.week_of(event.date)),
+                name.removesuffix(".yaml"),
+                f"`{key}`",
+                f"`{event.kind}`",
+                f"`{event.lab}`",
+                settings or "—",
+                event.note or "—",
+            )
+            rows.append((event.date, order, key, tables.row(_cell(c) for c in cells)))
     rows.sort()
-    head = ["Settings show the fields that differ from their defaults (§8 gives the defaults).", "",
-            "| date | week | scenario | event | kind | lab | settings | source note (from the config) |",
-            "| --- | ---: | --- | --- | --- | --- | --- | --- |"]
+    head = [
+        "Settings show the fields that differ from their defaults (§8 gives the defaults).",
+        "",
+        *tables.head(
+            ["date", "week", "scenario", "event", "kind", "lab", "settings", "source note (from the config)"], "lr"
+        ),
+    ]
     return "\n".join(head + [r[3] for r in rows]) + "\n"
 
 
@@ -444,13 +556,13 @@ def render(text: str) -> tuple[str, list[str]]:
                 raise ValueError(f"no <!-- {name}:begin --> ... <!-- {name}:end --> markers")
             continue
         new = _wrap(make())
-        old = text[span[0]:span[1]]
+        old = text[span[0] : span[1]]
         if old != new:
             before, after = _pieces(old), _pieces(new)
             changed = [k for k in after if before.get(k) != after[k]]
             changed += [f"{k} (removed)" for k in before if k not in after]
             stale += [f"{name}: {k}" for k in changed] or [f"{name}: (whitespace)"]
-            text = text[:span[0]] + new + text[span[1]:]
+            text = text[: span[0]] + new + text[span[1] :]
     return text, stale
 
 
@@ -460,7 +572,7 @@ def update_odd(path: str | Path = ODD_PATH) -> bool:
     text = path.read_text(encoding="utf-8")
     new, stale = render(text)
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        atomic_write(path, lambda tmp: tmp.write_text(new, encoding="utf-8"))
     return bool(stale)
 
 
@@ -499,7 +611,7 @@ def iter_rows(text: str) -> Iterator[tuple[str, list[str]]]:
     heading = ""
     for line in text.splitlines():
         if line.startswith(BLOCK_HEADING):
-            heading = line[len(BLOCK_HEADING):].strip()
+            heading = line[len(BLOCK_HEADING) :].strip()
         elif line.startswith("| `") and heading:
             cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
             yield heading, cells

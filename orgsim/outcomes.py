@@ -20,8 +20,9 @@ def _level(metrics: pd.DataFrame, lab: str, metric: str) -> pd.Series:
     return rows.set_index("week")["value"]
 
 
-def cohort_retention(metrics: pd.DataFrame, events: pd.DataFrame, lab: str, cohort: str,
-                     from_week: int, weeks: int) -> float:
+def cohort_retention(
+    metrics: pd.DataFrame, events: pd.DataFrame, lab: str, cohort: str, from_week: int, weeks: int
+) -> float:
     """Share of ``cohort`` at ``lab`` when ``from_week`` starts still there ``weeks`` later.
 
     Nobody re-enters a cohort (a returning researcher gets a new one), so
@@ -35,8 +36,11 @@ def cohort_retention(metrics: pd.DataFrame, events: pd.DataFrame, lab: str, coho
     if at_start <= 0:
         return float("nan")
     left = events[
-        events["kind"].isin(LEAVING) & (events["from_lab"] == lab) & (events["cohort"] == cohort)
-        & (events["week"] >= from_week) & (events["week"] < from_week + weeks)
+        events["kind"].isin(LEAVING)
+        & (events["from_lab"] == lab)
+        & (events["cohort"] == cohort)
+        & (events["week"] >= from_week)
+        & (events["week"] < from_week + weeks)
     ]
     return float((at_start - len(left)) / at_start)
 
@@ -50,8 +54,12 @@ def capability_gap(metrics: pd.DataFrame, lab: str) -> float:
 
 def two_year_retention(events: pd.DataFrame, lab: str, week: int) -> float:
     """SignalFire's definition: of those who joined ``lab`` in the two years to ``week``, the share still there."""
-    joined = events[events["kind"].isin(("hire", "move")) & (events["to_lab"] == lab)
-                    & (events["week"] > week - 104) & (events["week"] <= week)]
+    joined = events[
+        events["kind"].isin(("hire", "move"))
+        & (events["to_lab"] == lab)
+        & (events["week"] > week - 104)
+        & (events["week"] <= week)
+    ]
     if joined.empty:
         return float("nan")
     left = events[events["kind"].isin(LEAVING) & (events["from_lab"] == lab) & (events["week"] <= week)]
@@ -91,23 +99,40 @@ AFTER = "no {release} release, fewer than {window} weeks simulated after it, or 
 
 
 OUTCOMES: dict[str, Outcome] = {
-    "cohort_retention": Outcome("{cohort} cohort still at {focal} {window} weeks after the {release} release",
-                                "share of the cohort", "pct", 0.0, 1.0, AFTER + "{cohort} member at {focal} then"),
-    "top_talent_retention": Outcome("{focal} top talent still there {window} weeks after the {release} release",
-                                    "share of its top talent", "pct", 0.0, 1.0, AFTER + "top talent at {focal} then"),
-    "cohort_size_at_release": Outcome("{cohort} cohort at {focal} the week before the release", "researchers",
-                                      "count", 0.0, missing=NO_RELEASE),
-    "focal_top_talent_share_start": Outcome("{focal}'s share of the world's top talent at the start",
-                                            "share", "pct", 0.0, 1.0),
-    "focal_top_talent_share_end": Outcome("{focal}'s share of the world's top talent at the end", "share", "pct",
-                                          0.0, 1.0),
+    "cohort_retention": Outcome(
+        "{cohort} cohort still at {focal} {window} weeks after the {release} release",
+        "share of the cohort",
+        "pct",
+        0.0,
+        1.0,
+        AFTER + "{cohort} member at {focal} then",
+    ),
+    "top_talent_retention": Outcome(
+        "{focal} top talent still there {window} weeks after the {release} release",
+        "share of its top talent",
+        "pct",
+        0.0,
+        1.0,
+        AFTER + "top talent at {focal} then",
+    ),
+    "cohort_size_at_release": Outcome(
+        "{cohort} cohort at {focal} the week before the release", "researchers", "count", 0.0, missing=NO_RELEASE
+    ),
+    "focal_top_talent_share_start": Outcome(
+        "{focal}'s share of the world's top talent at the start", "share", "pct", 0.0, 1.0
+    ),
+    "focal_top_talent_share_end": Outcome(
+        "{focal}'s share of the world's top talent at the end", "share", "pct", 0.0, 1.0
+    ),
     "focal_headcount_start": Outcome("{focal} researchers at the start", "researchers", "count", 0.0),
     "focal_headcount_end": Outcome("{focal} researchers at the end", "researchers", "count", 0.0),
-    "release_week": Outcome("Week the {release} release lands", "weeks from the start", "week", 0.0,
-                            missing=NO_RELEASE),
+    "release_week": Outcome(
+        "Week the {release} release lands", "weeks from the start", "week", 0.0, missing=NO_RELEASE
+    ),
     # the focal lab's capability minus the best lab's: 0 at the frontier, negative behind it
-    "capability_gap_end": Outcome("{focal}'s capability gap to the frontier at the end", "index points", "num",
-                                  high=0.0),
+    "capability_gap_end": Outcome(
+        "{focal}'s capability gap to the frontier at the end", "index points", "num", high=0.0
+    ),
 }
 
 
@@ -156,8 +181,16 @@ class TopTalentWatch:
         self.retention = float(still.mean()) if len(still) else float("nan")
 
 
-def headline(metrics: pd.DataFrame, events: pd.DataFrame, releases: list[dict], focal: str,
-             cohort: str, release: str, weeks: int, top_talent_retention: float = float("nan")) -> Headline:
+def headline(
+    metrics: pd.DataFrame,
+    events: pd.DataFrame,
+    releases: list[dict],
+    focal: str,
+    cohort: str,
+    release: str,
+    weeks: int,
+    top_talent_retention: float = float("nan"),
+) -> Headline:
     landed = [r for r in releases if r["lab"] == focal and r["model"] == release]
     week = landed[0]["week"] if landed else None
     share = _level(metrics, focal, "top_talent_share")
@@ -168,8 +201,10 @@ def headline(metrics: pd.DataFrame, events: pd.DataFrame, releases: list[dict], 
         release_outcome=landed[0]["outcome"] if landed else "none",
         cohort_retention=cohort_retention(metrics, events, focal, cohort, week, weeks) if week else np.nan,
         cohort_size_at_release=float(tracked.get(week - 1, np.nan)) if week else np.nan,
-        focal_top_talent_share_start=float(share.iloc[0]), focal_top_talent_share_end=float(share.iloc[-1]),
-        focal_headcount_start=float(headcount.iloc[0]), focal_headcount_end=float(headcount.iloc[-1]),
+        focal_top_talent_share_start=float(share.iloc[0]),
+        focal_top_talent_share_end=float(share.iloc[-1]),
+        focal_headcount_start=float(headcount.iloc[0]),
+        focal_headcount_end=float(headcount.iloc[-1]),
         top_talent_retention=top_talent_retention,
         capability_gap_end=capability_gap(metrics, focal),
     )

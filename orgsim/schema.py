@@ -63,80 +63,143 @@ Positive = Annotated[float, Field(gt=0.0)]
 
 # ---------------------------------------------------------------- world
 
+
 class TeamSpec(Strict):
     headcount: int = param(..., "researchers", ge=0, label="Target headcount")
-    protected: bool = param(False, "flag", "TBD Lab spared in the Oct 2025 layoffs (Bloomberg)",
-                            label="Spared in layoffs")
-    skill_shift: float = param(0.0, "log-skill", "elite teams hired from the top of the market",
-                               label="Skill level relative to the market")
+    protected: bool = param(
+        False, "flag", "TBD Lab spared in the Oct 2025 layoffs (Bloomberg)", label="Spared in layoffs"
+    )
+    skill_shift: float = param(
+        0.0, "log-skill", "elite teams hired from the top of the market", label="Skill level relative to the market"
+    )
 
 
 class PaySpec(Strict):
     base_k: float = param(..., "k$/year", "H-1B filings: Meta AI research engineer base ~$440k", gt=0, label="Base pay")
-    equity_k: float = param(..., "k$/year of grant value", "WSJ/Equilar: OpenAI stock pay ~$1.5M/employee", ge=0,
-                            label="Equity grants per year")
-    skill_elasticity: float = param(1.0, "d log pay / d log skill", "stars are paid superlinearly (at most 5 keeps "
-                                    "every pay finite)", ge=0, le=5,
-                                    label="How steeply pay rises with skill")
-    vesting_years: float = param(4.0, "years", "standard four-year grants", gt=0, le=MAX_YEARS,
-                                 label="Vesting period of equity grants")
+    equity_k: float = param(
+        ...,
+        "k$/year of grant value",
+        "WSJ/Equilar: OpenAI stock pay ~$1.5M/employee",
+        ge=0,
+        label="Equity grants per year",
+    )
+    skill_elasticity: float = param(
+        1.0,
+        "d log pay / d log skill",
+        "stars are paid superlinearly (at most 5 keeps every pay finite)",
+        ge=0,
+        le=5,
+        label="How steeply pay rises with skill",
+    )
+    vesting_years: float = param(
+        4.0, "years", "standard four-year grants", gt=0, le=MAX_YEARS, label="Vesting period of equity grants"
+    )
     cliff_weeks: int = param(52, "weeks", "standard one-year cliff", ge=0, label="Vesting cliff")
-    vest_interval_weeks: int = param(13, "weeks", "quarterly vesting after the cliff", ge=1,
-                                     label="Time between vests after the cliff")
+    vest_interval_weeks: int = param(
+        13, "weeks", "quarterly vesting after the cliff", ge=1, label="Time between vests after the cliff"
+    )
     signon_k: float = param(0.0, "k$", "sign-on bonus on poached hires", ge=0, label="Sign-on bonus for poached hires")
-    clawback_weeks: int = param(52, "weeks", "sign-on repaid if leaving within this window", ge=0,
-                                label="Sign-on clawback window")
+    clawback_weeks: int = param(
+        52, "weeks", "sign-on repaid if leaving within this window", ge=0, label="Sign-on clawback window"
+    )
 
 
 class HiringSpec(Strict):
-    poaching_intensity: Unit = param(0.1, "share of capacity used", "assumption; blitz events raise it",
-                                     label="Share of recruiting capacity in use")
-    recruit_capacity: float = param(5.0, "approaches/week at full intensity", "~100 approached in ~2 months (WSJ)",
-                                    ge=0, le=10_000, label="Recruiting capacity")
-    target_quantile: Unit = param(0.9, "skill quantile", "labs target the top of the market (M1)",
-                                  label="Lowest skill level recruiters target")
-    package_premium: float = param(1.5, "x current annual comp", "assumption: offers beat current pay", ge=1,
-                                   label="Offer premium over current pay")
-    package_cap_musd: float = param(10.0, "M$ over 4 years", "offers $1M to $100M+ (press)", gt=0,
-                                    label="Largest offer package")
+    poaching_intensity: Unit = param(
+        0.1, "share of capacity used", "assumption; blitz events raise it", label="Share of recruiting capacity in use"
+    )
+    recruit_capacity: float = param(
+        5.0,
+        "approaches/week at full intensity",
+        "~100 approached in ~2 months (WSJ)",
+        ge=0,
+        le=10_000,
+        label="Recruiting capacity",
+    )
+    target_quantile: Unit = param(
+        0.9, "skill quantile", "labs target the top of the market (M1)", label="Lowest skill level recruiters target"
+    )
+    package_premium: float = param(
+        1.5,
+        "x current annual comp",
+        "assumption: offers beat current pay",
+        ge=1,
+        label="Offer premium over current pay",
+    )
+    package_cap_musd: float = param(
+        10.0, "M$ over 4 years", "offers $1M to $100M+ (press)", gt=0, label="Largest offer package"
+    )
     counteroffer: bool = param(True, "flag", "incumbents counter for stars (M2)", label="Counters rival offers")
-    counter_quantile: Unit = param(0.9, "skill quantile", "counteroffers for researchers above a skill threshold",
-                                   label="Lowest skill level that gets a counteroffer")
-    counter_match: float = param(1.1, "x the rival offer", "a chief scientist's pay tripled to keep him", ge=0,
-                                 label="Counteroffer size relative to the rival offer")
-    backfill_share: Unit = param(0.08, "share of vacancies filled per week", "assumption: ~3 months to fill",
-                                 label="Pace of filling vacancies")
-    growth: float = param(0.0, "annual growth of target headcount", "OpenAI ~3,000 (Aug 2025) -> ~4,000 (late 2025)",
-                          ge=-0.5, le=3, label="Target headcount growth")
-    growth_until: dt.date | None = param(None, "date", "a hiring push ends: `later_growth` applies from this date on",
-                                         label="End of the hiring push")
-    later_growth: float = param(0.0, "annual growth of target headcount after `growth_until`",
-                                "assumption: a lab's hiring pushes are dated, not forever", ge=-0.5, le=3,
-                                label="Target headcount growth after the push")
+    counter_quantile: Unit = param(
+        0.9,
+        "skill quantile",
+        "counteroffers for researchers above a skill threshold",
+        label="Lowest skill level that gets a counteroffer",
+    )
+    counter_match: float = param(
+        1.1,
+        "x the rival offer",
+        "a chief scientist's pay tripled to keep him",
+        ge=0,
+        label="Counteroffer size relative to the rival offer",
+    )
+    backfill_share: Unit = param(
+        0.08, "share of vacancies filled per week", "assumption: ~3 months to fill", label="Pace of filling vacancies"
+    )
+    growth: float = param(
+        0.0,
+        "annual growth of target headcount",
+        "OpenAI ~3,000 (Aug 2025) -> ~4,000 (late 2025)",
+        ge=-0.5,
+        le=3,
+        label="Target headcount growth",
+    )
+    growth_until: dt.date | None = param(
+        None, "date", "a hiring push ends: `later_growth` applies from this date on", label="End of the hiring push"
+    )
+    later_growth: float = param(
+        0.0,
+        "annual growth of target headcount after `growth_until`",
+        "assumption: a lab's hiring pushes are dated, not forever",
+        ge=-0.5,
+        le=3,
+        label="Target headcount growth after the push",
+    )
     source_weights: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] = param(
-        {}, "odds multiplier per rival lab (default 1)",
+        {},
+        "odds multiplier per rival lab (default 1)",
         "fitted for Meta: 45 of the ~100 first approached were OpenAI researchers (seed article; press, Jun-Aug 2025)",
-        label="Recruiting lean toward a rival's researchers")
+        label="Recruiting lean toward a rival's researchers",
+    )
 
 
 class MissionSpec(Strict):
     safety: Unit = param(0.5, "0-1 profile", "public positioning of each lab", label="Safety focus of the mission")
-    openness: Unit = param(0.5, "0-1 profile", "publishes papers / releases weights",
-                           label="Openness (papers, open weights)")
+    openness: Unit = param(
+        0.5, "0-1 profile", "publishes papers / releases weights", label="Openness (papers, open weights)"
+    )
     product: Unit = param(0.5, "0-1 profile", "product focus", label="Product focus")
 
 
 class FinanceSpec(Strict):
-    public: bool = param(True, "flag", "listed (weekly random walk) or private (valuation moves only on events)",
-                         label="Publicly listed")
-    share_price: float = param(100.0, "$ (or valuation $bn if private)", "market data, June 2025", gt=0,
-                               label="Share price or private valuation")
-    volatility: float = param(0.35, "annual sd of log price", "typical big-tech volatility", ge=0, le=5,
-                              label="Share-price volatility")
+    public: bool = param(
+        True, "flag", "listed (weekly random walk) or private (valuation moves only on events)", label="Publicly listed"
+    )
+    share_price: float = param(
+        100.0,
+        "$ (or valuation $bn if private)",
+        "market data, June 2025",
+        gt=0,
+        label="Share price or private valuation",
+    )
+    volatility: float = param(
+        0.35, "annual sd of log price", "typical big-tech volatility", ge=0, le=5, label="Share-price volatility"
+    )
     drift: float = param(0.08, "annual log drift", ASSUMED, ge=-5, le=5, label="Share-price drift")
     capex_bn: float = param(0.0, "$bn/year", "Meta capex $39bn 2024, >=$70bn 2025", ge=0, label="Capital expenditure")
-    comp_budget_musd: float = param(500.0, "M$/year for new packages", ASSUMED, ge=0,
-                                    label="Poaching budget for new packages")
+    comp_budget_musd: float = param(
+        500.0, "M$/year for new packages", ASSUMED, ge=0, label="Poaching budget for new packages"
+    )
 
 
 ExecRole = Literal["ceo", "chief_ai_officer", "research_head", "product_head", "chief_scientist"]
@@ -149,13 +212,19 @@ class ExecutiveSpec(Strict):
     micromanagement: Unit = param(0.3, "0-1", "style; raises friction (M8)", label="Tendency to micromanage")
     risk_appetite: Unit = param(0.5, "0-1", "'high-stakes poker' style (M8)", label="Appetite for risk")
     patience: Unit = param(0.5, "0-1", "pressure the CEO tolerates before acting (M8)", label="Patience under pressure")
-    insider: bool = param(True, "flag", "long-tenured; outsider successors raise turnover more",
-                          label="Long-tenured insider")
+    insider: bool = param(
+        True, "flag", "long-tenured; outsider successors raise turnover more", label="Long-tenured insider"
+    )
     friction: Unit = param(0.1, "0-1", "friction with the CEO at start", label="Friction with the CEO at the start")
-    unvested_musd: NonNeg = param(0.0, "M$ at arrival", "what leaving forfeits: the package's unvested equity "
-                                  "(vests on the lab's schedule from the start)", label="Unvested package")
-    pay_musd: Positive = param(1.0, "M$/year", "the market's pay for this executive, the package's yardstick",
-                               label="Market pay")
+    unvested_musd: NonNeg = param(
+        0.0,
+        "M$ at arrival",
+        "what leaving forfeits: the package's unvested equity (vests on the lab's schedule from the start)",
+        label="Unvested package",
+    )
+    pay_musd: Positive = param(
+        1.0, "M$/year", "the market's pay for this executive, the package's yardstick", label="Market pay"
+    )
 
 
 class LabSpec(Strict):
@@ -166,360 +235,105 @@ class LabSpec(Strict):
     mission: MissionSpec = MissionSpec()
     finance: FinanceSpec = FinanceSpec()
     executives: dict[str, ExecutiveSpec] = {}
-    accelerators_k: float = param(100.0, "thousand H100-equivalents", "public compute plans, 2025", ge=0,
-                                  label="Compute (accelerators)")
-    capability: float = param(45.0, "index points (Gemini 2.5 = 47, Gemini 3 = 55)",
-                              "public composite index, June 2025 (ODD, M9)", ge=0,
-                              label="Model capability at the start")
+    accelerators_k: float = param(
+        100.0, "thousand H100-equivalents", "public compute plans, 2025", ge=0, label="Compute (accelerators)"
+    )
+    capability: float = param(
+        45.0,
+        "index points (Gemini 2.5 = 47, Gemini 3 = 55)",
+        "public composite index, June 2025 (ODD, M9)",
+        ge=0,
+        label="Model capability at the start",
+    )
     prestige: Unit = param(0.5, "0-1", "reputation among researchers", label="Prestige among researchers")
     trust: Unit = param(0.7, "0-1", "trust in leadership and conduct (M12)", label="Trust in leadership")
     vision_clarity: Unit = param(0.6, "0-1", "clarity of research direction", label="Clarity of research direction")
-    quit_rate: float = param(0.15, "annual voluntary quit rate at mean covariates",
-                             "fitted to SignalFire 2-yr retention", ge=0, le=2, label="Voluntary quit rate")
-    recent_reorgs: NonNeg = param(0.0, "reorgs (decaying count) before the start", "Meta: two AI reorgs in early 2025",
-                                  label="Reorgs just before the start")
-    release_every_weeks: int = param(26, "weeks (0 = only dated releases)", "frontier labs ship roughly twice a year",
-                                     ge=0, label="Time between routine releases")
-    founded: int | None = param(None, "year (none: an old organization)",
-                                "the lab's founding year caps the tenure of its first researchers", ge=1900, le=2100,
-                                label="Founding year")
+    quit_rate: float = param(
+        0.15,
+        "annual voluntary quit rate at mean covariates",
+        "fitted to SignalFire 2-yr retention",
+        ge=0,
+        le=2,
+        label="Voluntary quit rate",
+    )
+    recent_reorgs: NonNeg = param(
+        0.0,
+        "reorgs (decaying count) before the start",
+        "Meta: two AI reorgs in early 2025",
+        label="Reorgs just before the start",
+    )
+    release_every_weeks: int = param(
+        26,
+        "weeks (0 = only dated releases)",
+        "frontier labs ship roughly twice a year",
+        ge=0,
+        label="Time between routine releases",
+    )
+    founded: int | None = param(
+        None,
+        "year (none: an old organization)",
+        "the lab's founding year caps the tenure of its first researchers",
+        ge=1900,
+        le=2100,
+        label="Founding year",
+    )
 
 
 class PopulationSpec(Strict):
-    scale: float = param(1.0, "x headcounts", "0.1 gives a tenth-size world for tests", gt=0, le=10,
-                         label="World size relative to the real labs")
-    skill_alpha: float = param(2.5, "Pareto tail index", "heavy-tailed research output (Lotka; Azoulay)", gt=1,
-                               label="Skill inequality (Pareto tail)")
-    insider_years: float = param(5.0, "years", "long-tenured 'friends of the CEO'", gt=0,
-                                 label="Tenure that makes an insider")
+    scale: float = param(
+        1.0,
+        "x headcounts",
+        "0.1 gives a tenth-size world for tests",
+        gt=0,
+        le=10,
+        label="World size relative to the real labs",
+    )
+    skill_alpha: float = param(
+        2.5,
+        "Pareto tail index",
+        "heavy-tailed research output (Lotka; Azoulay)",
+        gt=1,
+        label="Skill inequality (Pareto tail)",
+    )
+    insider_years: float = param(
+        5.0, "years", "long-tenured 'friends of the CEO'", gt=0, label="Tenure that makes an insider"
+    )
     mission_sorting: Unit = param(
-        0.8, "share of a researcher's ideals drawn toward their lab's profile",
+        0.8,
+        "share of a researcher's ideals drawn toward their lab's profile",
         "assumption: people self-select into labs that fit them (M13); 0 = labs staffed at random; raised from 0.6 "
         "after the flows between labs came out symmetric (so the SignalFire flow ratios are not a clean "
         "out-of-sample check of it)",
-        label="Mission self-selection into labs")
-    preference_spread: float = param(0.5, "sd of log weight", "heterogeneous preferences (M13); at most 5 keeps "
-                                     "the lognormal weights finite", ge=0, le=5,
-                                     label="Spread of researchers' preferences")
-    weight_mission: NonNeg = param(1.0, "relative weight", "mission sorting (M13)",
-                                   label="Weight researchers give to mission fit")
-    weight_compute: NonNeg = param(0.5, "relative weight", "'compute per researcher' pitch (press)",
-                                   label="Weight researchers give to compute")
+        label="Mission self-selection into labs",
+    )
+    preference_spread: float = param(
+        0.5,
+        "sd of log weight",
+        "heterogeneous preferences (M13); at most 5 keeps the lognormal weights finite",
+        ge=0,
+        le=5,
+        label="Spread of researchers' preferences",
+    )
+    weight_mission: NonNeg = param(
+        1.0, "relative weight", "mission sorting (M13)", label="Weight researchers give to mission fit"
+    )
+    weight_compute: NonNeg = param(
+        0.5, "relative weight", "'compute per researcher' pitch (press)", label="Weight researchers give to compute"
+    )
     weight_prestige: NonNeg = param(0.7, "relative weight", ASSUMED, label="Weight researchers give to prestige")
     weight_stability: NonNeg = param(0.5, "relative weight", ASSUMED, label="Weight researchers give to stability")
-    safety_pref_beta: tuple[Positive, Positive] = param((2.0, 2.0), "Beta(a, b)", ASSUMED,
-                                                        label="Spread of researchers' safety ideals")
-    openness_pref_beta: tuple[Positive, Positive] = param((2.0, 2.0), "Beta(a, b)", ASSUMED,
-                                                          label="Spread of researchers' openness ideals")
-    entrant_skill_shift: float = param(-0.15, "log-skill", "backfill hires are less senior",
-                                       label="Skill of backfill hires relative to the market")
+    safety_pref_beta: tuple[Positive, Positive] = param(
+        (2.0, 2.0), "Beta(a, b)", ASSUMED, label="Spread of researchers' safety ideals"
+    )
+    openness_pref_beta: tuple[Positive, Positive] = param(
+        (2.0, 2.0), "Beta(a, b)", ASSUMED, label="Spread of researchers' openness ideals"
+    )
+    entrant_skill_shift: float = param(
+        -0.15, "log-skill", "backfill hires are less senior", label="Skill of backfill hires relative to the market"
+    )
 
 
 # ---------------------------------------------------------------- mechanisms
-
-class OffersParams(Switchable):
-    """M1 offers and poaching: make-whole packages, accepted by the same decision in money as M3."""
-
-    make_whole: bool = param(True, "flag", "standard practice when tech firms hire away senior people: a buy-out "
-                             "grant replaces the unvested equity and claw-backs the target forfeits (press on Meta's "
-                             "2025 offers)", label="Offers make targets whole")
-    status_quo: float = param(-2.5, "logit units", "calibrated: 45 courted, 4 moved (press)",
-                              label="Pull of staying put against an offer")
-    personal_touch: float = param(0.3, "market pay-years per year", "assumption: the CEO's personal outreach "
-                                  "(press) is worth as much to a target as 30% more pay", ge=0,
-                                  label="Worth of the CEO's personal outreach")
-    cooldown_weeks: int = param(26, "weeks", "a declined target is not re-approached soon", ge=0,
-                                label="Wait before re-approaching a target")
-
-
-class CounterofferParams(Switchable):
-    """M2 counteroffers and retention grants."""
-
-    price_countered: float = param(-0.5, "market pay-years per year", "low-confidence evidence that countered staff "
-                                   "stay only 1.7-3.5 years: a hazard ratio of e^0.5 at the decision scale 1",
-                                   ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying after a counteroffer")
-
-
-class AttritionParams(Switchable):
-    """M3 voluntary attrition: each week a researcher weighs staying against the best alternative, in money."""
-
-    decision_scale: float = param(
-        1.0, "market pay-years per year per logit unit",
-        "Manning (2003, Monopsony in Motion, ch. 4): the elasticity of separations with respect to the wage is "
-        "about -1, so one market pay a year moves the odds of leaving by e (scale = 1 / elasticity)",
-        gt=0.01, le=PRICE_LIMIT, label="Money scale of the leaving decision")
-    nest_scale: float = param(
-        0.5, "share of the decision scale", "nested logit (McFadden 1978): the taste shocks among the alternatives "
-        "are this share of those between staying and leaving; 1 = one multinomial logit, smaller = leavers choose "
-        "where to go more by value than by chance (assumption)", gt=0, le=1, label="Scale of the choice among "
-        "alternatives")
-    horizon_years: float = param(
-        4.0, "years", "assumption: money gained or lost once is spread over four years, the horizon packages are "
-        "quoted over and a grant vests in (Stock & Wise 1990 weigh whole paths of pay)", gt=0, le=MAX_YEARS,
-        label="Years over which one-off money is weighed")
-    match_sd: float = param(
-        1.5, "market pay-years per year", "Jovanovic (1979): a job's match quality is uncertain at hire and "
-        "revealed with tenure; its spread is fitted (recent hires' retention, SignalFire 2025)", ge=0, le=10,
-        label="Spread of match quality")
-    match_learning_weeks: float = param(
-        13.0, "weeks", "weeks of experience that weigh as much as the prior belief; Farber (1994): the separation "
-        "hazard peaks at about three months of tenure", gt=0, le=520, label="Time to learn one's match")
-    price_tenure: float = param(
-        0.1, "market pay-years per year per ln(1 + years of tenure)",
-        "Topel (1991): ten years of seniority raise pay about 25% (0.25 / ln 11 = 0.10), firm-specific capital "
-        "that leaving loses", ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of firm-specific experience")
-    price_morale: float = param(2.0, "market pay-years per year per unit of morale above its target (0-1)",
-                                "assumption: job satisfaction is among the strongest predictors of quits; a log "
-                                "hazard ratio of -2 per unit at the decision scale 1. Morale's target is set by "
-                                "stability, vision, trust and momentum, priced as amenities, so only the shocks "
-                                "that move morale off its target are priced here",
-                                ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of morale")
-    price_mission: float = param(
-        2.0, "market pay-years per year per unit fit (x the mission weight)",
-        "Stern (2004): scientists accept about a quarter less pay to work where they may publish, one mission "
-        "trait (fit differences between labs are about 0.1-0.3, so 2 puts them at 20-60% of pay); researchers "
-        "turned down nine-figure offers for mission (press 2025); M13 must shape the flows",
-        ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of mission fit")
-    price_prestige: float = param(0.5, "market pay-years per year per unit prestige (x the prestige weight)",
-                                  ASSUMED, ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of a lab's prestige")
-    price_stability: float = param(
-        0.6, "market pay-years per year per unit stability (x the stability weight)",
-        "Mas & Pallais (2017): workers give up about 20% of pay to avoid an unpredictable schedule; reorgs (M6)",
-        ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of stability")
-    price_trust: float = param(0.4, "market pay-years per year per unit trust (x the mission weight)", "M12 trust",
-                               ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of trust in leadership")
-    price_vision: float = param(0.4, "market pay-years per year per unit vision clarity",
-                                "assumption: a clear research direction is worth as much as trust in leadership",
-                                ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of a clear research direction")
-    price_momentum: float = param(0.2, "market pay-years per year per unit release momentum",
-                                  "recent releases attract (assumption)",
-                                  ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of release momentum")
-    price_compute: float = param(0.2, "market pay-years per year per ln compute per researcher (x the compute "
-                                 "weight)", "Meta's 'compute per researcher' pitch (press)",
-                                 ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of compute")
-    price_colleagues: float = param(1.0, "market pay-years per year per unit share of the lab's staff who are "
-                                    "former colleagues", "stars follow stars (Sajjadiani et al.); a lab where a "
-                                    "tenth of the staff came from one's own lab is worth 10% more pay (assumption)",
-                                    ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Pull of former colleagues")
-    price_layoff_shock: float = param(
-        -0.39, "market pay-years per year per unit survivor shock (ln(1 + % of staff cut) x (1 - fairness))",
-        "Trevor & Nyberg (2008): a 1% downsizing raises voluntary turnover by about 31% (0.39 x ln 2 = ln 1.31) "
-        "at the decision scale 1", ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying after layoffs")
-    price_manager_exit: float = param(-1.0, "market pay-years per year per unit of the manager-exit shock",
-                                      "shock = ln(1 + rise) (M8): Hayes, Oyer & Schaefer (2006) at the decision "
-                                      "scale 1",
-                                      ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying after a manager leaves")
-    price_newcomer: float = param(-0.4, "market pay-years per year", "M15 friction with insiders (assumption)",
-                                  ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of staying for an acqui-hired newcomer")
-    rival_constant: float = param(
-        -6.0, "logit units among the alternatives",
-        "assumption, no public share: most people leaving a big lab go to start-ups, other "
-        "firms and academia; sized so about a quarter of leavers join a rival frontier lab (the hiring bar a "
-        "walk-in meets)", le=20, ge=-20, label="Odds of a walk-in joining a rival lab")
-    market_value: float = param(0.8, "market pay-years per year", "assumption: other firms and academia pay below "
-                                "the frontier labs' market for the same skill",
-                                ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of the outside market")
-    startup_value: float = param(0.7, "market pay-years per year", "assumption: a start-up pays less cash against a "
-                                 "lottery of equity",
-                                 ge=-PRICE_LIMIT, le=PRICE_LIMIT, label="Worth of joining or founding a start-up")
-    startup_star_premium: float = param(
-        0.8, "market pay-years per year", "stars raise money on their name (a chief scientist left to found a "
-        "start-up, Nov 2025); size is an assumption", ge=0, le=PRICE_LIMIT,
-        label="Extra worth of a start-up for a star")
-
-
-class ContagionParams(Switchable):
-    """M4 turnover contagion: each departure induces further quits in its team."""
-
-    per_quit: NonNeg = param(0.23, "further quits per quit", "turnover contagion meta-evidence (Felps et al. 2009)",
-                             label="Further quits set off by a quit")
-    per_layoff: NonNeg = param(2.2, "further quits per layoff", "same source; saturated by max_weekly",
-                               label="Further quits set off by a layoff")
-    similarity: float = param(2.0, "x weight within the same skill tier", "stars follow stars (Sajjadiani et al.)",
-                              ge=1, label="Contagion within the same skill tier")
-    spread_weeks: float = param(8.0, "weeks", "induced quits spread over about two months", gt=1,
-                                label="Time over which contagion spreads")
-    max_weekly: Unit = param(0.004, "probability/week",
-                             "assumption: saturation for mass events (a mass layoff roughly doubles survivors' quits)",
-                             label="Ceiling on contagion")
-    price: float = param(-1.0, "market pay-years per year per ln(1 + excess / the lab's weekly quit rate)",
-                         "at minus the decision scale an average member's hazard rises by the excess, so each "
-                         "departure sets off per_quit (per_layoff) further quits", ge=-PRICE_LIMIT, le=PRICE_LIMIT,
-                         label="Worth of staying as colleagues leave")
-
-
-class VestingParams(Switchable):
-    """M5 golden handcuffs: new-hire and make-whole grants on a schedule, refreshed yearly; forfeited by leaving."""
-
-    max_wait_weeks: int = param(
-        3, "weeks", "Stock & Wise (1990): leaving after the next vest beats leaving now when it is close; a decided "
-        "leaver waits at most this long, which puts the post-vest rise within the 88-239% of M5's evidence",
-        ge=0, le=52, label="Longest wait for a vest before leaving")
-
-class ReorgParams(Switchable):
-    """M6 reorganizations."""
-
-    reassign_share: Unit = param(0.3, "share of members moved", "'experience not crystallising' (press)",
-                                 label="Share of a team moved in a reorg")
-    morale_drop: NonNeg = param(0.05, "morale units", ASSUMED, label="Morale lost per reorg")
-    repeat_exponent: NonNeg = param(0.7, "drop x (1+recent reorgs)^k", "'fourth restructuring in six months'",
-                                    label="Extra sting of repeated reorgs")
-    recovery_weeks: float = param(26.0, "weeks", ASSUMED, gt=0, label="Recovery time after a reorg")
-    socialization_disruption: Unit = param(0.5, "share of p1 lost at zero stability", "M10",
-                                           label="Learning from colleagues lost to instability")
-
-
-class LayoffParams(Switchable):
-    """M7 layoffs and survivor syndrome."""
-
-    selectivity: NonNeg = param(1.0, "log-odds per skill sd", "cuts by performance",
-                                label="How much layoffs target weaker performers")
-    insider_protection: NonNeg = param(1.0, "log-odds", "insiders are protected (press)",
-                                       label="Protection of insiders from layoffs")
-    survivor_morale_drop: NonNeg = param(0.1, "morale units", "Maertz et al. (2010)", label="Survivors' morale drop")
-    fairness: Unit = param(0.4, "0-1", "perceived fairness moderates the survivor effect",
-                           label="Perceived fairness of layoffs")
-    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of the layoff shock")
-
-
-class ExecutiveParams(Switchable):
-    """M8 executives: pressure, decisions, friction and exits."""
-
-    weight_gap: NonNeg = param(3.0, "pressure per unit of gap to the frontier beyond the aspiration", ASSUMED,
-                               label="Pressure from trailing the frontier")
-    aspiration_weeks: float = param(
-        52.0, "weeks (memory of the gap a CEO is used to)",
-        "Greve (2003): aspirations adapt to past performance; a one-year memory is an assumption", ge=1,
-        label="CEO's memory of past performance")
-    weight_drawdown: NonNeg = param(2.0, "pressure per unit drawdown", ASSUMED,
-                                    label="Pressure from a falling share price")
-    weight_failure: NonNeg = param(0.3, "pressure per failed release", ASSUMED, label="Pressure from a failed release")
-    pressure_memory: Unit = param(0.95, "weekly persistence of shocks", ASSUMED, label="Persistence of pressure")
-    threshold: NonNeg = param(1.5, "pressure that triggers action at patience 0.5", ASSUMED,
-                              label="Pressure that triggers action")
-    relief: Unit = param(0.5, "share of pressure relieved by acting", ASSUMED, label="Pressure relieved by acting")
-    cooldown_weeks: float = param(13.0, "weeks between actions", "'the quicker the pivots are going to get'", gt=0,
-                                  label="Time between CEO actions")
-    action_weights: dict[Literal["reorg", "blitz", "layoffs", "leadership_change"], NonNeg] = param(
-        {"reorg": 0.4, "blitz": 0.25, "layoffs": 0.15, "leadership_change": 0.2}, "relative", ASSUMED,
-        label="Mix of CEO actions")
-    friction_growth: NonNeg = param(0.01, "friction/week per unit micromanagement", ASSUMED,
-                                    label="Growth of friction with the CEO")
-    exit_hazard: NonNeg = param(0.02, "probability/week per unit friction", ASSUMED,
-                                label="Executive exit risk from friction")
-    successor_insider: NonNeg = param(0.15, "hazard rise below", "Hayes, Oyer & Schaefer (2006)",
-                                      label="Turnover shock of an insider successor")
-    successor_outsider: NonNeg = param(0.30, "hazard rise below", "Hayes, Oyer & Schaefer (2006)",
-                                       label="Turnover shock of an outsider successor")
-    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of the leadership shock")
-    action_layoff_share: Unit = param(0.05, "share of staff", ASSUMED, label="Size of a CEO-ordered layoff")
-    action_blitz_weeks: int = param(8, "weeks", ASSUMED, ge=1, label="Length of a CEO-ordered blitz")
-
-
-class ReleaseParams(Switchable):
-    """M9 capability and releases; capability in index points of a public composite benchmark (ODD, M9)."""
-
-    growth: NonNeg = param(0.165, "index points/week at reference talent, compute and knowledge 0",
-                           "leaders 47-48 (June 2025) to 57 (April 2026): ~0.2/week at the frontier",
-                           label="Capability growth")
-    star_exponent: float = param(1.5, "talent = sum skill^k", "stars carry output", ge=1,
-                                 label="Weight of stars in research talent")
-    talent_returns: Unit = param(0.2, "elasticity of growth to talent",
-                                 "strongly diminishing: Anthropic stays at the frontier with a third of "
-                                 "DeepMind's effective talent (assumption)", label="Returns of capability to talent")
-    compute_returns: NonNeg = param(0.1, "growth multiplier gained per doubling of compute",
-                                    "scaling laws: capability linear in log compute (Kaplan et al. 2020); "
-                                    "size assumed", label="Returns of capability to compute")
-    knowledge_weight: NonNeg = param(0.5, "growth multiplier per unit knowledge", "M10 code feeds M9",
-                                     label="Returns of capability to organizational knowledge")
-    instability_penalty: Unit = param(0.5, "growth lost at zero stability", "'experience not crystallising'",
-                                      label="Capability growth lost to instability")
-    diffusion: Unit = param(0.0192, "share of the gap to the public frontier closed per week (1/52)",
-                            "a follower with no research of its own trails by 1/diffusion weeks; open models "
-                            "trail the closed frontier by about a year (Epoch AI 2024, 'How far behind are open "
-                            "models?': 5-22 months)", label="Catch-up to the public frontier")
-    know_how: Unit = param(0.5, "share of a mover's old lab's lead carried, per unit of talent share",
-                           "learning-by-hiring (Song, Almeida & Wu 2003); half stays tacit (assumption)",
-                           label="Know-how carried by movers")
-    gap_unit: float = param(15.0, "index points per unit of gap in CEO pressure (M8 weight_gap)",
-                            "keeps Meta's mean gap term over the calibration window (weeks 0-103) at its calibrated "
-                            "size: 0.33 former units (a runaway frontier) = 4.9 points (a bounded one); baseline "
-                            "seeds 1-6, scale 0.5", gt=0, label="Capability gap worth one unit of CEO pressure")
-    quality_noise: NonNeg = param(1.5, "index points (sd of a release's quality)", ASSUMED,
-                                  label="Uncertainty of a release's quality")
-    partial_band: NonNeg = param(2.5, "index points below target still 'partial'", ASSUMED,
-                                 label="Margin below target still judged partial")
-    morale_effect: NonNeg = param(0.12, "morale units (success +, failure -)", ASSUMED,
-                                  label="Morale effect of a release")
-    prestige_effect: NonNeg = param(0.1, "prestige units", ASSUMED, label="Prestige effect of a release")
-    price_effect: NonNeg = param(0.08, "log share price", ASSUMED, label="Share-price effect of a release")
-    momentum_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of release momentum")
-    slip_morale: NonNeg = param(0.03, "morale units per slip", ASSUMED, label="Morale lost per release slip")
-    rush_quality_cost: NonNeg = param(0.5, "index points per week pulled forward", "a rushed AI-video feed",
-                                      label="Quality cost of rushing a release")
-    gaming_gain: NonNeg = param(0.05, "prestige units", "a tuned variant ranked #2 (press)",
-                                label="Prestige from gaming a benchmark")
-    gaming_trust_loss: NonNeg = param(0.1, "trust units when found out", "the released model ranked ~32nd",
-                                      label="Trust lost when benchmark gaming comes out")
-    gaming_found_weeks: int = param(6, "weeks until found out", ASSUMED, ge=0,
-                                    label="Time until benchmark gaming comes out")
-
-
-class LearningParams(Switchable):
-    """M10 organizational learning (March 1991)."""
-
-    dimensions: int = param(30, "dimensions of reality", "March (1991): m = 30", ge=1, le=256,
-                            label="Dimensions of the research problem")
-    p1: Unit = param(0.1, "probability/week", "March (1991) socialization rate",
-                     label="Socialization rate (people learn from the code)")
-    p2: Unit = param(0.5, "probability/week", "March (1991) code learning rate",
-                     label="Code learning rate (the code learns from the best)")
-    p4: Unit = param(0.002, "probability/week per dimension", "the field moves (turbulence)",
-                     label="Turbulence of the field")
-    warmup_weeks: int = param(52, "weeks", "labs start near their own equilibrium; at most ten years (a resource "
-                              "bound: the warm-up runs before week 0)", ge=0, le=520,
-                              label="Learning warm-up before the start")
-
-
-class FinanceParams(Switchable):
-    """M11 finance: share prices, capex and budgets."""
-
-    capex_punishment: NonNeg = param(0.0035, "log price per $bn capex raised without clear return",
-                                     "Oct 2025: -10% after guiding 2026 capex ~$30bn above 2025",
-                                     label="Share-price penalty for capex without clear return")
-    debt_scepticism: NonNeg = param(0.001, "log price per $bn borrowed", "$30bn bond, $27bn SPV credit",
-                                    label="Share-price penalty for borrowing")
-    debt_budget_share: Unit = param(0.02, "share of debt added to comp budget", ASSUMED,
-                                    label="Share of new debt added to the pay budget")
-    jump_sd: float = param(0.0, "sd of weekly jump noise", ASSUMED, ge=0, le=5, label="Weekly share-price jumps")
-
-
-class ReputationParams(Switchable):
-    """M12 reputation and trust."""
-
-    recovery_weeks: float = param(52.0, "weeks to recover (decay)", ASSUMED, gt=0,
-                                  label="Recovery time of trust and prestige")
-
-
-class MissionParams(Switchable):
-    """M13 mission sorting."""
-
-    weight_safety: NonNeg = param(2.0, "relative", "assumption: the safety profile is what sets the labs' missions "
-                                  "apart in the press and in SignalFire's flows toward Anthropic; raised from 1 after "
-                                  "the flows came out symmetric", label="Weight of safety in mission fit")
-    weight_openness: NonNeg = param(1.0, "relative", ASSUMED, label="Weight of openness in mission fit")
-    weight_product: NonNeg = param(0.3, "relative", ASSUMED, label="Weight of product focus in mission fit")
-
-
-class EntryParams(Switchable):
-    """M14 entry and exit (arrivals start at their lab's morale target)."""
-
-
-class AcquisitionParams(Switchable):
-    """M15 acqui-hires and stakes."""
-
-    newcomer_weeks: float = param(52.0, "weeks of friction with insiders", ASSUMED, gt=0,
-                                  label="Newcomers' friction period")
 
 
 class MoraleParams(Strict):
@@ -528,32 +342,23 @@ class MoraleParams(Strict):
     rate: Unit = param(0.05, "share of the gap closed per week", ASSUMED, label="Speed of morale adjustment")
     base: Unit = param(0.3, "target at neutral conditions", ASSUMED, label="Morale target at neutral conditions")
     weight_stability: NonNeg = param(0.2, "target per unit stability", ASSUMED, label="Morale gain from stability")
-    weight_vision: NonNeg = param(0.2, "target per unit vision clarity", ASSUMED,
-                                  label="Morale gain from a clear vision")
+    weight_vision: NonNeg = param(
+        0.2, "target per unit vision clarity", ASSUMED, label="Morale gain from a clear vision"
+    )
     weight_trust: NonNeg = param(0.1, "target per unit trust", ASSUMED, label="Morale gain from trust")
-    weight_momentum: NonNeg = param(0.15, "target per unit momentum", ASSUMED,
-                                    label="Morale gain from release momentum")
+    weight_momentum: NonNeg = param(
+        0.15, "target per unit momentum", ASSUMED, label="Morale gain from release momentum"
+    )
 
 
+# The ``mechanisms`` block: one field per registered mechanism, whose params class is declared beside its code in
+# orgsim/mechanisms/; orgsim.sim.plugins.mechanisms_model builds it from the registry (this base has no field).
 class Mechanisms(Strict):
-    offers: OffersParams = OffersParams()
-    counteroffers: CounterofferParams = CounterofferParams()
-    attrition: AttritionParams = AttritionParams()
-    contagion: ContagionParams = ContagionParams()
-    vesting: VestingParams = VestingParams()
-    reorgs: ReorgParams = ReorgParams()
-    layoffs: LayoffParams = LayoffParams()
-    executives: ExecutiveParams = ExecutiveParams()
-    releases: ReleaseParams = ReleaseParams()
-    learning: LearningParams = LearningParams()
-    finance: FinanceParams = FinanceParams()
-    reputation: ReputationParams = ReputationParams()
-    mission: MissionParams = MissionParams()
-    entry: EntryParams = EntryParams()
-    acquisitions: AcquisitionParams = AcquisitionParams()
+    pass
 
 
 # ---------------------------------------------------------------- timeline
+
 
 class EventBase(Strict):
     date: dt.date = setting(..., "date", "When it happens")
@@ -603,7 +408,8 @@ class Release(EventBase):
     target: float | None = setting(None, "index points", "Capability target", ge=0)
     floor: float | None = setting(None, "index points", "Capability below which it fails", ge=0)
     outcome: Literal["success", "failure", "partial", "endogenous"] = setting(
-        "endogenous", "success, failure, partial or endogenous", "Outcome (forced, or from capability)")
+        "endogenous", "success, failure, partial or endogenous", "Outcome (forced, or from capability)"
+    )
     standing: float | None = setting(None, "index points", "Capability reached", ge=0)
     reported: float | None = setting(None, "index points", "Capability reported (a check only)", ge=0)
     slips_weeks: list[Annotated[int, Field(ge=1)]] = setting([], "weeks per slip", "Delays before it lands")
@@ -621,7 +427,9 @@ class Release(EventBase):
 class ExecutiveExit(EventBase):
     kind: Literal["executive_exit"] = Field(title="Executive exit")
     executive: str = setting(..., "executive id", "Executive leaving")
-    successor: Literal["insider", "outsider", "none"] = setting("outsider", "insider, outsider or none", "Who succeeds them")
+    successor: Literal["insider", "outsider", "none"] = setting(
+        "outsider", "insider, outsider or none", "Who succeeds them"
+    )
 
 
 class CapexGuidance(EventBase):
@@ -693,8 +501,22 @@ class MissionChange(EventBase):
 
 
 TimelineEvent = Annotated[
-    Blitz | Freeze | Reorg | Layoff | ShareShock | Release | ExecutiveExit | CapexGuidance
-    | Debt | BudgetShift | Acquihire | Scandal | RetentionGrant | RefreshChange | MissionChange | RuleOut,
+    Blitz
+    | Freeze
+    | Reorg
+    | Layoff
+    | ShareShock
+    | Release
+    | ExecutiveExit
+    | CapexGuidance
+    | Debt
+    | BudgetShift
+    | Acquihire
+    | Scandal
+    | RetentionGrant
+    | RefreshChange
+    | MissionChange
+    | RuleOut,
     Field(discriminator="kind"),
 ]
 
@@ -704,20 +526,23 @@ class OutcomeSpec(Strict):
 
     cohort: str = param("blitz-2025", "cohort name", "the summer-2025 hires", label="Cohort the outcomes follow")
     release: str = param("avocado", "model name", "the focal lab's flagship", label="Release the outcomes follow")
-    retention_weeks: int = param(52, "weeks", "12-month retention after the release", ge=1,
-                                 label="Retention window after the release")
-    top_quantile: Unit = param(0.98, "skill quantile", "top talent: the top 2% at the start",
-                               label="Top-talent threshold")
+    retention_weeks: int = param(
+        52, "weeks", "12-month retention after the release", ge=1, label="Retention window after the release"
+    )
+    top_quantile: Unit = param(
+        0.98, "skill quantile", "top talent: the top 2% at the start", label="Top-talent threshold"
+    )
 
 
 class Scenario(Strict):
     """A whole world: what ``orgsim validate`` checks and ``OrgModel`` runs."""
 
     name: str = setting("scenario", "text", "Scenario name")
-    title: str = setting("", "text", "Title readers see (\"Avocado fails\"); the name when empty")
+    title: str = setting("", "text", 'Title readers see ("Avocado fails"); the name when empty')
     description: str = setting("", "text", "What the scenario is about")
-    start: dt.date = param(dt.date(2025, 6, 2), "date", "week 0: the start of the summer 2025 blitz",
-                           label="Start date")
+    start: dt.date = param(
+        dt.date(2025, 6, 2), "date", "week 0: the start of the summer 2025 blitz", label="Start date"
+    )
     horizon: dt.date = param(dt.date(2027, 12, 31), "date", "default end", label="End date")
     focal_lab: str = setting("meta", "lab id", "Lab the outcomes follow")
     population: PopulationSpec = PopulationSpec()
@@ -750,11 +575,15 @@ class Scenario(Strict):
                 raise FieldProblem(f"labs.{lab_id}.founded", f"{lab.founded} is after the start ({self.start.year})")
             for source in lab.hiring.source_weights:
                 if source not in self.labs or source == lab_id:
-                    raise FieldProblem(f"labs.{lab_id}.hiring.source_weights.{source}", f"not a rival lab of {lab_id!r}")
+                    raise FieldProblem(
+                        f"labs.{lab_id}.hiring.source_weights.{source}", f"not a rival lab of {lab_id!r}"
+                    )
             for ex_id, ex in lab.executives.items():
                 for team in ex.teams:
                     if team not in lab.teams:
-                        raise FieldProblem(f"labs.{lab_id}.executives.{ex_id}.teams", f"no team {team!r} in lab {lab_id!r}")
+                        raise FieldProblem(
+                            f"labs.{lab_id}.executives.{ex_id}.teams", f"no team {team!r} in lab {lab_id!r}"
+                        )
         for event_id, event in self.timeline.items():
             self._check_event(f"timeline.{event_id}", event)
         return self
@@ -762,14 +591,20 @@ class Scenario(Strict):
     def _check_resources(self) -> None:
         """A world this machine can hold: bounds on memory and time, not on what the model means."""
         if self.weeks > MAX_YEARS * 52:
-            raise FieldProblem("horizon", f"{self.weeks:,} weeks after start is more than {MAX_YEARS} years "
-                               "(a resource bound: the recorder holds a row per week)")
+            raise FieldProblem(
+                "horizon",
+                f"{self.weeks:,} weeks after start is more than {MAX_YEARS} years "
+                "(a resource bound: the recorder holds a row per week)",
+            )
         headcount = sum(t.headcount for lab in self.labs.values() for t in lab.teams.values())
         arriving = sum(e.n for e in self.timeline.values() if isinstance(e, Acquihire))
         if (headcount + arriving) * self.population.scale > MAX_RESEARCHERS:
-            raise FieldProblem("labs", f"{(headcount + arriving) * self.population.scale:,.0f} researchers (headcounts "
-                               f"and acqui-hires x population.scale) exceed {MAX_RESEARCHERS:,} (a resource bound: "
-                               "about 1 kB of memory each)")
+            raise FieldProblem(
+                "labs",
+                f"{(headcount + arriving) * self.population.scale:,.0f} researchers (headcounts "
+                f"and acqui-hires x population.scale) exceed {MAX_RESEARCHERS:,} (a resource bound: "
+                "about 1 kB of memory each)",
+            )
 
     def _check_event(self, where: str, event: Any) -> None:
         for field in ("date", "until"):

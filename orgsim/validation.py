@@ -44,19 +44,29 @@ import pandas as pd
 import yaml
 from pydantic import Field, model_validator
 
-from orgsim import catalog, lock
+from orgsim import catalog, lock, tables
 from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStatistic, measure
 from orgsim.config import ConfigError, load_scenario, load_spec
+from orgsim.files import atomic_write, git_revision, versions, write_json
 from orgsim.intervals import mean_interval
-from orgsim.output import atomic_write, git_revision, versions, write_json
-from orgsim.recording import HANDCUFF_YEARS
 from orgsim.schema import Scenario, Strict, Unit
+from orgsim.sim.recording import HANDCUFF_YEARS
 from orgsim.sweep.runner import ExecutorKind, executor, plan, run_seeds, run_sweep
 from orgsim.sweep.spec import Experiment, ParameterDraws
 from orgsim.sweep.store import Store
 
-__all__ = ["Fact", "MarchContrast", "ValidationSpec", "ValidationResult", "load_validation", "planned_runs",
-           "check_out", "run_validation", "markdown", "doc_page"]
+__all__ = [
+    "Fact",
+    "MarchContrast",
+    "ValidationSpec",
+    "ValidationResult",
+    "load_validation",
+    "planned_runs",
+    "check_out",
+    "run_validation",
+    "markdown",
+    "doc_page",
+]
 
 
 # ------------------------------------------------------------------ the spec
@@ -104,8 +114,11 @@ class InPost(_WindowStatistic):
 
     def compute(self, scenario, metrics, events) -> float:
         window = self.window(scenario, events)
-        left = (window["kind"] == "executive_exit") & (window["from_lab"] == self.lab) \
+        left = (
+            (window["kind"] == "executive_exit")
+            & (window["from_lab"] == self.lab)
             & (window["team"].astype(str) == f"{self.lab}/{self.team}")
+        )
         return float(not left.any())
 
 
@@ -166,9 +179,19 @@ class ReleaseOutcome(_WindowStatistic):
 
 
 #: every statistic kind of the calibration, plus the validation's own
-FactStatistic = Annotated[typing.Union[(*typing.get_args(typing.get_args(Statistic)[0]),  # noqa: UP007
-                                        InPost, ReleaseOutcome, MarchContrast, WalkAway, MadeWholeShare)],
-                          Field(discriminator="kind")]
+FactStatistic = Annotated[
+    typing.Union[
+        (
+            *typing.get_args(typing.get_args(Statistic)[0]),  # noqa: UP007
+            InPost,
+            ReleaseOutcome,
+            MarchContrast,
+            WalkAway,
+            MadeWholeShare,
+        )
+    ],
+    Field(discriminator="kind"),
+]
 
 
 class Fact(Target):
@@ -244,7 +267,9 @@ def _check_fact(path: Path, where: str, fact: Fact, scenarios: dict[str, Scenari
     if isinstance(stat, MarchContrast):
         return
     if fact.scenario not in scenarios:
-        raise ConfigError(path, f"{where}.scenario", f"no scenario {fact.scenario!r} (scenarios: {', '.join(scenarios)})")
+        raise ConfigError(
+            path, f"{where}.scenario", f"no scenario {fact.scenario!r} (scenarios: {', '.join(scenarios)})"
+        )
     scenario = scenarios[fact.scenario]
     where += ".statistic"
     for field in ("lab", "source"):
@@ -252,25 +277,43 @@ def _check_fact(path: Path, where: str, fact: Fact, scenarios: dict[str, Scenari
         if lab is not None and lab not in scenario.labs:
             raise ConfigError(path, f"{where}.{field}", f"no lab {lab!r} (labs: {', '.join(scenario.labs)})")
     if isinstance(stat, ReleaseOutcome) and stat.lab != scenario.focal_lab:
-        raise ConfigError(path, f"{where}.lab", f"the headline records the focal lab's release only ({scenario.focal_lab})")
+        raise ConfigError(
+            path, f"{where}.lab", f"the headline records the focal lab's release only ({scenario.focal_lab})"
+        )
     if isinstance(stat, InPost) and stat.team not in scenario.labs[stat.lab].teams:
-        raise ConfigError(path, f"{where}.team", f"no team {stat.team!r} at {stat.lab} "
-                                                 f"(teams: {', '.join(scenario.labs[stat.lab].teams)})")
+        raise ConfigError(
+            path,
+            f"{where}.team",
+            f"no team {stat.team!r} at {stat.lab} (teams: {', '.join(scenario.labs[stat.lab].teams)})",
+        )
     for field, date in stat.dates():
         if not scenario.start <= date <= scenario.horizon:
-            raise ConfigError(path, f"{where}.{field}",
-                              f"{date} is outside {fact.scenario}'s horizon {scenario.start} to {scenario.horizon}")
+            raise ConfigError(
+                path,
+                f"{where}.{field}",
+                f"{date} is outside {fact.scenario}'s horizon {scenario.start} to {scenario.horizon}",
+            )
     runs_for = weeks or scenario.weeks
     if stat.weeks_needed(scenario) > runs_for:
         raise ConfigError(path, where, f"needs {stat.weeks_needed(scenario)} simulated weeks, the spec runs {runs_for}")
     if isinstance(stat, BlitzSize) and stat.cohort != scenario.outcomes.cohort:
-        raise ConfigError(path, f"{where}.cohort",
-                          f"only the scenario's outcomes.cohort ({scenario.outcomes.cohort!r}) is tracked weekly")
+        raise ConfigError(
+            path,
+            f"{where}.cohort",
+            f"only the scenario's outcomes.cohort ({scenario.outcomes.cohort!r}) is tracked weekly",
+        )
 
 
 def _march_cells(spec: ValidationSpec) -> list[tuple]:
-    return sorted({cell for fact in spec.facts.values() if isinstance(fact.statistic, MarchContrast)
-                   for cell in fact.statistic.cells()}, key=repr)
+    return sorted(
+        {
+            cell
+            for fact in spec.facts.values()
+            if isinstance(fact.statistic, MarchContrast)
+            for cell in fact.statistic.cells()
+        },
+        key=repr,
+    )
 
 
 def planned_runs(spec: ValidationSpec, base: Path, spec_path: Path) -> int:
@@ -286,9 +329,9 @@ def planned_runs(spec: ValidationSpec, base: Path, spec_path: Path) -> int:
 class ValidationResult:
     out: Path
     table: pd.DataFrame
-    runs: int           # org-model runs and March cells planned
-    simulated: int      # of which simulated in this session (the rest were stored)
-    failed: list[str]   # failed org-model runs
+    runs: int  # org-model runs and March cells planned
+    simulated: int  # of which simulated in this session (the rest were stored)
+    failed: list[str]  # failed org-model runs
     seconds: float
 
     @property
@@ -308,8 +351,14 @@ def _cell_file(folder: Path, cell: tuple) -> Path:
     return folder / f"cell-{hashlib.sha256(repr(cell).encode()).hexdigest()[:16]}.json"
 
 
-def run_march(spec: ValidationSpec, folder: Path, executor_kind: ExecutorKind, workers: int | None,
-              scheduler: str | None, progress=None) -> tuple[dict[tuple, np.ndarray], int]:
+def run_march(
+    spec: ValidationSpec,
+    folder: Path,
+    executor_kind: ExecutorKind,
+    workers: int | None,
+    scheduler: str | None,
+    progress=None,
+) -> tuple[dict[tuple, np.ndarray], int]:
     """Every March cell's run outcomes, reading stored cells and simulating (and storing) the rest."""
     folder.mkdir(parents=True, exist_ok=True)
     found, todo = {}, []
@@ -340,12 +389,14 @@ def measure_store(spec: ValidationSpec, scenarios: dict[str, Scenario], store: S
         facts = {n: f for n, f in spec.facts.items() if f.scenario == name}
         if record["status"] != "ok" or not facts:
             continue
-        metrics, events = (pd.read_parquet(store.table_dir(t, name) / f"{record['run_id']}.parquet")
-                           for t in ("metrics", "events"))
+        metrics, events = (
+            pd.read_parquet(store.table_dir(t, name) / f"{record['run_id']}.parquet") for t in ("metrics", "events")
+        )
         tabled = {n: f for n, f in facts.items() if not isinstance(f.statistic, ReleaseOutcome)}
         measured = measure(tabled, scenarios[name], metrics, events)
-        measured.update({n: f.statistic.from_record(scenarios[name], record)
-                         for n, f in facts.items() if n not in tabled})
+        measured.update(
+            {n: f.statistic.from_record(scenarios[name], record) for n, f in facts.items() if n not in tabled}
+        )
         for fact in facts:
             rows.append({"fact": fact, "run": record["run_id"], "seed": record["seed"], "value": measured[fact]})
     return pd.DataFrame(rows, columns=["fact", "run", "seed", "value"])
@@ -357,8 +408,16 @@ def measure_march(spec: ValidationSpec, cells: dict[tuple, np.ndarray]) -> pd.Da
     for name, fact in spec.facts.items():
         if isinstance(fact.statistic, MarchContrast):
             a, b = (cells[c] for c in fact.statistic.cells())
-            frames.append(pd.DataFrame({"fact": name, "run": [f"march-r{r:05d}" for r in range(a.size)],
-                                        "seed": fact.statistic.seed, "value": a - b}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "fact": name,
+                        "run": [f"march-r{r:05d}" for r in range(a.size)],
+                        "seed": fact.statistic.seed,
+                        "value": a - b,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["fact", "run", "seed", "value"])
 
 
@@ -370,12 +429,29 @@ def summarize(spec: ValidationSpec, values: pd.DataFrame) -> pd.DataFrame:
         finite = v[np.isfinite(v)]
         n = len(finite)
         mean, lo, hi = map(float, mean_interval(finite.to_numpy()))
-        rows.append({"fact": name, "label": fact.label or name,
-                     "measured_on": fact.scenario or "March (1991) model", "statistic": fact.statistic.kind,
-                     "value": fact.value, "tolerance": fact.tolerance, "low": fact.low, "high": fact.high,
-                     "range": fact.range, "percent": fact.percent, "check": fact.check,
-                     "runs": n, "undefined": int(len(v) - n), "mean": mean, "ci_low": lo, "ci_high": hi,
-                     "passed": fact.passes(mean, lo, hi) if n else False, "source": fact.source, "note": fact.note})
+        rows.append(
+            {
+                "fact": name,
+                "label": fact.label or name,
+                "measured_on": fact.scenario or "March (1991) model",
+                "statistic": fact.statistic.kind,
+                "value": fact.value,
+                "tolerance": fact.tolerance,
+                "low": fact.low,
+                "high": fact.high,
+                "range": fact.range,
+                "percent": fact.percent,
+                "check": fact.check,
+                "runs": n,
+                "undefined": int(len(v) - n),
+                "mean": mean,
+                "ci_low": lo,
+                "ci_high": hi,
+                "passed": fact.passes(mean, lo, hi) if n else False,
+                "source": fact.source,
+                "note": fact.note,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -386,9 +462,16 @@ def check_out(out: Path, resume: bool) -> None:
 
 
 @lock.writes
-def run_validation(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
-                   workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-                   progress=None) -> ValidationResult:
+def run_validation(
+    spec_path: str | Path,
+    out: str | Path,
+    *,
+    executor_kind: ExecutorKind = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress=None,
+) -> ValidationResult:
     """Run (or resume) every fact's runs into ``out``, measure the facts and write the table.
 
     ``progress(record)`` is called once per finished run or March cell.
@@ -403,35 +486,59 @@ def run_validation(spec_path: str | Path, out: str | Path, *, executor_kind: Exe
     text = yaml.safe_dump(spec.experiment(base), sort_keys=False)
     atomic_write(experiment, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     try:
-        sweep = run_sweep(experiment, sweep_dir, executor_kind=executor_kind, workers=workers, scheduler=scheduler,
-                          resume=resume, progress=progress)
+        sweep = run_sweep(
+            experiment,
+            sweep_dir,
+            executor_kind=executor_kind,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            progress=progress,
+        )
     except ConfigError as exc:  # e.g. a resume against a changed spec: name the validation spec, not the derived one
         raise ConfigError(spec_path, exc.field, exc.reason) from None
     sweep_seconds = time.perf_counter() - started
     cells, march_simulated = run_march(spec, out / "march", executor_kind, workers, scheduler, progress)
     march_seconds = time.perf_counter() - started - sweep_seconds
-    values = pd.concat([measure_store(spec, scenarios, Store(sweep_dir)), measure_march(spec, cells)],
-                       ignore_index=True)
+    values = pd.concat(
+        [measure_store(spec, scenarios, Store(sweep_dir)), measure_march(spec, cells)], ignore_index=True
+    )
     table = summarize(spec, values)
     seconds = time.perf_counter() - started
-    result = ValidationResult(out, table, sweep.planned + len(cells), sweep.planned - sweep.skipped + march_simulated,
-                              sweep.failed, seconds)
+    result = ValidationResult(
+        out, table, sweep.planned + len(cells), sweep.planned - sweep.skipped + march_simulated, sweep.failed, seconds
+    )
     atomic_write(out / "values.csv", lambda tmp: values.to_csv(tmp, index=False))
     atomic_write(out / "validation.csv", lambda tmp: table.to_csv(tmp, index=False))
     atomic_write(out / "validation.md", lambda tmp: tmp.write_text(markdown(table), encoding="utf-8"))
-    write_json({
-        "validation": spec.name, "spec_file": str(spec_path), "spec": spec.model_dump(mode="json"),
-        "scenario_run_seeds": run_seeds(spec.seed, spec.replications),
-        "march_seeds": sorted({c[-1] for c in cells}), "population_overrides": spec.set,
-        "runs_planned": result.runs, "runs_simulated_this_session": result.simulated,
-        "failed_runs": sweep.failed, "facts": len(table), "facts_passed": result.passed,
-        "seconds": {"scenario_runs": round(sweep_seconds, 1), "march": round(march_seconds, 1),
-                    "measure": round(seconds - sweep_seconds - march_seconds, 1), "total": round(seconds, 1)},
-        "executor": executor_kind, "workers": workers,
-        "started": started_at.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git_revision": git_revision(), "versions": versions(),
-    }, out / "validation.json")
+    write_json(
+        {
+            "validation": spec.name,
+            "spec_file": str(spec_path),
+            "spec": spec.model_dump(mode="json"),
+            "scenario_run_seeds": run_seeds(spec.seed, spec.replications),
+            "march_seeds": sorted({c[-1] for c in cells}),
+            "population_overrides": spec.set,
+            "runs_planned": result.runs,
+            "runs_simulated_this_session": result.simulated,
+            "failed_runs": sweep.failed,
+            "facts": len(table),
+            "facts_passed": result.passed,
+            "seconds": {
+                "scenario_runs": round(sweep_seconds, 1),
+                "march": round(march_seconds, 1),
+                "measure": round(seconds - sweep_seconds - march_seconds, 1),
+                "total": round(seconds, 1),
+            },
+            "executor": executor_kind,
+            "workers": workers,
+            "started": started_at.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "git_revision": git_revision(),
+            "versions": versions(),
+        },
+        out / "validation.json",
+    )
     return result
 
 
@@ -440,11 +547,7 @@ def run_validation(spec_path: str | Path, out: str | Path, *, executor_kind: Exe
 
 def fmt(value: float, percent: bool, small: bool) -> str:
     """A percentage, a small number to 3 decimals, or a count."""
-    if not np.isfinite(value):
-        return "n/a"
-    if percent:
-        return f"{100 * value:.1f}%"
-    return f"{value:.3f}" if small else f"{value:,.0f}"
+    return tables.number(value, "pct" if percent else "decimal" if small else "int")
 
 
 def cells(row) -> dict[str, str]:
@@ -455,20 +558,27 @@ def cells(row) -> dict[str, str]:
     tolerance = "range" if row.range else (f"±{100 * row.tolerance:.1f} pp" if p else f"±{f(row.tolerance)}")
     if row.check == "interval":
         tolerance += ", whole CI"
-    return {"target": target, "tolerance": tolerance, "mean": f(row.mean),
-            "ci": f"[{f(row.ci_low)}, {f(row.ci_high)}]", "result": "pass" if row.passed else "FAIL"}
+    return {
+        "target": target,
+        "tolerance": tolerance,
+        "mean": f(row.mean),
+        "ci": f"[{f(row.ci_low)}, {f(row.ci_high)}]",
+        "result": "pass" if row.passed else "FAIL",
+    }
 
 
 def markdown(table: pd.DataFrame) -> str:
     """The validation table in Markdown; failures in bold, undefined runs stated."""
-    lines = ["| fact | measured on | target | tolerance | simulated mean | 95% CI | runs | result | source |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | :---: | --- |"]
+    columns = ["fact", "measured on", "target", "tolerance", "simulated mean", "95% CI", "runs", "result", "source"]
+    lines = tables.head(columns, "llrrrrrcl")
     for row in table.itertuples():
         c = cells(row)
         runs = f"{row.runs}" + (f" ({row.undefined} undefined)" if row.undefined else "")
         result = c["result"] if row.passed else f"**{c['result']}**"
-        lines.append(f"| {row.label} | {row.measured_on} | {c['target']} | {c['tolerance']} | {c['mean']} | "
-                     f"{c['ci']} | {runs} | {result} | {row.source} |")
+        lines.append(
+            f"| {row.label} | {row.measured_on} | {c['target']} | {c['tolerance']} | {c['mean']} | "
+            f"{c['ci']} | {runs} | {result} | {row.source} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -509,11 +619,14 @@ def doc_page(result: ValidationResult, spec_path: str | Path) -> str:
         parts += ["## What fails", ""]
         for row in failed.itertuples():
             c = cells(row)
-            parts.append(f"- **{row.label}**: simulated {c['mean']} {c['ci']} against {c['target']} "
-                         f"({c['tolerance']}).")
+            parts.append(
+                f"- **{row.label}**: simulated {c['mean']} {c['ci']} against {c['target']} ({c['tolerance']})."
+            )
         parts.append("")
     parts += ["## The facts", ""]
     for row in table.itertuples():
-        parts.append(f"- **{row.label}** (`{row.fact}`, statistic `{row.statistic}` on {row.measured_on}). "
-                     f"Source: {row.source}." + (f" {row.note.strip()}" if row.note else ""))
+        parts.append(
+            f"- **{row.label}** (`{row.fact}`, statistic `{row.statistic}` on {row.measured_on}). "
+            f"Source: {row.source}." + (f" {row.note.strip()}" if row.note else "")
+        )
     return "\n".join(parts) + "\n"

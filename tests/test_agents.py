@@ -1,4 +1,4 @@
-"""Labs and executives decide in their own methods, called through Mesa's AgentSet in config order."""
+"""Labs and executives decide in their mechanisms' functions, called through Mesa's AgentSet in config order."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from conftest import make_scenario
 
 from orgsim import OrgModel
 from orgsim.config import scenario_from_dict
-from orgsim.executive import Executive
-from orgsim.lab import Lab
-from orgsim.mechanisms import executives
+from orgsim.mechanisms import entry, executives, offers, releases
+from orgsim.sim import transitions
+from orgsim.sim.agents import Executive
+from orgsim.sim.lab import Lab
 
 LEVERS = ("reorg", "blitz", "layoffs", "leadership_change")
 
@@ -23,17 +24,18 @@ def only(lever: str) -> dict[str, float]:
     return {name: float(name == lever) for name in LEVERS}
 
 
-@pytest.mark.parametrize("decision", ["review_leadership", "recruit", "ship_if_due", "backfill"])
-def test_every_lab_takes_each_weekly_decision_once_in_config_order(monkeypatch, decision: str) -> None:
+@pytest.mark.parametrize(("module", "decision"), [(executives, "review_leadership"), (offers, "recruit"),
+                                                   (releases, "ship_if_due"), (entry, "backfill")])
+def test_every_lab_takes_each_weekly_decision_once_in_config_order(monkeypatch, module, decision: str) -> None:
     model = small()
     calls: list[str] = []
-    method = getattr(Lab, decision)
+    method = getattr(module, decision)
 
-    def spy(lab: Lab, *args) -> None:
+    def spy(lab: Lab, *args):
         calls.append(lab.key)
-        method(lab, *args)
+        return method(lab, *args)
 
-    monkeypatch.setattr(Lab, decision, spy)
+    monkeypatch.setattr(module, decision, spy)
     model.run(2)
     assert list(model.lab_agents) == model.labs, "Mesa's AgentSet holds the labs in config order"
     assert calls == [lab.key for lab in model.labs] * 2
@@ -42,9 +44,9 @@ def test_every_lab_takes_each_weekly_decision_once_in_config_order(monkeypatch, 
 def test_ceos_review_and_the_executives_below_endure(monkeypatch) -> None:
     model = small()
     reviewed, endured = [], []
-    review, endure = Executive.review, Executive.endure
-    monkeypatch.setattr(Executive, "review", lambda e, setbacks: (reviewed.append(e.key), review(e, setbacks)))
-    monkeypatch.setattr(Executive, "endure", lambda e, boss: (endured.append((e.key, boss)), endure(e, boss)))
+    review, endure = executives.review, executives.endure
+    monkeypatch.setattr(executives, "review", lambda e, setbacks: (reviewed.append(e.key), review(e, setbacks)))
+    monkeypatch.setattr(executives, "endure", lambda e, boss: (endured.append((e.key, boss)), endure(e, boss)))
     executives.step(model)
     assert reviewed == [lab.ceo.key for lab in model.labs if lab.ceo is not None]
     assert endured == [(e.key, lab.ceo.micromanagement if lab.ceo else 0.0)
@@ -59,8 +61,8 @@ def test_a_leadership_change_replaces_the_worst_fit_before_the_others_endure(mon
     ceo.pressure = 10.0
     leaver = max((e for e in meta.executives if e is not ceo), key=lambda e: e.friction)
     endured: list[Executive] = []
-    endure = Executive.endure
-    monkeypatch.setattr(Executive, "endure", lambda e, boss: (endured.append(e), endure(e, boss)))
+    endure = executives.endure
+    monkeypatch.setattr(executives, "endure", lambda e, boss: (endured.append(e), endure(e, boss)))
     executives.step(model)
     successor = meta.executives[-1]
     assert model.decisions == [(0, "meta", "leadership_change")]
@@ -72,41 +74,42 @@ def test_a_leadership_change_replaces_the_worst_fit_before_the_others_endure(mon
 def test_a_ceo_without_levers_or_below_threshold_does_nothing() -> None:
     zero = small(**{"mechanisms.executives.action_weights": dict.fromkeys(LEVERS, 0.0)})
     zero.focal.ceo.pressure = 10.0
-    assert zero.focal.ceo.under_pressure and zero.focal.ceo.choose_lever() is None
+    assert executives.under_pressure(zero, zero.focal.ceo) and executives.choose_lever(zero.focal.ceo) is None
     executives.step(zero)
     assert zero.decisions == [] and zero.focal.ceo.last_action_week < 0
     calm = small(**{"mechanisms.executives.action_weights": only("reorg")})
     threshold = calm.params.executives.threshold * (0.5 + calm.focal.ceo.patience)
     calm.focal.ceo.pressure = 0.99 * threshold
-    assert not calm.focal.ceo.under_pressure
+    assert not executives.under_pressure(calm, calm.focal.ceo)
     calm.focal.ceo.pressure = 1.01 * threshold
-    assert calm.focal.ceo.under_pressure and calm.focal.ceo.choose_lever() == "reorg"
+    assert executives.under_pressure(calm, calm.focal.ceo) and executives.choose_lever(calm.focal.ceo) == "reorg"
 
 
 def test_a_lab_ships_on_its_cadence_only() -> None:
     model = small()
     lab = next(lab for lab in model.labs if lab.spec.release_every_weeks)
     every = lab.spec.release_every_weeks
-    lab.last_release_week = model.week - every + 1
-    lab.ship_if_due()
-    assert not [r for r in model.releases if r["lab"] == lab.key]
-    lab.last_release_week = model.week - every
-    lab.ship_if_due()
-    assert [r["model"] for r in model.releases if r["lab"] == lab.key] == [f"{lab.key}-w0"]
-    assert lab.last_release_week == model.week
+    last = model.states["releases"].last_week
+    last[lab.index] = model.week - every + 1
+    releases.ship_if_due(lab)
+    assert not [r for r in model.release_log if r["lab"] == lab.key]
+    last[lab.index] = model.week - every
+    releases.ship_if_due(lab)
+    assert [r["model"] for r in model.release_log if r["lab"] == lab.key] == [f"{lab.key}-w0"]
+    assert last[lab.index] == model.week
 
 
 def test_a_frozen_lab_neither_recruits_nor_backfills() -> None:
     model = small()
     meta = model.focal
-    meta.frozen_until = model.config.weeks
+    meta.frozen_until = model.spec.weeks
     before = model.headcounts()[meta.index]
-    meta.recruit()
+    offers.recruit(meta)
     sizes = np.zeros(len(model.team_names))
-    meta.backfill(sizes, model.team_targets() + 100)
+    assert entry.backfill(meta, sizes, model.team_targets() + 100) == []
     assert model.headcounts()[meta.index] == before and not model.recorder.flows[0, meta.index].any()
     meta.frozen_until = -1
-    meta.backfill(sizes, model.team_targets() + 100)
+    transitions.hire(model, entry.backfill(meta, sizes, model.team_targets() + 100))
     assert model.headcounts()[meta.index] > before
 
 
@@ -116,9 +119,9 @@ def test_the_rush_is_the_ceos_call(monkeypatch) -> None:
                            "pull_forward_weeks": 2}}
     for pressured in (False, True):
         model = small(timeline=timeline)
-        monkeypatch.setattr(Executive, "under_pressure", property(lambda e, p=pressured: p))
+        monkeypatch.setitem(model.actions, "under_pressure", lambda model, ceo, p=pressured: p)
         model.run(7)
-        landed = [r["week"] for r in model.releases if r["model"] == "rushed"]
+        landed = [r["week"] for r in model.release_log if r["model"] == "rushed"]
         assert landed == ([4] if pressured else [6]), (pressured, landed)
 
 

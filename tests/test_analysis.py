@@ -11,7 +11,7 @@ from scipy import stats
 
 from orgsim import analysis
 from orgsim.analysis.retention import EventLog, life_table
-from orgsim.recording import EVENT_KINDS
+from orgsim.sim.recording import EVENT_KINDS
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 LABS = ["outside", "a", "b"]
@@ -103,7 +103,6 @@ def test_mean_ci_matches_student_t_and_collapses_for_a_constant():
 
 
 def stays(durations, causes, followup=None) -> pd.DataFrame:
-    n = len(durations)
     return pd.DataFrame({"g": "x", "duration": durations, "cause": causes, "n": 1,
                          "followup": followup if followup is not None else max(durations)})
 

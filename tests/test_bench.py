@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from orgsim import OrgModel
-
 from conftest import make_scenario
+
+from orgsim import OrgModel
 
 
 def test_bench_full_scale_week(benchmark) -> None:

@@ -46,7 +46,7 @@ def test_dated_events_of_a_week_run_by_priority_then_date_then_key(monkeypatch) 
         "probe": {"date": "2025-06-23", "kind": "release", "lab": "openai", "model": "probe"},
     }
     model = small(timeline=timeline)
-    assert {model.config.week_of(e.date) for e in model.config.timeline.values()} == {3}
+    assert {model.spec.week_of(e.date) for e in model.spec.timeline.values()} == {3}
     fired_at_release: list[list[str]] = []
     land = releases.release
 
@@ -59,7 +59,7 @@ def test_dated_events_of_a_week_run_by_priority_then_date_then_key(monkeypatch) 
     model.run(4)
     assert model.fired == [(3, "z_shock"), (3, "a_layoff"), (3, "b_reorg")]
     assert fired_at_release == [["z_shock", "a_layoff", "b_reorg"]]
-    assert [(r["week"], r["model"]) for r in model.releases if r["model"] == "probe"] == [(3, "probe")]
+    assert [(r["week"], r["model"]) for r in model.release_log if r["model"] == "probe"] == [(3, "probe")]
 
 
 def test_schedule_week_during_a_step_runs_at_the_start_of_the_next_week() -> None:

@@ -200,7 +200,7 @@ def bomb(levels: int = 9, width: int = 9) -> str:
     lines = ["# a billion laughs in YAML: each level holds nine of the one before", "name: bomb",
              "description: >", "  nine levels of nine aliases;", "  expanded, the last level holds 9^9 values", "laughs:",
              f"  a: &a [{', '.join(['lol'] * width)}]"]
-    for previous, level in zip("abcdefgh", "bcdefghi"[: levels - 1]):
+    for previous, level in zip("abcdefgh", "bcdefghi"[: levels - 1], strict=False):
         lines += [f"  # level {level}: nine of level {previous}", f"  {level}: &{level} [{', '.join([f'*{previous}'] * width)}]"]
     lines += ["# the whole bomb, once more", "population:", "  scale: *i", "timeline: {}", "labs: {}", "weeks: 13"]
     return "\n".join(lines) + "\n"

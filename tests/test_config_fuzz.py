@@ -27,12 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from typer.testing import CliRunner
 
 from orgsim.cli import app
 from orgsim.config import ConfigError, load_scenario, scenario_from_dict
-from orgsim.model import OrgModel
+from orgsim.sim.model import OrgModel
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 BASELINE = CONFIGS / "baseline.yaml"
@@ -159,7 +158,7 @@ def fuzz(mutants: int, seed: int = 2026, scale: float = 0.02, weeks: int = 6) ->
     with Trial(weeks) as trial:
         for i in range(mutants):
             data, changes = mutate(base, rng)
-            trial.judge(i, changes, lambda: scenario_from_dict(data))
+            trial.judge(i, changes, lambda data=data: scenario_from_dict(data))
     return trial
 
 
@@ -266,7 +265,7 @@ def byte_fuzz(mutants: int, folder: Path, seed: int, scale: float = 0.02, weeks:
             (folder / target).write_bytes(raw)
             changes = [f"{target}: {c}" for c in changes]
             path = folder / f"{leaf}.yaml"
-            trial.judge(i, changes, lambda: load_scenario(path, [f"population.scale={scale}"]), one_line_each(folder))
+            trial.judge(i, changes, lambda path=path: load_scenario(path, [f"population.scale={scale}"]), one_line_each(folder))
             if i % through_cli == 0:
                 result = runner.invoke(app, ["validate", str(path), "--set", f"population.scale={scale}"])
                 lines = [line for line in result.output.splitlines() if line.strip()]

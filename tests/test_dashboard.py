@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from orgsim import OrgModel, load_scenario
 from orgsim.dashboard import levers
-from orgsim.mechanisms import attrition
+from orgsim.sim import decision
 from orgsim.sweep.spec import load_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +124,7 @@ def test_the_data_collector_holds_what_the_page_1_plots_read_and_nothing_else(st
     from orgsim.dashboard.model import REPORTERS
 
     frame = stepped.datacollector.get_model_vars_dataframe()
-    plotted = ["focal_top_talent_share", "focal_headcount", "frontier"]  # orgsim.app's make_plot_component series
+    plotted = ["focal_top_talent_share", "focal_headcount", "frontier"]  # orgsim.dashboard.app's make_plot_component series
     assert list(frame.columns) == list(REPORTERS) == plotted
     assert len(frame) == stepped.week == 60
     levels = stepped.metrics_frame().query("lab == 'meta'").pivot(index="week", columns="metric", values="value")
@@ -142,7 +142,7 @@ def test_inspector_shows_the_hazard_and_history(stepped):
     assert np.all(np.diff(skills) <= 0) and np.all(stepped.population.lab[slots] == focal)
     uid = int(stepped.population.uid[slots[0]])
     shown = views.researcher(stepped, uid)
-    direct = attrition.covariates(stepped, slots[:1])
+    direct = decision.covariates(stepped, slots[:1])
     assert shown["hazard"] == pytest.approx(direct["hazard"][0])
     assert set(shown["terms"]) == set(direct) - {"hazard"}  # whatever covariates the hazard has, shown generically
     assert 0 < shown["hazard"] < 1 and shown["lab"] == stepped.focal.key

@@ -29,7 +29,6 @@ import pytest
 import yaml
 from test_report_browser import BROWSER, DRIVER, browser_or_skip
 
-
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "avocado_failure.yaml"
 ORGSIM = Path(sys.executable).with_name("orgsim")

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orgsim import labels, plugins, schema
+from orgsim import labels, schema
 from orgsim.config import load_scenario, models_of
 from orgsim.outcomes import OUTCOMES
+from orgsim.sim import plugins
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = ROOT / "experiments"

@@ -10,8 +10,10 @@ import sys
 import mesa
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
+import orgsim
 from orgsim import OrgModel, adequacy, catalog, extras, load_scenario
 from orgsim.cli import app
 from orgsim.config import ConfigError
@@ -54,6 +56,15 @@ def test_datacollector_rows_are_the_weeks_the_recorder_saw():
     metrics = model.metrics_frame()
     meta = metrics[(metrics["lab"] == "meta") & (metrics["metric"] == "headcount")].set_index("week")["value"]
     assert series["headcount_meta"].iloc[1:].tolist() == meta.loc[0:4].tolist()  # row w + 1 closes week w
+
+
+def test_the_public_scenario_class_reads_every_mechanism_block():
+    """orgsim.Scenario validates a whole config, though each mechanism's params class lives in its own module."""
+    scenario = load_scenario("baseline", ["mechanisms.contagion.per_quit=0.3"])
+    again = orgsim.Scenario.model_validate(scenario.model_dump(mode="json"))
+    assert again == scenario and again.mechanisms.contagion.per_quit == 0.3
+    with pytest.raises(ValidationError, match="mechanisms.nonesuch"):
+        orgsim.Scenario.model_validate({**scenario.model_dump(mode="json"), "mechanisms": {"nonesuch": {}}})
 
 
 def test_keyword_settings_are_validated_like_set():

@@ -14,8 +14,9 @@ from conftest import make_scenario
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from orgsim import OrgModel, derived
-from orgsim.mechanisms import attrition, offers
+from orgsim import OrgModel
+from orgsim.mechanisms import executives, offers
+from orgsim.sim import decision, derived
 
 UNVESTED_MUSD = (0, 1, 10, 50, 200)
 MARKET_PAY_MUSD = (5, 15)
@@ -33,6 +34,7 @@ def twins(m: OrgModel, lab: str, market_musd: float, n: int) -> np.ndarray:
     for field in FIELDS:
         getattr(pop, field)[members] = getattr(pop, field)[members[0]]
     pop.skill[members] = skill
+    derived.price_arrivals(m, members)  # the pay their new skill commands, as at arrival
     pop.hire_week[members] = pop.grant_week[members] = pop.team_since[members] = m.week
     pop.match_sum[members] = 0.0
     share = m.lab_pay[members, 1] / m.lab_pay[members, :2].sum(axis=1)
@@ -53,7 +55,7 @@ def economics_table() -> pd.DataFrame:
         slots = twins(m, "meta", market, len(UNVESTED_MUSD))
         m.population.grant_k[slots] = np.array(UNVESTED_MUSD) * 1000.0   # nothing vested at hire, no refresh yet
         np.testing.assert_allclose(derived.forfeited(m, slots), np.array(UNVESTED_MUSD) * 1000.0)
-        stay = attrition.covariates(m, slots)["hazard"]
+        stay = decision.covariates(m, slots)["hazard"]
         openai = m.lab_by_key["openai"]
         terms = {"premium": 1.5, "cap_k": 1e9, "touch": 0.0}
         annual, makewhole = offers.package(m, openai, slots, terms)
@@ -114,8 +116,8 @@ def test_an_executive_weighs_the_package_against_friction(package_musd: float, e
     executive = m.world.add_executive(lab, "test_caio", "chief_ai_officer", [lab.team_ids[0]], insider=False,
                                       friction=1.0, unvested_musd=package_musd, pay_musd=10.0)
     p = m.params.executives
-    odds = executive.exit_probability() / (1 - executive.exit_probability())
+    odds = executives.exit_probability(executive) / (1 - executives.exit_probability(executive))
     bare = p.exit_hazard / (1 - p.exit_hazard)
     held = package_musd / 10.0 / m.params.attrition.horizon_years / m.params.attrition.decision_scale
     assert odds == pytest.approx(bare * np.exp(-held), rel=1e-9)
-    assert executive.exit_probability() <= expected_below * p.exit_hazard + 1e-12
+    assert executives.exit_probability(executive) <= expected_below * p.exit_hazard + 1e-12

@@ -16,15 +16,24 @@ import math
 
 import numpy as np
 import pytest
-from scipy.special import expit
 from conftest import make_scenario
+from scipy.special import expit
 
-from orgsim import OrgModel, derived, morale
+from orgsim import OrgModel
 from orgsim.mechanisms import (
-    acquisitions, attrition, executives, finance, layoffs, learning, offers, releases, reorgs, reputation,
+    acquisitions,
+    executives,
+    finance,
+    layoffs,
+    learning,
+    offers,
+    releases,
+    reorgs,
+    reputation,
 )
-from orgsim.recording import FLOWS, LEVELS
 from orgsim.schema import Acquihire, Debt, Scandal, ShareShock
+from orgsim.sim import decision, derived, morale
+from orgsim.sim.recording import FLOWS, LEVELS
 
 SCALE = 0.1
 LEAVE = (FLOWS.index("quits"), FLOWS.index("moves_out"))
@@ -75,7 +84,7 @@ def _no_executives(m):
 
 
 def _no_releases(m):
-    assert not m.releases and not m.slips
+    assert not m.release_log and not m.slip_log
     capability = level_path(m, "capability")
     assert np.allclose(capability, capability[0]), "capability moved although M9 is off"
 
@@ -91,7 +100,7 @@ def _no_finance(m):
 
 def _no_reputation(m):
     trust = level_path(m, "trust")
-    base = np.array([lab.base_trust for lab in m.labs])
+    base = m.states["reputation"].base_trust.copy()
     assert np.allclose(trust, base), "trust moved although M12 is off (the Aug-2025 scandal must not bite)"
 
 
@@ -113,7 +122,7 @@ def test_mechanism_switched_off_runs_to_horizon(mechanism: str) -> None:
     """avocado_failure (every kind of dated event) at scale 0.05, seed 2, to the 2027-12-31 horizon."""
     model = fresh("avocado_failure", seed=2, scale=0.05, **{f"mechanisms.{mechanism}.enabled": False})
     model.run()
-    assert model.week == model.config.weeks and not model.running
+    assert model.week == model.spec.weeks and not model.running
     assert len(model.population) > 0
     OFF_CHECKS[mechanism](model)
 
@@ -184,14 +193,14 @@ def test_reorg_raises_quit_hazard() -> None:
     m = fresh()
     a, r = m.params.attrition, m.params.reorgs
     members, r0 = meta_members(m), m.focal.recent_reorgs
-    x0, stability0 = attrition.covariates(m), m.focal.stability
+    x0, stability0 = decision.covariates(m), m.focal.stability
     reorgs.reorganize(m, m.focal)
-    x1 = attrition.covariates(m)
-    weight = m.population.prefs[:, attrition.STABILITY]
+    x1 = decision.covariates(m)
+    weight = m.population.prefs[:, decision.STABILITY]
     np.testing.assert_allclose((x1["amenity"] - x0["amenity"])[members],
                                a.price_stability * weight[members] * (m.focal.stability - stability0), atol=1e-12)
     drop = r.morale_drop * (1 + r0) ** r.repeat_exponent
-    target_fall = m.config.morale.weight_stability * (stability0 - m.focal.stability)
+    target_fall = m.spec.morale.weight_stability * (stability0 - m.focal.stability)
     np.testing.assert_allclose((x1["morale_gap"] - x0["morale_gap"])[members], -drop + target_fall, atol=1e-12)
     lost = (x0["amenity"] - x1["amenity"] + a.price_morale * (x0["morale_gap"] - x1["morale_gap"]))[members]
     rise = (log_odds(x1) - log_odds(x0))[members]
@@ -205,7 +214,7 @@ def test_baseline_layoff_spares_tbd_lab_and_cuts_n() -> None:
     """The baseline Oct-2025 event (n 600 -> 60 at scale 0.1) cuts exactly 60 from FAIR/Products/Infra; seed 1."""
     m = fresh()
     pop = m.population
-    event = m.config.timeline["layoffs_october"]
+    event = m.spec.timeline["layoffs_october"]
     tbd = m.team_index[("meta", "tbd_lab")]
     sizes0 = derived.team_sizes(m).copy()
     layoffs.apply_event(m, event)
@@ -243,13 +252,13 @@ def test_layoff_selection_protects_insiders_and_cuts_low_skill() -> None:
         pop = m.population
         pool = np.flatnonzero(np.isin(pop.team, [m.team_index[("meta", t)] for t in ("fair", "products", "infra")]))
         uid, insider, skill = pop.uid[pool].copy(), pop.insider[pool].copy(), pop.skill[pool].copy()
-        layoffs.apply_event(m, m.config.timeline["layoffs_october"])
+        layoffs.apply_event(m, m.spec.timeline["layoffs_october"])
         gone = ~np.isin(uid, pop.uid)
         lo, hi = np.quantile(skill, [1 / 3, 2 / 3])
-        insider_cut += gone[insider].sum(); insider_n += insider.sum()
-        other_cut += gone[~insider].sum(); other_n += (~insider).sum()
-        low_cut += gone[skill <= lo].sum(); low_n += (skill <= lo).sum()
-        high_cut += gone[skill >= hi].sum(); high_n += (skill >= hi).sum()
+        insider_cut, insider_n = insider_cut + gone[insider].sum(), insider_n + insider.sum()
+        other_cut, other_n = other_cut + gone[~insider].sum(), other_n + (~insider).sum()
+        low_cut, low_n = low_cut + gone[skill <= lo].sum(), low_n + (skill <= lo).sum()
+        high_cut, high_n = high_cut + gone[skill >= hi].sum(), high_n + (skill >= hi).sum()
     insider_ratio = (insider_cut / insider_n) / (other_cut / other_n)
     skill_ratio = (low_cut / low_n) / (high_cut / high_n)
     assert insider_ratio < 0.75, f"insiders cut at {insider_ratio:.2f}x the others' rate (seeds 1-8)"
@@ -270,13 +279,13 @@ def test_layoff_raises_survivor_hazard() -> None:
     for contagion in (False, True):
         m = fresh(**{"mechanisms.contagion.enabled": contagion, "mechanisms.contagion.max_weekly": 0.004})
         pop = m.population
-        x0 = attrition.covariates(m)
+        x0 = decision.covariates(m)
         uid0, odds0, amenity0 = pop.uid.copy(), log_odds(x0), x0["amenity"]
         staff = m.focal.headcount
-        layoffs.apply_event(m, m.config.timeline["layoffs_october"])
+        layoffs.apply_event(m, m.spec.timeline["layoffs_october"])
         shock = math.log1p(100 * (staff - m.focal.headcount) / staff)  # ln(1 + % of staff cut)
         m.states["contagion"].at(m.week + 1)  # contagion is felt from the week after the layoff
-        x1 = attrition.covariates(m)
+        x1 = decision.covariates(m)
         by_uid = dict(zip(uid0.tolist(), odds0.tolist(), strict=True))
         rise = log_odds(x1) - np.array([by_uid[u] for u in pop.uid])
         meta = meta_members(m)
@@ -298,10 +307,10 @@ def test_layoff_fairness_moderates_survivor_effect() -> None:
     """Perceived fairness 1 removes the survivor shock (morale and hazard); seed 1."""
     m = fresh(**{"mechanisms.layoffs.fairness": 1.0, "mechanisms.contagion.enabled": False})
     morale = dict(zip(m.population.uid.tolist(), m.population.morale.tolist(), strict=True))
-    layoffs.apply_event(m, m.config.timeline["layoffs_october"])
+    layoffs.apply_event(m, m.spec.timeline["layoffs_october"])
     meta = meta_members(m)
     assert (m.population.morale[meta] == [morale[u] for u in m.population.uid[meta]]).all()
-    assert (attrition.covariates(m)["layoff_shock"] == 0).all()
+    assert (decision.covariates(m)["layoff_shock"] == 0).all()
 
 
 def test_layoff_event_raises_quits_in_following_weeks() -> None:
@@ -315,7 +324,7 @@ def test_layoff_event_raises_quits_in_following_weeks() -> None:
     for seed in (1, 2, 3):
         for n, out in ((600, with_), (0, without)):
             m = fresh(seed=seed, **{"timeline.layoffs_october.n": n})
-            week = m.config.week_of(m.config.timeline["layoffs_october"].date)
+            week = m.spec.week_of(m.spec.timeline["layoffs_october"].date)
             m.run(week + 12)
             out.append(leavers(m, m.focal.index, week, 12))
     report = f"with layoff {with_}, without {without} (seeds 1-3, 12 weeks)"
@@ -336,11 +345,11 @@ def test_layoff_event_raises_quits_many_seeds() -> None:
     for seed in range(1, 11):
         for n in (600, 0):
             m = fresh(seed=seed, scale=0.3, **{"timeline.layoffs_october.n": n, "mechanisms.contagion.enabled": False})
-            week = m.config.week_of(m.config.timeline["layoffs_october"].date)
+            week = m.spec.week_of(m.spec.timeline["layoffs_october"].date)
             m.run(week)  # the layoff (an event of week `week`) fires at the end of this call
             total = 0.0
             for _ in range(12):
-                total += attrition.covariates(m)["hazard"][meta_members(m)].sum()
+                total += decision.covariates(m)["hazard"][meta_members(m)].sum()
                 m.step()
             expected[n].append(total)
             realized[n].append(leavers(m, m.focal.index, week, 12))
@@ -360,7 +369,7 @@ def test_pressure_inputs_rise_with_gap_and_drawdown() -> None:
     m = fresh()
     meta, p, unit = m.focal, m.params.executives, m.params.releases.gap_unit
     executives.adapt_aspiration(m, meta)
-    assert executives.frontier_gap(m, meta) == pytest.approx(8) and meta.gap_aspiration == pytest.approx(8)
+    assert executives.frontier_gap(m, meta) == pytest.approx(8) and m.states["executives"].aspiration[meta.index] == pytest.approx(8)
     base = executives.pressure_inputs(m, meta)
     assert base == 0.0
     meta.capability -= 0.1 * unit
@@ -391,7 +400,7 @@ def test_ceo_gets_used_to_a_wider_gap() -> None:
 
 def log_failures(m: OrgModel, n: int) -> None:
     """``n`` failed Meta releases in M9's log, as :func:`releases.release` writes them."""
-    m.releases += [{"week": m.week, "lab": "meta", "model": f"flop-{i}", "outcome": "failure"} for i in range(n)]
+    m.release_log += [{"week": m.week, "lab": "meta", "model": f"flop-{i}", "outcome": "failure"} for i in range(n)]
 
 
 def test_failed_release_adds_ceo_pressure() -> None:
@@ -465,9 +474,9 @@ def test_executive_exit_raises_hazard_below(successor: str, parameter: str) -> N
     factor = (1 + rise) ** (-a.price_manager_exit / a.decision_scale)
     assert (successor, round(factor, 2)) in {("insider", 1.15), ("outsider", 1.30)}, "defaults drifted from HOS 2006"
     fair = m.population.team == m.team_index[("meta", "fair")]
-    x0 = attrition.covariates(m)
+    x0 = decision.covariates(m)
     executives.leave(m, m.executive_by_key["meta_chief_scientist"], successor)
-    x1 = attrition.covariates(m)
+    x1 = decision.covariates(m)
     assert np.allclose(np.exp(log_odds(x1)[fair] - log_odds(x0)[fair]), factor, rtol=1e-9)
     ratio = x1["hazard"][fair].mean() / x0["hazard"][fair].mean()
     assert abs(ratio - factor) < 0.01, f"FAIR hazard ratio {ratio:.3f}, expected {factor:.3f}"
@@ -479,7 +488,7 @@ def test_executive_exit_raises_hazard_below(successor: str, parameter: str) -> N
     assert m.recorder.flows[0, m.focal.index, FLOWS.index("executive_exits")] == 1
     for _ in range(int(p.shock_weeks)):
         executives.step(m)
-    faded = attrition.covariates(m)["manager_exit"][m.population.team == m.team_index[("meta", "fair")]]
+    faded = decision.covariates(m)["manager_exit"][m.population.team == m.team_index[("meta", "fair")]]
     assert faded == pytest.approx(math.log1p(rise) * math.exp(-int(p.shock_weeks) / p.shock_weeks))
 
 
@@ -490,7 +499,7 @@ def test_outsider_successor_hurts_more_than_insider() -> None:
         m = fresh()
         executives.leave(m, m.executive_by_key["meta_chief_scientist"], successor)
         fair = m.population.team == m.team_index[("meta", "fair")]
-        hazards[successor] = attrition.covariates(m)["hazard"][fair].mean()
+        hazards[successor] = decision.covariates(m)["hazard"][fair].mean()
     ratio = hazards["outsider"] / hazards["insider"]
     assert abs(ratio - 1.30 / 1.15) < 0.01, f"outsider / insider hazard {ratio:.3f}"
 
@@ -534,9 +543,9 @@ def test_failed_release_raises_quits_more_than_success() -> None:
     for seed in (1, 2, 3):
         for name, out in after.items():
             m = fresh(name, seed=seed)
-            week = m.config.week_of(m.config.timeline["avocado"].date)
+            week = m.spec.week_of(m.spec.timeline["avocado"].date)
             m.run(week + 26)
-            assert [r["week"] for r in m.releases if r["model"] == "avocado"] == [week]
+            assert [r["week"] for r in m.release_log if r["model"] == "avocado"] == [week]
             out.append(leavers(m, m.focal.index, week, 26))
     fail, ok = after["avocado_failure"], after["avocado_success"]
     report = f"failure {fail} vs success {ok} (seeds 1-3, 26 weeks after the release)"
@@ -552,7 +561,7 @@ def test_failed_release_raises_quits_many_seeds() -> None:
     for seed in range(1, 13):
         for name, out in after.items():
             m = fresh(name, seed=seed)
-            week = m.config.week_of(m.config.timeline["avocado"].date)
+            week = m.spec.week_of(m.spec.timeline["avocado"].date)
             m.run(week + 26)
             out.append(leavers(m, m.focal.index, week, 26))
     fail, ok = after["avocado_failure"], after["avocado_success"]
@@ -572,10 +581,10 @@ def test_slips_lower_morale() -> None:
         before = m.population.morale[meta].copy()
         dated.due()
         assert (before - m.population.morale[meta]) == pytest.approx(drop), f"slip {k}"
-        assert len(m.slips) == k and not m.releases
+        assert len(m.slip_log) == k and not m.release_log
         assert executives.read_setbacks(m)[m.focal.index] == 0.5, "a slip is half a setback for the CEO"
     dated.due()
-    assert [r["model"] for r in m.releases] == ["avocado"] and m.releases[0]["outcome"] == "partial"
+    assert [r["model"] for r in m.release_log] == ["avocado"] and m.release_log[0]["outcome"] == "partial"
 
 
 def test_capability_grows_with_talent_with_diminishing_returns() -> None:
@@ -600,7 +609,7 @@ def test_capability_grows_with_log_compute() -> None:
     meta, p = m.focal, m.params.releases
     rates = []
     for times in (1, 2, 4):
-        meta.accelerators = times * m.reference_compute
+        meta.accelerators = times * m.states["releases"].compute
         rates.append(releases.own_progress(m)[meta.index])
     assert np.array(rates) / rates[0] == pytest.approx([1, 1 + p.compute_returns, 1 + 2 * p.compute_returns], rel=1e-9)
 
@@ -639,10 +648,10 @@ def test_gamed_release_gains_prestige_then_loses_trust() -> None:
 def test_knowledge_rises_over_warmup() -> None:
     """Warm-up 0 -> knowledge 0 (empty codes); 1 week -> mean ~0.7; 52 weeks -> >= 0.85 (measured 0.94); seed 1."""
     none = fresh(**{"mechanisms.learning.warmup_weeks": 0})
-    assert (none.knowledge() == 0).all()
+    assert (learning.lab_knowledge(none) == 0).all()
     one = fresh(**{"mechanisms.learning.warmup_weeks": 1})
     full = fresh(**{"mechanisms.learning.warmup_weeks": 52})
-    k1, k52 = one.knowledge().mean(), full.knowledge().mean()
+    k1, k52 = learning.lab_knowledge(one).mean(), learning.lab_knowledge(full).mean()
     assert 0.3 < k1 < k52, f"knowledge after 1 week {k1:.2f}, after 52 {k52:.2f}"
     assert k52 >= 0.85, f"mean knowledge after the 52-week warm-up {k52:.2f}"
 
@@ -654,7 +663,7 @@ def test_movers_carry_their_former_labs_beliefs(monkeypatch) -> None:
     0.48 vs 0.24 on 211 cells of 519 movers; required: > 0.15 more, on >= 150 cells; one seed's 60 cells
     left the gap within sampling noise, 0.13 to 0.33). Codes that learn from actions (March 1991)
     converge fast, and most leavers go outside, hence the long window."""
-    from orgsim import transitions
+    from orgsim.sim import transitions
 
     seen = []
     real_move = transitions.move
@@ -719,12 +728,13 @@ def test_capex_guidance_without_clear_return_lowers_price() -> None:
     """Baseline guidance (2026 capex $100bn vs Meta's $70bn): price x exp(-capex_punishment * 30)
     (0.90 with 0.0035, the Oct-2025 -10%); with a clear return, unchanged; with M11 off, unchanged."""
     m = fresh()
-    event = m.config.timeline["capex_2026"]
-    price, capex = m.focal.share_price, m.focal.capex_bn
+    event = m.spec.timeline["capex_2026"]
+    budgets = m.states["finance"]
+    price, capex = m.focal.share_price, budgets.capex_bn[m.focal.index]
     finance.capex_guidance(m, event)
     factor = math.exp(-m.params.finance.capex_punishment * (event.capex_bn - capex))
     assert factor < 0.95 and m.focal.share_price / price == pytest.approx(factor)
-    assert m.focal.capex_bn == event.capex_bn
+    assert budgets.capex_bn[m.focal.index] == event.capex_bn
     clear = fresh()
     finance.capex_guidance(clear, event.model_copy(update={"clear_return": True}))
     assert clear.focal.share_price == price
@@ -738,12 +748,14 @@ def test_debt_raises_comp_budget_at_a_price() -> None:
     reopens an exhausted budget, and costs exp(-0.001 * 27) of the price."""
     m = fresh()
     meta, p = m.focal, m.params.finance
-    meta.comp_spent = meta.comp_budget * m.scale  # this world's share of the budget spent: no recruiting room
+    budgets = m.states["finance"]
+    # this world's share of the budget spent: no recruiting room
+    budgets.comp_spent[meta.index] = budgets.comp_budget[meta.index] * m.scale
     assert finance.budget_room(m, meta) == 0.0
-    price, budget = meta.share_price, meta.comp_budget
-    finance.debt(m, Debt(kind="debt", date=m.config.start, lab="meta", amount_bn=27))
+    price, budget = meta.share_price, budgets.comp_budget[meta.index]
+    finance.debt(m, Debt(kind="debt", date=m.spec.start, lab="meta", amount_bn=27))
     added = p.debt_budget_share * 27 * 1000
-    assert added > 0 and meta.comp_budget - budget == pytest.approx(added)
+    assert added > 0 and budgets.comp_budget[meta.index] - budget == pytest.approx(added)
     assert finance.budget_room(m, meta) == pytest.approx(1 - budget / (budget + added))
     assert meta.share_price / price == pytest.approx(math.exp(-p.debt_scepticism * 27))
 
@@ -753,9 +765,9 @@ def test_share_price_drop_lowers_unvested_value_and_handcuffs() -> None:
     raises the hazard of those holding unvested equity (they forfeit less by leaving); other labs unchanged. Seed 1."""
     m = fresh()
     meta = meta_members(m)
-    years0, hazard0 = derived.unvested_value(m), attrition.covariates(m)["hazard"]
-    finance.share_shock(m, ShareShock(kind="share_shock", date=m.config.start, lab="meta", change=-0.2))
-    years1, hazard1 = derived.unvested_value(m), attrition.covariates(m)["hazard"]
+    years0, hazard0 = derived.unvested_value(m), decision.covariates(m)["hazard"]
+    finance.share_shock(m, ShareShock(kind="share_shock", date=m.spec.start, lab="meta", change=-0.2))
+    years1, hazard1 = derived.unvested_value(m), decision.covariates(m)["hazard"]
     held = meta & (years0 > 0)
     assert held.sum() > 100
     assert np.allclose(years1[meta], 0.8 * years0[meta]) and np.array_equal(years1[~meta], years0[~meta])
@@ -780,11 +792,11 @@ def test_scandal_lowers_trust_prestige_and_acceptance_of_mission_driven() -> Non
         return offers.offer_gain(m, targets, meta.index, 1.5 * current, makewhole, 0.0)
 
     g0, trust0, prestige0 = gain(), meta.trust, meta.prestige
-    reputation.scandal(m, Scandal(kind="scandal", date=m.config.start, lab="meta", trust_drop=0.1, prestige_drop=0.05))
+    reputation.scandal(m, Scandal(kind="scandal", date=m.spec.start, lab="meta", trust_drop=0.1, prestige_drop=0.05))
     g1 = gain()
     assert meta.trust == pytest.approx(trust0 - 0.1) and meta.prestige == pytest.approx(prestige0 - 0.05)
     w = pop.prefs[targets]
-    mission, prestige = w[:, attrition.MISSION], w[:, attrition.PRESTIGE]
+    mission, prestige = w[:, decision.MISSION], w[:, decision.PRESTIGE]
     assert np.allclose(g0 - g1, (mission * p.price_trust * 0.1 + prestige * p.price_prestige * 0.05) / p.decision_scale)
     top, bottom = mission >= np.quantile(mission, 0.75), mission <= np.quantile(mission, 0.25)
     accept0, accept1 = expit(g0), expit(g1)
@@ -798,9 +810,9 @@ def test_trust_recovers_after_scandal() -> None:
     """Trust returns to base with e-folding recovery_weeks (52): 37% (+- 1 point) of the drop left after that."""
     m = fresh()
     meta = m.focal
-    reputation.scandal(m, m.config.timeline["chatbot_guidelines"])
-    dropped = meta.base_trust - meta.trust
-    assert dropped == pytest.approx(m.config.timeline["chatbot_guidelines"].trust_drop) and dropped > 0
+    reputation.scandal(m, m.spec.timeline["chatbot_guidelines"])
+    dropped = m.states["reputation"].base_trust[meta.index] - meta.trust
+    assert dropped == pytest.approx(m.spec.timeline["chatbot_guidelines"].trust_drop) and dropped > 0
     weeks = int(m.params.reputation.recovery_weeks)
     path = []
     for week in range(weeks):
@@ -808,21 +820,21 @@ def test_trust_recovers_after_scandal() -> None:
         reputation.step(m)
         path.append(meta.trust)
     assert all(b > a for a, b in zip(path, path[1:], strict=False)), "trust must recover every week"
-    left = (meta.base_trust - meta.trust) / dropped
+    left = (m.states["reputation"].base_trust[meta.index] - meta.trust) / dropped
     expected = math.exp(-weeks / m.params.reputation.recovery_weeks)
     assert abs(left - expected) < 0.01, f"{left:.3f} of the drop left after {weeks} weeks"
 
 
 def test_scandal_switched_off() -> None:
     m = fresh(**{"mechanisms.reputation.enabled": False})
-    reputation.scandal(m, m.config.timeline["chatbot_guidelines"])
-    assert m.focal.trust == m.focal.base_trust
+    reputation.scandal(m, m.spec.timeline["chatbot_guidelines"])
+    assert m.focal.trust == m.states["reputation"].base_trust[m.focal.index]
 
 
 # =============================================================== M15 acqui-hires
 
 def _acquihire(model: OrgModel, n: int = 80) -> Acquihire:
-    return Acquihire(kind="acquihire", date=model.config.start, lab="meta", company="scale_ai", team="tbd_lab", n=n,
+    return Acquihire(kind="acquihire", date=model.spec.start, lab="meta", company="scale_ai", team="tbd_lab", n=n,
                      skill_shift=0.6, executive="meta_chief_ai_officer")
 
 
@@ -849,7 +861,7 @@ def test_baseline_acquihire_is_scaled() -> None:
     """The Scale AI stake (n = 8) at scale 0.5 brings round(8 * 0.5) = 4 researchers."""
     m = fresh(scale=0.5)
     n0 = len(m.population)
-    acquisitions.acquihire(m, m.config.timeline["scale_ai_stake"])
+    acquisitions.acquihire(m, m.spec.timeline["scale_ai_stake"])
     assert len(m.population) - n0 == 4
 
 
@@ -863,14 +875,14 @@ def test_newcomers_have_higher_hazard() -> None:
     acquisitions.acquihire(m, _acquihire(m))
     pop = m.population
     new = np.flatnonzero(~np.isin(pop.uid, list(uids)))
-    flagged = attrition.covariates(m, new)
+    flagged = decision.covariates(m, new)
     saved = pop.newcomer_until[new].copy()
     pop.newcomer_until[new] = -1
-    plain = attrition.covariates(m, new)
+    plain = decision.covariates(m, new)
     pop.newcomer_until[new] = saved
     assert (flagged["newcomer"] == 1).all() and (plain["newcomer"] == 0).all()
     assert np.allclose(np.exp(log_odds(flagged) - log_odds(plain)), factor, rtol=1e-9)
     ratio = flagged["hazard"].mean() / plain["hazard"].mean()
     assert abs(ratio - factor) < 0.02, f"newcomer / comparable hazard {ratio:.3f}"
     m.time = int(m.params.acquisitions.newcomer_weeks)
-    assert (attrition.covariates(m, new)["newcomer"] == 0).all()
+    assert (decision.covariates(m, new)["newcomer"] == 0).all()

@@ -24,12 +24,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_scenario
-
 from scipy.special import expit, logit
 
-from orgsim import OrgModel, derived, transitions
-from orgsim.mechanisms import attrition, contagion, counteroffers, entry, matching, mission, offers
+from orgsim import OrgModel
+from orgsim.mechanisms import attrition, contagion, counteroffers, entry, finance, mission, offers
 from orgsim.schema import MissionChange, RetentionGrant
+from orgsim.sim import decision, derived, matching, transitions
 
 SCALE = 0.1
 SEEDS = (1, 2, 3)
@@ -98,7 +98,7 @@ def _tracked(model: OrgModel, weeks: int | None) -> tuple[dict, dict]:
     return cat(weeks_rows), cat(leavers)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _run(seed: int, overrides: tuple, track: bool, weeks: int | None) -> Run:
     model = OrgModel(make_scenario("baseline", SCALE, **dict(overrides)), rng=seed)
     risk, choices = _tracked(model, weeks) if track else ({}, {})
@@ -193,8 +193,8 @@ OFF_CHECKS = {
 def test_mechanism_switches_off_and_model_runs_to_horizon(name: str) -> None:
     run = whole_run(1, **off(name))
     model = run.model
-    assert model.week == model.config.weeks == 135 and not model.running
-    assert model.metrics_frame()["week"].max() == model.config.weeks - 1
+    assert model.week == model.spec.weeks == 135 and not model.running
+    assert model.metrics_frame()["week"].max() == model.spec.weeks - 1
     assert len(model.population) > 0
     OFF_CHECKS[name](run)
 
@@ -327,9 +327,9 @@ def test_countered_researchers_have_higher_hazard() -> None:
     """A counter lowers the value of staying by ``price_countered``: the log odds rise by -price / s (0.5)."""
     m = fresh()
     slots = np.arange(len(m.population))
-    before = log_odds(attrition.covariates(m))
+    before = log_odds(decision.covariates(m))
     m.population.countered_week[slots[::2]] = 0
-    after = log_odds(attrition.covariates(m))
+    after = log_odds(decision.covariates(m))
     shift = -m.params.counteroffers.price_countered / m.params.attrition.decision_scale
     np.testing.assert_allclose((after - before)[::2], shift, atol=1e-9)
     np.testing.assert_allclose((after - before)[1::2], 0.0, atol=1e-12)
@@ -341,11 +341,11 @@ def _retention(m: OrgModel, amount_k: float = 2000.0, share: float = 0.33):
     top = members[np.argsort(-m.population.skill[members], kind="stable")[: int(round(share * len(members)))]]
     rest = np.setdiff1d(members, top)
     value = lambda s: derived.unvested_value(m, s)  # noqa: E731  (k$ at today's price)
-    before = attrition.covariates(m)
+    before = decision.covariates(m)
     v_top, v_rest = value(top), value(rest)
     counteroffers.retention_grant(m, RetentionGrant(kind="retention_grant", date=m.date, lab="openai",
                                                     share=share, amount_k=amount_k))
-    after = attrition.covariates(m)
+    after = decision.covariates(m)
     return top, rest, before, after, v_top, value(top), v_rest, value(rest)
 
 
@@ -369,7 +369,7 @@ def test_retention_grant_adds_unvested_equity_and_lowers_hazard_of_top_share() -
 def test_retention_grant_keeps_existing_unvested_value_after_a_price_move() -> None:
     """Folding the grant in must not re-price the old unvested equity at the grant price (bug fixed here)."""
     m = fresh()
-    m.finance_shock(m.lab_by_key["openai"], np.log(2.0))  # the valuation doubles before the grant
+    finance.jump(m, m.lab_by_key["openai"], np.log(2.0))  # the valuation doubles before the grant
     *_, v_top0, v_top1, _, _ = _retention(m)
     np.testing.assert_allclose(v_top1, v_top0 + 2000.0)
 
@@ -398,7 +398,7 @@ def test_match_beliefs_spread_with_tenure_as_learning_predicts() -> None:
     """
     m = fresh()
     fair = m.team_index[("meta", "fair")]
-    slots = transitions.hire(m, m.lab_by_key["meta"].index, fair, np.ones(1000), "test")
+    slots = transitions.hire(m, [transitions.arrivals(m, m.lab_by_key["meta"].index, fair, np.ones(1000), "test")])
     p = m.params.attrition
     for weeks in (1, 13, 26):
         while m.week - int(m.population.hire_week[slots[0]]) < weeks:
@@ -429,9 +429,9 @@ def test_lower_morale_raises_hazard_exactly() -> None:
     """The log odds of leaving move by -price_morale · Δmorale / s: 0.9 -> 0.3 adds 2 · 0.6 / 1 = 1.2."""
     m = fresh()
     m.population.morale = 0.9
-    high = log_odds(attrition.covariates(m))
+    high = log_odds(decision.covariates(m))
     m.population.morale = 0.3
-    low = log_odds(attrition.covariates(m))
+    low = log_odds(decision.covariates(m))
     p = m.params.attrition
     np.testing.assert_allclose(low - high, p.price_morale * 0.6 / p.decision_scale, rtol=1e-6)
 
@@ -532,7 +532,7 @@ def test_departure_raises_teammates_hazard_more_in_same_tier(leaver_is_star: boo
     leaver = stars[:1] if leaver_is_star else others[:1]
     outsiders = np.flatnonzero(m.population.team != team)
     assert not contagion.excess(m).any()
-    odds_before = log_odds(attrition.covariates(m))
+    odds_before = log_odds(decision.covariates(m))
     contagion.departure(m, leaver, "quit")
     assert not contagion.excess(m).any(), "a departure is felt from the next week on"
     _next_week(m)
@@ -548,7 +548,7 @@ def test_departure_raises_teammates_hazard_more_in_same_tier(leaver_is_star: boo
     stayers = np.setdiff1d(np.r_[stars, others], leaver)
     np.testing.assert_allclose(ex[stayers].sum() * p.spread_weeks, p.per_quit)
     # priced at -s, the excess raises the odds by (1 + excess / the lab's weekly quit rate)
-    odds_after = log_odds(attrition.covariates(m))
+    odds_after = log_odds(decision.covariates(m))
     members = np.r_[stars, others]
     reference = m.labs[int(m.population.lab[members[0]])].quit_rate / 52.0
     np.testing.assert_allclose(odds_after[members] - odds_before[members],
@@ -658,11 +658,11 @@ def test_more_unvested_equity_lowers_hazard_by_the_money_forfeited() -> None:
     """Doubling every grant raises what leaving forfeits; the log odds fall, by at most Δforfeit / (H · s): the
     whole rise counts against leaving for the outside, and against a rival only beyond what it buys out."""
     m = fresh()
-    x0 = attrition.covariates(m)
+    x0 = decision.covariates(m)
     held = np.flatnonzero(x0["forfeit"] > 0)
     assert len(held) > 0.9 * len(m.population)
     m.population.grant_k[held] *= 2.0
-    x1 = attrition.covariates(m)
+    x1 = decision.covariates(m)
     grew = held[x1["forfeit"][held] > x0["forfeit"][held]]
     assert len(grew) > 0.3 * len(held)  # those whose new-hire grant is not fully vested
     p = m.params.attrition
@@ -692,7 +692,7 @@ def test_a_decided_leaver_waits_for_a_close_vest() -> None:
     ``max_wait_weeks`` away wait for it and leave the week it lands; the others leave now."""
     m = fresh()
     pop = m.population
-    x = attrition.covariates(m)
+    x = decision.covariates(m)
     x["hazard"] = np.ones(len(pop))
     wait = derived.weeks_to_vest(m)
     close = (wait <= m.params.vesting.max_wait_weeks) & (x["forfeit"] > 0)
@@ -724,9 +724,9 @@ def test_share_price_drop_lowers_unvested_value_and_raises_hazard() -> None:
     m = fresh()
     meta = m.lab_by_key["meta"]
     at_meta = m.population.lab == meta.index
-    x0, value0 = attrition.covariates(m), derived.unvested_value(m)
-    m.finance_shock(meta, np.log(0.83))  # about -17%, as over November 2025
-    x1, value1 = attrition.covariates(m), derived.unvested_value(m)
+    x0, value0 = decision.covariates(m), derived.unvested_value(m)
+    finance.jump(m, meta, np.log(0.83))  # about -17%, as over November 2025
+    x1, value1 = decision.covariates(m), derived.unvested_value(m)
     np.testing.assert_allclose(value1[at_meta], 0.83 * value0[at_meta])
     np.testing.assert_allclose(x1["forfeit"][~at_meta], x0["forfeit"][~at_meta])
     held = at_meta & (x0["forfeit"] > 0)
@@ -743,7 +743,8 @@ def _destinations_with_safety(safety: float, enabled: bool) -> tuple[OrgModel, n
     m.team_target = m.team_target * 10  # room everywhere, so the walk-in cap does not bind
     leavers = np.flatnonzero(m.population.lab != m.lab_by_key["anthropic"].index)
     m.population.safety_pref[leavers] = safety
-    return m, attrition.destinations(m, attrition.values(m), leavers)
+    m.fits.arrive(m, leavers)  # the stored mission fits follow the new ideals, as at a hire
+    return m, attrition.destinations(m, decision.values(m), leavers)
 
 
 def test_safety_minded_leavers_choose_anthropic() -> None:
@@ -847,7 +848,7 @@ def test_backfill_fills_vacancies_but_not_during_a_freeze() -> None:
 def test_freeze_stops_hires_in_whole_run() -> None:
     """Baseline seed 1: Meta's freeze (2025-08-18 to 2025-12-31) stops hires and walk-ins; backfill resumes after."""
     run = whole_run(1)
-    scenario = run.model.config
+    scenario = run.model.spec
     start, end = (scenario.week_of(pd.Timestamp(d).date()) for d in ("2025-08-18", "2025-12-31"))
     ev = run.events
     into_meta = ev[(ev.to_lab == "meta") & ev.kind.isin(["hire", "move"])]

@@ -1,55 +1,21 @@
-"""Mechanisms are plug-ins (orgsim.plugins): a 16th mechanism is one module, one params class and this test.
-
-The dummy below stands for that module. Registered, it runs each week, owns
-its state, adds a priced term to the value of staying (M3), the event log
-records it and ODD.md's parameter tables list it; with its price at 0
-nothing else in the run changes, byte for byte.
-"""
+"""Mechanisms are plug-ins (orgsim.sim.plugins): registering and unregistering, and a plug-in's own event kind."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
+import dummy_mechanism
 import pytest
-from conftest import CONFIGS, make_scenario
+from conftest import CONFIGS
 from pydantic import Field
 
-from orgsim import OrgModel, load_scenario, odd, plugins
+from orgsim import OrgModel, load_scenario, odd
 from orgsim.config import ConfigError
-from orgsim.plugins import RELEASES, Handler, Mechanism, StayTerms
 from orgsim.schema import EventBase, Scenario, Switchable, param
+from orgsim.sim import plugins
+from orgsim.sim.plugins import RELEASES, Handler, Mechanism
 
-WEEKS = 12
-
-
-class DummyParams(Switchable):
-    """M16 dummy: exists only to show what adding a mechanism takes."""
-
-    price_dummy: float = param(0.0, "market pay-years per year per unit skill", "test only",
-                               label="Worth of skill to staying")
-
-
-def setup(model: OrgModel) -> dict:
-    return {"weeks": 0}
-
-
-def step(model: OrgModel) -> None:
-    model.states["dummy"]["weeks"] += 1
-
-
-def stay_values(model: OrgModel, slots) -> dict[str, np.ndarray]:
-    return {"dummy": model.population.skill[slots].astype(float)}
-
-
-DUMMY = Mechanism(number=16, block="dummy", params=DummyParams, setup=setup, stage=8.9, step=step,
-                  stay_terms=StayTerms(stay_values, prices={"dummy": "price_dummy"}))
-
-
-@pytest.fixture
-def without_dummy():
-    model = OrgModel(make_scenario(scale=0.05), rng=4).run(WEEKS)
-    return model.metrics_frame(), model.events_frame()
+DUMMY = dummy_mechanism.MECHANISM
 
 
 @pytest.fixture
@@ -59,45 +25,11 @@ def dummy():
     plugins.unregister(DUMMY)
 
 
-def test_a_16th_mechanism_runs_is_recorded_and_documented(without_dummy, dummy) -> None:
-    model = OrgModel(make_scenario(scale=0.05), rng=4).run(WEEKS)
-    assert model.states["dummy"] == {"weeks": WEEKS}, "its step ran once a week on the state its setup made"
-    events = model.events_frame()
-    assert plugins.covariates()[-1] == "dummy" and list(events.columns)[-2:] == ["dummy", "hazard"]
-    quits = events[events["kind"] == "quit"]
-    assert len(quits) and np.array_equal(quits["dummy"], quits["skill"])
-    assert model.stay_prices[-1] == ("dummy", 0.0)
-    tables = odd.render_parameter_tables()
-    assert "#### `mechanisms.dummy` (DummyParams)" in tables
-    assert "| `price_dummy` | Worth of skill to staying | `0.0` | market pay-years per year per unit skill |" in tables
-    # with β = 0 the rest of the run is the same
-    metrics_before, events_before = without_dummy
-    assert model.metrics_frame().equals(metrics_before)
-    assert events.drop(columns="dummy").equals(events_before)
-
-
-def test_a_plug_in_block_is_validated_and_its_price_used(dummy) -> None:
-    scenario = make_scenario(scale=0.05)
-    block = plugins.mechanisms_model()
-    with pytest.raises(ValueError, match="price_dummy"):
-        block.model_validate({**scenario.mechanisms.model_dump(), "dummy": {"price_dummy": "high"}})
-    priced = {}
-    for price in (0.0, 1.5):
-        mechanisms = block.model_validate({**scenario.mechanisms.model_dump(), "dummy": {"price_dummy": price}})
-        priced[price] = OrgModel(scenario.model_copy(update={"mechanisms": mechanisms}), rng=4)
-    model = priced[1.5]
-    assert model.params.dummy.price_dummy == 1.5 and model.stay_prices[-1] == ("dummy", 1.5)
-    from orgsim.mechanisms import attrition
-
-    _, with_dummy = attrition.stay_value(model, slice(None))
-    _, without = attrition.stay_value(priced[0.0], slice(None))
-    np.testing.assert_allclose(with_dummy - without, 1.5 * model.population.skill)
-
-
 def test_unregistering_leaves_the_built_in_fifteen(dummy) -> None:
     plugins.unregister(DUMMY)
     assert [m.number for m in plugins.registered()] == list(range(1, 16))
-    assert "dummy" not in plugins.covariates() and plugins.mechanisms_model() is plugins.schema.Mechanisms
+    assert "dummy" not in plugins.covariates() and "dummy" not in plugins.mechanisms_model().model_fields
+    assert "dummy" not in plugins.scenario_model().model_fields["mechanisms"].annotation.model_fields
     plugins.register(DUMMY)
     with pytest.raises(ValueError, match="already registered"):
         plugins.register(DUMMY)
@@ -160,7 +92,8 @@ def test_a_plug_in_event_is_refused_like_any_other(pulse, tmp_path) -> None:
     with pytest.raises(ConfigError, match="'pulse'"):
         load_scenario(pulse_config(tmp_path, "{date: 2025-08-20, kind: pulsar, lab: meta}"))
     plugins.unregister(PULSE)
-    assert plugins.scenario_model() is Scenario, "without plug-ins the schema's own Scenario, error messages and all"
+    timeline = plugins.scenario_model().model_fields["timeline"].annotation
+    assert timeline == Scenario.model_fields["timeline"].annotation, "without plug-ins the schema's own event kinds"
     with pytest.raises(ConfigError, match="does not match any of the expected tags"):
         load_scenario(pulse_config(tmp_path, "{date: 2025-08-20, kind: pulse, lab: meta}"))
     plugins.register(PULSE)

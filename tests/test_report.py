@@ -136,7 +136,7 @@ def sensitivity_folder(root: Path) -> Path:
     folder.mkdir()
     rows = []
     for outcome in ("cohort_retention", "top_talent_retention"):
-        for name, st in zip(PARAMETERS, (0.6, 0.3, 0.2, 0.01)):
+        for name, st in zip(PARAMETERS, (0.6, 0.3, 0.2, 0.01), strict=False):
             rows.append({"scenario": "avocado_failure", "outcome": outcome, "parameter": name, "S1": st / 2,
                          "S1_low": st / 2 - 0.1, "S1_high": st / 2 + 0.1, "ST": st, "ST_low": st - 0.05,
                          "ST_high": st + 0.05, "points": 60, "points_undefined": 0})

@@ -101,7 +101,7 @@ def test_the_first_screen_holds_the_headline_figure_and_the_key_numbers(driver, 
     assert driver.execute_script("return [window.innerWidth, window.innerHeight]") == [1280, 800]
     boxes = driver.execute_script("""return ['p.answer', '.cards', '#fig-headline img'].map(s => {
         const r = document.querySelector(s).getBoundingClientRect(); return [r.top, r.bottom, r.width];});""")
-    for selector, (top, bottom, width) in zip(("answer", "key numbers", "headline figure"), boxes):
+    for selector, (top, bottom, width) in zip(("answer", "key numbers", "headline figure"), boxes, strict=False):
         assert 0 <= top < bottom <= 800 and width > 200, (selector, top, bottom, width)
     assert len(driver.find_elements("css selector", ".card")) >= 3
     assert driver.save_screenshot(str(tmp_path / "first_screen.png"))

@@ -10,8 +10,8 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from orgsim.cli import app
-from orgsim import plugins
-from orgsim.recording import EVENT_KINDS, METRICS
+from orgsim.sim import plugins
+from orgsim.sim.recording import EVENT_KINDS, METRICS
 
 runner = CliRunner()
 BASELINE = str(Path(__file__).resolve().parent.parent / "configs" / "baseline.yaml")

@@ -78,7 +78,7 @@ def test_every_writer_holds_the_lock(held, tmp_path: Path) -> None:
         "calibrate": ["calibrate", str(root / "experiments" / "calibration.yaml"), "--executor", "serial"],
         "optimize": ["optimize", str(root / "experiments" / "optimize_failure.yaml"), "--executor", "serial"],
     }
-    for name, command in commands.items():
+    for command in commands.values():
         result = runner.invoke(app, [*command, "--out", str(folder), "--resume"])
         one_line(result, str(folder), "is being written by another session", f"pid {proc.pid}")
     assert sorted(p.name for p in folder.iterdir()) == [".orgsim.lock"], "nothing written beside the lock"

@@ -17,9 +17,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim.analysis.summaries import Settings, StoreData, StoreError, headline_table, paired_differences, release_outcomes
+from orgsim.analysis.summaries import (
+    Settings,
+    StoreData,
+    StoreError,
+    headline_table,
+    paired_differences,
+    release_outcomes,
+)
 from orgsim.outcomes import OUTCOMES, Outcome
 from orgsim.sweep.store import Store
+from orgsim.tables import SUFFIX, number
 
 #: scenarios in the order a reader compares them: success first, then failure, a slip, the rest
 ORDER = {"success": 0, "failure": 1, "partial": 2, "none": 3}
@@ -30,30 +38,6 @@ RETENTION = ("cohort_retention", "top_talent_retention")
 #: the kind a difference of an outcome prints as, by the outcome's kind: a share in percentage points, a
 #: headcount in researchers, a week in weeks, an index in index points
 DIFFERENCE = {"pct": "pp", "count": "researchers", "week": "weeks", "num": "points"}
-#: the unit each kind of number ends in (an interval says it once, after its upper bound)
-SUFFIX = {"pct": "%", "pp": " pp", "researchers": " researchers", "weeks": " weeks", "points": " index points"}
-
-
-def number(value: float, kind: str) -> str:
-    """A value as a reader sees it: a share in %, a difference in points, people or weeks, a count with
-    separators. A value that is not a finite number is 'n/a': callers that know why say so instead."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    if kind == "pct":
-        return f"{100 * value:.1f}%"
-    if kind == "pp":
-        return f"{100 * value:+.1f} pp"
-    if kind == "change":
-        return f"{value:+.2f}"
-    if kind == "count":
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
-    if kind == "researchers":
-        return f"{value:+,.0f} researchers" if abs(value) >= 100 else f"{value:+.1f} researchers"
-    if kind == "weeks":
-        return f"{value:+.1f} weeks"
-    if kind == "points":
-        return f"{value:+.2f} index points"
-    return f"{value:.2f}" if kind == "num" else f"{value:.0f}"
 
 
 @dataclass(frozen=True)
@@ -187,12 +171,17 @@ class Briefing:
             text = f"Of its {s.cohort} cohort, {focal} still has " + ", and ".join([first, *second]) + " (Figure 1)."
         elif not any(e.defined for e in share.values()):
             why = next(iter(share.values())).why if share else "no value in any run"
-            text = f"How much of its {s.cohort} cohort {focal} keeps {window} after the {s.release.title()} release " \
-                   f"is not measured in this store: {why}."
+            text = (
+                f"How much of its {s.cohort} cohort {focal} keeps {window} after the {s.release.title()} release "
+                f"is not measured in this store: {why}."
+            )
         else:
             text = f"{window} after the {s.release.title()} release:"
-        costs = [(outcome, gap) for outcome in RETENTION
-                 if failure and (gap := self.differences.get(outcome, {}).get(failure)) is not None and gap.defined]
+        costs = [
+            (outcome, gap)
+            for outcome in RETENTION
+            if failure and (gap := self.differences.get(outcome, {}).get(failure)) is not None and gap.defined
+        ]
         if costs:
             who = {"cohort_retention": "cohort", "top_talent_retention": "top-talent"}
             sign = -1.0 if costs[0][1].mean < 0 else 1.0  # said as a cost when the failure lowers retention
@@ -206,8 +195,11 @@ class Briefing:
         others = [v for v in self.scenarios if v.key not in said and share[v.key].defined]
         if others:
             text += "".join(f" {v.title}: {share[v.key].value}." for v in others)
-        text += (" Every range carries seed noise and the calibration's parameter uncertainty." if self.drawn
-                 else " Ranges carry seed noise only.")
+        text += (
+            " Every range carries seed noise and the calibration's parameter uncertainty."
+            if self.drawn
+            else " Ranges carry seed noise only."
+        )
         return text
 
     def intervals(self):
@@ -232,8 +224,9 @@ def scenario_views(data: StoreData) -> tuple[ScenarioView, ...]:
     return tuple(ScenarioView(s, _title(store, runs, s), str(outcomes.get(s, "none")), int(counts[s])) for s in names)
 
 
-def _estimates(table: pd.DataFrame, kind: str, key: str = "scenario", why: str = "no value in any run"
-               ) -> dict[str, Estimate]:
+def _estimates(
+    table: pd.DataFrame, kind: str, key: str = "scenario", why: str = "no value in any run"
+) -> dict[str, Estimate]:
     return {str(row[key]): Estimate.of(row, kind, why) for _, row in table.iterrows()}
 
 
@@ -247,8 +240,9 @@ def brief(data: StoreData) -> Briefing:
         rows = table[table["outcome"] == key]
         if len(rows):
             words = (s.focal_lab.title(), s.cohort, s.release.title(), s.retention_weeks)
-            outcomes[key] = OutcomeRow(key, spec.name(*words), spec.unit, spec,
-                                       _estimates(rows, spec.kind, why=spec.why_missing(*words)))
+            outcomes[key] = OutcomeRow(
+                key, spec.name(*words), spec.unit, spec, _estimates(rows, spec.kind, why=spec.why_missing(*words))
+            )
     reference = next((v.key for v in scenarios if v.release_outcome == "success"), None)
     differences = {}
     if reference:
@@ -271,8 +265,11 @@ def key_numbers(b: Briefing) -> tuple[KeyNumber, ...]:
     failure = b.by_outcome("failure")
     gap = b.differences.get("cohort_retention", {}).get(failure) if failure and b.reference else None
     if gap is not None and gap.defined:
-        found.append(KeyNumber("What a failure costs", gap, f"{s.cohort} cohort retention, failure minus success, "
-                                                            "paired by seed"))
+        found.append(
+            KeyNumber(
+                "What a failure costs", gap, f"{s.cohort} cohort retention, failure minus success, paired by seed"
+            )
+        )
     rest = [v for v in b.scenarios if v.release_outcome not in ("success", "failure")]
     for view in rest[-1:]:  # the last in reading order: as it happened, where present
         found.append(KeyNumber(view.title, b.estimate("cohort_retention", view.key), after))
@@ -296,13 +293,14 @@ def read_validation(path: Path) -> tuple[int, int, list[dict[str, str]]]:
             continue
         if header is None or set(cells[0]) <= {"-", ":", " "} or "result" not in header:
             continue
-        row = dict(zip(header, cells))
+        row = dict(zip(header, cells, strict=False))
         total += 1
         if row["result"].strip("*").lower() == "pass":
             passed += 1
         else:
-            failures.append({"fact": row["fact"], "simulated": row.get("simulated mean", ""),
-                             "target": row.get("target", "")})
+            failures.append(
+                {"fact": row["fact"], "simulated": row.get("simulated mean", ""), "target": row.get("target", "")}
+            )
     if total == 0:
         raise StoreError(f"{path}: no table of facts here; is it the --doc output of `orgsim validation`?")
     return passed, total, failures

@@ -17,16 +17,21 @@ import pandas as pd
 from orgsim.analysis.summaries import mean_ci
 
 #: the levels a release moves, as the report names them
-DRIVERS = {"morale": "morale (0-1)", "prestige": "prestige (0-1)", "share_price": "share price ($)",
-           "trust": "trust (0-1)"}
+DRIVERS = {
+    "morale": "morale (0-1)",
+    "prestige": "prestige (0-1)",
+    "share_price": "share price ($)",
+    "trust": "trust (0-1)",
+}
 
 
 def release_shifts(metrics: pd.DataFrame, runs: pd.DataFrame, lab: str, weeks: int = 13) -> pd.DataFrame:
     """Per scenario and driver: mean [95% CI] over runs of the lab's level ``weeks`` after the release minus the
     week before it (runs without a release, or whose window runs past the horizon, are left out)."""
     release = runs.dropna(subset=["release_week"]).set_index("run_id")["release_week"].astype(int)
-    levels = metrics[(metrics["lab"] == lab) & metrics["metric"].isin(list(DRIVERS))
-                     & metrics["run_id"].isin(release.index)]
+    levels = metrics[
+        (metrics["lab"] == lab) & metrics["metric"].isin(list(DRIVERS)) & metrics["run_id"].isin(release.index)
+    ]
     levels = levels.assign(start=levels["run_id"].map(release).astype(int))
     before = levels[levels["week"] == levels["start"] - 1].set_index(["run_id", "metric"])["value"]
     after = levels[levels["week"] == levels["start"] + weeks].set_index(["run_id", "metric"])["value"]

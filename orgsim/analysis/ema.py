@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orgsim.files import write_json, write_parquet
 from orgsim.outcomes import OUTCOMES
-from orgsim.output import write_json, write_parquet
 
 #: the columns EMA adds to the experiments frame besides the parameters
 EMA_COLUMNS = ("scenario", "policy", "model")
@@ -42,8 +42,9 @@ def _paths(experiments: pd.DataFrame, model) -> dict[str, str]:
     return {c: declared.get(c, path_of(c)) for c in experiments.columns if c not in EMA_COLUMNS}
 
 
-def runs_from_ema(experiments: pd.DataFrame, outcomes: dict, model=None, seeds: list[int] | None = None
-                  ) -> pd.DataFrame:
+def runs_from_ema(
+    experiments: pd.DataFrame, outcomes: dict, model=None, seeds: list[int] | None = None
+) -> pd.DataFrame:
     """A store-shaped runs table: one row per experiment and replication.
 
     ``model`` is the EMA model (from :func:`orgsim.ema.model`) that names
@@ -61,10 +62,18 @@ def runs_from_ema(experiments: pd.DataFrame, outcomes: dict, model=None, seeds: 
     rows = []
     for i in range(n):
         for r in range(reps):
-            rows.append({"run_id": f"{scenario}-p{i + 1:04d}-r{r:02d}", "scenario": scenario, "point": i + 1,
-                         "replication": r, "seed": seeds[r], "status": "ok",
-                         **{f"param:{path}": inputs.iloc[i][path] for path in inputs.columns},
-                         **{key: array[i, r] for key, array in values.items()}})
+            rows.append(
+                {
+                    "run_id": f"{scenario}-p{i + 1:04d}-r{r:02d}",
+                    "scenario": scenario,
+                    "point": i + 1,
+                    "replication": r,
+                    "seed": seeds[r],
+                    "status": "ok",
+                    **{f"param:{path}": inputs.iloc[i][path] for path in inputs.columns},
+                    **{key: array[i, r] for key, array in values.items()},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -72,13 +81,26 @@ def write_store(runs: pd.DataFrame, root: str | Path, model=None) -> Path:
     """Write ``runs`` as a store at ``root`` (``runs.parquet`` and ``manifest.json``) for ``orgsim discover``."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    roles = {"uncertainties": {"parameters": {p.variable_name[0]: [p.lower_bound, p.upper_bound]
-                                              for p in (model.uncertainties if model else [])}},
-             "levers": {p.variable_name[0]: [p.lower_bound, p.upper_bound] for p in (model.levers if model else [])}}
+    roles = {
+        "uncertainties": {
+            "parameters": {
+                p.variable_name[0]: [p.lower_bound, p.upper_bound] for p in (model.uncertainties if model else [])
+            }
+        },
+        "levers": {p.variable_name[0]: [p.lower_bound, p.upper_bound] for p in (model.levers if model else [])},
+    }
     write_parquet(runs, root / "runs.parquet")
-    write_json({"source": "EMA Workbench (orgsim.analysis.write_store)",
-                "spec": {"name": getattr(model, "name", "ema"), "scenarios": sorted(runs["scenario"].unique()),
-                         "explore": roles}}, root / "manifest.json")
+    write_json(
+        {
+            "source": "EMA Workbench (orgsim.analysis.write_store)",
+            "spec": {
+                "name": getattr(model, "name", "ema"),
+                "scenarios": sorted(runs["scenario"].unique()),
+                "explore": roles,
+            },
+        },
+        root / "manifest.json",
+    )
     return root
 
 
@@ -93,6 +115,9 @@ def ema_from_runs(runs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarra
     experiments["scenario"] = design["point"].to_numpy()
     experiments["policy"] = "orgsim"
     experiments["model"] = design["scenario"].to_numpy()
-    outcomes = {key: design[key].to_numpy(float) for key in OUTCOMES if key in design
-                and pd.api.types.is_numeric_dtype(design[key])}
+    outcomes = {
+        key: design[key].to_numpy(float)
+        for key in OUTCOMES
+        if key in design and pd.api.types.is_numeric_dtype(design[key])
+    }
     return experiments, outcomes

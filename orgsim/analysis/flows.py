@@ -7,7 +7,7 @@ import pandas as pd
 
 from orgsim.analysis.retention import OUTSIDE, EventLog
 from orgsim.analysis.summaries import mean_ci
-from orgsim.recording import EVENT_KINDS
+from orgsim.sim.recording import EVENT_KINDS
 
 #: the rows that move a researcher: hires come from outside, quits and layoffs go there
 FLOW_KINDS = ("hire", "move", "quit", "layoff")
@@ -28,13 +28,15 @@ def flow_counts(events: pd.DataFrame | EventLog) -> pd.DataFrame:
     off_diagonal = src != dst
     order = pd.CategoricalDtype([*log.places[1:], OUTSIDE])  # labs first, outside last
     places = np.array(log.places, dtype=object)
-    return pd.DataFrame({
-        "run_id": pd.Categorical.from_codes(run[off_diagonal], log.runs),
-        "scenario": pd.Categorical.from_codes(log.scenario_of_run[run[off_diagonal]], log.scenarios),
-        "from_lab": pd.Series(places[src[off_diagonal]]).astype(order),
-        "to_lab": pd.Series(places[dst[off_diagonal]]).astype(order),
-        "value": counts[off_diagonal].astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "run_id": pd.Categorical.from_codes(run[off_diagonal], log.runs),
+            "scenario": pd.Categorical.from_codes(log.scenario_of_run[run[off_diagonal]], log.scenarios),
+            "from_lab": pd.Series(places[src[off_diagonal]]).astype(order),
+            "to_lab": pd.Series(places[dst[off_diagonal]]).astype(order),
+            "value": counts[off_diagonal].astype(float),
+        }
+    )
 
 
 def flow_matrix(events: pd.DataFrame | EventLog) -> pd.DataFrame:

@@ -25,7 +25,7 @@ def _legendre(x: np.ndarray, order: int) -> np.ndarray:
     """Shifted Legendre polynomials on [0, 1], orthonormal for the uniform distribution."""
     if order == 1:
         return np.sqrt(3) * (2 * x - 1)
-    return np.sqrt(5) * (6 * x ** 2 - 6 * x + 1)
+    return np.sqrt(5) * (6 * x**2 - 6 * x + 1)
 
 
 def terms(dimensions: int, degree: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -41,7 +41,7 @@ def features(x: np.ndarray, degree: int) -> np.ndarray:
     """The design matrix: a constant column, then one column per term."""
     columns = [np.ones(len(x))]
     for variables, orders in terms(x.shape[1], degree):
-        columns.append(np.prod([_legendre(x[:, v], o) for v, o in zip(variables, orders)], axis=0))
+        columns.append(np.prod([_legendre(x[:, v], o) for v, o in zip(variables, orders, strict=False)], axis=0))
     return np.column_stack(columns)
 
 
@@ -67,7 +67,7 @@ class Polynomial:
         share = self.beta[1:] ** 2
         total = share.sum()
         first, total_order = np.zeros(dimensions), np.zeros(dimensions)
-        for (variables, _), part in zip(terms(dimensions, self.degree), share):
+        for (variables, _), part in zip(terms(dimensions, self.degree), share, strict=False):
             for v in variables:
                 total_order[v] += part
             if len(variables) == 1:

@@ -44,9 +44,16 @@ def lead_changes(metrics: pd.DataFrame) -> pd.DataFrame:
     for (scenario, run_id), series in lead.groupby(level=["scenario", "run_id"], observed=True):
         changes = int((series.to_numpy()[1:] != series.to_numpy()[:-1]).sum())
         weeks = len(series)
-        rows.append({"scenario": scenario, "run_id": run_id, "lead_changes": changes, "weeks": weeks,
-                     "changes_per_year": changes * 52.0 / max(weeks - 1, 1),
-                     "labs_that_led": series.nunique()})
+        rows.append(
+            {
+                "scenario": scenario,
+                "run_id": run_id,
+                "lead_changes": changes,
+                "weeks": weeks,
+                "changes_per_year": changes * 52.0 / max(weeks - 1, 1),
+                "labs_that_led": series.nunique(),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -64,25 +71,16 @@ def margin_trend(metrics: pd.DataFrame, rank: int = MARGIN_RANK) -> pd.DataFrame
     for (scenario, run_id), run in frame.groupby(["scenario", "run_id"], observed=True):
         margin = run.sort_values("week")["margin"].to_numpy()
         first, last = margin[:52].mean(), margin[-52:].mean()
-        rows.append({"scenario": scenario, "run_id": run_id, "margin_first_year": first, "margin_last_year": last,
-                     "margin_ratio": last / first if first > 0 else np.nan})
+        rows.append(
+            {
+                "scenario": scenario,
+                "run_id": run_id,
+                "margin_first_year": first,
+                "margin_last_year": last,
+                "margin_ratio": last / first if first > 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
-
-
-def growth_against_headcount(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per run and lab: capability gained (index points and %) against headcount growth (%), start to end."""
-    part = _runs(metrics)
-    part = part[part["metric"].isin(["capability", "headcount"])].sort_values("week")
-    ends = part.groupby(["scenario", "run_id", "lab", "metric"], observed=True)["value"].agg(["first", "last"])
-    ends = ends.unstack("metric")
-    out = pd.DataFrame({
-        "capability_start": ends[("first", "capability")], "capability_end": ends[("last", "capability")],
-        "headcount_start": ends[("first", "headcount")], "headcount_end": ends[("last", "headcount")],
-    })
-    out["capability_gain"] = out["capability_end"] - out["capability_start"]
-    out["capability_growth"] = out["capability_end"] / out["capability_start"] - 1
-    out["headcount_growth"] = out["headcount_end"] / out["headcount_start"] - 1
-    return out.reset_index()
 
 
 def release_marks(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -91,7 +89,8 @@ def release_marks(metrics: pd.DataFrame) -> pd.DataFrame:
     part = part[part["metric"] == "standing"].sort_values("week")
     step = part.groupby(["scenario", "run_id", "lab"], observed=True)["value"].diff()
     return part.loc[step > 0, ["scenario", "run_id", "lab", "week", "date", "value"]].rename(
-        columns={"value": "standing"})
+        columns={"value": "standing"}
+    )
 
 
 def race_summary(metrics: pd.DataFrame) -> pd.DataFrame:

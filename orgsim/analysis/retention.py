@@ -34,7 +34,7 @@ import pandas as pd
 
 from orgsim.analysis.summaries import mean_ci
 from orgsim.outcomes import LEAVING, two_year_retention
-from orgsim.recording import EVENT_KINDS
+from orgsim.sim.recording import EVENT_KINDS
 
 #: how a stay ends: the row kind that ends it, and the competing-risk name
 CAUSES = {"move": "rival", "quit": "quit", "layoff": "layoff"}
@@ -87,10 +87,13 @@ class EventLog:
         labs = [*pd.Categorical(events["from_lab"]).categories, *pd.Categorical(events["to_lab"]).categories]
         places = [OUTSIDE, *[p for p in dict.fromkeys(map(str, labs)) if p != OUTSIDE]]
         if "cohort_after" not in events:
-            raise ValueError("the event log has no cohort_after column (written before it was recorded); "
-                             "rerun the sweep to analyse stays")
-        cohorts = list(dict.fromkeys(str(c) for col in ("cohort", "cohort_after")
-                                     for c in pd.Categorical(events[col]).categories))
+            raise ValueError(
+                "the event log has no cohort_after column (written before it was recorded); "
+                "rerun the sweep to analyse stays"
+            )
+        cohorts = list(
+            dict.fromkeys(str(c) for col in ("cohort", "cohort_after") for c in pd.Categorical(events[col]).categories)
+        )
         run = _codes(events["run_id"], runs)
         person = events["researcher_id"].to_numpy(np.int64)
         order = np.lexsort((np.arange(len(events)), person, run))
@@ -99,11 +102,19 @@ class EventLog:
         scenario_of_run[run] = scenario.codes
         take = lambda values: np.asarray(values)[order]  # noqa: E731
         return cls(
-            runs=runs, scenarios=list(scenario.categories.astype(str)), scenario_of_run=scenario_of_run,
-            places=places, cohorts=cohorts, run=run[order], person=person[order],
-            week=take(events["week"].to_numpy(np.int64)), kind=take(_codes(events["kind"], list(EVENT_KINDS))),
-            src=take(_codes(events["from_lab"], places)), dst=take(_codes(events["to_lab"], places)),
-            cohort=take(_codes(events["cohort"], cohorts)), cohort_after=take(_codes(events["cohort_after"], cohorts)),
+            runs=runs,
+            scenarios=list(scenario.categories.astype(str)),
+            scenario_of_run=scenario_of_run,
+            places=places,
+            cohorts=cohorts,
+            run=run[order],
+            person=person[order],
+            week=take(events["week"].to_numpy(np.int64)),
+            kind=take(_codes(events["kind"], list(EVENT_KINDS))),
+            src=take(_codes(events["from_lab"], places)),
+            dst=take(_codes(events["to_lab"], places)),
+            cohort=take(_codes(events["cohort"], cohorts)),
+            cohort_after=take(_codes(events["cohort_after"], cohorts)),
             skill=take(events["skill"].to_numpy(float)),
         )
 
@@ -148,34 +159,48 @@ def spells(events: pd.DataFrame | EventLog, last_week: pd.Series, metrics: pd.Da
     is_departure = np.isin(log.kind[moves], [_KIND[k] for k in LEAVING])
     arrivals, arrival_end = moves[is_arrival], end[is_arrival]
     ended = arrival_end >= 0
-    parts = [_part(log.run[arrivals], log.dst[arrivals], log.cohort_after[arrivals], log.week[arrivals],
-                   np.where(ended, log.week[arrival_end], last[log.run[arrivals]]),
-                   np.where(ended, _CAUSE_CODE[log.kind[arrival_end]], len(CAUSES)), log.skill[arrivals])]
+    parts = [
+        _part(
+            log.run[arrivals],
+            log.dst[arrivals],
+            log.cohort_after[arrivals],
+            log.week[arrivals],
+            np.where(ended, log.week[arrival_end], last[log.run[arrivals]]),
+            np.where(ended, _CAUSE_CODE[log.kind[arrival_end]], len(CAUSES)),
+            log.skill[arrivals],
+        )
+    ]
     if metrics is not None:
         if INCUMBENT not in log.cohorts:
             log.cohorts.append(INCUMBENT)
         incumbent = log.cohorts.index(INCUMBENT)
         first = np.r_[True, ~chained[:-1]]
         left = moves[first & is_departure & (log.cohort[moves] == incumbent)]
-        parts.append(_part(log.run[left], log.src[left], incumbent, 0, log.week[left], _CAUSE_CODE[log.kind[left]],
-                           log.skill[left]))
+        parts.append(
+            _part(
+                log.run[left], log.src[left], incumbent, 0, log.week[left], _CAUSE_CODE[log.kind[left]], log.skill[left]
+            )
+        )
         start = sum(sign * log.dense(metrics, name)[:, :, 0] for name, sign in _WEEK0.items())
         np.add.at(start, (log.run[left], log.src[left]), -1.0)
         run, lab = np.nonzero(start > 0)
         parts.append(_part(run, lab, incumbent, 0, last[run], len(CAUSES), np.nan, n=start[run, lab]))
     data = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
     run = data["run"]
-    return pd.DataFrame({
-        "run_id": pd.Categorical.from_codes(run, log.runs),
-        "scenario": pd.Categorical.from_codes(log.scenario_of_run[run], log.scenarios),
-        "lab": pd.Categorical.from_codes(data["lab"], log.places),
-        "cohort": pd.Categorical.from_codes(data["cohort"], log.cohorts),
-        "start": data["start"].astype(np.int64),
-        "duration": (data["end"] - data["start"]).astype(np.int64),
-        "followup": (last[run] - data["start"]).astype(np.int64),
-        "cause": pd.Categorical.from_codes(data["cause"], [*CAUSES.values(), CENSORED]),
-        "skill": data["skill"], "n": data["n"].astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "run_id": pd.Categorical.from_codes(run, log.runs),
+            "scenario": pd.Categorical.from_codes(log.scenario_of_run[run], log.scenarios),
+            "lab": pd.Categorical.from_codes(data["lab"], log.places),
+            "cohort": pd.Categorical.from_codes(data["cohort"], log.cohorts),
+            "start": data["start"].astype(np.int64),
+            "duration": (data["end"] - data["start"]).astype(np.int64),
+            "followup": (last[run] - data["start"]).astype(np.int64),
+            "cause": pd.Categorical.from_codes(data["cause"], [*CAUSES.values(), CENSORED]),
+            "skill": data["skill"],
+            "n": data["n"].astype(np.int64),
+        }
+    )
 
 
 def life_table(stays: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -199,7 +224,7 @@ def life_table(stays: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     leaving = counts.sum(axis=0)
     at_risk = leaving.sum(axis=1, keepdims=True) - np.cumsum(leaving, axis=1) + leaving
     with np.errstate(invalid="ignore", divide="ignore"):
-        hazards = np.where(at_risk > 0, counts[:len(causes)] / at_risk, 0.0)
+        hazards = np.where(at_risk > 0, counts[: len(causes)] / at_risk, 0.0)
     survival = np.cumprod(1.0 - hazards.sum(axis=0), axis=1)
     before = np.concatenate([np.ones((n_groups, 1)), survival[:, :-1]], axis=1)
     incidence = np.cumsum(before * hazards, axis=2)
@@ -233,12 +258,19 @@ def two_year_retention_table(events: pd.DataFrame, last_week: pd.Series) -> pd.D
     that stay) and the function runs once per run and lab.
     """
     last = events["run_id"].map(last_week).astype(float)
-    moves = events.loc[events["kind"].isin(TRANSITIONS) & (events["week"] > last - 104),
-                       ["run_id", "scenario", "week", "researcher_id", "kind", "from_lab", "to_lab"]]
+    moves = events.loc[
+        events["kind"].isin(TRANSITIONS) & (events["week"] > last - 104),
+        ["run_id", "scenario", "week", "researcher_id", "kind", "from_lab", "to_lab"],
+    ]
     labs = [lab for lab in pd.Categorical(moves["to_lab"]).categories if lab != OUTSIDE]
     values = [
-        {"scenario": group["scenario"].iloc[0], "run_id": run_id, "lab": lab,
-         "value": two_year_retention(group, lab, int(last_week[run_id]))}
-        for run_id, group in moves.groupby("run_id", observed=True) for lab in labs
+        {
+            "scenario": group["scenario"].iloc[0],
+            "run_id": run_id,
+            "lab": lab,
+            "value": two_year_retention(group, lab, int(last_week[run_id])),
+        }
+        for run_id, group in moves.groupby("run_id", observed=True)
+        for lab in labs
     ]
     return mean_ci(pd.DataFrame(values), ["scenario", "lab"], bounds=(0.0, 1.0))

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from orgsim.analysis import metamodel
-from orgsim.extras import require
 from orgsim.analysis.summaries import StoreError
+from orgsim.extras import require
 from orgsim.sweep import design as designs
 from orgsim.sweep.spec import Design
 
@@ -47,13 +47,22 @@ def point_means(runs: pd.DataFrame, scenario: str, outcome: str, expected: int) 
     means = ok.groupby("point")[outcome].mean().reindex(range(1, expected + 1))
     missing = int(means.index.difference(ok["point"].unique()).size)
     if missing:
-        raise SensitivityError(f"{scenario}: {missing} of {expected} design points have no finished run "
-                               "(resume the sweep first)")
+        raise SensitivityError(
+            f"{scenario}: {missing} of {expected} design points have no finished run (resume the sweep first)"
+        )
     return means.to_numpy(float)
 
 
-def sobol_indices(runs: pd.DataFrame, design: Design, scenario: str, outcomes: list[str], *,
-                  resamples: int = 1000, conf_level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+def sobol_indices(
+    runs: pd.DataFrame,
+    design: Design,
+    scenario: str,
+    outcomes: list[str],
+    *,
+    resamples: int = 1000,
+    conf_level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Direct estimates: first- and total-order indices with bootstrap intervals, one row per outcome and parameter.
 
     An outcome that is undefined at some points (e.g. an empty cohort) is left out: SALib's estimator
@@ -69,23 +78,40 @@ def sobol_indices(runs: pd.DataFrame, design: Design, scenario: str, outcomes: l
         y = point_means(runs, scenario, outcome, expected)
         undefined = int(np.isnan(y).sum())
         if undefined:
-            rows.append({"method": "direct", "scenario": scenario, "outcome": outcome, "parameter": None,
-                         "points_undefined": undefined})
+            rows.append(
+                {
+                    "method": "direct",
+                    "scenario": scenario,
+                    "outcome": outcome,
+                    "parameter": None,
+                    "points_undefined": undefined,
+                }
+            )
             continue
         with warnings.catch_warnings():  # a constant outcome divides by zero variance: reported as NaN
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = sobol.analyze(problem, y, calc_second_order=False, num_resamples=resamples,
-                                   conf_level=conf_level, seed=seed)
+            result = sobol.analyze(
+                problem, y, calc_second_order=False, num_resamples=resamples, conf_level=conf_level, seed=seed
+            )
         for j, name in enumerate(problem["names"]):
-            rows.append({
-                "method": "direct", "scenario": scenario, "outcome": outcome, "parameter": name,
-                "S1": result["S1"][j], "S1_low": result["S1"][j] - result["S1_conf"][j],
-                "S1_high": result["S1"][j] + result["S1_conf"][j],
-                "ST": result["ST"][j], "ST_low": result["ST"][j] - result["ST_conf"][j],
-                "ST_high": result["ST"][j] + result["ST_conf"][j],
-                "points": expected, "points_undefined": 0, "outcome_mean": float(y.mean()),
-                "outcome_sd": float(y.std(ddof=1)),
-            })
+            rows.append(
+                {
+                    "method": "direct",
+                    "scenario": scenario,
+                    "outcome": outcome,
+                    "parameter": name,
+                    "S1": result["S1"][j],
+                    "S1_low": result["S1"][j] - result["S1_conf"][j],
+                    "S1_high": result["S1"][j] + result["S1_conf"][j],
+                    "ST": result["ST"][j],
+                    "ST_low": result["ST"][j] - result["ST_conf"][j],
+                    "ST_high": result["ST"][j] + result["ST_conf"][j],
+                    "points": expected,
+                    "points_undefined": 0,
+                    "outcome_mean": float(y.mean()),
+                    "outcome_sd": float(y.std(ddof=1)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -98,8 +124,16 @@ def unit_design(runs: pd.DataFrame, design: Design, scenario: str, expected: int
     return (x - low) / (high - low)
 
 
-def metamodel_indices(runs: pd.DataFrame, design: Design, scenario: str, outcomes: list[str], *,
-                      resamples: int = 1000, conf_level: float = 0.95, seed: int = 0) -> pd.DataFrame:
+def metamodel_indices(
+    runs: pd.DataFrame,
+    design: Design,
+    scenario: str,
+    outcomes: list[str],
+    *,
+    resamples: int = 1000,
+    conf_level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Indices of the metamodel of each outcome's mean response, with intervals from bootstrapping the runs."""
     _require_sobol(design)
     d = len(design.parameters)
@@ -112,22 +146,46 @@ def metamodel_indices(runs: pd.DataFrame, design: Design, scenario: str, outcome
         y = point_means(runs, scenario, outcome, expected)
         undefined = int(np.isnan(y).sum())
         if undefined or np.ptp(y) == 0:
-            rows.append({"method": "metamodel", "scenario": scenario, "outcome": outcome, "parameter": None,
-                         "points_undefined": undefined})
+            rows.append(
+                {
+                    "method": "metamodel",
+                    "scenario": scenario,
+                    "outcome": outcome,
+                    "parameter": None,
+                    "points_undefined": undefined,
+                }
+            )
             continue
         fitted = metamodel.choose(x, y, seed)
         s1, st = fitted.sobol()
-        boot = np.array([metamodel.Polynomial.fit(x[i], y[i], fitted.degree).sobol()
-                         for i in (rng.integers(0, len(y), len(y)) for _ in range(resamples))])
+        boot = np.array(
+            [
+                metamodel.Polynomial.fit(x[i], y[i], fitted.degree).sobol()
+                for i in (rng.integers(0, len(y), len(y)) for _ in range(resamples))
+            ]
+        )
         low, high = np.quantile(boot, [tail, 1 - tail], axis=0)  # (2 orders, d) each
         for j, name in enumerate(design.parameters):
-            rows.append({
-                "method": "metamodel", "scenario": scenario, "outcome": outcome, "parameter": name,
-                "S1": s1[j], "S1_low": low[0, j], "S1_high": high[0, j],
-                "ST": st[j], "ST_low": low[1, j], "ST_high": high[1, j],
-                "points": expected, "points_undefined": 0, "outcome_mean": float(y.mean()),
-                "outcome_sd": float(y.std(ddof=1)), "metamodel_degree": fitted.degree, "explained": fitted.cv_r2,
-            })
+            rows.append(
+                {
+                    "method": "metamodel",
+                    "scenario": scenario,
+                    "outcome": outcome,
+                    "parameter": name,
+                    "S1": s1[j],
+                    "S1_low": low[0, j],
+                    "S1_high": high[0, j],
+                    "ST": st[j],
+                    "ST_low": low[1, j],
+                    "ST_high": high[1, j],
+                    "points": expected,
+                    "points_undefined": 0,
+                    "outcome_mean": float(y.mean()),
+                    "outcome_sd": float(y.std(ddof=1)),
+                    "metamodel_degree": fitted.degree,
+                    "explained": fitted.cv_r2,
+                }
+            )
     return pd.DataFrame(rows)
 
 

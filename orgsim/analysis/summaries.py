@@ -29,12 +29,38 @@ from orgsim.sweep.store import Store
 #: headline outcomes summarized per scenario (the numeric fields of a run's Headline)
 HEADLINE = tuple(f.name for f in dataclasses.fields(Headline) if f.type == "float")
 #: the columns of the event log the analysis needs
-EVENT_COLUMNS = ("run_id", "week", "date", "researcher_id", "kind", "from_lab", "to_lab", "cohort", "cohort_after",
-                 "skill")
+EVENT_COLUMNS = (
+    "run_id",
+    "week",
+    "date",
+    "researcher_id",
+    "kind",
+    "from_lab",
+    "to_lab",
+    "cohort",
+    "cohort_after",
+    "skill",
+)
 #: weekly metrics the analysis reads (flows that give the initial headcount, levels for the curves)
-METRICS = ("headcount", "hires", "quits", "layoffs", "moves_in", "moves_out", "top_talent", "top_talent_share",
-           "capability", "standing", "pay_spent_musd", "executive_exits", "tracked_cohort",
-           "morale", "prestige", "share_price", "trust")
+METRICS = (
+    "headcount",
+    "hires",
+    "quits",
+    "layoffs",
+    "moves_in",
+    "moves_out",
+    "top_talent",
+    "top_talent_share",
+    "capability",
+    "standing",
+    "pay_spent_musd",
+    "executive_exits",
+    "tracked_cohort",
+    "morale",
+    "prestige",
+    "share_price",
+    "trust",
+)
 
 
 class StoreError(ValueError):
@@ -114,15 +140,19 @@ def read_records(root: str | Path) -> pd.DataFrame:
 
 def _read_table(root: Path, table: str, runs: pd.DataFrame, columns: list[str], filter_=None) -> pd.DataFrame | None:
     """One table for the given runs, reading only their files and only ``columns``."""
-    files = [root / table / f"scenario={s}" / f"{r}.parquet" for r, s in zip(runs["run_id"], runs["scenario"])]
+    files = [
+        root / table / f"scenario={s}" / f"{r}.parquet" for r, s in zip(runs["run_id"], runs["scenario"], strict=False)
+    ]
     files = [str(f) for f in files if f.is_file()]
     if not files:
         return None
     dataset = ds.dataset(files, format="parquet")
     missing = sorted(set(columns) - set(dataset.schema.names))
     if missing:
-        raise StoreError(f"{root}: the {table} files lack {', '.join(missing)} (written by an older orgsim); "
-                         "rerun the sweep into a new folder")
+        raise StoreError(
+            f"{root}: the {table} files lack {', '.join(missing)} (written by an older orgsim); "
+            "rerun the sweep into a new folder"
+        )
     # one thread: Arrow's scan threads could outlive a short command and abort it at exit ("terminate called
     # without an active exception", seen once in CI after a 2-run sweep); a store's files are small
     frame = dataset.to_table(columns=columns, filter=filter_, use_threads=False).to_pandas(use_threads=False)
@@ -133,8 +163,9 @@ def _read_table(root: Path, table: str, runs: pd.DataFrame, columns: list[str], 
 def read_settings(root: Path, runs: pd.DataFrame) -> Settings:
     """The outcome settings of the store's runs, from the configs they were made from; they must agree."""
     if "config_digest" not in runs:
-        raise StoreError(f"{root}: runs.parquet has no config_digest (written by an older orgsim); rerun the sweep "
-                         "into a new folder")
+        raise StoreError(
+            f"{root}: runs.parquet has no config_digest (written by an older orgsim); rerun the sweep into a new folder"
+        )
     store = Store(root)
     values: dict[str, set] = {name: set() for name in provenance.SETTINGS}
     for digest in runs["config_digest"].unique():
@@ -146,8 +177,10 @@ def read_settings(root: Path, runs: pd.DataFrame) -> Settings:
     mixed = {name: found for name, found in values.items() if len(found) > 1}
     if mixed:
         name, found = next(iter(mixed.items()))
-        raise StoreError(f"{root}: the runs differ in {name} ({', '.join(map(str, sorted(found, key=str)))}); "
-                         "the analysis needs one value")
+        raise StoreError(
+            f"{root}: the runs differ in {name} ({', '.join(map(str, sorted(found, key=str)))}); "
+            "the analysis needs one value"
+        )
     one = {name.split(".")[-1]: found.pop() for name, found in values.items()}
     return Settings(**one)
 
@@ -159,15 +192,26 @@ def load(root: str | Path, points: tuple[int, ...] | None = (0,)) -> StoreData:
     settings = read_settings(root, runs)
     chosen = runs if points is None else runs[runs["point"].isin(points)]
     events = _read_table(root, "events", chosen, list(EVENT_COLUMNS), ds.field("kind") != "executive_exit")
-    metrics = _read_table(root, "metrics", chosen, ["run_id", "week", "date", "lab", "metric", "value"],
-                          ds.field("metric").isin(list(METRICS)))
+    metrics = _read_table(
+        root,
+        "metrics",
+        chosen,
+        ["run_id", "week", "date", "lab", "metric", "value"],
+        ds.field("metric").isin(list(METRICS)),
+    )
     return StoreData(root, runs, events, metrics, settings)
 
 
 # ------------------------------------------------------------ intervals
 
-def mean_ci(frame: pd.DataFrame, by: list[str], value: str = "value", level: float = 0.95,
-            bounds: tuple[float, float] | None = None) -> pd.DataFrame:
+
+def mean_ci(
+    frame: pd.DataFrame,
+    by: list[str],
+    value: str = "value",
+    level: float = 0.95,
+    bounds: tuple[float, float] | None = None,
+) -> pd.DataFrame:
     """Per group: mean of ``value``, Student-t interval of the mean, and n (NaN values dropped).
 
     One group per row of the result; the interval is NaN for n = 1 and
@@ -234,8 +278,16 @@ def drawn_share(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
             continue
         x, result = fit
         r2_adj = result.rsquared_adj if result.centered_tss > 0 else np.nan
-        rows.append({"scenario": scenario, "outcome": outcome, "r2_adj": r2_adj, "runs": len(group),
-                     "parameters": x.shape[1], "draws": group["draw"].nunique()})
+        rows.append(
+            {
+                "scenario": scenario,
+                "outcome": outcome,
+                "r2_adj": r2_adj,
+                "runs": len(group),
+                "parameters": x.shape[1],
+                "draws": group["draw"].nunique(),
+            }
+        )
     return pd.DataFrame(rows, columns=["scenario", "outcome", "r2_adj", "runs", "parameters", "draws"])
 
 
@@ -249,6 +301,7 @@ def release_outcomes(runs: pd.DataFrame) -> pd.Series:
 
 # ------------------------------------------------------------ weekly metrics
 
+
 def weekly(metrics: pd.DataFrame) -> pd.DataFrame:
     """Per run, lab and week, one column per metric, plus the derived series the report shows.
 
@@ -256,8 +309,9 @@ def weekly(metrics: pd.DataFrame) -> pd.DataFrame:
     the frontier lab); ``pay_spent_cum`` and ``executive_exits_cum`` are
     running totals of the weekly flows.
     """
-    wide = metrics.pivot_table(index=["scenario", "run_id", "lab", "week", "date"], columns="metric", values="value",
-                               observed=True).reset_index()
+    wide = metrics.pivot_table(
+        index=["scenario", "run_id", "lab", "week", "date"], columns="metric", values="value", observed=True
+    ).reset_index()
     wide.columns.name = None
     by_run = wide.groupby(["run_id", "week"], observed=True)
     if "capability" in wide:
@@ -278,13 +332,20 @@ def metric_bands(wide: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def lab_totals(wide: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, lab and quantity: mean [95% CI] over runs of the whole-run totals and end-of-run levels."""
     by_run = wide.sort_values("week").groupby(["scenario", "run_id", "lab"], observed=True)
-    per_run = pd.concat({
-        "pay spent (M$, 4-yr value)": by_run["pay_spent_musd"].sum(),
-        "executive exits": by_run["executive_exits"].sum(),
-        "headcount at end": by_run["headcount"].last(),
-        "top-talent share at end": by_run["top_talent_share"].last(),
-        "capability gap at end": by_run["gap"].last(),
-    }, names=["quantity"]).rename("value").reset_index()
+    per_run = (
+        pd.concat(
+            {
+                "pay spent (M$, 4-yr value)": by_run["pay_spent_musd"].sum(),
+                "executive exits": by_run["executive_exits"].sum(),
+                "headcount at end": by_run["headcount"].last(),
+                "top-talent share at end": by_run["top_talent_share"].last(),
+                "capability gap at end": by_run["gap"].last(),
+            },
+            names=["quantity"],
+        )
+        .rename("value")
+        .reset_index()
+    )
     return mean_ci(per_run, ["quantity", "scenario", "lab"])
 
 
@@ -306,8 +367,11 @@ def _ols(group: pd.DataFrame, columns: list[str], outcome: str, by_replication: 
     sm = require("statsmodels.api", "lever effects (OLS)")
     x = group[columns].astype(float)
     x = x.loc[:, (x.std() > 0) & x.notna().all()]
-    fixed = pd.get_dummies(group["replication"], prefix="rep", drop_first=True, dtype=float) \
-        if by_replication and "replication" in group else pd.DataFrame(index=group.index)
+    fixed = (
+        pd.get_dummies(group["replication"], prefix="rep", drop_first=True, dtype=float)
+        if by_replication and "replication" in group
+        else pd.DataFrame(index=group.index)
+    )
     n, p = len(group), x.shape[1] + fixed.shape[1]
     if x.shape[1] == 0 or n <= p + 1:
         return None
@@ -349,12 +413,38 @@ def lever_effects(runs: pd.DataFrame, outcome: str = "cohort_retention") -> pd.D
         note = "" if varies else f"no effect to estimate: the outcome is the same in all {len(group)} design runs"
         for j, lever in enumerate(x.columns):
             b, (low, high) = result.params[lever], bounds.loc[lever]
-            rows.append({
-                "scenario": scenario, "lever": lever.removeprefix("param:"), "outcome": outcome, "n": len(group),
-                "src": b * per_sd, "src_low": low * per_sd, "src_high": high * per_sd,
-                "low": x[lever].min(), "high": x[lever].max(),
-                "range_effect": b * to_range[j], "range_low": low * to_range[j], "range_high": high * to_range[j],
-                "note": note,
-            })
-    return pd.DataFrame(rows, columns=["scenario", "lever", "outcome", "n", "src", "src_low", "src_high", "low", "high",
-                                       "range_effect", "range_low", "range_high", "note"])
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "lever": lever.removeprefix("param:"),
+                    "outcome": outcome,
+                    "n": len(group),
+                    "src": b * per_sd,
+                    "src_low": low * per_sd,
+                    "src_high": high * per_sd,
+                    "low": x[lever].min(),
+                    "high": x[lever].max(),
+                    "range_effect": b * to_range[j],
+                    "range_low": low * to_range[j],
+                    "range_high": high * to_range[j],
+                    "note": note,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "lever",
+            "outcome",
+            "n",
+            "src",
+            "src_low",
+            "src_high",
+            "low",
+            "high",
+            "range_effect",
+            "range_low",
+            "range_high",
+            "note",
+        ],
+    )

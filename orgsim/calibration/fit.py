@@ -33,15 +33,15 @@ uncertainty is the spread of the accepted trials (loss at most
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
 import os
 import time
-import warnings
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,15 +49,22 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from orgsim import catalog, lock
-from orgsim.extras import require
+from orgsim import catalog, lock, tables
 from orgsim.calibration.targets import (
-    CalibrationSpec, Target, load_calibration, loss, measure, param_overrides, scenario_for,
+    CalibrationSpec,
+    Target,
+    load_calibration,
+    loss,
+    measure,
+    param_overrides,
+    scenario_for,
 )
 from orgsim.config import ConfigError, _read_yaml
+from orgsim.extras import require
+from orgsim.files import atomic_write, git_revision, versions, write_json
 from orgsim.intervals import mean_interval
-from orgsim.output import atomic_write, git_revision, versions, write_json
-from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one
+from orgsim.studies import open_study
+from orgsim.sweep.runner import ExecutorKind, RunSpec, as_finished, executor, run_one
 
 # which parts of the spec the finished trials depend on: resuming with others changed is refused
 SEARCH_FIELDS = ("scenario", "set", "weeks", "seed", "replications", "parameters", "targets")
@@ -87,8 +94,14 @@ def measure_runs(runs: list[RunSpec], targets: dict[str, dict]) -> list[dict]:
     rows = []
     for run in runs:
         record, tables = run_one(run)
-        row = {"run_id": run.run_id, "point": run.point, "seed": run.seed, "status": record["status"],
-               "error": record.get("error", ""), "duration_s": record["duration_s"]}
+        row = {
+            "run_id": run.run_id,
+            "point": run.point,
+            "seed": run.seed,
+            "status": record["status"],
+            "error": record.get("error", ""),
+            "duration_s": record["duration_s"],
+        }
         if record["status"] == "ok":
             try:
                 row.update(measure(parsed, scenario_from_dict(run.config), tables["metrics"], tables["events"]))
@@ -100,39 +113,53 @@ def measure_runs(runs: list[RunSpec], targets: dict[str, dict]) -> list[dict]:
 
 @dataclass
 class Candidate:
-    key: int                 # trial number, or a refine/verify index
+    key: int  # trial number, or a refine/verify index
     values: dict[str, float]
     config: dict | None = None
     error: str = ""
 
 
-def evaluate(pool, slots: int, candidates: list[Candidate], seeds: list[int], spec: CalibrationSpec,
-             label: str, on_run: Progress = _quiet) -> dict[int, pd.DataFrame]:
+def evaluate(
+    pool,
+    slots: int,
+    candidates: list[Candidate],
+    seeds: list[int],
+    spec: CalibrationSpec,
+    label: str,
+    on_run: Progress = _quiet,
+) -> dict[int, pd.DataFrame]:
     """Run every candidate on every seed; per candidate, one row of statistics per seed."""
     targets = {name: t.model_dump(mode="json") for name, t in spec.targets.items()}
     tasks = []
     for cand in candidates:
         if cand.config is None:
             continue
-        runs = [RunSpec(f"{label}{cand.key:04d}-r{rep:03d}", "calibration", cand.config, seed, cand.key, rep,
-                        cand.values, spec.weeks, ("metrics", "events")) for rep, seed in enumerate(seeds)]
-        tasks += [runs[i:i + spec.batch_size] for i in range(0, len(runs), spec.batch_size)]
+        runs = [
+            RunSpec(
+                f"{label}{cand.key:04d}-r{rep:03d}",
+                "calibration",
+                cand.config,
+                seed,
+                cand.key,
+                rep,
+                cand.values,
+                spec.weeks,
+                ("metrics", "events"),
+            )
+            for rep, seed in enumerate(seeds)
+        ]
+        tasks += [runs[i : i + spec.batch_size] for i in range(0, len(runs), spec.batch_size)]
     rows: list[dict] = []
-    pending: set[Future] = set()
-    queue = iter(tasks)
-    while True:
-        while len(pending) < 2 * slots and (batch := next(queue, None)) is not None:
-            pending.add(pool.submit(measure_runs, batch, targets))
-        if not pending:
-            break
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in finished:
-            for row in future.result():
-                rows.append(row)
-                on_run(row)
+    for future in as_finished(pool, functools.partial(measure_runs, targets=targets), tasks, slots):
+        for row in future.result():
+            rows.append(row)
+            on_run(row)
     frame = pd.DataFrame(rows)
-    return {c.key: frame[frame["point"] == c.key].sort_values("run_id").reset_index(drop=True) if len(frame) else frame
-            for c in candidates if c.config is not None}
+    return {
+        c.key: frame[frame["point"] == c.key].sort_values("run_id").reset_index(drop=True) if len(frame) else frame
+        for c in candidates
+        if c.config is not None
+    }
 
 
 def summarize(spec: CalibrationSpec, frame: pd.DataFrame) -> dict:
@@ -141,9 +168,14 @@ def summarize(spec: CalibrationSpec, frame: pd.DataFrame) -> dict:
     failed = frame[frame["status"] != "ok"] if len(frame) else frame
     means = {name: float(ok[name].mean()) if name in ok and len(ok) else float("nan") for name in spec.targets}
     sds = {name: float(ok[name].std(ddof=1)) if name in ok and len(ok) > 1 else float("nan") for name in spec.targets}
-    return {"means": means, "sds": sds, "loss": loss(spec.targets, means) if len(failed) == 0 else float("inf"),
-            "ok_runs": int(len(ok)), "failed_runs": int(len(failed)),
-            "error": str(failed["error"].iloc[0]) if len(failed) else ""}
+    return {
+        "means": means,
+        "sds": sds,
+        "loss": loss(spec.targets, means) if len(failed) == 0 else float("inf"),
+        "ok_runs": int(len(ok)),
+        "failed_runs": int(len(failed)),
+        "error": str(failed["error"].iloc[0]) if len(failed) else "",
+    }
 
 
 def _config(spec: CalibrationSpec, base: Path, values: dict[str, float], extra: list[str] | None = None) -> Candidate:
@@ -159,15 +191,16 @@ def _config(spec: CalibrationSpec, base: Path, values: dict[str, float], extra: 
 
 
 def _study(spec: CalibrationSpec, out: Path):
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    storage = optuna.storages.RDBStorage(f"sqlite:///{(out / 'optuna.db').resolve()}")
-    study = optuna.create_study(study_name=spec.name, storage=storage, direction="minimize", load_if_exists=True)
-    study.sampler = optuna.samplers.TPESampler(
-        seed=spec.seed + len(study.trials), n_startup_trials=spec.optimizer.startup_trials,
-        multivariate=spec.optimizer.multivariate, constant_liar=spec.optimizer.parallel_trials > 1)
+    o = spec.optimizer
+    study, _ = open_study(
+        out,
+        spec.name,
+        seed=spec.seed,
+        directions=["minimize"],
+        startup_trials=o.startup_trials,
+        multivariate=o.multivariate,
+        parallel_trials=o.parallel_trials,
+    )
     if spec.optimizer.start and not any(t.params == spec.optimizer.start for t in study.trials):
         study.enqueue_trial(spec.optimizer.start)  # a known-good point (new or edited): tried next
     return study
@@ -209,10 +242,15 @@ def trials_frame(study, spec: CalibrationSpec) -> pd.DataFrame:
     rows = []
     for t in trials:
         history = Retry.retry_history(t)
-        row = {"trial": t.number, "state": t.state.name, "loss": t.value if t.value is not None else np.nan,
-               "seconds": t.user_attrs.get("seconds", np.nan), "rerun_of": history[-1] if history else np.nan,
-               "interrupted": t.number in interrupted,
-               "error": t.user_attrs.get("error", "")}
+        row = {
+            "trial": t.number,
+            "state": t.state.name,
+            "loss": t.value if t.value is not None else np.nan,
+            "seconds": t.user_attrs.get("seconds", np.nan),
+            "rerun_of": history[-1] if history else np.nan,
+            "interrupted": t.number in interrupted,
+            "error": t.user_attrs.get("error", ""),
+        }
         row.update({f"param:{k}": t.params.get(k, np.nan) for k in spec.parameters})
         row.update({f"sim:{k}": t.user_attrs.get("means", {}).get(k, np.nan) for k in spec.targets})
         rows.append(row)
@@ -230,8 +268,10 @@ def round_sig(value: float, digits: int = 4) -> float:
 
 def fitted_values(spec: CalibrationSpec, values: dict[str, float]) -> dict[str, float | int]:
     """The fit as written to the config: integers stay integers, floats keep 4 significant digits."""
-    return {name: int(round(values[name])) if par.integer else round_sig(values[name])
-            for name, par in spec.parameters.items()}
+    return {
+        name: int(round(values[name])) if par.integer else round_sig(values[name])
+        for name, par in spec.parameters.items()
+    }
 
 
 def accepted_trials(spec: CalibrationSpec, trials: pd.DataFrame) -> tuple[str, pd.DataFrame]:
@@ -239,10 +279,13 @@ def accepted_trials(spec: CalibrationSpec, trials: pd.DataFrame) -> tuple[str, p
     done = trials[trials["state"] == "COMPLETE"].sort_values(["loss", "trial"])
     accepted = done[done["loss"] <= spec.accept_loss]
     if len(accepted) >= spec.uncertainty.min_accepted:
-        return (f"accepted set: the {len(accepted)} trials with loss <= {spec.accept_loss:g} "
-                f"(of {len(done)} finished)"), accepted
-    return (f"top-{min(len(done), spec.uncertainty.top_k)} trials by loss (only {len(accepted)} "
-            f"had loss <= {spec.accept_loss:g})"), done.head(spec.uncertainty.top_k)
+        return (
+            f"accepted set: the {len(accepted)} trials with loss <= {spec.accept_loss:g} (of {len(done)} finished)"
+        ), accepted
+    return (
+        f"top-{min(len(done), spec.uncertainty.top_k)} trials by loss (only {len(accepted)} "
+        f"had loss <= {spec.accept_loss:g})"
+    ), done.head(spec.uncertainty.top_k)
 
 
 def uncertainty(spec: CalibrationSpec, accepted: pd.DataFrame, fit: dict[str, float]) -> pd.DataFrame:
@@ -250,9 +293,21 @@ def uncertainty(spec: CalibrationSpec, accepted: pd.DataFrame, fit: dict[str, fl
     rows = []
     for name in spec.parameters:
         v = accepted[f"param:{name}"].astype(float)
-        rows.append({"parameter": name, "fitted": fit[name], "mean": v.mean(), "sd": v.std(ddof=1),
-                     "q05": v.quantile(0.05), "q95": v.quantile(0.95), "min": v.min(), "max": v.max(),
-                     "low": spec.parameters[name].low, "high": spec.parameters[name].high, "n": len(v)})
+        rows.append(
+            {
+                "parameter": name,
+                "fitted": fit[name],
+                "mean": v.mean(),
+                "sd": v.std(ddof=1),
+                "q05": v.quantile(0.05),
+                "q95": v.quantile(0.95),
+                "min": v.min(),
+                "max": v.max(),
+                "low": spec.parameters[name].low,
+                "high": spec.parameters[name].high,
+                "n": len(v),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -278,12 +333,24 @@ def fit_table(spec: CalibrationSpec, frame: pd.DataFrame, scale_label: str) -> p
         mean, low, high = map(float, mean_interval(v.to_numpy()))
         if t.percent:  # a share's interval stays within 0-100% (with 2 seeds it reached -128% to 295%)
             low, high = max(low, 0.0), min(high, 1.0)
-        rows.append({"scale": scale_label, "target": name, "label": t.label or name, "value": t.value,
-                     "tolerance": t.tolerance, "mean": mean, "ci_low": low, "ci_high": high,
-                     "seed_p025": float(v.quantile(0.025)) if n else np.nan,
-                     "seed_p975": float(v.quantile(0.975)) if n else np.nan, "seeds": n,
-                     "within": t.within(mean) if n else False, "range": t.range,
-                     "percent": t.percent})
+        rows.append(
+            {
+                "scale": scale_label,
+                "target": name,
+                "label": t.label or name,
+                "value": t.value,
+                "tolerance": t.tolerance,
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "seed_p025": float(v.quantile(0.025)) if n else np.nan,
+                "seed_p975": float(v.quantile(0.975)) if n else np.nan,
+                "seeds": n,
+                "within": t.within(mean) if n else False,
+                "range": t.range,
+                "percent": t.percent,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -296,32 +363,45 @@ def predictive_table(spec: CalibrationSpec, per_run: pd.DataFrame) -> pd.DataFra
     rows = []
     for name, t in spec.targets.items():
         by_vector = ok.groupby("point")[name].mean().dropna() if len(ok) else pd.Series(dtype=float)
-        rows.append({"target": name, "label": t.label or name, "value": t.value, "tolerance": t.tolerance,
-                     "range": t.range, "percent": t.percent, "vectors": len(by_vector),
-                     "mean": float(by_vector.mean()) if len(by_vector) else np.nan,
-                     "q05": float(by_vector.quantile(0.05)) if len(by_vector) else np.nan,
-                     "q95": float(by_vector.quantile(0.95)) if len(by_vector) else np.nan,
-                     "within_share": float(np.mean([t.within(v) for v in by_vector])) if len(by_vector) else np.nan})
+        rows.append(
+            {
+                "target": name,
+                "label": t.label or name,
+                "value": t.value,
+                "tolerance": t.tolerance,
+                "range": t.range,
+                "percent": t.percent,
+                "vectors": len(by_vector),
+                "mean": float(by_vector.mean()) if len(by_vector) else np.nan,
+                "q05": float(by_vector.quantile(0.05)) if len(by_vector) else np.nan,
+                "q95": float(by_vector.quantile(0.95)) if len(by_vector) else np.nan,
+                "within_share": float(np.mean([t.within(v) for v in by_vector])) if len(by_vector) else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def predictive_markdown(table: pd.DataFrame, replications: int) -> str:
     n = int(table["vectors"].max()) if len(table) else 0
-    lines = [f"{n} accepted parameter vectors, {replications} fresh seeds each", "",
-             "| target | fact | tolerance | mean over vectors | 5-95% of vectors | vectors within |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        f"{n} accepted parameter vectors, {replications} fresh seeds each",
+        "",
+        *tables.head(
+            ["target", "fact", "tolerance", "mean over vectors", "5-95% of vectors", "vectors within"], "lrrrrr"
+        ),
+    ]
     for r in table.itertuples():
         p = bool(r.percent)
         fact, tol = fact_cells(r)
-        lines.append(f"| {r.label} | {fact} | {tol} | {_fmt(r.mean, p)} | {_fmt(r.q05, p)} to {_fmt(r.q95, p)} | "
-                     f"{r.within_share:.0%} |")
+        lines.append(
+            f"| {r.label} | {fact} | {tol} | {_fmt(r.mean, p)} | {_fmt(r.q05, p)} to {_fmt(r.q95, p)} | "
+            f"{r.within_share:.0%} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def _fmt(value: float, percent: bool) -> str:
-    if not math.isfinite(value):
-        return "nan"
-    return f"{100 * value:.1f}%" if percent else f"{value:,.0f}"
+    return tables.number(value, "pct" if percent else "int")
 
 
 def fact_cells(row) -> tuple[str, str]:
@@ -336,15 +416,22 @@ def table_markdown(table: pd.DataFrame) -> str:
     lines = []
     for scale, rows in table.groupby("scale", sort=False):
         seeds = int(rows["seeds"].min())
-        lines += [f"population.scale = {scale}, {seeds} seeds", "",
-                  "| target | fact | tolerance | simulated mean | 95% CI of mean | 2.5-97.5% of seeds | within |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | :---: |"]
+        lines += [
+            f"population.scale = {scale}, {seeds} seeds",
+            "",
+            *tables.head(
+                ["target", "fact", "tolerance", "simulated mean", "95% CI of mean", "2.5-97.5% of seeds", "within"],
+                "lrrrrrc",
+            ),
+        ]
         for r in rows.itertuples():
             p = bool(r.percent)
             fact, tol = fact_cells(r)
-            lines.append(f"| {r.label} | {fact} | {tol} | {_fmt(r.mean, p)} | "
-                         f"[{_fmt(r.ci_low, p)}, {_fmt(r.ci_high, p)}] | [{_fmt(r.seed_p025, p)}, {_fmt(r.seed_p975, p)}] | "
-                         f"{'yes' if r.within else '**no**'} |")
+            lines.append(
+                f"| {r.label} | {fact} | {tol} | {_fmt(r.mean, p)} | "
+                f"[{_fmt(r.ci_low, p)}, {_fmt(r.ci_high, p)}] | [{_fmt(r.seed_p025, p)}, {_fmt(r.seed_p975, p)}] | "
+                f"{'yes' if r.within else '**no**'} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -363,15 +450,21 @@ def plot(trials: pd.DataFrame, spec: CalibrationSpec, fit_trial: int | None, out
     ax.axhline(spec.accept_loss, color="grey", ls="--", lw=1, label=f"accepted (loss ≤ {spec.accept_loss:g})")
     ax.axvline(spec.optimizer.startup_trials - 0.5, color="grey", ls=":", lw=1, label="end of random start-up")
     if fit_trial is not None and (done["trial"] == fit_trial).any():
-        ax.scatter([fit_trial], done.loc[done["trial"] == fit_trial, "loss"], s=80, facecolor="none",
-                   edgecolor="black", label="fit")
+        ax.scatter(
+            [fit_trial],
+            done.loc[done["trial"] == fit_trial, "loss"],
+            s=80,
+            facecolor="none",
+            edgecolor="black",
+            label="fit",
+        )
     ax.set_yscale("log")
     ax.set_xlabel("trial")
     ax.set_ylabel("loss = Σ ((sim − target) / tolerance)²")
     ax.set_title(f"{spec.name}: loss over trials ({spec.replications} seeds per candidate)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "loss.png", dpi=120)
+    atomic_write(out / "loss.png", lambda tmp: fig.savefig(tmp, format="png", dpi=120))
     plt.close(fig)
     paths.append(out / "loss.png")
     names = list(spec.parameters)
@@ -380,16 +473,20 @@ def plot(trials: pd.DataFrame, spec: CalibrationSpec, fit_trial: int | None, out
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.8 * rows), squeeze=False)
     good = done["loss"] <= spec.accept_loss
     for ax, name in zip(axes.ravel(), names, strict=False):
-        ax.scatter(done["trial"], done[f"param:{name}"], s=8, c=np.log10(done["loss"].clip(lower=1e-3)), cmap="viridis_r")
-        ax.scatter(done.loc[good, "trial"], done.loc[good, f"param:{name}"], s=20, facecolor="none", edgecolor="red", lw=0.6)
+        ax.scatter(
+            done["trial"], done[f"param:{name}"], s=8, c=np.log10(done["loss"].clip(lower=1e-3)), cmap="viridis_r"
+        )
+        ax.scatter(
+            done.loc[good, "trial"], done.loc[good, f"param:{name}"], s=20, facecolor="none", edgecolor="red", lw=0.6
+        )
         ax.set_title(name, fontsize=8)
         ax.set_ylim(spec.parameters[name].low, spec.parameters[name].high)
         ax.tick_params(labelsize=7)
-    for ax in axes.ravel()[len(names):]:
+    for ax in axes.ravel()[len(names) :]:
         ax.axis("off")
     fig.suptitle("parameters over trials (colour: log10 loss, dark = low; red rings: accepted)", fontsize=9)
     fig.tight_layout()
-    fig.savefig(out / "params.png", dpi=110)
+    atomic_write(out / "params.png", lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     plt.close(fig)
     paths.append(out / "params.png")
     return paths
@@ -410,8 +507,9 @@ def _rel(path: Path, start: Path) -> str:
     return os.path.relpath(path.resolve(), start.resolve())
 
 
-def write_config(spec: CalibrationSpec, spec_path: Path, base: Path, fit: dict, unc: pd.DataFrame, method: str,
-                 info: dict) -> Path:
+def write_config(
+    spec: CalibrationSpec, spec_path: Path, base: Path, fit: dict, unc: pd.DataFrame, method: str, info: dict
+) -> Path:
     """``configs/calibrated.yaml``: extends the world, overrides only the fitted parameters, says how it was made."""
     path = (base / spec.output.config).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -440,8 +538,10 @@ def write_config(spec: CalibrationSpec, spec_path: Path, base: Path, fit: dict, 
                 continue
             s = stats.loc[".".join([*path, key])]
             leaf = yaml.safe_dump({key: value}, default_flow_style=True).strip()[1:-1]
-            lines.append(f"{'  ' * depth}{leaf}   # {s['mean']:.4g} ± {s['sd']:.2g} (5-95%: {s['q05']:.4g} to "
-                         f"{s['q95']:.4g}; bounds {s['low']:g} to {s['high']:g})")
+            lines.append(
+                f"{'  ' * depth}{leaf}   # {s['mean']:.4g} ± {s['sd']:.2g} (5-95%: {s['q05']:.4g} to "
+                f"{s['q95']:.4g}; bounds {s['low']:g} to {s['high']:g})"
+            )
 
     emit(_nested(fit), [], 0)
     text = "\n".join(header) + body + "\n".join(lines) + "\n"
@@ -462,8 +562,10 @@ def chain_warnings(spec: CalibrationSpec, base: Path, written: Path) -> list[str
         before.append(path)
         parent = _read_yaml(path).get("extends")
         if not isinstance(parent, str):
-            warns.append(f"{Path(spec.scenario).name} does not extend {written.name} yet: "
-                         f"set `extends: {written.name}` in its chain to use the fit")
+            warns.append(
+                f"{Path(spec.scenario).name} does not extend {written.name} yet: "
+                f"set `extends: {written.name}` in its chain to use the fit"
+            )
             return warns
         path = (path.parent / parent).resolve()
     for file in before:
@@ -516,10 +618,20 @@ def _digest(data) -> str:
 
 
 @lock.writes
-def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
-              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-              trials: int | None = None, write_config_file: bool = True, progress: Progress = _quiet) -> CalibrationResult:
-    """Run (or resume) the calibration of ``spec_path`` into ``out``.
+def calibrate(
+    spec_path: str | Path,
+    out: str | Path,
+    *,
+    executor_kind: ExecutorKind = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    trials: int | None = None,
+    write_config_file: bool = True,
+    progress: Progress = _quiet,
+) -> CalibrationResult:
+    """Run (or resume) the calibration of ``spec_path`` into ``out``: search, refine, verify, the posterior
+    predictive, then the written fit (one function per stage below).
 
     ``trials`` is the total number of finished trials wanted (default: the
     spec's), counting those a resumed study already has. ``progress(kind,
@@ -527,12 +639,84 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     events for a progress bar.
     """
     require("optuna", "orgsim calibrate")
-    from optuna.trial import TrialState
-
-    spec_path = Path(spec_path)
+    spec_path, out = Path(spec_path), Path(out)
     spec, base = load_calibration(spec_path)
-    out = Path(out)
-    wanted = trials or spec.trials
+    manifest = _start(spec, spec_path, base, out, resume, executor_kind, workers)
+    study = _study(spec, out)
+    requeued = _requeue_interrupted(study)
+    seconds: dict[str, float] = {}
+    with executor(executor_kind, workers, scheduler) as (pool, slots):
+        with _timed(seconds, "search"):
+            ran = _search(study, spec, base, pool, slots, trials or spec.trials, manifest["search_seeds"], progress)
+            frame = trials_frame(study, spec)
+            atomic_write(out / "trials.csv", lambda tmp: frame.to_csv(tmp, index=False))
+        with _timed(seconds, "refine"):
+            fit_trial, fit_loss, fit = _refine(spec, base, out, frame, pool, slots, progress)
+        with _timed(seconds, "verify"):
+            tables = _verify(spec, spec_path, base, out, fit, pool, slots, progress)
+        method, accepted = accepted_trials(spec, frame)
+        if spec.predictive.draws:
+            with _timed(seconds, "predictive"):
+                _predictive(spec, base, out, accepted, pool, slots, progress)
+    table = pd.concat(tables, ignore_index=True)
+    atomic_write(out / "fit_table.csv", lambda tmp: table.to_csv(tmp, index=False))
+    markdown = table_markdown(table)
+    atomic_write(out / "fit_table.md", lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
+    unc = uncertainty(spec, accepted, fit)
+    plot(frame, spec, fit_trial, out)
+    info = {
+        "date": dt.date.today().isoformat(),
+        "git": (git_revision() or "")[:10],
+        "trials": int((frame["state"] == "COMPLETE").sum()),
+        "loss": fit_loss,
+    }
+    config_path = accepted_path = None
+    warns: list[str] = []
+    if write_config_file:
+        config_path = write_config(spec, spec_path, base, fit, unc, method, info)
+        accepted_path = write_accepted(spec, base, accepted)
+        warns = chain_warnings(spec, base, config_path)
+    fit_doc = {
+        "fitted": fit,
+        "fit_trial": fit_trial,
+        "fit_loss_refined": info["loss"],
+        "uncertainty_method": method,
+        "uncertainty": unc.to_dict(orient="records"),
+        "accept_loss": spec.accept_loss,
+        "trials_complete": info["trials"],
+        "trials_failed": int((frame["state"] == "FAIL").sum()),
+        "requeued_after_interrupt": requeued,
+        "seconds_this_session": {k: round(v, 1) for k, v in seconds.items()},
+        "search_seconds_all_sessions": round(float(frame.loc[frame["state"] == "COMPLETE", "seconds"].sum()), 1),
+        "config": config_path.name if config_path else None,
+        "accepted_file": accepted_path.name if accepted_path else None,
+        "warnings": warns,
+    }
+    write_json(fit_doc, out / "fit.json")
+    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    write_json(manifest, out / "manifest.json")
+    return CalibrationResult(out, info["trials"], ran, requeued, fit, method, unc, table, config_path, warns, seconds)
+
+
+@contextlib.contextmanager
+def _timed(seconds: dict[str, float], stage: str):
+    """Add the stage's wall time to ``seconds`` (the session's timings in fit.json)."""
+    started = time.perf_counter()
+    yield
+    seconds[stage] = time.perf_counter() - started
+
+
+def _start(
+    spec: CalibrationSpec,
+    spec_path: Path,
+    base: Path,
+    out: Path,
+    resume: bool,
+    executor_kind: ExecutorKind,
+    workers: int | None,
+) -> dict:
+    """Refuse a folder that holds another calibration (or this one, without ``resume``, or with its search
+    changed); write and return the session's manifest."""
     manifest_path = out / "manifest.json"
     previous = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
     if (out / "optuna.db").exists() and not resume:
@@ -543,173 +727,181 @@ def calibrate(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     if resume and previous is not None:
         if previous.get("search") != search:
             changed = [k for k in SEARCH_FIELDS if previous.get("search", {}).get(k) != search[k]]
-            raise ConfigError(spec_path, ", ".join(changed),
-                              f"differs from the calibration in {out}; cannot resume it (use another folder)")
+            raise ConfigError(
+                spec_path,
+                ", ".join(changed),
+                f"differs from the calibration in {out}; cannot resume it (use another folder)",
+            )
         if previous.get("scenario_digest") != scenario_digest:
             raise ConfigError(spec_path, "scenario", f"the scenario changed since the calibration in {out} started")
     manifest = {
-        "calibration": spec.name, "spec_file": spec_path.name, "spec": resolved, "search": search,
-        "scenario_digest": scenario_digest, "executor": executor_kind, "workers": workers,
+        "calibration": spec.name,
+        "spec_file": spec_path.name,
+        "spec": resolved,
+        "search": search,
+        "scenario_digest": scenario_digest,
+        "executor": executor_kind,
+        "workers": workers,
         "search_seeds": stream_seeds(spec.seed, 0, spec.replications),
-        "versions": versions(), "git_revision": git_revision(),
+        "versions": versions(),
+        "git_revision": git_revision(),
         "started": (previous or {}).get("started") or dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "sessions": [*(previous or {}).get("sessions", []), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")],
     }
     write_json(manifest, manifest_path)
+    return manifest
 
-    study = _study(spec, out)
-    requeued = _requeue_interrupted(study)
-    seconds: dict[str, float] = {}
-    search_seeds = manifest["search_seeds"]
+
+def _search(
+    study, spec: CalibrationSpec, base: Path, pool, slots: int, wanted: int, seeds: list[int], progress: Progress
+) -> int:
+    """Ask, run and tell trials in batches until ``wanted`` have finished; returns the trials run now."""
+    from optuna.trial import TrialState
+
     ran = 0
-    with executor(executor_kind, workers, scheduler) as (pool, slots):
-        # ---- search
-        started = time.perf_counter()
-        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-        progress("stage", name="search", total=wanted, done=min(done, wanted), runs=spec.replications)
-        failed_in_a_row = 0
-        while done < wanted:
-            batch = []
-            for _ in range(min(spec.optimizer.parallel_trials, wanted - done)):
-                trial = study.ask()
-                cand = _config(spec, base, _suggest(trial, spec))
-                cand.key = trial.number
-                batch.append((trial, cand))
-            t0 = time.perf_counter()
-            frames = evaluate(pool, slots, [c for _, c in batch], search_seeds, spec, "t",
-                              on_run=lambda row: progress("run", row=row))
-            for trial, cand in batch:
-                if cand.config is None:
-                    summary = {"means": {}, "sds": {}, "loss": float("inf"), "error": cand.error}
-                else:
-                    summary = summarize(spec, frames[cand.key])
-                trial.set_user_attr("means", summary["means"])
-                trial.set_user_attr("sds", summary["sds"])
-                trial.set_user_attr("seconds", round(time.perf_counter() - t0, 2))
-                if math.isfinite(summary["loss"]):
-                    study.tell(trial, summary["loss"])
-                    done += 1
-                    failed_in_a_row = 0
-                else:
-                    trial.set_user_attr("error", summary["error"] or "a statistic was NaN")
-                    study.tell(trial, state=TrialState.FAIL)
-                    failed_in_a_row += 1
-                ran += 1
-                progress("trial", number=trial.number, loss=summary["loss"], error=summary.get("error", ""),
-                         best=_best_value(study))
-            if failed_in_a_row >= spec.optimizer.max_failed_in_a_row:
-                last = trials_frame(study, spec).iloc[-1]
-                raise CalibrationFailed(f"{failed_in_a_row} trials in a row failed; last error: {last['error']}")
-        seconds["search"] = time.perf_counter() - started
-        frame = trials_frame(study, spec)
-        frame.to_csv(out / ".trials.csv.tmp", index=False)
-        os.replace(out / ".trials.csv.tmp", out / "trials.csv")
-
-        # ---- refine: the best few candidates on fresh seeds
-        started = time.perf_counter()
-        complete = frame[frame["state"] == "COMPLETE"].sort_values(["loss", "trial"])
-        top = complete.drop_duplicates(subset=[f"param:{k}" for k in spec.parameters]).head(spec.refine.top)
-        refine_path = out / "refine.json"
-        refined = json.loads(refine_path.read_text(encoding="utf-8")) if refine_path.is_file() else {}
-        refined = {k: v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}  # only the current top
-        refine_seeds = stream_seeds(spec.seed, 1, spec.refine.replications)
-        refine_extra = [] if spec.refine.scale is None else [f"population.scale={spec.refine.scale!r}"]
-        todo = [int(t) for t in top["trial"] if str(int(t)) not in refined or refined[str(int(t))]["seeds"] != refine_seeds
-                or refined[str(int(t))].get("scale") != spec.refine.scale]
-        progress("stage", name="refine", total=len(top), done=len(top) - len(todo), runs=spec.refine.replications)
-        for number in todo:
-            row = complete[complete["trial"] == number].iloc[0]
-            values = {k: float(row[f"param:{k}"]) for k in spec.parameters}
-            cand = _config(spec, base, values, refine_extra)
-            cand.key = number
-            result = summarize(spec, evaluate(pool, slots, [cand], refine_seeds, spec, "refine",
-                                              on_run=lambda r: progress("run", row=r))[number])
-            refined[str(number)] = {"values": values, "seeds": refine_seeds, "scale": spec.refine.scale,
-                                    "search_loss": float(row["loss"]), **result}
-            write_json(refined, refine_path)
-            progress("trial", number=number, loss=result["loss"], best=None)
-        pool_best = {int(k): v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}
-        if pool_best:
-            fit_trial = min(pool_best, key=lambda k: (pool_best[k]["loss"], k))
-            raw = pool_best[fit_trial]["values"]
-        else:
-            fit_trial = int(complete.iloc[0]["trial"])
-            raw = {k: float(complete.iloc[0][f"param:{k}"]) for k in spec.parameters}
-        fit = fitted_values(spec, raw)
-        seconds["refine"] = time.perf_counter() - started
-
-        # ---- verify at each scale on fresh seeds
-        started = time.perf_counter()
-        verify_seeds = stream_seeds(spec.seed, 2, spec.verify.replications)
-        scales = spec.verify.scales or [None]
-        tables = []
-        (out / "verify").mkdir(exist_ok=True)
-        fit_digest = _digest({"fit": fit, "seeds": verify_seeds, "weeks": spec.weeks})
-        for i, scale in enumerate(scales):
-            label = "as configured" if scale is None else f"{scale:g}"
-            path = out / "verify" / f"scale={label.replace(' ', '_')}.csv"
-            meta = path.with_suffix(".json")
-            if path.is_file() and meta.is_file() and json.loads(meta.read_text())["digest"] == fit_digest:
-                per_seed = pd.read_csv(path)
+    done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    progress("stage", name="search", total=wanted, done=min(done, wanted), runs=spec.replications)
+    failed_in_a_row = 0
+    while done < wanted:
+        batch = []
+        for _ in range(min(spec.optimizer.parallel_trials, wanted - done)):
+            trial = study.ask()
+            cand = _config(spec, base, _suggest(trial, spec))
+            cand.key = trial.number
+            batch.append((trial, cand))
+        t0 = time.perf_counter()
+        frames = evaluate(
+            pool, slots, [c for _, c in batch], seeds, spec, "t", on_run=lambda row: progress("run", row=row)
+        )
+        for trial, cand in batch:
+            if cand.config is None:
+                summary = {"means": {}, "sds": {}, "loss": float("inf"), "error": cand.error}
             else:
-                progress("stage", name=f"verify (scale {label})", total=spec.verify.replications, done=0, runs=1)
-                extra = [] if scale is None else [f"population.scale={scale!r}"]
-                cand = _config(spec, base, fit, extra)
-                cand.key = i
-                if cand.config is None:
-                    raise ConfigError(spec_path, "verify.scales", cand.error)
-                per_seed = evaluate(pool, slots, [cand], verify_seeds, spec, f"verify{i}-",
-                                    on_run=lambda r: progress("run", row=r, advance=True))[i]
-                per_seed.to_csv(path.with_name(f".{path.name}.tmp"), index=False)
-                os.replace(path.with_name(f".{path.name}.tmp"), path)
-                write_json({"digest": fit_digest, "fit": fit, "scale": label}, meta)
-            if (per_seed["status"] != "ok").any():
-                bad = per_seed[per_seed["status"] != "ok"].iloc[0]
-                raise CalibrationFailed(f"verification run {bad['run_id']} failed: {bad['error']}")
-            tables.append(fit_table(spec, per_seed, label))
-        seconds["verify"] = time.perf_counter() - started
-
-        # ---- posterior predictive: the accepted set's spread on every target
-        method, accepted = accepted_trials(spec, frame)
-        predictive = None
-        if spec.predictive.draws:
-            started = time.perf_counter()
-            predictive = _predictive(spec, base, out, accepted, pool, slots, progress)
-            seconds["predictive"] = time.perf_counter() - started
-
-    table = pd.concat(tables, ignore_index=True)
-    table.to_csv(out / "fit_table.csv", index=False)
-    markdown = table_markdown(table)
-    atomic_write(out / "fit_table.md", lambda tmp: tmp.write_text(markdown, encoding="utf-8"))
-    unc = uncertainty(spec, accepted, fit)
-    plot(frame, spec, fit_trial, out)
-    info = {"date": dt.date.today().isoformat(), "git": (git_revision() or "")[:10],
-            "trials": int((frame["state"] == "COMPLETE").sum()),
-            "loss": float(pool_best[fit_trial]["loss"]) if pool_best else float(complete.iloc[0]["loss"])}
-    config_path = accepted_path = None
-    warns: list[str] = []
-    if write_config_file:
-        config_path = write_config(spec, spec_path, base, fit, unc, method, info)
-        accepted_path = write_accepted(spec, base, accepted)
-        warns = chain_warnings(spec, base, config_path)
-    fit_doc = {
-        "fitted": fit, "fit_trial": fit_trial, "fit_loss_refined": info["loss"],
-        "uncertainty_method": method, "uncertainty": unc.to_dict(orient="records"),
-        "accept_loss": spec.accept_loss, "trials_complete": info["trials"],
-        "trials_failed": int((frame["state"] == "FAIL").sum()), "requeued_after_interrupt": requeued,
-        "seconds_this_session": {k: round(v, 1) for k, v in seconds.items()},
-        "search_seconds_all_sessions": round(float(frame.loc[frame["state"] == "COMPLETE", "seconds"].sum()), 1),
-        "config": config_path.name if config_path else None,
-        "accepted_file": accepted_path.name if accepted_path else None, "warnings": warns,
-    }
-    write_json(fit_doc, out / "fit.json")
-    manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    write_json(manifest, manifest_path)
-    return CalibrationResult(out, info["trials"], ran, requeued, fit, method, unc, table, config_path, warns, seconds)
+                summary = summarize(spec, frames[cand.key])
+            trial.set_user_attr("means", summary["means"])
+            trial.set_user_attr("sds", summary["sds"])
+            trial.set_user_attr("seconds", round(time.perf_counter() - t0, 2))
+            if math.isfinite(summary["loss"]):
+                study.tell(trial, summary["loss"])
+                done += 1
+                failed_in_a_row = 0
+            else:
+                trial.set_user_attr("error", summary["error"] or "a statistic was NaN")
+                study.tell(trial, state=TrialState.FAIL)
+                failed_in_a_row += 1
+            ran += 1
+            progress(
+                "trial",
+                number=trial.number,
+                loss=summary["loss"],
+                error=summary.get("error", ""),
+                best=_best_value(study),
+            )
+        if failed_in_a_row >= spec.optimizer.max_failed_in_a_row:
+            last = trials_frame(study, spec).iloc[-1]
+            raise CalibrationFailed(f"{failed_in_a_row} trials in a row failed; last error: {last['error']}")
+    return ran
 
 
-def _predictive(spec: CalibrationSpec, base: Path, out: Path, accepted: pd.DataFrame, pool, slots: int,
-                progress: Progress) -> pd.DataFrame:
+def _refine(
+    spec: CalibrationSpec, base: Path, out: Path, frame: pd.DataFrame, pool, slots: int, progress: Progress
+) -> tuple[int, float, dict[str, float]]:
+    """The best few distinct candidates on fresh seeds (resumable through refine.json); returns the fitted
+    trial, its loss and its values."""
+    complete = frame[frame["state"] == "COMPLETE"].sort_values(["loss", "trial"])
+    top = complete.drop_duplicates(subset=[f"param:{k}" for k in spec.parameters]).head(spec.refine.top)
+    refine_path = out / "refine.json"
+    refined = json.loads(refine_path.read_text(encoding="utf-8")) if refine_path.is_file() else {}
+    refined = {k: v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}  # only the current top
+    refine_seeds = stream_seeds(spec.seed, 1, spec.refine.replications)
+    refine_extra = [] if spec.refine.scale is None else [f"population.scale={spec.refine.scale!r}"]
+    todo = [
+        int(t)
+        for t in top["trial"]
+        if str(int(t)) not in refined
+        or refined[str(int(t))]["seeds"] != refine_seeds
+        or refined[str(int(t))].get("scale") != spec.refine.scale
+    ]
+    progress("stage", name="refine", total=len(top), done=len(top) - len(todo), runs=spec.refine.replications)
+    for number in todo:
+        row = complete[complete["trial"] == number].iloc[0]
+        values = {k: float(row[f"param:{k}"]) for k in spec.parameters}
+        cand = _config(spec, base, values, refine_extra)
+        cand.key = number
+        result = summarize(
+            spec,
+            evaluate(pool, slots, [cand], refine_seeds, spec, "refine", on_run=lambda r: progress("run", row=r))[
+                number
+            ],
+        )
+        refined[str(number)] = {
+            "values": values,
+            "seeds": refine_seeds,
+            "scale": spec.refine.scale,
+            "search_loss": float(row["loss"]),
+            **result,
+        }
+        write_json(refined, refine_path)
+        progress("trial", number=number, loss=result["loss"], best=None)
+    pool_best = {int(k): v for k, v in refined.items() if int(k) in set(top["trial"].astype(int))}
+    if pool_best:
+        fit_trial = min(pool_best, key=lambda k: (pool_best[k]["loss"], k))
+        return fit_trial, float(pool_best[fit_trial]["loss"]), fitted_values(spec, pool_best[fit_trial]["values"])
+    first = complete.iloc[0]
+    raw = {k: float(first[f"param:{k}"]) for k in spec.parameters}
+    return int(first["trial"]), float(first["loss"]), fitted_values(spec, raw)
+
+
+def _verify(
+    spec: CalibrationSpec,
+    spec_path: Path,
+    base: Path,
+    out: Path,
+    fit: dict[str, float],
+    pool,
+    slots: int,
+    progress: Progress,
+) -> list[pd.DataFrame]:
+    """The fit at each verification scale on fresh seeds (resumable per scale); one fit table per scale."""
+    verify_seeds = stream_seeds(spec.seed, 2, spec.verify.replications)
+    scales = spec.verify.scales or [None]
+    tables = []
+    (out / "verify").mkdir(exist_ok=True)
+    fit_digest = _digest({"fit": fit, "seeds": verify_seeds, "weeks": spec.weeks})
+    for i, scale in enumerate(scales):
+        label = "as configured" if scale is None else f"{scale:g}"
+        path = out / "verify" / f"scale={label.replace(' ', '_')}.csv"
+        meta = path.with_suffix(".json")
+        if path.is_file() and meta.is_file() and json.loads(meta.read_text())["digest"] == fit_digest:
+            per_seed = pd.read_csv(path)
+        else:
+            progress("stage", name=f"verify (scale {label})", total=spec.verify.replications, done=0, runs=1)
+            extra = [] if scale is None else [f"population.scale={scale!r}"]
+            cand = _config(spec, base, fit, extra)
+            cand.key = i
+            if cand.config is None:
+                raise ConfigError(spec_path, "verify.scales", cand.error)
+            per_seed = evaluate(
+                pool,
+                slots,
+                [cand],
+                verify_seeds,
+                spec,
+                f"verify{i}-",
+                on_run=lambda r: progress("run", row=r, advance=True),
+            )[i]
+            atomic_write(path, lambda tmp, f=per_seed: f.to_csv(tmp, index=False))
+            write_json({"digest": fit_digest, "fit": fit, "scale": label}, meta)
+        if (per_seed["status"] != "ok").any():
+            bad = per_seed[per_seed["status"] != "ok"].iloc[0]
+            raise CalibrationFailed(f"verification run {bad['run_id']} failed: {bad['error']}")
+        tables.append(fit_table(spec, per_seed, label))
+    return tables
+
+
+def _predictive(
+    spec: CalibrationSpec, base: Path, out: Path, accepted: pd.DataFrame, pool, slots: int, progress: Progress
+) -> pd.DataFrame:
     """Run the best accepted vectors on fresh seeds (stream 3); resumable through ``predictive.csv`` and its digest."""
     vectors = accepted.head(spec.predictive.draws)
     seeds = stream_seeds(spec.seed, 3, spec.predictive.replications)
@@ -727,11 +919,10 @@ def _predictive(spec: CalibrationSpec, base: Path, out: Path, accepted: pd.DataF
             cands.append(cand)
         frames = evaluate(pool, slots, cands, seeds, spec, "pred", on_run=lambda r: progress("run", row=r))
         per_run = pd.concat(frames.values(), ignore_index=True) if frames else pd.DataFrame()
-        per_run.to_csv(out / ".predictive.csv.tmp", index=False)
-        os.replace(out / ".predictive.csv.tmp", path)
+        atomic_write(path, lambda tmp: per_run.to_csv(tmp, index=False))
         write_json({"digest": digest, "trials": list(values), "seeds": seeds}, meta)
     table = predictive_table(spec, per_run)
-    table.to_csv(out / "predictive_table.csv", index=False)
+    atomic_write(out / "predictive_table.csv", lambda tmp: table.to_csv(tmp, index=False))
     text = predictive_markdown(table, len(seeds))
     atomic_write(out / "predictive_table.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return table
@@ -748,5 +939,13 @@ class CalibrationFailed(RuntimeError):
     """Trials or verification runs kept failing: a model error, not bad input."""
 
 
-__all__ = ["calibrate", "CalibrationResult", "CalibrationFailed", "measure_runs", "stream_seeds", "Target",
-           "load_calibration", "param_overrides"]
+__all__ = [
+    "calibrate",
+    "CalibrationResult",
+    "CalibrationFailed",
+    "measure_runs",
+    "stream_seeds",
+    "Target",
+    "load_calibration",
+    "param_overrides",
+]

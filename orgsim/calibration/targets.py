@@ -28,7 +28,13 @@ from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec
 from orgsim.schema import Scenario, Strict
 
 __all__ = [
-    "CalibrationSpec", "Parameter", "Target", "load_calibration", "measure", "scenario_for", "param_overrides",
+    "CalibrationSpec",
+    "Parameter",
+    "Target",
+    "load_calibration",
+    "measure",
+    "scenario_for",
+    "param_overrides",
 ]
 
 # ------------------------------------------------------------------ statistics
@@ -168,8 +174,12 @@ class VoluntaryAttrition(_WindowStatistic):
         window = self.window(scenario, events)
         leavers = int((window["kind"].isin(("quit", "move")) & (window["from_lab"] == self.lab)).sum())
         lo, hi = scenario.week_of(self.start), scenario.week_of(self.end)
-        rows = metrics[(metrics["lab"] == self.lab) & (metrics["metric"] == "headcount")
-                       & (metrics["week"] >= lo) & (metrics["week"] <= hi)]
+        rows = metrics[
+            (metrics["lab"] == self.lab)
+            & (metrics["metric"] == "headcount")
+            & (metrics["week"] >= lo)
+            & (metrics["week"] <= hi)
+        ]
         headcount = float(rows["value"].mean()) if len(rows) else float("nan")
         return leavers / headcount / self.years(scenario) if headcount > 0 else float("nan")
 
@@ -263,7 +273,9 @@ class EarlyExits(_WindowStatistic):
 
     def compute(self, scenario, metrics, events) -> float:
         window = self.window(scenario, events)
-        left = window["kind"].isin(outcomes.LEAVING) & (window["from_lab"] == self.lab) & (window["cohort"] == self.cohort)
+        left = (
+            window["kind"].isin(outcomes.LEAVING) & (window["from_lab"] == self.lab) & (window["cohort"] == self.cohort)
+        )
         total = int(left.sum())
         if self.reneged:
             total += int(((window["kind"] == "counter") & (window["to_lab"] == self.lab)).sum())
@@ -271,8 +283,18 @@ class EarlyExits(_WindowStatistic):
 
 
 Statistic = Annotated[
-    TwoYearRetention | OfferAcceptance | BlitzSize | Headcount | VoluntaryAttrition | RivalShare | LabMoves
-    | Approaches | SourceShare | EarlyExits | FlowRatio | TenuredLeavers,
+    TwoYearRetention
+    | OfferAcceptance
+    | BlitzSize
+    | Headcount
+    | VoluntaryAttrition
+    | RivalShare
+    | LabMoves
+    | Approaches
+    | SourceShare
+    | EarlyExits
+    | FlowRatio
+    | TenuredLeavers,
     Field(discriminator="kind"),
 ]
 
@@ -401,7 +423,7 @@ class Predictive(Strict):
 
 class Output(Strict):
     config: str = "../configs/calibrated.yaml"  # relative to the spec
-    extends: str = "world_2025.yaml"            # relative to the written config
+    extends: str = "world_2025.yaml"  # relative to the written config
     # the accepted parameter vectors, one per row, that sweeps draw from (parameter_draws) to carry the
     # uncertainty; relative to the spec (default: beside the config, <config stem>_accepted.csv)
     accepted: str | None = None
@@ -451,13 +473,19 @@ class CalibrationSpec(Strict):
 
 def param_overrides(values: dict[str, float]) -> list[str]:
     """``PATH=VALUE`` overrides for a candidate."""
-    return [f"{path}={value}" if isinstance(value, int | np.integer) else f"{path}={float(value)!r}"
-            for path, value in values.items()]
+    return [
+        f"{path}={value}" if isinstance(value, int | np.integer) else f"{path}={float(value)!r}"
+        for path, value in values.items()
+    ]
 
 
-def scenario_for(spec: CalibrationSpec, base: Path, values: dict[str, float], extra: list[str] | None = None) -> Scenario:
+def scenario_for(
+    spec: CalibrationSpec, base: Path, values: dict[str, float], extra: list[str] | None = None
+) -> Scenario:
     """The scenario a candidate is measured on: spec scenario + ``set`` + extra + the candidate's values."""
-    return load_scenario(catalog.scenario_path(spec.scenario, base), [*spec.set, *(extra or []), *param_overrides(values)])
+    return load_scenario(
+        catalog.scenario_path(spec.scenario, base), [*spec.set, *(extra or []), *param_overrides(values)]
+    )
 
 
 def _lookup(data: Any, dotted: str) -> Any:
@@ -504,17 +532,25 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
                 raise ConfigError(path, f"{where}.{field}", f"no lab {lab!r} (labs: {', '.join(scenario.labs)})")
         for field, date in stat.dates():
             if not scenario.start <= date <= scenario.horizon:
-                raise ConfigError(path, f"{where}.{field}", f"{date} is outside the horizon {scenario.start} to {scenario.horizon}")
+                raise ConfigError(
+                    path, f"{where}.{field}", f"{date} is outside the horizon {scenario.start} to {scenario.horizon}"
+                )
         if stat.weeks_needed(scenario) > weeks:
-            raise ConfigError(path, where, f"needs {stat.weeks_needed(scenario)} simulated weeks, the spec runs {weeks}")
+            raise ConfigError(
+                path, where, f"needs {stat.weeks_needed(scenario)} simulated weeks, the spec runs {weeks}"
+            )
         if isinstance(stat, BlitzSize) and stat.cohort != scenario.outcomes.cohort:
-            raise ConfigError(path, f"{where}.cohort",
-                              f"only the scenario's outcomes.cohort ({scenario.outcomes.cohort!r}) is tracked weekly")
+            raise ConfigError(
+                path,
+                f"{where}.cohort",
+                f"only the scenario's outcomes.cohort ({scenario.outcomes.cohort!r}) is tracked weekly",
+            )
     return spec, base
 
 
-def measure(targets: dict[str, Target], scenario: Scenario, metrics: pd.DataFrame,
-            events: pd.DataFrame) -> dict[str, float]:
+def measure(
+    targets: dict[str, Target], scenario: Scenario, metrics: pd.DataFrame, events: pd.DataFrame
+) -> dict[str, float]:
     """Every target's statistic on one run."""
     return {name: float(t.statistic.compute(scenario, metrics, events)) for name, t in targets.items()}
 

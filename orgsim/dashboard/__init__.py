@@ -2,5 +2,5 @@
 
 :mod:`orgsim.dashboard.levers` turns the controls into ``--set`` overrides and
 experiment specs (no solara needed); :mod:`orgsim.dashboard.views` draws the
-model's state; :mod:`orgsim.app` assembles the page.
+model's state; :mod:`orgsim.dashboard.app` assembles the page.
 """

@@ -22,6 +22,7 @@ import yaml
 
 from orgsim import labels
 from orgsim.config import load_scenario
+from orgsim.files import atomic_write
 from orgsim.schema import Mechanisms, RetentionGrant, Scenario
 from orgsim.sweep.spec import load_experiment
 
@@ -105,7 +106,10 @@ def grant_date(scenario: Scenario) -> dt.date:
 def defaults(scenario: Scenario, name: str, scale: float = 0.2, seed: int = 1) -> dict[str, Any]:
     """Control values that reproduce ``scenario`` as configured (at ``scale``)."""
     return {
-        "config": name, "seed": str(seed), "scale": scale, "retention_grant": 0.0,
+        "config": name,
+        "seed": str(seed),
+        "scale": scale,
+        "retention_grant": 0.0,
         **{lever.name: lever.value(scenario) for lever in LEVERS},
         "counteroffer": counter_policy(scenario),
         **{f"mechanism_{m}": getattr(scenario.mechanisms, m).enabled for m in mechanism_names(scenario.mechanisms)},
@@ -123,9 +127,11 @@ def overrides(scenario: Scenario, values: dict[str, Any]) -> list[str]:
     if _differs(float(values["scale"]), scenario.population.scale):
         out.append(f"population.scale={float(values['scale']):g}")
     if float(values["retention_grant"]) > 0:
-        out.append(f"timeline.{GRANT_EVENT}={{date: {grant_date(scenario)}, kind: retention_grant, lab: {focal}, "
-                   f"share: {GRANT_SHARE:g}, amount_years: {float(values['retention_grant']):g}, "
-                   f"label: {GRANT_TITLE}}}")
+        out.append(
+            f"timeline.{GRANT_EVENT}={{date: {grant_date(scenario)}, kind: retention_grant, lab: {focal}, "
+            f"share: {GRANT_SHARE:g}, amount_years: {float(values['retention_grant']):g}, "
+            f"label: {GRANT_TITLE}}}"
+        )
     for lever in LEVERS:
         if _differs(float(values[lever.name]), lever.value(scenario)):
             out.append(f"{lever.path(scenario)}={float(values[lever.name]):g}")
@@ -165,8 +171,7 @@ def spec_path(folder: Path, config: str, changes: list[str]) -> Path:
     return Path(folder) / f"dashboard_{config}_{digest}.yaml"
 
 
-def write_spec(path: Path, config: Path, changes: list[str], seed: int,
-               replications: int = SWEEP_REPLICATIONS) -> Path:
+def write_spec(path: Path, config: Path, changes: list[str], seed: int, replications: int = SWEEP_REPLICATIONS) -> Path:
     """Write (and validate) an experiment spec running ``config`` with ``changes``.
 
     The spec's seed is the dashboard's; the sweep derives every replication's
@@ -184,7 +189,8 @@ def write_spec(path: Path, config: Path, changes: list[str], seed: int,
         "outcomes": ["cohort_retention", "top_talent_retention", "focal_top_talent_share_end"],
     }
     text = yaml.safe_dump(spec, sort_keys=False, width=1000)
-    path.write_text("# Written by `orgsim dashboard` (send to a sweep).\n" + text)
+    header = "# Written by `orgsim dashboard` (send to a sweep).\n"
+    atomic_write(path, lambda tmp: tmp.write_text(header + text, encoding="utf-8"))
     load_experiment(path)
     return path
 

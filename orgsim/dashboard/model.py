@@ -15,16 +15,23 @@ from pathlib import Path
 import mesa
 
 from orgsim.dashboard import levers
-from orgsim.model import OrgModel
-from orgsim.schema import Mechanisms
+from orgsim.sim import plugins
+from orgsim.sim.model import OrgModel
 
 #: fixed (non-control) arguments: the scenario catalog, name -> file
 FIXED = ("scenarios",)
-CONTROLS = ("config", "seed", "scale", "retention_grant", *(lever.name for lever in levers.LEVERS), "counteroffer",
-            *(f"mechanism_{name}" for name in levers.mechanism_names(Mechanisms())))
+CONTROLS = (
+    "config",
+    "seed",
+    "scale",
+    "retention_grant",
+    *(lever.name for lever in levers.LEVERS),
+    "counteroffer",
+    *(f"mechanism_{name}" for name in levers.mechanism_names(plugins.mechanisms_model()())),
+)
 
 
-#: the series Mesa's own plots on the dashboard's page 1 read (orgsim.app), collected weekly and nothing else
+#: the series Mesa's own plots on the dashboard's page 1 read (orgsim.dashboard.app), collected weekly and nothing else
 REPORTERS = {
     "focal_top_talent_share": lambda m: float(m.recorder.level(m.week, m.focal.index, "top_talent_share")),
     "focal_headcount": lambda m: m.focal.headcount,
@@ -54,4 +61,5 @@ class DashboardModel(OrgModel):
 
 DashboardModel.__init__.__signature__ = inspect.Signature(
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (*FIXED, *CONTROLS)])
+    + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in (*FIXED, *CONTROLS)]
+)

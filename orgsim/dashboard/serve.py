@@ -1,4 +1,4 @@
-"""Serve :mod:`orgsim.app` with solara, offline.
+"""Serve :mod:`orgsim.dashboard.app` with solara, offline.
 
 Every front-end asset comes from the installed ``solara-assets`` through
 solara's local CDN route; the upstream CDN it would fall back to for a
@@ -22,8 +22,22 @@ OFFLINE = {
 
 
 def command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", "orgsim.app", "--host", host, "--port", str(port), "--no-open",
-            "--production", "--no-check-version", "--log-level", "warning"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "orgsim.dashboard.app",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-open",
+        "--production",
+        "--no-check-version",
+        "--log-level",
+        "warning",
+    ]
 
 
 def environment(config: Path) -> dict[str, str]:

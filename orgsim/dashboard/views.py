@@ -21,9 +21,9 @@ import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from orgsim import derived, labels
-from orgsim.mechanisms import attrition
-from orgsim.recording import EVENT_KINDS, LEVELS
+from orgsim import labels
+from orgsim.sim import decision, derived
+from orgsim.sim.recording import EVENT_KINDS, LEVELS
 
 FIGSIZE, DPI = (6.6, 4.0), 80
 EXECUTIVE_EXIT, MOVE = EVENT_KINDS.index("executive_exit"), EVENT_KINDS.index("move")
@@ -37,7 +37,7 @@ def _state(model, key, build):
 
 
 def dates(model) -> np.ndarray:
-    return np.datetime64(model.config.start, "D") + np.arange(model.week) * np.timedelta64(7, "D")
+    return np.datetime64(model.spec.start, "D") + np.arange(model.week) * np.timedelta64(7, "D")
 
 
 def level(model, name: str) -> np.ndarray:
@@ -46,8 +46,8 @@ def level(model, name: str) -> np.ndarray:
 
 
 def horizon(model) -> tuple[np.datetime64, np.datetime64]:
-    start = np.datetime64(model.config.start, "D")
-    return start, start + np.timedelta64(7 * model.config.weeks, "D")
+    start = np.datetime64(model.spec.start, "D")
+    return start, start + np.timedelta64(7 * model.spec.weeks, "D")
 
 
 class Drawing:
@@ -65,7 +65,8 @@ class Drawing:
         width, height = self.canvas.get_width_height()
         out = io.BytesIO()
         PIL.Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-            out, format="png", compress_level=1)
+            out, format="png", compress_level=1
+        )
         return out.getvalue()
 
 
@@ -94,10 +95,11 @@ class Lines(Drawing):
             right.set_ylabel(twin)
             self.axes[-1] = right
         colors = [f"C{i}" for i in range(len(labels))]
-        self.lines = [ax.plot([], [], label=label, color=color, lw=1.6)[0]
-                      for ax, label, color in zip(self.axes, labels, colors, strict=True)]
-        self.figure.legend(handles=self.lines, loc="lower center", ncols=min(len(labels), 4), fontsize=8,
-                           frameon=False)
+        self.lines = [
+            ax.plot([], [], label=label, color=color, lw=1.6)[0]
+            for ax, label, color in zip(self.axes, labels, colors, strict=True)
+        ]
+        self.figure.legend(handles=self.lines, loc="lower center", ncols=min(len(labels), 4), fontsize=8, frameon=False)
         self.background = None
         self.fitted: set = set()
         self.marked = 0
@@ -106,8 +108,9 @@ class Lines(Drawing):
         for line, y in zip(self.lines, ys, strict=True):
             line.set_data(x, y)
         for ax in set(self.axes):
-            values = np.concatenate([line.get_ydata() for line, on in zip(self.lines, self.axes, strict=True)
-                                     if on is ax])
+            values = np.concatenate(
+                [line.get_ydata() for line, on in zip(self.lines, self.axes, strict=True) if on is ax]
+            )
             values = values[np.isfinite(values)]
             if not len(values):
                 continue
@@ -115,8 +118,10 @@ class Lines(Drawing):
             below, above = ax.get_ylim()
             if ax not in self.fitted or low < below or high > above:
                 room = 0.25 * (high - low) or 0.1 * abs(high) or 1.0
-                ax.set_ylim(min(low - room, below) if ax in self.fitted else low - room,
-                            max(high + room, above) if ax in self.fitted else high + room)
+                ax.set_ylim(
+                    min(low - room, below) if ax in self.fitted else low - room,
+                    max(high + room, above) if ax in self.fitted else high + room,
+                )
                 self.fitted.add(ax)
                 self.background = None
 
@@ -141,6 +146,7 @@ def show(model, drawing: Drawing):
 
 # ---------------------------------------------------------------- plots: each brings its drawing up to this week
 
+
 def _lab_lines(model, key: str, title: str, ylabel: str, metric: str) -> Lines:
     lines = _state(model, key, lambda: Lines(model, title, ylabel, [lab.key for lab in model.labs]))
     lines.update(dates(model), list(level(model, metric).T))
@@ -152,9 +158,10 @@ def headcount(model) -> Lines:
 
 
 def top_talent(model) -> Lines:
-    top = 1 - model.config.outcomes.top_quantile
-    return _lab_lines(model, "top_talent", f"Share of the world's top talent (top {top:.0%} by skill)", "share",
-                      "top_talent_share")
+    top = 1 - model.spec.outcomes.top_quantile
+    return _lab_lines(
+        model, "top_talent", f"Share of the world's top talent (top {top:.0%} by skill)", "share", "top_talent_share"
+    )
 
 
 def morale(model) -> Lines:
@@ -162,30 +169,42 @@ def morale(model) -> Lines:
 
 
 def cohort(model) -> Lines:
-    name, focal = model.config.outcomes.cohort, model.focal
-    lab = labels.lab_name(focal.key, model.config)
-    lines = _state(model, "cohort", lambda: Lines(model, f"The {name} cohort still at {lab}", "researchers",
-                                                  [f"{name} at {lab}"]))
+    name, focal = model.spec.outcomes.cohort, model.focal
+    lab = labels.lab_name(focal.key, model.spec)
+    lines = _state(
+        model, "cohort", lambda: Lines(model, f"The {name} cohort still at {lab}", "researchers", [f"{name} at {lab}"])
+    )
     lines.update(dates(model), [level(model, "tracked_cohort")[:, focal.index]])
     return lines
 
 
 def capability(model) -> Lines:
     focal = model.focal
-    lab = labels.lab_name(focal.key, model.config)
-    lines = _state(model, "capability", lambda: Lines(model, f"{lab}: capability against the frontier",
-                                                      "capability (index points)", [lab, "frontier (best lab)"]))
+    lab = labels.lab_name(focal.key, model.spec)
+    lines = _state(
+        model,
+        "capability",
+        lambda: Lines(
+            model, f"{lab}: capability against the frontier", "capability (index points)", [lab, "frontier (best lab)"]
+        ),
+    )
     capability = level(model, "capability")
     lines.update(dates(model), [capability[:, focal.index], capability.max(axis=1)])
-    own = [r for r in model.releases if r["lab"] == focal.key]
-    for release in own[lines.marked:]:
-        when = np.datetime64(model.config.start, "D") + np.timedelta64(7 * int(release["week"]), "D")
-        headline = release["model"] == model.config.outcomes.release
+    own = [r for r in model.release_log if r["lab"] == focal.key]
+    for release in own[lines.marked :]:
+        when = np.datetime64(model.spec.start, "D") + np.timedelta64(7 * int(release["week"]), "D")
+        headline = release["model"] == model.spec.outcomes.release
         lines.ax.axvline(when, color="crimson" if headline else "grey", lw=1.4 if headline else 0.6, ls="--")
         if headline:
-            lines.ax.annotate(f"{release['model']}: {release['outcome']}", (when, 1),
-                              xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points",
-                              color="crimson", fontsize=8)
+            lines.ax.annotate(
+                f"{release['model']}: {release['outcome']}",
+                (when, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -12),
+                textcoords="offset points",
+                color="crimson",
+                fontsize=8,
+            )
     if len(own) > lines.marked:
         lines.background = None  # new markers belong to the background
     lines.marked = len(own)
@@ -194,14 +213,23 @@ def capability(model) -> Lines:
 
 def finance(model) -> Lines:
     focal = model.focal
-    lines = _state(model, "finance", lambda: Lines(model, f"{labels.lab_name(focal.key, model.config)}: share price "
-                                                   "and CEO pressure", "share price",
-                                                   ["share price", "CEO pressure"], twin="CEO pressure"))
+    lines = _state(
+        model,
+        "finance",
+        lambda: Lines(
+            model,
+            f"{labels.lab_name(focal.key, model.spec)}: share price and CEO pressure",
+            "share price",
+            ["share price", "CEO pressure"],
+            twin="CEO pressure",
+        ),
+    )
     lines.update(dates(model), [level(model, "share_price")[:, focal.index], level(model, "pressure")[:, focal.index]])
     return lines
 
 
 # ---------------------------------------------------------------- the event log, read incrementally
+
 
 @dataclass
 class EventLog:
@@ -216,7 +244,7 @@ class EventLog:
         self.moves = np.zeros((self.labs, self.labs), dtype=np.int64)
 
     def catch_up(self, batches: list[dict]) -> EventLog:
-        for batch in batches[self.read:]:
+        for batch in batches[self.read :]:
             kind = batch["kind"]
             move = kind == MOVE
             np.add.at(self.moves, (batch["from_lab"][move], batch["to_lab"][move]), 1)
@@ -269,6 +297,7 @@ PLOTS = (headcount, top_talent, cohort, capability, finance, morale, flows)
 
 def plot_component(draw):
     """A SolaraViz component (a function of the model) showing ``draw``'s figure."""
+
     def Plot(model):
         show(model, draw(model))
 
@@ -280,27 +309,36 @@ def ticker(model) -> list[tuple[int, str, str]]:
     """(week, kind, text) of every dated event, CEO decision, release and executive exit so far, newest first."""
     items = []
     for week, key in model.fired:
-        event = model.config.timeline[key]
+        event = model.spec.timeline[key]
         items.append((week, event.kind, f"{event.lab}: {key}" + (f" ({event.note})" if event.note else "")))
     items += [(week, "decision", f"{lab} CEO: {action}") for week, lab, action in model.decisions]
-    items += [(r["week"], "release", f"{r['lab']} releases {r['model']}: {r['outcome']}") for r in model.releases]
+    items += [(r["week"], "release", f"{r['lab']} releases {r['model']}: {r['outcome']}") for r in model.release_log]
     names = {e.unique_id: e.name for lab in model.labs for e in lab.executives}
-    items += [(week, "executive exit", f"{model.labs[lab].key}: {names.get(uid, uid)} leaves")
-              for week, uid, lab in event_log(model).exits]
+    items += [
+        (week, "executive exit", f"{model.labs[lab].key}: {names.get(uid, uid)} leaves")
+        for week, uid, lab in event_log(model).exits
+    ]
     return sorted(items, key=lambda item: -item[0])
 
 
 def Ticker(model):
     rows = "".join(
-        f"<tr><td style='white-space: nowrap'>{model.config.start + dt.timedelta(weeks=week)}</td>"
+        f"<tr><td style='white-space: nowrap'>{model.spec.start + dt.timedelta(weeks=week)}</td>"
         f"<td style='white-space: nowrap'><b>{html.escape(kind)}</b>"
-        f"</td><td>{html.escape(text)}</td></tr>" for week, kind, text in ticker(model)[:60])
+        f"</td><td>{html.escape(text)}</td></tr>"
+        for week, kind, text in ticker(model)[:60]
+    )
     with solara.Card("Events and decisions", style={"height": "100%", "overflow": "auto"}):
-        solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["orgsim-ticker"],
-                    style={"font-size": "12px", "line-height": "1.3"})
+        solara.HTML(
+            tag="table",
+            unsafe_innerHTML=rows,
+            classes=["orgsim-ticker"],
+            style={"font-size": "12px", "line-height": "1.3"},
+        )
 
 
 # ---------------------------------------------------------------- the researcher inspector
+
 
 def top_slots(model, lab: int, k: int) -> np.ndarray:
     """Slots of the ``k`` most skilled researchers at ``lab``."""
@@ -316,7 +354,7 @@ def researcher(model, uid: int) -> dict | None:
         return None
     slot = found[:1]
     pay = derived.current_comp(model, slot)
-    terms = {name: float(values[0]) for name, values in attrition.covariates(model, slot).items()}
+    terms = {name: float(values[0]) for name, values in decision.covariates(model, slot).items()}
     return {
         "lab": model.labs[int(pop.lab[slot][0])].key,
         "team": model.team_names[int(pop.team[slot][0])],
@@ -337,8 +375,14 @@ def history(model, uid: int) -> list[tuple[int, str, str, str]]:
     rows = []
     for batch in model.recorder._batches:
         for i in np.flatnonzero((batch["researcher_id"] == uid) & (batch["kind"] != EXECUTIVE_EXIT)):
-            rows.append((int(batch["week"][i]), EVENT_KINDS[batch["kind"][i]], places[batch["from_lab"][i] + 1],
-                         places[batch["to_lab"][i] + 1]))
+            rows.append(
+                (
+                    int(batch["week"][i]),
+                    EVENT_KINDS[batch["kind"][i]],
+                    places[batch["from_lab"][i] + 1],
+                    places[batch["to_lab"][i] + 1],
+                )
+            )
     return rows
 
 
@@ -350,24 +394,37 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 @solara.component
 def Inspector(model, week: int):
-    lab_key, set_lab = solara.use_state(model.config.focal_lab)
+    lab_key, set_lab = solara.use_state(model.spec.focal_lab)
     k, set_k = solara.use_state(5)
     picked, set_picked = solara.use_state("")
     labs = [lab.key for lab in model.labs]
     lab = labs.index(lab_key) if lab_key in labs else model.focal.index
     slots = top_slots(model, lab, k)
-    hazards = attrition.covariates(model, slots)["hazard"]
+    hazards = decision.covariates(model, slots)["hazard"]
     pop = model.population
     with solara.Card("Researcher inspector", style={"height": "100%", "overflow": "auto"}):
         with solara.Row():
             solara.Select("lab", values=labs, value=labs[lab], on_value=set_lab)
             solara.SliderInt("top k by skill", value=k, min=1, max=20, on_value=set_k)
-        rows = [[int(pop.uid[s]), model.team_names[pop.team[s]].split("/")[-1], model.cohorts[pop.cohort[s]],
-                 f"{pop.skill[s]:.2f}", f"{h:.4f}"] for s, h in zip(slots, hazards, strict=True)]
-        solara.HTML(tag="table", unsafe_innerHTML=_table(["id", "team", "cohort", "skill", "weekly quit hazard"], rows),
-                    style={"font-size": "12px"}, classes=["orgsim-topk"])
-        solara.InputText("researcher id (blank: the most skilled above)", value=picked, on_value=set_picked,
-                         continuous_update=True)
+        rows = [
+            [
+                int(pop.uid[s]),
+                model.team_names[pop.team[s]].split("/")[-1],
+                model.cohorts[pop.cohort[s]],
+                f"{pop.skill[s]:.2f}",
+                f"{h:.4f}",
+            ]
+            for s, h in zip(slots, hazards, strict=True)
+        ]
+        solara.HTML(
+            tag="table",
+            unsafe_innerHTML=_table(["id", "team", "cohort", "skill", "weekly quit hazard"], rows),
+            style={"font-size": "12px"},
+            classes=["orgsim-topk"],
+        )
+        solara.InputText(
+            "researcher id (blank: the most skilled above)", value=picked, on_value=set_picked, continuous_update=True
+        )
         try:
             uid = int(picked) if picked.strip() else int(pop.uid[slots[0]]) if len(slots) else None
         except ValueError:
@@ -383,18 +440,35 @@ def Researcher(model, uid: int):
     if now is None:
         solara.Warning(f"researcher {uid} is not in the model now (left, or never existed)")
     else:
-        facts = [["lab", now["lab"]], ["team", now["team"]], ["cohort", now["cohort"]],
-                 ["skill", f"{now['skill']:.2f}"], ["tenure", f"{now['tenure_weeks']} weeks"],
-                 ["pay", f"{now['pay_k']:,.0f} k$/year"], ["unvested equity", f"{now['unvested_k']:,.0f} k$"],
-                 ["morale", f"{now['morale']:.3f}"], ["weekly quit hazard", f"{now['hazard']:.5f}"]]
+        facts = [
+            ["lab", now["lab"]],
+            ["team", now["team"]],
+            ["cohort", now["cohort"]],
+            ["skill", f"{now['skill']:.2f}"],
+            ["tenure", f"{now['tenure_weeks']} weeks"],
+            ["pay", f"{now['pay_k']:,.0f} k$/year"],
+            ["unvested equity", f"{now['unvested_k']:,.0f} k$"],
+            ["morale", f"{now['morale']:.3f}"],
+            ["weekly quit hazard", f"{now['hazard']:.5f}"],
+        ]
         facts += [[f"  term: {name}", f"{value:.4g}"] for name, value in now["terms"].items()]
-        solara.HTML(tag="table", unsafe_innerHTML=_table([f"researcher {uid}", "now"], facts),
-                    style={"font-size": "12px"}, classes=["orgsim-researcher"])
-    rows = [[str(model.config.start + dt.timedelta(weeks=week)), kind, src, dst]
-            for week, kind, src, dst in history(model, uid)]
+        solara.HTML(
+            tag="table",
+            unsafe_innerHTML=_table([f"researcher {uid}", "now"], facts),
+            style={"font-size": "12px"},
+            classes=["orgsim-researcher"],
+        )
+    rows = [
+        [str(model.spec.start + dt.timedelta(weeks=week)), kind, src, dst]
+        for week, kind, src, dst in history(model, uid)
+    ]
     rows = rows or [["-", "none yet", "", ""]]
-    solara.HTML(tag="table", unsafe_innerHTML=_table(["date", "event", "from", "to"], rows),
-                style={"font-size": "12px"}, classes=["orgsim-history"])
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=_table(["date", "event", "from", "to"], rows),
+        style={"font-size": "12px"},
+        classes=["orgsim-history"],
+    )
 
 
 def InspectorView(model):

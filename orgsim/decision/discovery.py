@@ -31,10 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orgsim import labels
+from orgsim import labels, tables
 from orgsim.analysis import StoreError, read_runs
-from orgsim.decision import tables
-from orgsim.output import atomic_write, git_revision, write_json
+from orgsim.files import atomic_write, git_revision, read_pngs, write_json
 from orgsim.sweep.store import Store
 
 #: a restriction stays in the chosen box only if its quasi-p-value is at most this (Bryant and Lempert 2010)
@@ -61,12 +60,12 @@ class Question:
 
 @dataclass
 class Cases:
-    x: pd.DataFrame           # one row per run, one column per input that varies
-    values: np.ndarray        # the outcome of each run
-    collapsed: np.ndarray     # the cases of interest
-    roles: dict[str, str]     # input -> uncertainty, lever, fitted or parameter
+    x: pd.DataFrame  # one row per run, one column per input that varies
+    values: np.ndarray  # the outcome of each run
+    collapsed: np.ndarray  # the cases of interest
+    roles: dict[str, str]  # input -> uncertainty, lever, fitted or parameter
     scenario: str
-    undefined: int            # design runs left out because the outcome is undefined there
+    undefined: int  # design runs left out because the outcome is undefined there
 
 
 @dataclass
@@ -85,6 +84,7 @@ class Discovery:
 
 # ------------------------------------------------------------ the cases
 
+
 def roles(manifest: dict) -> dict[str, str]:
     """Which inputs an exploration declared uncertainties and which levers (the rest: fitted or parameter)."""
     explore = (manifest.get("spec") or {}).get("explore") or {}
@@ -100,8 +100,9 @@ def cases(root: Path, question: Question, scenario: str | None = None) -> Cases:
     if not swept:
         raise DiscoveryError(f"{root}: no runs at design points 1..K; discovery needs an exploratory or design sweep")
     if scenario is None and len(swept) > 1:
-        raise DiscoveryError(f"{root}: design runs of {len(swept)} scenarios ({', '.join(swept)}); pick one with "
-                             "--scenario")
+        raise DiscoveryError(
+            f"{root}: design runs of {len(swept)} scenarios ({', '.join(swept)}); pick one with --scenario"
+        )
     scenario = scenario or swept[0]
     if scenario not in swept:
         raise DiscoveryError(f"--scenario: {scenario!r} has no design runs in {root} (it has {', '.join(swept)})")
@@ -114,7 +115,7 @@ def cases(root: Path, question: Question, scenario: str | None = None) -> Cases:
     for column in design.columns:
         prefix = next((p for p in INPUTS if column.startswith(p)), None)
         if prefix and pd.api.types.is_numeric_dtype(design[column]) and defined[column].nunique() > 1:
-            name = column[len(prefix):]
+            name = column[len(prefix) :]
             columns[column], kinds[name] = name, declared.get(name, INPUTS[prefix])
     if not columns:
         raise DiscoveryError(f"{root}: the design runs of {scenario} vary no input")
@@ -122,13 +123,16 @@ def cases(root: Path, question: Question, scenario: str | None = None) -> Cases:
     collapsed = values < question.threshold if question.below else values > question.threshold
     if collapsed.all() or not collapsed.any():
         share = "every" if collapsed.all() else "no"
-        raise DiscoveryError(f"{root}: in {share} design run of {scenario} {question.phrase('fell')}; "
-                             "nothing to tell apart (try another threshold)")
+        raise DiscoveryError(
+            f"{root}: in {share} design run of {scenario} {question.phrase('fell')}; "
+            "nothing to tell apart (try another threshold)"
+        )
     x = defined[list(columns)].rename(columns=columns).reset_index(drop=True).astype(float)
     return Cases(x, values, collapsed, kinds, scenario, len(design) - len(defined))
 
 
 # ------------------------------------------------------------ PRIM, its box and its stability
+
 
 def choose(peeling: pd.DataFrame, min_coverage: float) -> int:
     """The densest box that restricts something and keeps ``min_coverage`` (ties: more coverage); else box 0."""
@@ -140,8 +144,9 @@ def choose(peeling: pd.DataFrame, min_coverage: float) -> int:
 
 def significance(box, i: int) -> dict[str, float]:
     """Each restriction's quasi-p-value (the larger of its restricted sides')."""
-    return {name: max(v for v in sides if v >= 0) for name, sides in box.p_values[i].items()
-            if any(v >= 0 for v in sides)}
+    return {
+        name: max(v for v in sides if v >= 0) for name, sides in box.p_values[i].items() if any(v >= 0 for v in sides)
+    }
 
 
 def prune(box, i: int, max_dims: int) -> int:
@@ -175,8 +180,9 @@ def find_box(x: pd.DataFrame, collapsed: np.ndarray, min_coverage: float, max_di
     return box, peeled, prune(box, choose(box.peeling_trajectory, min_coverage), max_dims)
 
 
-def stability(x: pd.DataFrame, collapsed: np.ndarray, limits: dict, min_coverage: float, max_dims: int,
-              resamples: int, seed: int) -> pd.DataFrame:
+def stability(
+    x: pd.DataFrame, collapsed: np.ndarray, limits: dict, min_coverage: float, max_dims: int, resamples: int, seed: int
+) -> pd.DataFrame:
     """How often each restriction (input and side) comes back when PRIM reruns on bootstrap resamples."""
     rng = np.random.default_rng(seed)
     found = {name: [] for name in limits}
@@ -190,8 +196,9 @@ def stability(x: pd.DataFrame, collapsed: np.ndarray, limits: dict, min_coverage
             got = again.get(name)
             same = got is not None and (low is None) == (got[0] is None) and (high is None) == (got[1] is None)
             found[name].append(same)
-    return pd.DataFrame({"parameter": list(found),
-                         "reappears": [float(np.mean(v)) if v else np.nan for v in found.values()]})
+    return pd.DataFrame(
+        {"parameter": list(found), "reappears": [float(np.mean(v)) if v else np.nan for v in found.values()]}
+    )
 
 
 def restrictions(box, i: int, cases: Cases) -> pd.DataFrame:
@@ -201,12 +208,21 @@ def restrictions(box, i: int, cases: Cases) -> pd.DataFrame:
     rows = []
     for name, (low, high) in limits.items():
         q_low, q_high = (qp.get(name) or [-1, -1])[:2]
-        rows.append({"parameter": name, "role": cases.roles[name], "low": low, "high": high,
-                     "sampled_low": float(cases.x[name].min()), "sampled_high": float(cases.x[name].max()),
-                     "qp_low": q_low if low is not None and q_low >= 0 else np.nan,
-                     "qp_high": q_high if high is not None and q_high >= 0 else np.nan})
-    return pd.DataFrame(rows, columns=["parameter", "role", "low", "high", "sampled_low", "sampled_high",
-                                       "qp_low", "qp_high"])
+        rows.append(
+            {
+                "parameter": name,
+                "role": cases.roles[name],
+                "low": low,
+                "high": high,
+                "sampled_low": float(cases.x[name].min()),
+                "sampled_high": float(cases.x[name].max()),
+                "qp_low": q_low if low is not None and q_low >= 0 else np.nan,
+                "qp_high": q_high if high is not None and q_high >= 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["parameter", "role", "low", "high", "sampled_low", "sampled_high", "qp_low", "qp_high"]
+    )
 
 
 def condition(row, name: Callable[[str], str] = str, text: Callable[[str], str] = str) -> str:
@@ -226,12 +242,15 @@ def condition(row, name: Callable[[str], str] = str, text: Callable[[str], str] 
 def in_words(question: Question, box: pd.DataFrame, coverage: float, density: float, base_rate: float) -> str:
     """'In X% of the runs where ... fell below 50%, A < a and B > b (coverage c, density d)' and the base rate."""
     conditions = [condition(r, lambda path: labels.input_label(path).text) for _, r in box.iterrows()]
-    return (f"In {coverage:.0%} of the runs where {question.phrase('fell')}, {tables.listing(conditions)} (coverage "
-            f"{coverage:.2f}, density {density:.2f}): inside this box {density:.0%} of the runs collapse, against "
-            f"{base_rate:.0%} of all runs.")
+    return (
+        f"In {coverage:.0%} of the runs where {question.phrase('fell')}, {tables.listing(conditions)} (coverage "
+        f"{coverage:.2f}, density {density:.2f}): inside this box {density:.0%} of the runs collapse, against "
+        f"{base_rate:.0%} of all runs."
+    )
 
 
 # ------------------------------------------------------------ CART and feature scores
+
 
 def cart_leaves(cases: Cases, seed: int, mass_min: float = 0.05):
     """CART's classification tree and its leaves, the collapsed ones first.
@@ -254,10 +273,18 @@ def cart_leaves(cases: Cases, seed: int, mass_min: float = 0.05):
     for name in cases.x.columns:
         init[name] = [cases.x[name].min(), cases.x[name].max()]
     rows = []
-    for leaf, (lims, stats) in enumerate(zip(model.boxes, model.stats)):
+    for leaf, (lims, stats) in enumerate(zip(model.boxes, model.stats, strict=False)):
         rule = [condition({"parameter": n, "low": lo, "high": hi}) for n, (lo, hi) in _limits(lims, init).items()]
-        rows.append({"leaf": leaf, "rule": " and ".join(rule) or "(all runs)", "coverage": stats["coverage"],
-                     "density": stats["density"], "mass": stats["mass"], "runs": round(stats["mass"] * len(cases.x))})
+        rows.append(
+            {
+                "leaf": leaf,
+                "rule": " and ".join(rule) or "(all runs)",
+                "coverage": stats["coverage"],
+                "density": stats["density"],
+                "mass": stats["mass"],
+                "runs": round(stats["mass"] * len(cases.x)),
+            }
+        )
     leaves = pd.DataFrame(rows).sort_values(["density", "coverage"], ascending=False, kind="stable")
     return model, leaves.reset_index(drop=True)
 
@@ -267,8 +294,10 @@ def feature_scores(cases: Cases, seed: int) -> pd.DataFrame:
     from orgsim.decision.workbench import RuleInductionType, feature_scoring
 
     parts = {}
-    for label, y, mode in (("collapse", cases.collapsed.astype(int), RuleInductionType.CLASSIFICATION),
-                           ("outcome", cases.values, RuleInductionType.REGRESSION)):
+    for label, y, mode in (
+        ("collapse", cases.collapsed.astype(int), RuleInductionType.CLASSIFICATION),
+        ("outcome", cases.values, RuleInductionType.REGRESSION),
+    ):
         scores, _ = feature_scoring.get_ex_feature_scores(cases.x, y, mode=mode, random_state=seed)
         parts[label] = scores.iloc[:, 0]
     frame = pd.DataFrame(parts).rename_axis("parameter").reset_index()
@@ -278,8 +307,17 @@ def feature_scores(cases: Cases, seed: int) -> pd.DataFrame:
 
 # ------------------------------------------------------------ the whole analysis
 
-def discover(root: str | Path, question: Question, scenario: str | None = None, *, min_coverage: float = 0.6,
-             max_dims: int = 3, resamples: int = 50, seed: int = 0) -> Discovery:
+
+def discover(
+    root: str | Path,
+    question: Question,
+    scenario: str | None = None,
+    *,
+    min_coverage: float = 0.6,
+    max_dims: int = 3,
+    resamples: int = 50,
+    seed: int = 0,
+) -> Discovery:
     """Run PRIM, its bootstrap, CART and the feature scores on the store at ``root``."""
     found = cases(Path(root), question, scenario)
     box, peeled, i = find_box(found.x, found.collapsed, min_coverage, max_dims)
@@ -287,13 +325,17 @@ def discover(root: str | Path, question: Question, scenario: str | None = None, 
     peeling.insert(1, "step", ["peel"] * peeled + ["drop"] * (len(peeling) - peeled))
     peeling["restricted"] = [", ".join(_limits(lims, box.prim.box_init)) for lims in box.box_lims]
     chosen = restrictions(box, i, found)
-    stable = stability(found.x, found.collapsed, _limits(box.box_lims[i], box.prim.box_init), min_coverage,
-                       max_dims, resamples, seed)
+    stable = stability(
+        found.x, found.collapsed, _limits(box.box_lims[i], box.prim.box_init), min_coverage, max_dims, resamples, seed
+    )
     chosen = chosen.merge(stable, on="parameter", how="left")
     row = peeling.loc[i]
-    sentence = (in_words(question, chosen, row["coverage"], row["density"], found.collapsed.mean()) if len(chosen)
-                else f"PRIM found no box that restricts an input: {question.phrase('fell')} in "
-                     f"{found.collapsed.mean():.0%} of the runs, spread over the whole design.")
+    sentence = (
+        in_words(question, chosen, row["coverage"], row["density"], found.collapsed.mean())
+        if len(chosen)
+        else f"PRIM found no box that restricts an input: {question.phrase('fell')} in "
+        f"{found.collapsed.mean():.0%} of the runs, spread over the whole design."
+    )
     tree, leaves = cart_leaves(found, seed)
     result = Discovery(question, found, peeling, i, chosen, leaves, feature_scores(found, seed), sentence, resamples)
     result.figures = _figures(result, box, tree)
@@ -302,9 +344,8 @@ def discover(root: str | Path, question: Question, scenario: str | None = None, 
 
 def _figures(result: Discovery, box, tree) -> dict:
     """EMA Workbench's trade-off (the chosen box marked) and box plots, the tree and the scores."""
-    from orgsim.report.figures import cart_figure, feature_figure
-
     from orgsim.decision.workbench import scenario_discovery_util
+    from orgsim.report.figures import cart_figure, feature_figure
 
     peeling = result.peeling
     tradeoff = scenario_discovery_util.plot_tradeoff(peeling[peeling["step"] == "peel"])
@@ -314,8 +355,14 @@ def _figures(result: Discovery, box, tree) -> dict:
     ax = tradeoff.axes[0]
     ax.plot(path["coverage"], path["density"], "-o", color="red", ms=3, lw=1, label="restrictions dropped")
     row = peeling.loc[result.chosen]
-    ax.scatter([row["coverage"]], [row["density"]], s=160, facecolors="none", edgecolors="red",
-               label=f"chosen: box {result.chosen}")
+    ax.scatter(
+        [row["coverage"]],
+        [row["density"]],
+        s=160,
+        facecolors="none",
+        edgecolors="red",
+        label=f"chosen: box {result.chosen}",
+    )
     ax.legend(loc="lower left", fontsize=8)
     figures = {"tradeoff": tradeoff}
     if len(result.box):
@@ -333,19 +380,28 @@ def _figures(result: Discovery, box, tree) -> dict:
 
 # ------------------------------------------------------------ outputs
 
+
 def markdown(result: Discovery) -> str:
     q, c = result.question, result.cases
-    parts = [f"# When does {q.outcome} collapse? ({c.scenario})\n", result.sentence + "\n",
-             f"{len(c.x)} design runs with the outcome defined ({c.undefined} left out as undefined), "
-             f"{int(c.collapsed.sum())} of them with {q.phrase()}; {c.x.shape[1]} inputs varied.\n",
-             "## The chosen box\n",
-             f"Box {result.chosen} of the peeling trajectory. Quasi-p-value: one-sided binomial test that the "
-             f"restriction adds density by chance; reappears: share of {result.resamples} bootstrap resamples "
-             "in which PRIM, choosing the same way, restricts the input on the same side.\n"]
+    parts = [
+        f"# When does {q.outcome} collapse? ({c.scenario})\n",
+        result.sentence + "\n",
+        f"{len(c.x)} design runs with the outcome defined ({c.undefined} left out as undefined), "
+        f"{int(c.collapsed.sum())} of them with {q.phrase()}; {c.x.shape[1]} inputs varied.\n",
+        "## The chosen box\n",
+        f"Box {result.chosen} of the peeling trajectory. Quasi-p-value: one-sided binomial test that the "
+        f"restriction adds density by chance; reappears: share of {result.resamples} bootstrap resamples "
+        "in which PRIM, choosing the same way, restricts the input on the same side.\n",
+    ]
     parts.append(tables.markdown(labels.labelled(result.box)) if len(result.box) else "(no restriction)")
-    parts += ["## Peeling trajectory\n", tables.markdown(result.peeling), "## CART leaves\n",
-              tables.markdown(result.cart), "## Feature scores (extra trees)\n",
-              tables.markdown(labels.labelled(result.scores))]
+    parts += [
+        "## Peeling trajectory\n",
+        tables.markdown(result.peeling),
+        "## CART leaves\n",
+        tables.markdown(result.cart),
+        "## Feature scores (extra trees)\n",
+        tables.markdown(labels.labelled(result.scores)),
+    ]
     return "\n".join(parts) + "\n"
 
 
@@ -353,18 +409,35 @@ def write(result: Discovery, out: str | Path) -> list[Path]:
     """Write the tables, the page, the description and the figures into ``out``; returns the files."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"peeling.csv": result.peeling, "box.csv": result.box, "cart.csv": result.cart,
-              "feature_scores.csv": result.scores}
+    tables = {
+        "peeling.csv": result.peeling,
+        "box.csv": result.box,
+        "cart.csv": result.cart,
+        "feature_scores.csv": result.scores,
+    }
     for name, frame in tables.items():
         atomic_write(out / name, lambda tmp, f=frame: f.to_csv(tmp, index=False))
     atomic_write(out / "discovery.md", lambda tmp: tmp.write_text(markdown(result), encoding="utf-8"))
     row = result.peeling.loc[result.chosen]
-    write_json({"outcome": result.question.outcome, "threshold": result.question.threshold,
-                "below": result.question.below, "scenario": result.cases.scenario, "runs": len(result.cases.x),
-                "undefined": result.cases.undefined, "collapsed": int(result.cases.collapsed.sum()),
-                "inputs": result.cases.roles, "chosen_box": result.chosen, "coverage": float(row["coverage"]),
-                "density": float(row["density"]), "sentence": result.sentence, "resamples": result.resamples,
-                "git_revision": git_revision()}, out / "discovery.json")
+    write_json(
+        {
+            "outcome": result.question.outcome,
+            "threshold": result.question.threshold,
+            "below": result.question.below,
+            "scenario": result.cases.scenario,
+            "runs": len(result.cases.x),
+            "undefined": result.cases.undefined,
+            "collapsed": int(result.cases.collapsed.sum()),
+            "inputs": result.cases.roles,
+            "chosen_box": result.chosen,
+            "coverage": float(row["coverage"]),
+            "density": float(row["density"]),
+            "sentence": result.sentence,
+            "resamples": result.resamples,
+            "git_revision": git_revision(),
+        },
+        out / "discovery.json",
+    )
     written = [out / n for n in (*tables, "discovery.md", "discovery.json")]
     for name, figure in result.figures.items():
         atomic_write(out / f"{name}.png", lambda tmp, f=figure: f.savefig(tmp, format="png", dpi=100))
@@ -397,16 +470,16 @@ def read(directory: str | Path) -> Written:
         scores = pd.read_csv(directory / "feature_scores.csv")
     except (ValueError, OSError) as exc:
         raise StoreError(f"{directory}: unreadable discovery output ({exc})") from None
-    return Written(meta, box, scores, tables.pngs(directory, FIGURES))
+    return Written(meta, box, scores, read_pngs(directory, FIGURES))
 
 
 #: the figures ``write`` saves, in the order the report shows them, with their captions
 FIGURES = {
     "tradeoff": "PRIM's peeling trajectory (EMA Workbench): coverage against density of each box, coloured by the "
-                "number of restricted inputs; circled: the chosen box.",
+    "number of restricted inputs; circled: the chosen box.",
     "box": "The chosen box: each restricted input's limits within its sampled range, with quasi-p-values.",
     "cart": "CART (EMA Workbench) on the same cases, top three levels: each node's split, its share of the runs and "
-            "the shares that held and collapsed.",
+    "the shares that held and collapsed.",
     "feature_scores": "Extra-trees feature scores (EMA Workbench): each input's importance for the collapse "
-                      "(classification) and for the outcome itself (regression); role in brackets.",
+    "(classification) and for the outcome itself (regression); role in brackets.",
 }

@@ -31,8 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-import warnings
-from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -41,24 +39,28 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from orgsim import catalog, labels, lock
+from orgsim import catalog, labels, lock, tables
 from orgsim.analysis import clip_to_domain, mean_ci
 from orgsim.config import ConfigError, apply_overrides, load_scenario, load_spec, scenario_from_dict, week_of
-from orgsim.decision import tables
 from orgsim.extras import require
-from orgsim.output import atomic_write, git_revision, versions, write_json
+from orgsim.files import atomic_write, git_revision, read_pngs, versions, write_json
 from orgsim.schema import Scenario, Strict
+from orgsim.studies import open_study
 from orgsim.sweep import design as designs
 from orgsim.sweep import explore
-from orgsim.sweep.runner import ExecutorKind, RunSpec, executor, run_one, run_seeds, spec_changes
+from orgsim.sweep.runner import ExecutorKind, RunSpec, as_finished, executor, run_one, run_seeds, spec_changes
 from orgsim.sweep.spec import Experiment
 
 STALE_BEATS = 5  # heartbeats a trial may miss before it counts as killed: a loaded machine delays them
 
 #: outcomes a search may optimize, and the direction that is better
-OBJECTIVES = {"cohort_retention": "maximize", "top_talent_retention": "maximize",
-              "retention_spend_musd": "minimize", "focal_top_talent_share_end": "maximize",
-              "focal_headcount_end": "maximize"}
+OBJECTIVES = {
+    "cohort_retention": "maximize",
+    "top_talent_retention": "maximize",
+    "retention_spend_musd": "minimize",
+    "focal_top_talent_share_end": "maximize",
+    "focal_headcount_end": "maximize",
+}
 SPEND = "retention_spend_musd"
 
 
@@ -94,7 +96,10 @@ class Search(Strict):
     startup_trials: Annotated[int, Field(ge=1)] = 12
     heartbeat_seconds: Annotated[int, Field(ge=1)] = 10
     objectives: Annotated[list[Objective], Field(min_length=2)] = [
-        Objective(outcome="cohort_retention"), Objective(outcome="top_talent_retention"), Objective(outcome=SPEND)]
+        Objective(outcome="cohort_retention"),
+        Objective(outcome="top_talent_retention"),
+        Objective(outcome=SPEND),
+    ]
     robustness: Robustness = Robustness()
     picks: Annotated[int, Field(ge=1, le=5)] = 3
     fresh_draws: Annotated[int, Field(ge=2)] = 30  # worlds x seeds pairs for the re-evaluation
@@ -120,6 +125,7 @@ def load_optimization(path: str | Path) -> tuple[OptimizationSpec, Path]:
 
 
 # ------------------------------------------------------------ evaluations
+
 
 def spend(config: dict, metrics: pd.DataFrame) -> float:
     """M$ of the focal lab's retention grants: recipients (share of its headcount the week before) x their
@@ -158,45 +164,63 @@ class Evaluations:
     path: Path
     source: Path
     seeds: list[int]
-    overrides: list[list[str]]   # per (world, seed) pair
-    worlds: list[int]            # the world of each pair
+    overrides: list[list[str]]  # per (world, seed) pair
+    worlds: list[int]  # the world of each pair
 
     @classmethod
-    def make(cls, spec: OptimizationSpec, base: Path, source: Path, worlds: int, seeds: list[int],
-             stream: int, paired: bool = False) -> Evaluations:
+    def make(
+        cls,
+        spec: OptimizationSpec,
+        base: Path,
+        source: Path,
+        worlds: int,
+        seeds: list[int],
+        stream: int,
+        paired: bool = False,
+    ) -> Evaluations:
         """``worlds`` worlds from ``stream``; every world with every seed, or (``paired``) world i with seed i."""
         path = catalog.scenario_path(spec.scenarios[0], base)
         data = load_scenario(path, spec.set).model_dump(mode="json")
         table = explore.draws_table(spec.explore, base, source)
-        values, drawn = explore.worlds(spec.explore.uncertainties, table, spec.explore.sampler, worlds,
-                                       [spec.seed, stream])
-        per_world = [(drawn[w].overrides() if drawn else []) + designs.overrides(values.iloc[w])
-                     for w in range(worlds)]
-        pairs = ([(w, w) for w in range(worlds)] if paired
-                 else [(w, s) for w in range(worlds) for s in range(len(seeds))])
-        return cls(data, path, source, [seeds[s] for _, s in pairs], [per_world[w] for w, _ in pairs],
-                   [w for w, _ in pairs])
+        values, drawn = explore.worlds(
+            spec.explore.uncertainties, table, spec.explore.sampler, worlds, [spec.seed, stream]
+        )
+        per_world = [(drawn[w].overrides() if drawn else []) + designs.overrides(values.iloc[w]) for w in range(worlds)]
+        pairs = (
+            [(w, w) for w in range(worlds)] if paired else [(w, s) for w in range(worlds) for s in range(len(seeds))]
+        )
+        return cls(
+            data, path, source, [seeds[s] for _, s in pairs], [per_world[w] for w, _ in pairs], [w for w, _ in pairs]
+        )
 
     def runs(self, label: str, key: int, levers: dict[str, float], spec: OptimizationSpec) -> list[RunSpec]:
         lever_overrides = designs.overrides(pd.Series(levers, dtype=float))
         runs = []
-        for i, (seed, overrides) in enumerate(zip(self.seeds, self.overrides)):
+        for i, (seed, overrides) in enumerate(zip(self.seeds, self.overrides, strict=False)):
             try:
                 config = scenario_from_dict(apply_overrides(self.data, overrides + lever_overrides), self.path)
             except ConfigError as exc:
                 raise ConfigError(self.source, f"{label} {key} ({exc.field})", exc.reason) from None
-            runs.append(RunSpec(f"{label}{key:04d}-e{i:03d}", config.name, config.model_dump(mode="json"), seed, key,
-                                i, levers, spec.weeks, ("metrics",)))
+            runs.append(
+                RunSpec(
+                    f"{label}{key:04d}-e{i:03d}",
+                    config.name,
+                    config.model_dump(mode="json"),
+                    seed,
+                    key,
+                    i,
+                    levers,
+                    spec.weeks,
+                    ("metrics",),
+                )
+            )
         return runs
 
 
 def evaluate(pool, runs: list[RunSpec], batch_size: int) -> pd.DataFrame:
     """Run ``runs`` on the executor (from any thread); one record per run, in run order."""
-    pending = {pool.submit(measure, runs[i:i + batch_size]) for i in range(0, len(runs), batch_size)}
-    records = []
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        records += [r for future in done for r in future.result()]
+    batches = [runs[i : i + batch_size] for i in range(0, len(runs), batch_size)]
+    records = [r for future in as_finished(pool, measure, batches) for r in future.result()]
     return pd.DataFrame(records).sort_values("replication").reset_index(drop=True)
 
 
@@ -215,6 +239,7 @@ def robust(values: np.ndarray, direction: str, rule: Robustness) -> float:
 
 # ------------------------------------------------------------ the study
 
+
 def status_quo(spec: OptimizationSpec, data: dict) -> dict[str, float]:
     """The levers as the scenario configures them."""
     out = {}
@@ -229,18 +254,19 @@ def status_quo(spec: OptimizationSpec, data: dict) -> dict[str, float]:
 def _study(spec: OptimizationSpec, out: Path):
     import optuna
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    beat = spec.optimize.heartbeat_seconds
-    storage = optuna.storages.RDBStorage(
-        f"sqlite:///{(out / 'optuna.db').resolve()}", heartbeat_interval=beat, grace_period=STALE_BEATS * beat,
-        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3))
-    directions = [o.direction for o in spec.optimize.objectives]
-    study = optuna.create_study(study_name=spec.name, storage=storage, directions=directions, load_if_exists=True)
-    study.sampler = optuna.samplers.TPESampler(
-        seed=spec.seed + len(study.trials), n_startup_trials=spec.optimize.startup_trials, multivariate=True,
-        constant_liar=spec.optimize.parallel_trials > 1)
-    return study, storage
+    o, beat = spec.optimize, spec.optimize.heartbeat_seconds
+    return open_study(
+        out,
+        spec.name,
+        seed=spec.seed,
+        directions=[objective.direction for objective in o.objectives],
+        startup_trials=o.startup_trials,
+        multivariate=True,
+        parallel_trials=o.parallel_trials,
+        heartbeat_interval=beat,
+        grace_period=STALE_BEATS * beat,
+        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3),
+    )
 
 
 def recover(study, storage, grace: int) -> int:
@@ -274,17 +300,24 @@ class OptimizeResult:
     trials: pd.DataFrame
     front: pd.DataFrame
     reevaluation: pd.DataFrame
-    evaluations: int           # simulated runs in the search, all sessions
-    ran: int                   # trials run in this session
-    recovered: int             # trials found interrupted and queued again
+    evaluations: int  # simulated runs in the search, all sessions
+    ran: int  # trials run in this session
+    recovered: int  # trials found interrupted and queued again
     seconds: dict
     scenario: Scenario | None = None  # the scenario searched on, as configured: names levers and outcomes
 
 
 @lock.writes
-def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
-             workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-             progress=None) -> OptimizeResult:
+def optimize(
+    spec_path: str | Path,
+    out: str | Path,
+    *,
+    executor_kind: ExecutorKind = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress=None,
+) -> OptimizeResult:
     """Run (or resume) the search of ``spec_path`` into ``out``, then re-evaluate its picks; writes every output.
 
     ``progress(trial_number, values)`` is called as each trial ends.
@@ -302,10 +335,14 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
         raise ConfigError(out, "--out", "already holds a search; use --resume to continue it, or another folder")
     changed = spec_changes(previous["spec"], resolved) if resume and previous else []
     if changed:
-        raise ConfigError(spec_path, ", ".join(changed), f"differs from the spec of the search in {out}; "
-                          "cannot resume it (use another folder)")
-    common = Evaluations.make(spec, base, spec_path, search.robustness.worlds,
-                              run_seeds(spec.seed, search.robustness.seeds), explore.WORLDS)
+        raise ConfigError(
+            spec_path,
+            ", ".join(changed),
+            f"differs from the spec of the search in {out}; cannot resume it (use another folder)",
+        )
+    common = Evaluations.make(
+        spec, base, spec_path, search.robustness.worlds, run_seeds(spec.seed, search.robustness.seeds), explore.WORLDS
+    )
     study, storage = _study(spec, out)
     recovered = recover(study, storage, STALE_BEATS * search.heartbeat_seconds) if resume else 0
     baseline = status_quo(spec, common.data)
@@ -317,6 +354,7 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
     complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     remaining = max(search.trials - complete, 0)
     with executor(executor_kind, workers, scheduler) as (pool, _slots):
+
         def objective(trial) -> list[float]:
             levers = {n: trial.suggest_float(n, r.low, r.high) for n, r in spec.explore.levers.items()}
             t0 = time.perf_counter()
@@ -328,8 +366,9 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
             for objective_ in search.objectives:
                 column = records[objective_.outcome].to_numpy(float)
                 trial.set_user_attr(f"values:{objective_.outcome}", [None if np.isnan(v) else v for v in column])
-                trial.set_user_attr(f"mean:{objective_.outcome}", float(np.nanmean(column)) if
-                                    (~np.isnan(column)).any() else None)
+                trial.set_user_attr(
+                    f"mean:{objective_.outcome}", float(np.nanmean(column)) if (~np.isnan(column)).any() else None
+                )
                 values.append(robust(column, objective_.direction, search.robustness))
             trial.set_user_attr("evaluations", len(records))
             trial.set_user_attr("seconds", round(time.perf_counter() - t0, 1))
@@ -341,8 +380,9 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
         queued = min(remaining, len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,))))
         for n_trials, n_jobs in ((queued, 1), (remaining - queued, search.parallel_trials)):
             if n_trials:
-                study.optimize(objective, n_trials=n_trials, n_jobs=n_jobs, callbacks=callbacks,
-                               catch=(EvaluationFailed,))
+                study.optimize(
+                    objective, n_trials=n_trials, n_jobs=n_jobs, callbacks=callbacks, catch=(EvaluationFailed,)
+                )
         seconds["search"] = round(time.perf_counter() - started, 1)
         trials = trials_frame(study, spec)
         front = pareto(trials, spec)
@@ -350,14 +390,40 @@ def optimize(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorK
         reevaluation, reeval_runs = reevaluate(pool, spec, base, spec_path, front, baseline)
         seconds["reevaluation"] = round(time.perf_counter() - t0, 1)
     sessions = (previous or {}).get("sessions", [])
-    sessions.append({"finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "trials_run": remaining,
-                     "recovered": recovered, **{f"{k}_seconds": v for k, v in seconds.items()}})
+    sessions.append(
+        {
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "trials_run": remaining,
+            "recovered": recovered,
+            **{f"{k}_seconds": v for k, v in seconds.items()},
+        }
+    )
     evaluations = int(trials.loc[trials["state"] == "COMPLETE", "evaluations"].sum())
-    write_json({"name": spec.name, "spec_file": str(spec_path), "spec": resolved, "versions": versions(),
-                "git_revision": git_revision(), "status_quo": baseline, "evaluations": evaluations,
-                "runs_per_trial": len(common.seeds), "sessions": sessions}, manifest_path)
-    result = OptimizeResult(out, trials, front, reevaluation, evaluations, remaining, recovered, seconds,
-                            scenario_from_dict(common.data, common.path))
+    write_json(
+        {
+            "name": spec.name,
+            "spec_file": str(spec_path),
+            "spec": resolved,
+            "versions": versions(),
+            "git_revision": git_revision(),
+            "status_quo": baseline,
+            "evaluations": evaluations,
+            "runs_per_trial": len(common.seeds),
+            "sessions": sessions,
+        },
+        manifest_path,
+    )
+    result = OptimizeResult(
+        out,
+        trials,
+        front,
+        reevaluation,
+        evaluations,
+        remaining,
+        recovered,
+        seconds,
+        scenario_from_dict(common.data, common.path),
+    )
     write_outputs(result, spec, reeval_runs)
     return result
 
@@ -366,9 +432,15 @@ def trials_frame(study, spec: OptimizationSpec) -> pd.DataFrame:
     """One row per trial: its state, levers, robust objectives and their plain means."""
     rows = []
     for t in study.get_trials(deepcopy=False):
-        row = {"trial": t.number, "state": t.state.name, "policy": t.user_attrs.get("policy", ""),
-               "retry_of": retried(t), "evaluations": t.user_attrs.get("evaluations", 0),
-               "seconds": t.user_attrs.get("seconds", np.nan), **t.params}
+        row = {
+            "trial": t.number,
+            "state": t.state.name,
+            "policy": t.user_attrs.get("policy", ""),
+            "retry_of": retried(t),
+            "evaluations": t.user_attrs.get("evaluations", 0),
+            "seconds": t.user_attrs.get("seconds", np.nan),
+            **t.params,
+        }
         for i, objective in enumerate(spec.optimize.objectives):
             row[objective.outcome] = t.values[i] if t.values else np.nan
             row[f"mean:{objective.outcome}"] = t.user_attrs.get(f"mean:{objective.outcome}", np.nan)
@@ -408,8 +480,9 @@ def pareto(trials: pd.DataFrame, spec: OptimizationSpec) -> pd.DataFrame:
     return front_rows
 
 
-def reevaluate(pool, spec: OptimizationSpec, base: Path, source: Path, front: pd.DataFrame,
-               baseline: dict[str, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def reevaluate(
+    pool, spec: OptimizationSpec, base: Path, source: Path, front: pd.DataFrame, baseline: dict[str, float]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The picks and the status quo on fresh paired draws: one world and one seed each, the same for every policy."""
     search = spec.optimize
     children = np.random.SeedSequence([spec.seed, explore.FRESH]).spawn(search.fresh_draws)
@@ -427,10 +500,14 @@ def reevaluate(pool, spec: OptimizationSpec, base: Path, source: Path, front: pd
     long = runs.melt(id_vars=["policy", "replication"], value_vars=outcomes, var_name="outcome")
     summary = clip_to_domain(mean_ci(long, ["policy", "outcome"]))  # a share's interval stays within 0-100%
     quo = long[long["policy"] == "status quo"].set_index(["replication", "outcome"])["value"]
-    diff = long.assign(value=long["value"] - quo.reindex(pd.MultiIndex.from_frame(long[["replication", "outcome"]]))
-                       .to_numpy())
-    paired = mean_ci(diff, ["policy", "outcome"]).rename(columns={"mean": "diff", "ci_low": "diff_low",
-                                                                   "ci_high": "diff_high"}).drop(columns="n")
+    diff = long.assign(
+        value=long["value"] - quo.reindex(pd.MultiIndex.from_frame(long[["replication", "outcome"]])).to_numpy()
+    )
+    paired = (
+        mean_ci(diff, ["policy", "outcome"])
+        .rename(columns={"mean": "diff", "ci_low": "diff_low", "ci_high": "diff_high"})
+        .drop(columns="n")
+    )
     table = summary.merge(paired, on=["policy", "outcome"])
     table["policy"] = pd.Categorical(table["policy"], list(policies))
     table = table.sort_values(["policy", "outcome"]).reset_index(drop=True)
@@ -440,34 +517,60 @@ def reevaluate(pool, spec: OptimizationSpec, base: Path, source: Path, front: pd
 
 # ------------------------------------------------------------ outputs
 
+
 def markdown(result: OptimizeResult, spec: OptimizationSpec) -> str:
     rule = spec.optimize.robustness
-    statistic = {"mean": "mean", "worst": "worst case",
-                 "percentile": f"{rule.percentile:g}th percentile on the bad side"}
+    statistic = {
+        "mean": "mean",
+        "worst": "worst case",
+        "percentile": f"{rule.percentile:g}th percentile on the bad side",
+    }
     levers, objectives = list(spec.explore.levers), [o.outcome for o in spec.optimize.objectives]
-    named = {**{n: labels.parameter(n, result.scenario) for n in levers},
-             **{n: labels.outcome(n, result.scenario) for n in objectives}}
+    named = {
+        **{n: labels.parameter(n, result.scenario) for n in levers},
+        **{n: labels.outcome(n, result.scenario) for n in objectives},
+    }
     front = result.front[["trial", "pick", *levers, *objectives]].rename(
-        columns={n: name.text for n, name in named.items()})
-    key = pd.DataFrame({"column": [name.text for name in named.values()],
-                        "unit": [name.unit for name in named.values()],
-                        "path or outcome": [f"`{n}`" for n in named],
-                        "role": ["lever"] * len(levers) + [OBJECTIVES[n] for n in objectives]})
+        columns={n: name.text for n, name in named.items()}
+    )
+    key = pd.DataFrame(
+        {
+            "column": [name.text for name in named.values()],
+            "unit": [name.unit for name in named.values()],
+            "path or outcome": [f"`{n}`" for n in named],
+            "role": ["lever"] * len(levers) + [OBJECTIVES[n] for n in objectives],
+        }
+    )
     shown = result.reevaluation.assign(
-        **{"mean [95% CI]": [f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
-                             for _, r in result.reevaluation.iterrows()],
-           "minus status quo [95% CI]": [f"{r['diff']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]"
-                                         for _, r in result.reevaluation.iterrows()]})
+        **{
+            "mean [95% CI]": [
+                f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]" for _, r in result.reevaluation.iterrows()
+            ],
+            "minus status quo [95% CI]": [
+                f"{r['diff']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]"
+                for _, r in result.reevaluation.iterrows()
+            ],
+        }
+    )
     complete = int((result.trials["state"] == "COMPLETE").sum())
-    return "\n".join([
-        f"# Policies that hold up ({spec.name})\n",
-        f"{complete} complete trials, {result.evaluations} evaluations ({spec.optimize.robustness.worlds} worlds x "
-        f"{spec.optimize.robustness.seeds} seeds each); objectives: the {statistic[rule.statistic]} of each over "
-        "the evaluations.\n",
-        "## Pareto front\n", tables.markdown(front), "Columns:\n", tables.markdown(key),
-        f"## Picks re-evaluated on {spec.optimize.fresh_draws} fresh worlds and seeds, paired with the status quo\n",
-        tables.markdown(labels.labelled(shown, "outcome", result.scenario, kind="outcome")[
-            ["policy", "label", "outcome", "mean [95% CI]", "minus status quo [95% CI]", "n"]])])
+    return "\n".join(
+        [
+            f"# Policies that hold up ({spec.name})\n",
+            f"{complete} complete trials, {result.evaluations} evaluations ({spec.optimize.robustness.worlds} worlds x "
+            f"{spec.optimize.robustness.seeds} seeds each); objectives: the {statistic[rule.statistic]} of each over "
+            "the evaluations.\n",
+            "## Pareto front\n",
+            tables.markdown(front),
+            "Columns:\n",
+            tables.markdown(key),
+            f"## Picks re-evaluated on {spec.optimize.fresh_draws} fresh worlds and seeds, paired with the status quo\n",
+            tables.markdown(
+                labels.labelled(shown, "outcome", result.scenario, kind="outcome")[
+                    ["policy", "label", "outcome", "mean [95% CI]", "minus status quo [95% CI]", "n"]
+                ]
+            ),
+        ]
+    )
 
 
 def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: pd.DataFrame) -> None:
@@ -476,15 +579,20 @@ def write_outputs(result: OptimizeResult, spec: OptimizationSpec, reeval_runs: p
     from orgsim.report.figures import pareto_figure, reevaluation_figure
 
     out = result.out
-    frames = {"trials.csv": result.trials, "pareto.csv": result.front,
-              "reevaluation.csv": labels.labelled(result.reevaluation, "outcome", result.scenario, kind="outcome"),
-              "reevaluation_runs.csv": reeval_runs}
+    frames = {
+        "trials.csv": result.trials,
+        "pareto.csv": result.front,
+        "reevaluation.csv": labels.labelled(result.reevaluation, "outcome", result.scenario, kind="outcome"),
+        "reevaluation_runs.csv": reeval_runs,
+    }
     for name, frame in frames.items():
         atomic_write(out / name, lambda tmp, f=frame: f.to_csv(tmp, index=False))
     atomic_write(out / "optimize.md", lambda tmp: tmp.write_text(markdown(result, spec), encoding="utf-8"))
     objectives = [o.outcome for o in spec.optimize.objectives]
-    for name, figure in (("pareto", pareto_figure(result.trials, result.front, objectives)),
-                         ("reevaluation", reevaluation_figure(result.reevaluation))):
+    for name, figure in (
+        ("pareto", pareto_figure(result.trials, result.front, objectives)),
+        ("reevaluation", reevaluation_figure(result.reevaluation)),
+    ):
         atomic_write(out / f"{name}.png", lambda tmp, f=figure: f.savefig(tmp, format="png", dpi=100))
         plt.close(figure)
 
@@ -503,9 +611,9 @@ class Written:
 #: the figures ``write_outputs`` saves, with their captions
 FIGURES = {
     "pareto": "The search (Optuna, multi-objective TPE): every complete trial's robust objectives, pair by pair; "
-              "blue: the Pareto front; circled: the picks; X: the status quo, evaluated on the same draws.",
+    "blue: the Pareto front; circled: the picks; X: the status quo, evaluated on the same draws.",
     "reevaluation": "The picks on fresh worlds and seeds: each minus the status quo on the same draws (paired), "
-                    "mean with 95% t-interval.",
+    "mean with 95% t-interval.",
 }
 
 
@@ -524,6 +632,6 @@ def read(directory: str | Path) -> Written:
         OptimizationSpec.model_validate(manifest["spec"])
     except (ValueError, OSError, KeyError) as exc:
         raise StoreError(f"{directory}: unreadable optimization output ({type(exc).__name__}: {exc})") from None
-    figures = tables.pngs(directory, FIGURES)
+    figures = read_pngs(directory, FIGURES)
     trials["policy"], front["pick"] = trials["policy"].fillna(""), front["pick"].fillna("")
     return Written(manifest, trials, front, reevaluation, figures)

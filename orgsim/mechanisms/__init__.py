@@ -4,5 +4,5 @@ Each module reads its own parameter block (``model.params.<name>``), does
 nothing when that block has ``enabled: false``, and works on the
 population arrays with numpy: Python runs per event, never per researcher.
 It ends with the ``MECHANISM`` declaration the registry
-(:mod:`orgsim.plugins`) builds the model from.
+(:mod:`orgsim.sim.plugins`) builds the model from.
 """

@@ -1,238 +1,241 @@
-"""M3 voluntary attrition: leaving is a decision in money.
+"""M3 voluntary attrition: who leaves this week, and where they go.
 
-Each week a researcher weighs the value of staying against the alternatives
-on one money scale, market pay-years per year (the market's pay for their
-skill, :func:`orgsim.derived.market_comp`, is 1):
-
-* staying: pay here, the lab's amenities (mission fit, trust, prestige,
-  stability, compute, vision, release momentum, each priced) and the priced
-  terms the mechanisms declare (the morale shock, firm-specific experience,
-  layoffs, a manager's exit, colleagues leaving, ...), plus the learned
-  match (:mod:`orgsim.mechanisms.matching`);
-* every rival lab: its pay curve, its amenities, former colleagues there,
-  and the odds of a walk-in being taken (``rival_constant``);
-* a start-up (more for stars, who raise money on their name) and the
-  outside market.
-
-Each alternative is valued net of what leaving for it forfeits (M5), spread
-over ``horizon_years``: a rival buys out a walk-in's forfeit up to its
-package cap, the outside buys out nothing. Staying and the alternatives form
-a nested logit (the option value of staying, Stock & Wise 1990, with logit
-taste shocks) of scale s = ``decision_scale``, ν s among the alternatives::
-
-    IV = ν s · ln Σ_j e^(ṽ_j / ν s),   P(leave) = σ((IV - v_stay) / s - a_L),   P(j | leave) ∝ e^(ṽ_j / ν s)
-
-so the weekly probability of leaving rises smoothly with how far leaving
-beats staying, and leavers go where the values are. a_L is set once at the
-start so that each lab's mean weekly probability is its annual ``quit_rate``
-/ 52. A decided leaver whose next vest is at most ``vesting.max_wait_weeks``
-away waits for it (M5), so quits spike just after vests.
+Each week every researcher learns a little more about their match
+(:mod:`orgsim.sim.matching`) and weighs staying against the alternatives in
+money, in the nested logit of the decision engine (:mod:`orgsim.sim.decision`:
+pay, amenities and the priced terms the mechanisms declare, against every
+rival lab, a start-up and the outside market, each net of what leaving for
+it forfeits). Those who leave go where the values are, a rival lab only if
+it has an open position. M3 owns the prices of the decision (its params
+block) and two of its terms, the morale shock and firm-specific experience.
+A decided leaver whose next vest is at most ``vesting.max_wait_weeks`` away
+waits for it (M5), so quits spike just after vests.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit, logsumexp
 
-from orgsim import derived, morale, schema
-from orgsim.mechanisms import executives, matching
-from orgsim.plugins import Mechanism, Slots, StayTerms
-from orgsim.population import PREFERENCES
+from orgsim.schema import ASSUMED, MAX_YEARS, PRICE_LIMIT, Switchable, param
+from orgsim.sim import decision, derived, matching, morale, transitions
+from orgsim.sim.decision import Values
+from orgsim.sim.plugins import Mechanism, Slots, StayTerms
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
-
-MISSION, COMPUTE, PRESTIGE, STABILITY = (PREFERENCES.index(k) for k in PREFERENCES)
+    from orgsim.sim.model import OrgModel
 
 
-@dataclasses.dataclass
-class Decision:
-    """M3's state: a_L, each lab's constant in the odds of leaving (set at the start)."""
+class AttritionParams(Switchable):
+    """M3 voluntary attrition: each week a researcher weighs staying against the best alternative, in money."""
 
-    lab_constant: np.ndarray | None = None
-
-
-def setup(model: OrgModel) -> Decision:
-    return Decision()
-
-
-def amenities(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
-    """What working at ``labs`` (n, or n x k) is worth to each researcher beyond pay, in market pay-years a year.
-
-    Each lab trait is priced (``attrition.price_*``) relative to a neutral lab
-    (fit, prestige, trust and vision 0.5, full stability, no momentum, the
-    market's compute per researcher) and weighted by the researcher's
-    preference for it (relative to pay, the numeraire), so mission-driven
-    people sort by mission (M13).
-    """
-    p, pop = model.params.attrition, model.population
-    labs = np.asarray(labs)
-    w = pop.prefs[slots]
-    if labs.ndim == 2:
-        w = w[:, None, :]
-    prestige, stability, trust, vision, momentum = (derived.lab_array(model, a) for a in
-                                                    ("prestige", "stability", "trust", "vision", "momentum"))
-    compute = model.compute_per_researcher()
-    compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))
-    return (
-        p.price_mission * w[..., MISSION] * (derived.mission_fit(model, labs, slots) - 0.5)
-        + p.price_trust * w[..., MISSION] * (trust[labs] - 0.5)
-        + p.price_prestige * w[..., PRESTIGE] * (prestige[labs] - 0.5)
-        + p.price_stability * w[..., STABILITY] * (stability[labs] - 1.0)
-        + p.price_compute * w[..., COMPUTE] * compute[labs]
-        + p.price_vision * (vision[labs] - 0.5)
-        + p.price_momentum * momentum[labs]
+    decision_scale: float = param(
+        1.0,
+        "market pay-years per year per logit unit",
+        "Manning (2003, Monopsony in Motion, ch. 4): the elasticity of separations with respect to the wage is "
+        "about -1, so one market pay a year moves the odds of leaving by e (scale = 1 / elasticity)",
+        gt=0.01,
+        le=PRICE_LIMIT,
+        label="Money scale of the leaving decision",
+    )
+    nest_scale: float = param(
+        0.5,
+        "share of the decision scale",
+        "nested logit (McFadden 1978): the taste shocks among the alternatives "
+        "are this share of those between staying and leaving; 1 = one multinomial logit, smaller = leavers choose "
+        "where to go more by value than by chance (assumption)",
+        gt=0,
+        le=1,
+        label="Scale of the choice among alternatives",
+    )
+    horizon_years: float = param(
+        4.0,
+        "years",
+        "assumption: money gained or lost once is spread over four years, the horizon packages are "
+        "quoted over and a grant vests in (Stock & Wise 1990 weigh whole paths of pay)",
+        gt=0,
+        le=MAX_YEARS,
+        label="Years over which one-off money is weighed",
+    )
+    match_sd: float = param(
+        1.5,
+        "market pay-years per year",
+        "Jovanovic (1979): a job's match quality is uncertain at hire and "
+        "revealed with tenure; its spread is fitted (recent hires' retention, SignalFire 2025)",
+        ge=0,
+        le=10,
+        label="Spread of match quality",
+    )
+    match_learning_weeks: float = param(
+        13.0,
+        "weeks",
+        "weeks of experience that weigh as much as the prior belief; Farber (1994): the separation "
+        "hazard peaks at about three months of tenure",
+        gt=0,
+        le=520,
+        label="Time to learn one's match",
+    )
+    price_tenure: float = param(
+        0.1,
+        "market pay-years per year per ln(1 + years of tenure)",
+        "Topel (1991): ten years of seniority raise pay about 25% (0.25 / ln 11 = 0.10), firm-specific capital "
+        "that leaving loses",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of firm-specific experience",
+    )
+    price_morale: float = param(
+        2.0,
+        "market pay-years per year per unit of morale above its target (0-1)",
+        "assumption: job satisfaction is among the strongest predictors of quits; a log "
+        "hazard ratio of -2 per unit at the decision scale 1. Morale's target is set by "
+        "stability, vision, trust and momentum, priced as amenities, so only the shocks "
+        "that move morale off its target are priced here",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of morale",
+    )
+    price_mission: float = param(
+        2.0,
+        "market pay-years per year per unit fit (x the mission weight)",
+        "Stern (2004): scientists accept about a quarter less pay to work where they may publish, one mission "
+        "trait (fit differences between labs are about 0.1-0.3, so 2 puts them at 20-60% of pay); researchers "
+        "turned down nine-figure offers for mission (press 2025); M13 must shape the flows",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of mission fit",
+    )
+    price_prestige: float = param(
+        0.5,
+        "market pay-years per year per unit prestige (x the prestige weight)",
+        ASSUMED,
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of a lab's prestige",
+    )
+    price_stability: float = param(
+        0.6,
+        "market pay-years per year per unit stability (x the stability weight)",
+        "Mas & Pallais (2017): workers give up about 20% of pay to avoid an unpredictable schedule; reorgs (M6)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of stability",
+    )
+    price_trust: float = param(
+        0.4,
+        "market pay-years per year per unit trust (x the mission weight)",
+        "M12 trust",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of trust in leadership",
+    )
+    price_vision: float = param(
+        0.4,
+        "market pay-years per year per unit vision clarity",
+        "assumption: a clear research direction is worth as much as trust in leadership",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of a clear research direction",
+    )
+    price_momentum: float = param(
+        0.2,
+        "market pay-years per year per unit release momentum",
+        "recent releases attract (assumption)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of release momentum",
+    )
+    price_compute: float = param(
+        0.2,
+        "market pay-years per year per ln compute per researcher (x the compute weight)",
+        "Meta's 'compute per researcher' pitch (press)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of compute",
+    )
+    price_colleagues: float = param(
+        1.0,
+        "market pay-years per year per unit share of the lab's staff who are former colleagues",
+        "stars follow stars (Sajjadiani et al.); a lab where a "
+        "tenth of the staff came from one's own lab is worth 10% more pay (assumption)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Pull of former colleagues",
+    )
+    price_layoff_shock: float = param(
+        -0.39,
+        "market pay-years per year per unit survivor shock (ln(1 + % of staff cut) x (1 - fairness))",
+        "Trevor & Nyberg (2008): a 1% downsizing raises voluntary turnover by about 31% (0.39 x ln 2 = ln 1.31) "
+        "at the decision scale 1",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying after layoffs",
+    )
+    price_manager_exit: float = param(
+        -1.0,
+        "market pay-years per year per unit of the manager-exit shock",
+        "shock = ln(1 + rise) (M8): Hayes, Oyer & Schaefer (2006) at the decision scale 1",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying after a manager leaves",
+    )
+    price_newcomer: float = param(
+        -0.4,
+        "market pay-years per year",
+        "M15 friction with insiders (assumption)",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying for an acqui-hired newcomer",
+    )
+    rival_constant: float = param(
+        -6.0,
+        "logit units among the alternatives",
+        "assumption, no public share: most people leaving a big lab go to start-ups, other "
+        "firms and academia; sized so about a quarter of leavers join a rival frontier lab (the hiring bar a "
+        "walk-in meets)",
+        le=20,
+        ge=-20,
+        label="Odds of a walk-in joining a rival lab",
+    )
+    market_value: float = param(
+        0.8,
+        "market pay-years per year",
+        "assumption: other firms and academia pay below the frontier labs' market for the same skill",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of the outside market",
+    )
+    startup_value: float = param(
+        0.7,
+        "market pay-years per year",
+        "assumption: a start-up pays less cash against a lottery of equity",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of joining or founding a start-up",
+    )
+    startup_star_premium: float = param(
+        0.8,
+        "market pay-years per year",
+        "stars raise money on their name (a chief scientist left to found a start-up, Nov 2025); size is an assumption",
+        ge=0,
+        le=PRICE_LIMIT,
+        label="Extra worth of a start-up for a star",
     )
 
 
 def own_terms(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
-    """M3's priced terms of staying (their prices are attrition parameters, whichever mechanism drives them)."""
-    params, pop = model.params, model.population
+    """M3's own terms of staying: the morale shock and firm-specific experience.
+
+    M3 prices three more that other mechanisms compute and declare (``layoff_shock``, M7; ``manager_exit``, M8;
+    ``newcomer``, M15): their prices are attrition parameters, and they are summed in M3's order.
+    """
+    pop = model.population
     labs = pop.lab[slots].astype(np.int64)
-    zeros = np.zeros(len(labs))
-    if params.layoffs.enabled:
-        layoff_shock = derived.lab_array(model, "layoff_shock")[labs] * (1.0 - params.layoffs.fairness)
-    else:
-        layoff_shock = zeros
     return {
         "morale_gap": pop.morale[slots] - morale.target(model)[labs],
         "tenure": np.log1p(np.maximum(model.week - pop.hire_week[slots], 0) / 52.0),
-        "layoff_shock": layoff_shock,
-        "manager_exit": executives.manager_shock(model)[pop.team[slots]],
-        "newcomer": (pop.newcomer_until[slots] > model.week).astype(float) if params.acquisitions.enabled else zeros,
     }
-
-
-@dataclasses.dataclass
-class Values:
-    """The leaving decision of some researchers: its terms (as logged) and the value of each alternative."""
-
-    terms: dict[str, np.ndarray]
-    stay: np.ndarray          # (n,) v_stay
-    alternatives: np.ndarray  # (n, labs + 2) ṽ_j net of the forfeit: the labs (-inf for one's own), start-up, market
-
-
-def stay_value(model: OrgModel, slots: Slots) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The logged terms of staying and v_stay (market pay-years a year)."""
-    pop = model.population
-    labs = pop.lab[slots].astype(np.int64)
-    market = derived.market_comp(model, pop.skill[slots])
-    terms = {
-        "pay_here": derived.current_comp(model, slots) / market,
-        "amenity": amenities(model, slots, labs),
-        "match": matching.belief(model, slots),
-        "forfeit": derived.forfeited(model, slots) / market,
-    }
-    stay = terms["pay_here"] + terms["amenity"] + terms["match"]
-    for mechanism in model.value_mechanisms:
-        terms.update(mechanism.stay_terms.values(model, slots))
-    for name, price in model.stay_prices:
-        stay = stay + price * terms[name]
-    return terms, stay
-
-
-def buyout(model: OrgModel, slots: Slots, labs: np.ndarray) -> np.ndarray:
-    """What a rival lab ``labs`` (n, or n x k) buys out of a walk-in's forfeit (k$): the forfeit, up to what its
-    package cap leaves after four years of its pay at their skill (hiring practice, as for M1's offers)."""
-    pop = model.population
-    labs = np.asarray(labs)
-    skill, forfeited = pop.skill[slots], derived.forfeited(model, slots)
-    if labs.ndim == 2:
-        skill, forfeited = skill[:, None], forfeited[:, None]
-    cap = np.array([lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs])[labs]
-    pay = derived.lab_comp(model, labs.ravel(), np.broadcast_to(skill, labs.shape).ravel()).reshape(labs.shape)
-    return np.minimum(forfeited, np.maximum(cap - 4.0 * pay, 0.0))
-
-
-def alternatives(model: OrgModel, slots: Slots = slice(None)) -> np.ndarray:
-    """v_j of every alternative for ``slots`` (n x labs + 2), net of what leaving for it forfeits: the rival labs,
-    a start-up, the outside market.
-
-    A rival lab buys out a walk-in's forfeit up to its package cap
-    (:func:`buyout`), so only the rest is lost; a start-up or the market
-    buys out nothing. Every rival lab counts, open or not this week: labs
-    hire all the time, and ``rival_constant`` is a walk-in's odds of being
-    taken; whether the lab has a vacancy decides where a leaver lands
-    (:func:`destinations`), not whether leaving is worth it. One's own lab
-    is no alternative (-inf).
-    """
-    p, pop = model.params.attrition, model.population
-    own = pop.lab[slots].astype(np.int64)
-    skill = pop.skill[slots]
-    n, n_labs = len(own), len(model.labs)
-    candidates = np.broadcast_to(np.arange(n_labs), (n, n_labs))
-    market = derived.market_comp(model, skill)
-    pay = derived.lab_comp(model, candidates.ravel(), np.repeat(skill, n_labs)).reshape(n, n_labs) / market[:, None]
-    colleagues = derived.former_colleagues(model)[:, own].T
-    forfeit = derived.forfeited(model, slots)
-    lost = np.column_stack([(forfeit[:, None] - buyout(model, slots, candidates)), forfeit, forfeit])
-    labs = (pay + amenities(model, slots, candidates) + p.price_colleagues * colleagues
-            + p.nest_scale * p.decision_scale * p.rival_constant)
-    star = derived.star_tier(model, slots)
-    values_ = np.concatenate([labs, np.column_stack([p.startup_value + p.startup_star_premium * star,
-                                                     np.full(n, p.market_value)])], axis=1)
-    values_ -= lost / market[:, None] / p.horizon_years
-    values_[:, :n_labs][candidates == own[:, None]] = -np.inf
-    return values_
-
-
-def values(model: OrgModel, slots: Slots = slice(None)) -> Values:
-    """Staying and every alternative valued for ``slots``."""
-    terms, stay = stay_value(model, slots)
-    return Values(terms, stay, alternatives(model, slots))
-
-
-def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
-    """What leaving is worth: nest_scale · s · ln Σ_j e^(v_j / (nest_scale · s)), the v_j net of the forfeit."""
-    p = model.params.attrition
-    nest = p.nest_scale * p.decision_scale
-    return nest * logsumexp(alternatives_ / nest, axis=1)
-
-
-def persistent_odds(model: OrgModel) -> np.ndarray:
-    """Everyone's log odds of leaving from what does not change with tenure (pay, amenities, alternatives), up to
-    each lab's constant: how long each kind of researcher stays, for the staff a lab starts with
-    (:mod:`orgsim.world`)."""
-    pop = model.population
-    market = derived.market_comp(model, pop.skill)
-    here = derived.current_comp(model) / market + amenities(model, slice(None), pop.lab.astype(np.int64))
-    return (inclusive_value(model, alternatives(model)) - here) / model.params.attrition.decision_scale
-
-
-def leave_odds(model: OrgModel, v: Values) -> np.ndarray:
-    """IV − u_stay without a_L: the log odds of leaving this week before the lab's constant."""
-    return (inclusive_value(model, v.alternatives) - v.stay) / model.params.attrition.decision_scale
-
-
-def covariates(model: OrgModel, slots: Slots = slice(None)) -> dict[str, np.ndarray]:
-    """Every logged term of the decision for ``slots``, the alternatives' inclusive value and the weekly hazard."""
-    return logged(model, values(model, slots), model.population.lab[slots].astype(np.int64))
-
-
-def logged(model: OrgModel, v: Values, labs: np.ndarray) -> dict[str, np.ndarray]:
-    """The terms as the event log keeps them, the inclusive value of leaving and the weekly hazard."""
-    odds = leave_odds(model, v)
-    x = dict(v.terms)
-    x["alternative"] = inclusive_value(model, v.alternatives)
-    x["hazard"] = expit(odds - model.states["attrition"].lab_constant[labs])
-    return x
-
-
-def calibrate(model: OrgModel) -> None:
-    """a_L per lab, so each lab's mean weekly probability of leaving at the start is its quit_rate / 52."""
-    labs = model.population.lab.astype(np.int64)
-    odds = leave_odds(model, values(model))
-    target = derived.lab_array(model, "quit_rate") / 52.0
-    low, high = np.full(len(model.labs), -50.0), np.full(len(model.labs), 50.0)
-    counts = np.maximum(np.bincount(labs, minlength=len(model.labs)), 1)
-    for _ in range(60):
-        mid = 0.5 * (low + high)
-        mean = np.bincount(labs, weights=expit(odds - mid[labs]), minlength=len(model.labs)) / counts
-        low, high = np.where(mean > target, mid, low), np.where(mean > target, high, mid)
-    model.states["attrition"].lab_constant = 0.5 * (low + high)
 
 
 def destinations(model: OrgModel, v: Values, slots: np.ndarray) -> np.ndarray:
@@ -278,11 +281,9 @@ def step(model: OrgModel) -> None:
     """Learn a week of match quality, draw this week's leavers and send each to a rival or outside."""
     if not model.params.attrition.enabled or len(model.population) == 0:
         return
-    from orgsim import transitions
-
     matching.learn(model)
-    everyone = values(model)
-    x = logged(model, everyone, model.population.lab.astype(np.int64))
+    everyone = decision.values(model)
+    x = decision.logged(model, everyone, model.population.lab.astype(np.int64))
     leaving = decide(model, x)
     if len(leaving) == 0:
         return
@@ -292,17 +293,34 @@ def step(model: OrgModel) -> None:
     movers = leaving[to_rival]
     if len(movers):
         skill = model.population.skill[movers]
-        transitions.move(model, movers, dest[to_rival], derived.lab_comp(model, dest[to_rival], skill),
-                         f"moved-{model.year}", makewhole_k=buyout(model, movers, dest[to_rival]),
-                         covariates={k: c[to_rival] for k, c in chosen.items()})
+        transitions.move(
+            model,
+            movers,
+            dest[to_rival],
+            derived.lab_comp(model, dest[to_rival], skill),
+            f"moved-{model.year}",
+            makewhole_k=decision.buyout(model, movers, dest[to_rival]),
+            covariates={k: c[to_rival] for k, c in chosen.items()},
+        )
     # moves keep slots; departures renumber them, so they go last
     transitions.depart(model, leaving[~to_rival], "quit", covariates={k: c[~to_rival] for k, c in chosen.items()})
 
 
 MECHANISM = Mechanism(
-    number=3, block="attrition", params=schema.AttritionParams, setup=setup, stage=5.0, step=step,
-    stay_terms=StayTerms(own_terms, logged=("pay_here", "amenity", "match", "forfeit", "alternative"), prices={
-        "morale_gap": "price_morale", "tenure": "price_tenure", "layoff_shock": "price_layoff_shock",
-        "manager_exit": "price_manager_exit", "newcomer": "price_newcomer",
-    }),
+    number=3,
+    block="attrition",
+    params=AttritionParams,
+    stage=5.0,
+    step=step,
+    stay_terms=StayTerms(
+        own_terms,
+        logged=("pay_here", "amenity", "match", "forfeit", "alternative"),
+        prices={
+            "morale_gap": "price_morale",
+            "tenure": "price_tenure",
+            "layoff_shock": "price_layoff_shock",
+            "manager_exit": "price_manager_exit",
+            "newcomer": "price_newcomer",
+        },
+    ),
 )

@@ -24,11 +24,55 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived, schema
-from orgsim.plugins import Mechanism, StayTerms
+from orgsim.schema import PRICE_LIMIT, NonNeg, Switchable, Unit, param
+from orgsim.sim import derived
+from orgsim.sim.plugins import Mechanism, StayTerms
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
+
+
+class ContagionParams(Switchable):
+    """M4 turnover contagion: each departure induces further quits in its team."""
+
+    per_quit: NonNeg = param(
+        0.23,
+        "further quits per quit",
+        "turnover contagion meta-evidence (Felps et al. 2009)",
+        label="Further quits set off by a quit",
+    )
+    per_layoff: NonNeg = param(
+        2.2,
+        "further quits per layoff",
+        "same source; saturated by max_weekly",
+        label="Further quits set off by a layoff",
+    )
+    similarity: float = param(
+        2.0,
+        "x weight within the same skill tier",
+        "stars follow stars (Sajjadiani et al.)",
+        ge=1,
+        label="Contagion within the same skill tier",
+    )
+    spread_weeks: float = param(
+        8.0, "weeks", "induced quits spread over about two months", gt=1, label="Time over which contagion spreads"
+    )
+    max_weekly: Unit = param(
+        0.004,
+        "probability/week",
+        "assumption: saturation for mass events (a mass layoff roughly doubles survivors' quits)",
+        label="Ceiling on contagion",
+    )
+    price: float = param(
+        -1.0,
+        "market pay-years per year per ln(1 + excess / the lab's weekly quit rate)",
+        "at minus the decision scale an average member's hazard rises by the excess, so each "
+        "departure sets off per_quit (per_layoff) further quits",
+        ge=-PRICE_LIMIT,
+        le=PRICE_LIMIT,
+        label="Worth of staying as colleagues leave",
+    )
+
 
 WEIGHTS = {"quit": "per_quit", "layoff": "per_layoff"}
 
@@ -39,8 +83,8 @@ class Exposure:
     def __init__(self, n_teams: int, spread_weeks: float):
         self.fade = 1.0 - 1.0 / spread_weeks
         self.spread = spread_weeks
-        self.level = np.zeros((n_teams, 2))      # felt in week `week`
-        self.fresh = np.zeros((n_teams, 2))      # induced by week `week`'s departures, felt from the next week
+        self.level = np.zeros((n_teams, 2))  # felt in week `week`
+        self.fresh = np.zeros((n_teams, 2))  # induced by week `week`'s departures, felt from the next week
         self.week = 0
 
     def at(self, week: int) -> Exposure:
@@ -108,5 +152,11 @@ def stay_terms(model: OrgModel, slots: np.ndarray | slice) -> dict[str, np.ndarr
     return {"contagion": np.log1p(excess(model, slots) / np.maximum(reference, 1e-9))}
 
 
-MECHANISM = Mechanism(number=4, block="contagion", params=schema.ContagionParams, setup=setup,
-                      stay_terms=StayTerms(stay_terms, prices={"contagion": "price"}))
+MECHANISM = Mechanism(
+    number=4,
+    block="contagion",
+    params=ContagionParams,
+    setup=setup,
+    on_leave=departure,
+    stay_terms=StayTerms(stay_terms, prices={"contagion": "price"}),
+)

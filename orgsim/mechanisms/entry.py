@@ -13,19 +13,47 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
-from orgsim.plugins import Mechanism
+from orgsim.schema import Switchable
+from orgsim.sim import transitions
+from orgsim.sim.plugins import Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
+
+
+class EntryParams(Switchable):
+    """M14 entry and exit (arrivals start at their lab's morale target)."""
 
 
 def step(model: OrgModel) -> None:
-    """Each lab backfills its teams (:meth:`Lab.backfill <orgsim.lab.Lab.backfill>`) from the sizes at the stage's start."""
+    """Each lab backfills its teams (:func:`backfill`) from the sizes at the stage's start."""
     if not model.params.entry.enabled:
         return
     sizes = np.bincount(model.population.team.astype(np.int64), minlength=len(model.team_names))
-    model.lab_agents.do("backfill", sizes, model.team_targets())
+    batches = model.lab_agents.map(backfill, sizes, model.team_targets())
+    transitions.hire(model, [arrival for batch in batches for arrival in batch])
 
 
-MECHANISM = Mechanism(number=14, block="entry", params=schema.EntryParams, stage=8.1, step=step)
+def backfill(lab: Lab, sizes: np.ndarray, targets: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """Unless frozen, a lab fills a binomial share of each team's vacancies (target minus size) from outside.
+
+    Returns the arrivals (:func:`~orgsim.sim.transitions.arrivals`), for the week's hires in one batch.
+    """
+    if lab.hiring_frozen:
+        return []
+    model, batch = lab.model, []
+    for team in lab.team_ids:
+        vacancies = targets[team] - sizes[team]
+        if vacancies < 0.5:
+            continue
+        k = int(model.stream("entry").binomial(int(round(vacancies)), lab.spec.hiring.backfill_share))
+        if k:
+            shift = model.team_skill_shift[team] + model.spec.population.entrant_skill_shift
+            batch.append(
+                transitions.arrivals(model, lab.index, team, model.world.draw_skill(k, shift), f"hire-{model.year}")
+            )
+    return batch
+
+
+MECHANISM = Mechanism(number=14, block="entry", params=EntryParams, stage=8.1, step=step)

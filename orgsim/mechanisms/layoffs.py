@@ -11,17 +11,46 @@ Maertz et al. (2010), both moderated by perceived fairness.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema, transitions
-from orgsim.plugins import ORGANIZATION, Handler, Mechanism
+from orgsim.schema import ASSUMED, NonNeg, Switchable, Unit, param
+from orgsim.sim import transitions
+from orgsim.sim.plugins import ORGANIZATION, Handler, Mechanism, StayTerms
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import Layoff
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
+
+
+class LayoffParams(Switchable):
+    """M7 layoffs and survivor syndrome."""
+
+    selectivity: NonNeg = param(
+        1.0, "log-odds per skill sd", "cuts by performance", label="How much layoffs target weaker performers"
+    )
+    insider_protection: NonNeg = param(
+        1.0, "log-odds", "insiders are protected (press)", label="Protection of insiders from layoffs"
+    )
+    survivor_morale_drop: NonNeg = param(0.1, "morale units", "Maertz et al. (2010)", label="Survivors' morale drop")
+    fairness: Unit = param(
+        0.4, "0-1", "perceived fairness moderates the survivor effect", label="Perceived fairness of layoffs"
+    )
+    shock_weeks: float = param(26.0, "weeks (decay)", ASSUMED, gt=0, label="Fading time of the layoff shock")
+
+
+@dataclasses.dataclass
+class Survivors:
+    """M7's state: each lab's survivor shock, ln(1 + % of staff cut) at the last layoff, fading."""
+
+    shock: np.ndarray
+
+
+def setup(model: OrgModel) -> Survivors:
+    return Survivors(np.zeros(len(model.labs)))
 
 
 def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -> None:
@@ -36,17 +65,22 @@ def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -
         return
     log_skill = np.log(pop.skill[pool])
     z = (log_skill - log_skill.mean()) / (log_skill.std() + 1e-12)
-    keys = -p.selectivity * z - p.insider_protection * pop.insider[pool] + model.stream("layoffs").gumbel(size=len(pool))
+    keys = (
+        -p.selectivity * z - p.insider_protection * pop.insider[pool] + model.stream("layoffs").gumbel(size=len(pool))
+    )
     cut = pool[np.argsort(-keys, kind="stable")[: min(n, len(pool))]]
     # the posts go with the people: backfill must not rehire them
-    model.team_target -= np.bincount(pop.team[cut].astype(np.int64), minlength=len(model.team_target)) / model.growth_factor()
+    model.team_target -= (
+        np.bincount(pop.team[cut].astype(np.int64), minlength=len(model.team_target)) / model.growth_factor()
+    )
     np.maximum(model.team_target, 0.0, out=model.team_target)
     share_cut = len(cut) / max(lab.headcount, 1)
     transitions.depart(model, cut, "layoff")
     survivors = pop.lab == lab.index
     pop.morale[survivors] = np.clip(pop.morale[survivors] - p.survivor_morale_drop * (1.0 - p.fairness), 0.0, 1.0)
     # concave in the size of the cut (Trevor & Nyberg 2008 measured small downsizings): ln(1 + % cut)
-    lab.layoff_shock = max(lab.layoff_shock, float(np.log1p(100.0 * share_cut)))
+    shock = model.states["layoffs"].shock
+    shock[lab.index] = max(shock[lab.index], float(np.log1p(100.0 * share_cut)))
 
 
 def apply_event(model: OrgModel, event: Layoff) -> None:
@@ -56,10 +90,26 @@ def apply_event(model: OrgModel, event: Layoff) -> None:
 
 
 def step(model: OrgModel) -> None:
-    decay = np.exp(-1.0 / model.params.layoffs.shock_weeks)
-    for lab in model.labs:
-        lab.layoff_shock *= decay
+    model.states["layoffs"].shock *= np.exp(-1.0 / model.params.layoffs.shock_weeks)
 
 
-MECHANISM = Mechanism(number=7, block="layoffs", params=schema.LayoffParams, stage=8.3, step=step,
-                      handlers={"layoff": Handler(apply_event, ORGANIZATION)})
+def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
+    """The survivors' shock of each researcher's lab, moderated by perceived fairness (priced by M3)."""
+    p = model.params.layoffs
+    labs = model.population.lab[slots].astype(np.int64)
+    if not p.enabled:
+        return {"layoff_shock": np.zeros(len(labs))}
+    return {"layoff_shock": model.states["layoffs"].shock[labs] * (1.0 - p.fairness)}
+
+
+MECHANISM = Mechanism(
+    number=7,
+    setup=setup,
+    block="layoffs",
+    params=LayoffParams,
+    stage=8.3,
+    step=step,
+    handlers={"layoff": Handler(apply_event, ORGANIZATION)},
+    stay_terms=StayTerms(stay_terms),
+    actions={"lay_off": lay_off},
+)

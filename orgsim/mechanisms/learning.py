@@ -29,8 +29,40 @@ import dataclasses
 
 import numpy as np
 
-from orgsim import schema
-from orgsim.plugins import Mechanism
+from orgsim.schema import Switchable, Unit, param
+from orgsim.sim.plugins import Mechanism
+
+
+class LearningParams(Switchable):
+    """M10 organizational learning (March 1991)."""
+
+    dimensions: int = param(
+        30, "dimensions of reality", "March (1991): m = 30", ge=1, le=256, label="Dimensions of the research problem"
+    )
+    p1: Unit = param(
+        0.1,
+        "probability/week",
+        "March (1991) socialization rate",
+        label="Socialization rate (people learn from the code)",
+    )
+    p2: Unit = param(
+        0.5,
+        "probability/week",
+        "March (1991) code learning rate",
+        label="Code learning rate (the code learns from the best)",
+    )
+    p4: Unit = param(
+        0.002, "probability/week per dimension", "the field moves (turbulence)", label="Turbulence of the field"
+    )
+    warmup_weeks: int = param(
+        52,
+        "weeks",
+        "labs start near their own equilibrium; at most ten years (a resource bound: the warm-up runs before week 0)",
+        ge=0,
+        le=520,
+        label="Learning warm-up before the start",
+    )
+
 
 __all__ = [
     "random_beliefs",
@@ -180,14 +212,16 @@ class Codes:
     """M10's state, its own: the shared reality (the state of the field) and one organizational code per lab."""
 
     reality: np.ndarray  # (m,) in {-1, 1}
-    code: np.ndarray     # (labs, m) in {-1, 0, 1}
+    code: np.ndarray  # (labs, m) in {-1, 0, 1}
 
 
 def setup(model) -> Codes:
     """Shared reality, empty lab codes, then a warm-up so labs start near their own equilibrium."""
     p = model.params.learning
-    state = Codes(random_reality(1, p.dimensions, model.stream("learning"))[0],
-                  np.zeros((len(model.labs), p.dimensions), dtype=np.int8))
+    state = Codes(
+        random_reality(1, p.dimensions, model.stream("learning"))[0],
+        np.zeros((len(model.labs), p.dimensions), dtype=np.int8),
+    )
     if p.enabled:
         for _ in range(p.warmup_weeks):
             _learn(model, state, turbulence_on=False)
@@ -221,4 +255,12 @@ def lab_knowledge(model) -> np.ndarray:
     return knowledge(state.code, state.reality)
 
 
-MECHANISM = Mechanism(number=10, block="learning", params=schema.LearningParams, setup=setup, stage=6.0, step=step)
+MECHANISM = Mechanism(
+    number=10,
+    block="learning",
+    params=LearningParams,
+    setup=setup,
+    stage=6.0,
+    step=step,
+    actions={"knowledge": lab_knowledge},
+)

@@ -1,7 +1,7 @@
 """M13 mission sorting.
 
 Researchers hold ideal points on safety emphasis and openness; fit with a lab
-is one minus the weighted distance to its profile (:func:`orgsim.derived.mission_fit`)
+is one minus the weighted distance to its profile (:func:`orgsim.sim.derived.mission_fit`)
 and enters offers, quits and destinations, so safety-minded researchers drift
 toward safety-focused labs and open-science researchers toward labs that
 publish. A lab that closes a model it used to open loses fit with the latter.
@@ -11,12 +11,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from orgsim import schema
-from orgsim.plugins import TERMS, Handler, Mechanism
+from orgsim.schema import ASSUMED, NonNeg, Switchable, param
+from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
     from orgsim.schema import MissionChange
+    from orgsim.sim.model import OrgModel
+
+
+class MissionParams(Switchable):
+    """M13 mission sorting."""
+
+    weight_safety: NonNeg = param(
+        2.0,
+        "relative",
+        "assumption: the safety profile is what sets the labs' missions "
+        "apart in the press and in SignalFire's flows toward Anthropic; raised from 1 after "
+        "the flows came out symmetric",
+        label="Weight of safety in mission fit",
+    )
+    weight_openness: NonNeg = param(1.0, "relative", ASSUMED, label="Weight of openness in mission fit")
+    weight_product: NonNeg = param(0.3, "relative", ASSUMED, label="Weight of product focus in mission fit")
 
 
 def change(model: OrgModel, event: MissionChange) -> None:
@@ -30,5 +45,6 @@ def change(model: OrgModel, event: MissionChange) -> None:
             row[i] = value
 
 
-MECHANISM = Mechanism(number=13, block="mission", params=schema.MissionParams,
-                      handlers={"mission_change": Handler(change, TERMS)})
+MECHANISM = Mechanism(
+    number=13, block="mission", params=MissionParams, handlers={"mission_change": Handler(change, TERMS)}
+)

@@ -15,69 +15,114 @@ the handcuffs. Evidence: 45 OpenAI researchers courted in a month, 4 moved;
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import expit
 
-from orgsim import derived, schema, transitions
-from orgsim.mechanisms import attrition, counteroffers
-from orgsim.plugins import TERMS, Handler, Mechanism
+from orgsim.schema import Switchable, param
+from orgsim.sim import decision, derived, plugins, transitions
+from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import Blitz
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
+
+
+class OffersParams(Switchable):
+    """M1 offers and poaching: make-whole packages, accepted by the same decision in money as M3."""
+
+    make_whole: bool = param(
+        True,
+        "flag",
+        "standard practice when tech firms hire away senior people: a buy-out "
+        "grant replaces the unvested equity and claw-backs the target forfeits (press on Meta's "
+        "2025 offers)",
+        label="Offers make targets whole",
+    )
+    status_quo: float = param(
+        -2.5, "logit units", "calibrated: 45 courted, 4 moved (press)", label="Pull of staying put against an offer"
+    )
+    personal_touch: float = param(
+        0.3,
+        "market pay-years per year",
+        "assumption: the CEO's personal outreach (press) is worth as much to a target as 30% more pay",
+        ge=0,
+        label="Worth of the CEO's personal outreach",
+    )
+    cooldown_weeks: int = param(
+        26, "weeks", "a declined target is not re-approached soon", ge=0, label="Wait before re-approaching a target"
+    )
+
+
+@dataclasses.dataclass
+class Blitzes:
+    """M1's state: each lab's running hiring blitz (None when there is none) and the last week it runs."""
+
+    blitz: list[Blitz | None]
+    until: list[int]
+
+
+def setup(model: OrgModel) -> Blitzes:
+    return Blitzes([None] * len(model.labs), [-1] * len(model.labs))
 
 
 def start_blitz(model: OrgModel, event: Blitz) -> None:
     """Timeline handler: a hiring blitz raises capacity, cap and premium until ``until``."""
-    lab = model.lab_by_key[event.lab]
-    lab.blitz = event
-    lab.blitz_until = model.config.week_of(event.until)
+    blitz(model, model.lab_by_key[event.lab], event, model.spec.week_of(event.until))
 
 
-def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, float] | None:
+def blitz(model: OrgModel, lab: Lab, event: Blitz | None, until: int = -1) -> None:
+    """Start ``event`` at ``lab`` until week ``until`` (the action a CEO's lever takes, M8), or end the running
+    one (None: a hiring freeze)."""
+    state = model.states["offers"]
+    state.blitz[lab.index], state.until[lab.index] = event, until
+
+
+def recruiting_terms(model: OrgModel, lab: Lab) -> dict[str, Any] | None:
     """This week's intensity, capacity, cap, premium, threshold and touch; None if not recruiting."""
     hiring = lab.spec.hiring
     if lab.hiring_frozen:
         return None
-    blitz = lab.blitz if lab.blitz is not None and model.week <= lab.blitz_until else None
-    terms = {
-        "intensity": hiring.poaching_intensity, "capacity": hiring.recruit_capacity,
-        "cap_k": hiring.package_cap_musd * 1000 / 4, "premium": hiring.package_premium,
-        "quantile": hiring.target_quantile, "touch": 0.0, "team": None, "cohort": f"poached-{model.year}",
+    state = model.states["offers"]
+    running = state.blitz[lab.index]
+    blitz = running if running is not None and model.week <= state.until[lab.index] else None
+    terms: dict[str, Any] = {
+        "intensity": hiring.poaching_intensity,
+        "capacity": hiring.recruit_capacity,
+        "cap_k": hiring.package_cap_musd * 1000 / 4,
+        "premium": hiring.package_premium,
+        "quantile": hiring.target_quantile,
+        "touch": 0.0,
+        "team": None,
+        "cohort": f"poached-{model.year}",
     }
     if blitz is not None:
-        terms.update(intensity=blitz.intensity, capacity=hiring.recruit_capacity * blitz.capacity_multiplier,
-                     touch=model.params.offers.personal_touch if blitz.personal_touch else 0.0,
-                     cohort=blitz.cohort, team=model.team_index.get((lab.key, blitz.team)))
+        terms.update(
+            intensity=blitz.intensity,
+            capacity=hiring.recruit_capacity * blitz.capacity_multiplier,
+            touch=model.params.offers.personal_touch if blitz.personal_touch else 0.0,
+            cohort=blitz.cohort,
+            team=model.team_index.get((lab.key, blitz.team)),
+        )
         if blitz.package_cap_musd:
             terms["cap_k"] = blitz.package_cap_musd * 1000 / 4
         if blitz.package_premium:
             terms["premium"] = blitz.package_premium
         if blitz.target_quantile is not None:
             terms["quantile"] = blitz.target_quantile
-    terms["capacity"] *= terms["intensity"] * model.scale * model.budget_room(lab)
+    terms["capacity"] *= terms["intensity"] * model.scale * plugins.act(model, "budget_room", lab, default=1.0)
     return terms if terms["capacity"] > 0 else None
 
 
-def offer_gain(model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarray, makewhole_k: np.ndarray,
-               touch: float, pay_here_k: np.ndarray | None = None) -> np.ndarray:
-    """Log odds of accepting: (v_offer + (make-whole − forfeited) / H − v_stay) / s + status_quo.
-
-    ``pay_here_k`` replaces current pay in the value of staying (a counteroffer, M2).
-    """
-    p, pop = model.params.attrition, model.population
-    market = derived.market_comp(model, pop.skill[slots])
-    terms, stay = attrition.stay_value(model, slots)
-    if pay_here_k is not None:
-        stay = stay + (pay_here_k - derived.current_comp(model, slots)) / market
-    colleagues = derived.former_colleagues(model)[lab, pop.lab[slots].astype(np.int64)]
-    offer = (annual_k / market + attrition.amenities(model, slots, np.full(len(slots), lab))
-             + p.price_colleagues * colleagues + touch)
-    whole = (makewhole_k / market - terms["forfeit"]) / p.horizon_years
-    return (offer + whole - stay) / p.decision_scale + model.params.offers.status_quo
+def offer_gain(
+    model: OrgModel, slots: np.ndarray, lab: int, annual_k: np.ndarray, makewhole_k: np.ndarray, touch: float
+) -> np.ndarray:
+    """Log odds that ``slots`` accept lab ``lab``'s offer (:func:`orgsim.sim.decision.offer_odds`, with M1's
+    status-quo bias)."""
+    return decision.offer_odds(model, slots, lab, annual_k, makewhole_k, touch, model.params.offers.status_quo)
 
 
 def pick_targets(model: OrgModel, lab: Lab, k: int, quantile: float) -> np.ndarray:
@@ -102,9 +147,21 @@ def pick_targets(model: OrgModel, lab: Lab, k: int, quantile: float) -> np.ndarr
 
 
 def step(model: OrgModel) -> None:
-    """Each lab recruits in turn (:meth:`Lab.recruit <orgsim.lab.Lab.recruit>`), in config order."""
+    """Each lab recruits in turn (:func:`recruit`), in config order."""
     if model.params.offers.enabled:
-        model.lab_agents.do("recruit")
+        model.lab_agents.do(recruit)
+
+
+def recruit(lab: Lab) -> None:
+    """On this week's terms (policy, or a running blitz), a lab approaches a Poisson number of rivals' best; offer."""
+    model = lab.model
+    terms = recruiting_terms(model, lab)
+    if terms is None:
+        return
+    approaches = int(model.stream("offers").poisson(terms["capacity"]))
+    targets = pick_targets(model, lab, approaches, terms["quantile"])
+    if len(targets):
+        make_offers(model, lab, targets, terms)
 
 
 def package(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -133,18 +190,43 @@ def make_offers(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> 
     p_accept = expit(offer_gain(model, targets, lab.index, annual, makewhole, terms["touch"]))
     accept = model.stream("offers").random(len(targets)) < p_accept
     rec.event("decline", targets[~accept], own[~accept], lab.index)
-    stay = counteroffers.respond(model, lab, targets[accept], annual[accept], makewhole[accept], terms["touch"],
-                                 p_accept[accept])
+    stay = plugins.act(
+        model,
+        "counter",
+        lab,
+        targets[accept],
+        annual[accept],
+        makewhole[accept],
+        terms["touch"],
+        p_accept[accept],
+        default=np.zeros(int(accept.sum()), dtype=bool),
+    )
     movers = targets[accept][~stay]
     annual, makewhole = annual[accept][~stay], makewhole[accept][~stay]
     rec.event("accept", movers, own[accept][~stay], lab.index)
     rec.count("accepts", lab.index, len(movers))
     spent = float((4 * annual + makewhole).sum() / 1000)
     rec.count("pay_spent_musd", lab.index, spent)
-    lab.comp_spent += spent
-    transitions.move(model, movers, np.full(len(movers), lab.index), annual, terms["cohort"],
-                     team=terms["team"], signon_k=lab.spec.pay.signon_k, makewhole_k=makewhole)
+    plugins.act(model, "spend", lab, spent)
+    transitions.move(
+        model,
+        movers,
+        np.full(len(movers), lab.index),
+        annual,
+        terms["cohort"],
+        team=terms["team"],
+        signon_k=lab.spec.pay.signon_k,
+        makewhole_k=makewhole,
+    )
 
 
-MECHANISM = Mechanism(number=1, block="offers", params=schema.OffersParams, stage=4.0, step=step,
-                      handlers={"blitz": Handler(start_blitz, TERMS)})
+MECHANISM = Mechanism(
+    number=1,
+    setup=setup,
+    actions={"blitz": blitz},
+    block="offers",
+    params=OffersParams,
+    stage=4.0,
+    step=step,
+    handlers={"blitz": Handler(start_blitz, TERMS)},
+)

@@ -13,13 +13,35 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
-from orgsim.plugins import ORGANIZATION, Handler, Mechanism
+from orgsim.schema import ASSUMED, NonNeg, Switchable, Unit, param
+from orgsim.sim.plugins import ORGANIZATION, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.lab import Lab
-    from orgsim.model import OrgModel
     from orgsim.schema import Reorg
+    from orgsim.sim.lab import Lab
+    from orgsim.sim.model import OrgModel
+
+
+class ReorgParams(Switchable):
+    """M6 reorganizations."""
+
+    reassign_share: Unit = param(
+        0.3,
+        "share of members moved",
+        "'experience not crystallising' (press)",
+        label="Share of a team moved in a reorg",
+    )
+    morale_drop: NonNeg = param(0.05, "morale units", ASSUMED, label="Morale lost per reorg")
+    repeat_exponent: NonNeg = param(
+        0.7,
+        "drop x (1+recent reorgs)^k",
+        "'fourth restructuring in six months'",
+        label="Extra sting of repeated reorgs",
+    )
+    recovery_weeks: float = param(26.0, "weeks", ASSUMED, gt=0, label="Recovery time after a reorg")
+    socialization_disruption: Unit = param(
+        0.5, "share of p1 lost at zero stability", "M10", label="Learning from colleagues lost to instability"
+    )
 
 
 def reorganize(model: OrgModel, lab: Lab, teams: list[int] | None = None, share: float | None = None) -> None:
@@ -54,5 +76,12 @@ def step(model: OrgModel) -> None:
         lab.recent_reorgs *= decay
 
 
-MECHANISM = Mechanism(number=6, block="reorgs", params=schema.ReorgParams, stage=8.2, step=step,
-                      handlers={"reorg": Handler(apply_event, ORGANIZATION)})
+MECHANISM = Mechanism(
+    number=6,
+    block="reorgs",
+    params=ReorgParams,
+    stage=8.2,
+    step=step,
+    handlers={"reorg": Handler(apply_event, ORGANIZATION)},
+    actions={"reorganize": reorganize},
+)

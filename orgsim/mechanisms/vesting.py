@@ -3,9 +3,9 @@
 A new hire (or a poached one, with the make-whole grant of M1) gets a grant
 of ``vesting_years`` of equity pay that vests after a cliff and then every
 interval; a refresh of one year's equity is granted on each anniversary
-(:func:`orgsim.derived.ladder`). The unvested value is priced at today's
+(:func:`orgsim.sim.derived.ladder`). The unvested value is priced at today's
 share price, so share-price moves and refresh-grant changes change what
-leaving forfeits (:func:`orgsim.derived.forfeited`), which M3 weighs in money.
+leaving forfeits (:func:`orgsim.sim.derived.forfeited`), which M3 weighs in money.
 Each vest lowers it, and a decided leaver whose next vest is at most
 ``max_wait_weeks`` away waits for it (M3), so quits spike just after vests.
 """
@@ -16,12 +16,26 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import schema
-from orgsim.plugins import TERMS, Handler, Mechanism
+from orgsim.schema import Switchable, param
+from orgsim.sim.plugins import TERMS, Handler, Mechanism
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
     from orgsim.schema import RefreshChange
+    from orgsim.sim.model import OrgModel
+
+
+class VestingParams(Switchable):
+    """M5 golden handcuffs: new-hire and make-whole grants on a schedule, refreshed yearly; forfeited by leaving."""
+
+    max_wait_weeks: int = param(
+        3,
+        "weeks",
+        "Stock & Wise (1990): leaving after the next vest beats leaving now when it is close; a decided "
+        "leaver waits at most this long, which puts the post-vest rise within the 88-239% of M5's evidence",
+        ge=0,
+        le=52,
+        label="Longest wait for a vest before leaving",
+    )
 
 
 def refresh_change(model: OrgModel, event: RefreshChange) -> None:
@@ -44,5 +58,6 @@ def refresh_change(model: OrgModel, event: RefreshChange) -> None:
     pop.equity_k[members] *= factor[members]
 
 
-MECHANISM = Mechanism(number=5, block="vesting", params=schema.VestingParams,
-                      handlers={"refresh_change": Handler(refresh_change, TERMS)})
+MECHANISM = Mechanism(
+    number=5, block="vesting", params=VestingParams, handlers={"refresh_change": Handler(refresh_change, TERMS)}
+)

@@ -25,7 +25,7 @@ BAND_ALPHA = 0.2
 
 
 def palette(keys: list[str]) -> dict[str, tuple]:
-    return dict(zip(keys, sns.color_palette("colorblind", len(keys))))
+    return dict(zip(keys, sns.color_palette("colorblind", len(keys)), strict=False))
 
 
 def _band(ax, frame: pd.DataFrame, x: str, label: str, color) -> None:
@@ -35,13 +35,15 @@ def _band(ax, frame: pd.DataFrame, x: str, label: str, color) -> None:
     ax.fill_between(frame[x], frame["ci_low"], frame["ci_high"], color=color, alpha=BAND_ALPHA, lw=0)
 
 
-def _facets(n: int, width: float = 5.0, height: float = 3.6, sharey: bool = True,
-            columns: int | None = None) -> tuple[Figure, np.ndarray]:
+def _facets(
+    n: int, width: float = 5.0, height: float = 3.6, sharey: bool = True, columns: int | None = None
+) -> tuple[Figure, np.ndarray]:
     """``n`` panels in rows of ``columns`` (all in one row by default); unused cells of the last row are hidden."""
     columns = min(n, columns or n)
     rows = -(-n // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), sharey=sharey, squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(width * columns, height * rows), sharey=sharey, squeeze=False, layout="constrained"
+    )
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, axes.flat[:n]
@@ -70,7 +72,7 @@ def survival_figure(curves: pd.DataFrame, lab: str, cohorts: list[str], scenario
     colors = palette(scenarios)
     fig, axes = _facets(len(cohorts))
     curves = followed(curves)
-    for ax, cohort in zip(axes, cohorts):
+    for ax, cohort in zip(axes, cohorts, strict=False):
         part = curves[(curves["measure"] == "survival") & (curves["lab"] == lab) & (curves["cohort"] == cohort)]
         for scenario in scenarios:
             _band(ax, part[part["scenario"] == scenario], "t", scenario, colors[scenario])
@@ -84,12 +86,19 @@ def incidence_figure(curves: pd.DataFrame, lab: str, cohorts: list[str], scenari
     """Cumulative incidence of each way of leaving ``lab`` (rows: cohorts; columns: causes), mean with 95% band."""
     colors = palette(scenarios)
     causes = {"cif_rival": "left for a rival", "cif_quit": "left otherwise", "cif_layoff": "laid off"}
-    fig, axes = plt.subplots(len(cohorts), len(causes), figsize=(14, 3.4 * len(cohorts)), sharex="row", sharey=True,
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        len(cohorts),
+        len(causes),
+        figsize=(14, 3.4 * len(cohorts)),
+        sharex="row",
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
     curves = followed(curves)
-    for row, cohort in zip(axes, cohorts):
+    for row, cohort in zip(axes, cohorts, strict=False):
         part = curves[(curves["lab"] == lab) & (curves["cohort"] == cohort)]
-        for ax, (measure, title) in zip(row, causes.items()):
+        for ax, (measure, title) in zip(row, causes.items(), strict=False):
             for scenario in scenarios:
                 line = part[(part["measure"] == measure) & (part["scenario"] == scenario)]
                 _band(ax, line, "t", scenario, colors[scenario])
@@ -98,14 +107,15 @@ def incidence_figure(curves: pd.DataFrame, lab: str, cohorts: list[str], scenari
     return fig
 
 
-def lines_by_lab(bands: pd.DataFrame, metric: str, scenarios: list[str], ylabel: str,
-                 releases: dict[str, pd.Timestamp]) -> Figure:
+def lines_by_lab(
+    bands: pd.DataFrame, metric: str, scenarios: list[str], ylabel: str, releases: dict[str, pd.Timestamp]
+) -> Figure:
     """One panel per scenario, one line per lab, for a weekly metric."""
     part = bands[bands["metric"] == metric]
     labs = list(dict.fromkeys(part["lab"].astype(str)))
     colors = palette(labs)
     fig, axes = _facets(len(scenarios), columns=2)
-    for ax, scenario in zip(axes, scenarios):
+    for ax, scenario in zip(axes, scenarios, strict=False):
         for lab in labs:
             _band(ax, part[(part["scenario"] == scenario) & (part["lab"] == lab)], "date", lab, colors[lab])
         _release_lines(ax, {scenario: releases.get(scenario)})
@@ -115,8 +125,9 @@ def lines_by_lab(bands: pd.DataFrame, metric: str, scenarios: list[str], ylabel:
     return fig
 
 
-def lab_by_scenario(bands: pd.DataFrame, metric: str, lab: str, scenarios: list[str], ylabel: str,
-                    releases: dict[str, pd.Timestamp]) -> Figure:
+def lab_by_scenario(
+    bands: pd.DataFrame, metric: str, lab: str, scenarios: list[str], ylabel: str, releases: dict[str, pd.Timestamp]
+) -> Figure:
     """One lab's weekly metric, one line per scenario (dashed: each scenario's release)."""
     colors = palette(scenarios)
     fig, axes = _facets(1, width=8, height=4)
@@ -136,10 +147,19 @@ def flow_figure(flows: pd.DataFrame, scenarios: list[str]) -> Figure:
     fig, axes = _facets(len(scenarios), width=6.2, height=5.2, sharey=False, columns=2)
     positive = flows.loc[flows["mean"] > 0, "mean"]
     norm = LogNorm(vmin=max(positive.min(), 0.1), vmax=positive.max()) if len(positive) else None
-    for ax, scenario in zip(axes, scenarios):
+    for ax, scenario in zip(axes, scenarios, strict=False):
         matrix = flows[flows["scenario"] == scenario].pivot(index="from_lab", columns="to_lab", values="mean")
-        sns.heatmap(matrix, ax=ax, annot=True, fmt=".0f", cmap="rocket_r", cbar=False, annot_kws={"size": 7},
-                    mask=~(matrix > 0), norm=norm)
+        sns.heatmap(
+            matrix,
+            ax=ax,
+            annot=True,
+            fmt=".0f",
+            cmap="rocket_r",
+            cbar=False,
+            annot_kws={"size": 7},
+            mask=~(matrix > 0),
+            norm=norm,
+        )
         ax.set(title=scenario, xlabel="to", ylabel="from")
     return fig
 
@@ -157,14 +177,19 @@ def panel_title(scenario: str, outcome: str, width: int = 40) -> str:
 def lever_figure(levers: pd.DataFrame) -> Figure:
     """Standardized effect of each lever with its 95% interval, per scenario and outcome."""
     panels = list(levers.groupby(["scenario", "outcome"]).groups)
-    fig, axes = _facets(len(panels), width=6.2, height=0.6 * levers["lever"].nunique() + 1.8, sharey=False,
-                        columns=2)
-    for ax, (scenario, outcome) in zip(axes, panels):
+    fig, axes = _facets(len(panels), width=6.2, height=0.6 * levers["lever"].nunique() + 1.8, sharey=False, columns=2)
+    for ax, (scenario, outcome) in zip(axes, panels, strict=False):
         part = levers[(levers["scenario"] == scenario) & (levers["outcome"] == outcome)].sort_values("src")
         y = np.arange(len(part))
         src = part["src"].to_numpy(float)
-        ax.errorbar(src, y, xerr=[src - part["src_low"].to_numpy(float), part["src_high"].to_numpy(float) - src],
-                    fmt="o", color=sns.color_palette("colorblind")[0], capsize=3)
+        ax.errorbar(
+            src,
+            y,
+            xerr=[src - part["src_low"].to_numpy(float), part["src_high"].to_numpy(float) - src],
+            fmt="o",
+            color=sns.color_palette("colorblind")[0],
+            capsize=3,
+        )
         ax.axvline(0, color="0.3", lw=1)
         ax.set_yticks(y, [short(lever) for lever in part["lever"]])
         ax.set(title=panel_title(scenario, outcome), xlabel="SD of outcome per SD of lever")
@@ -175,9 +200,10 @@ def sobol_figure(indices: pd.DataFrame) -> Figure:
     """First- (S1) and total-order (ST) Sobol indices with their intervals, one panel per scenario and outcome."""
     panels = [key for key, _ in indices.groupby(["scenario", "outcome"], sort=False)]
     colors = sns.color_palette("colorblind")
-    fig, axes = _facets(len(panels), width=6.2, height=0.45 * indices["parameter"].nunique() + 1.8, sharey=False,
-                        columns=2)
-    for ax, (scenario, outcome) in zip(axes, panels):
+    fig, axes = _facets(
+        len(panels), width=6.2, height=0.45 * indices["parameter"].nunique() + 1.8, sharey=False, columns=2
+    )
+    for ax, (scenario, outcome) in zip(axes, panels, strict=False):
         part = indices[(indices["scenario"] == scenario) & (indices["outcome"] == outcome)].sort_values("ST")
         y = np.arange(len(part))
         for offset, order, color in ((-0.17, "S1", colors[0]), (0.17, "ST", colors[1])):
@@ -208,12 +234,22 @@ def race_figure(run: pd.DataFrame, marks: pd.DataFrame, margins: pd.DataFrame, t
         part = run[run["lab"] == lab].sort_values("date")
         axes[0].step(part["date"], part["standing"], where="post", color=colors[lab], lw=1.8, label=lab)
         axes[0].plot(part["date"], part["capability"], color=colors[lab], lw=0.8, ls=":")
-        axes[1].step(part["date"], part["standing"].to_numpy() - frontier.loc[part["date"]].to_numpy(), where="post",
-                     color=colors[lab], lw=1.5)
+        axes[1].step(
+            part["date"],
+            part["standing"].to_numpy() - frontier.loc[part["date"]].to_numpy(),
+            where="post",
+            color=colors[lab],
+            lw=1.5,
+        )
         dots = marks[marks["lab"] == lab]
         axes[0].scatter(dots["date"], dots["standing"], color=colors[lab], s=14, zorder=3)
-        axes[1].scatter(dots["date"], dots["standing"].to_numpy() - frontier.loc[dots["date"]].to_numpy(),
-                        color=colors[lab], s=14, zorder=3)
+        axes[1].scatter(
+            dots["date"],
+            dots["standing"].to_numpy() - frontier.loc[dots["date"]].to_numpy(),
+            color=colors[lab],
+            s=14,
+            zorder=3,
+        )
     # the leader's colour along the top of the first panel: where the lead changes hands
     leader = standing.idxmax(axis=1)
     top = axes[0].get_ylim()[1]
@@ -237,8 +273,18 @@ def cart_figure(classifier, names: list[str], depth: int = 3) -> Figure:
     plot_tree = require("sklearn.tree", "the CART figure").plot_tree
 
     fig, ax = plt.subplots(figsize=(13, 6.5))
-    plot_tree(classifier, feature_names=[short(n) for n in names], class_names=["held", "collapsed"], max_depth=depth,
-              filled=True, proportion=True, impurity=False, rounded=True, fontsize=8, ax=ax)
+    plot_tree(
+        classifier,
+        feature_names=[short(n) for n in names],
+        class_names=["held", "collapsed"],
+        max_depth=depth,
+        filled=True,
+        proportion=True,
+        impurity=False,
+        rounded=True,
+        fontsize=8,
+        ax=ax,
+    )
     return fig
 
 
@@ -250,7 +296,7 @@ def feature_figure(scores: pd.DataFrame) -> Figure:
     colors = sns.color_palette("colorblind")
     ax.barh(y - 0.2, part["collapse"], height=0.4, color=colors[3], label="collapse (classification)")
     ax.barh(y + 0.2, part["outcome"], height=0.4, color=colors[0], label="outcome (regression)")
-    ax.set_yticks(y, [f"{short(n)} ({r[0]})" for n, r in zip(part["parameter"], part["role"])])
+    ax.set_yticks(y, [f"{short(n)} ({r[0]})" for n, r in zip(part["parameter"], part["role"], strict=False)])
     ax.set(xlabel="feature score (extra trees)")
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
@@ -259,19 +305,18 @@ def feature_figure(scores: pd.DataFrame) -> Figure:
 
 def pareto_figure(trials: pd.DataFrame, front: pd.DataFrame, objectives: list[str]) -> Figure:
     """Every pair of objectives: all complete trials, the Pareto front, the picks and the status quo."""
-    pairs = [(a, b) for i, a in enumerate(objectives) for b in objectives[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(objectives) for b in objectives[i + 1 :]]
     fig, axes = _facets(len(pairs), width=4.6, height=4.0, sharey=False)
     done = trials[trials["state"] == "COMPLETE"]
     colors = sns.color_palette("colorblind")
     quo = done[done["policy"] == "status quo"]
-    for ax, (a, b) in zip(axes, pairs):
+    for ax, (a, b) in zip(axes, pairs, strict=False):
         ax.scatter(done[a], done[b], s=14, color="0.7", label="trials")
         ax.scatter(front[a], front[b], s=26, color=colors[0], label="Pareto front")
         picked = front[front["pick"] != ""]
         ax.scatter(picked[a], picked[b], s=90, facecolors="none", edgecolors=colors[3], lw=1.5, label="picks")
         for _, row in picked.iterrows():
-            ax.annotate(f"{int(row['trial'])}", (row[a], row[b]), xytext=(4, 4), textcoords="offset points",
-                        fontsize=8)
+            ax.annotate(f"{int(row['trial'])}", (row[a], row[b]), xytext=(4, 4), textcoords="offset points", fontsize=8)
         ax.scatter(quo[a], quo[b], marker="X", s=70, color="black", label="status quo")
         ax.set(xlabel=a, ylabel=b)
     axes[0].legend(fontsize=7, loc="best")
@@ -282,11 +327,17 @@ def reevaluation_figure(table: pd.DataFrame) -> Figure:
     """Each policy minus the status quo, per outcome, with 95% intervals (paired on fresh draws)."""
     outcomes = list(dict.fromkeys(table["outcome"]))
     fig, axes = _facets(len(outcomes), width=4.6, height=0.5 * table["policy"].nunique() + 1.6, sharey=True)
-    for ax, outcome in zip(axes, outcomes):
+    for ax, outcome in zip(axes, outcomes, strict=False):
         part = table[(table["outcome"] == outcome) & (table["policy"] != "status quo")]
         y = np.arange(len(part))
-        ax.errorbar(part["diff"], y, xerr=[part["diff"] - part["diff_low"], part["diff_high"] - part["diff"]],
-                    fmt="o", color=sns.color_palette("colorblind")[0], capsize=3)
+        ax.errorbar(
+            part["diff"],
+            y,
+            xerr=[part["diff"] - part["diff_low"], part["diff_high"] - part["diff"]],
+            fmt="o",
+            color=sns.color_palette("colorblind")[0],
+            capsize=3,
+        )
         ax.axvline(0, color="0.3", lw=1)
         ax.set_yticks(y, list(part["policy"]))
         ax.set(title=outcome, xlabel="minus status quo")
@@ -309,12 +360,28 @@ def headline_figure(rows: pd.DataFrame, xlabel: str) -> Figure:
         part = rows[rows["outcome"] == outcome].set_index("scenario").reindex(scenarios)
         y = np.arange(len(scenarios)) + (i - (len(outcomes) - 1) / 2) * step
         error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]]).clip(min=0) * 100
-        ax.errorbar(100 * part["mean"], y, xerr=error, fmt=markers[i % len(markers)], color=colors[i], capsize=4,
-                    ms=7, lw=1.8, label=outcome)
-        for x, yy in zip(100 * part["mean"], y):
+        ax.errorbar(
+            100 * part["mean"],
+            y,
+            xerr=error,
+            fmt=markers[i % len(markers)],
+            color=colors[i],
+            capsize=4,
+            ms=7,
+            lw=1.8,
+            label=outcome,
+        )
+        for x, yy in zip(100 * part["mean"], y, strict=False):
             if pd.notna(x):
-                ax.annotate(f"{x:.0f}%", (x, yy), xytext=(0, 7), textcoords="offset points", ha="center",
-                            fontsize=9, color=colors[i])
+                ax.annotate(
+                    f"{x:.0f}%",
+                    (x, yy),
+                    xytext=(0, 7),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=9,
+                    color=colors[i],
+                )
     ax.set_yticks(np.arange(len(scenarios)), scenarios)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)

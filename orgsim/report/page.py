@@ -16,7 +16,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup, escape
 
-from orgsim.decision import tables
+from orgsim import tables
 
 
 @dataclass
@@ -93,9 +93,13 @@ def number(sections: list[Section]) -> None:
                     item.number = tables
 
 
-_environment = jinja2.Environment(loader=jinja2.PackageLoader("orgsim.report", "templates"),
-                                  autoescape=jinja2.select_autoescape(["html", "j2"]),
-                                  trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+_environment = jinja2.Environment(
+    loader=jinja2.PackageLoader("orgsim.report", "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
 
 
 def render(**context) -> str:

@@ -25,7 +25,7 @@ from orgsim.config import ConfigError
 from orgsim.extras import require
 
 NOTICE_AFTER = 5.0  # seconds without a worker before saying so
-POLL = 1.0          # seconds between asking the scheduler for its workers
+POLL = 1.0  # seconds between asking the scheduler for its workers
 log = logging.getLogger(__name__)
 
 
@@ -52,8 +52,9 @@ def _check_address(address: str) -> None:
         if scheme != "inproc":
             get_address_host_port(address)
     except ValueError as exc:
-        raise ConfigError(address, "--scheduler", f"not a Dask scheduler address ({exc}); e.g. tcp://host:8786") \
-            from None
+        raise ConfigError(
+            address, "--scheduler", f"not a Dask scheduler address ({exc}); e.g. tcp://host:8786"
+        ) from None
 
 
 def connect(address: str):
@@ -72,8 +73,12 @@ def connect(address: str):
         gc.collect()
     finally:
         sys.unraisablehook = previous
-    raise ConfigError(address, "--scheduler", f"no Dask scheduler answered within {timeout:g} s ({reason}); is it "
-                      "running, and is the address right? (--connect-timeout sets the wait)")
+    raise ConfigError(
+        address,
+        "--scheduler",
+        f"no Dask scheduler answered within {timeout:g} s ({reason}); is it "
+        "running, and is the address right? (--connect-timeout sets the wait)",
+    )
 
 
 class Watched(Executor):
@@ -134,10 +139,15 @@ class Watch:
             waited = time.monotonic() - since
             if not noticed and waited >= NOTICE_AFTER:
                 noticed = True
-                log.warning(f"the Dask scheduler at {self.address} has no workers; the runs wait for one (start one "
-                            f"with: dask worker {self.address})" + (
-                                f"; the sweep stops if none joins within {self.limit:g} s" if self.limit is not None
-                                else "; --wait-for-workers SECONDS stops the sweep after that long without one"))
+                log.warning(
+                    f"the Dask scheduler at {self.address} has no workers; the runs wait for one (start one "
+                    f"with: dask worker {self.address})"
+                    + (
+                        f"; the sweep stops if none joins within {self.limit:g} s"
+                        if self.limit is not None
+                        else "; --wait-for-workers SECONDS stops the sweep after that long without one"
+                    )
+                )
             if self.limit is not None and waited >= self.limit:
                 self.pool.stop()
                 return

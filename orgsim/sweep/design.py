@@ -29,8 +29,9 @@ def points(design: Design, seed: int) -> pd.DataFrame:
         return pd.DataFrame(qmc.scale(unit("lhs", len(names), design.samples, seed), lows, highs), columns=names)
     sobol = require("SALib.sample.sobol", "a Sobol design (SALib)")
 
-    return pd.DataFrame(sobol.sample(problem(design), design.samples, calc_second_order=False, seed=seed),
-                        columns=names)
+    return pd.DataFrame(
+        sobol.sample(problem(design), design.samples, calc_second_order=False, seed=seed), columns=names
+    )
 
 
 def unit(sampler: str, dimensions: int, samples: int, seed) -> np.ndarray:
@@ -44,8 +45,11 @@ def unit(sampler: str, dimensions: int, samples: int, seed) -> np.ndarray:
 def problem(design: Design) -> dict:
     """SALib's problem definition of a range design: the same for sampling and for the analysis."""
     names = list(design.parameters)
-    return {"num_vars": len(names), "names": names,
-            "bounds": [[design.parameters[n].low, design.parameters[n].high] for n in names]}
+    return {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[design.parameters[n].low, design.parameters[n].high] for n in names],
+    }
 
 
 def overrides(point: pd.Series) -> list[str]:

@@ -32,12 +32,13 @@ def _scaled(ranges: dict[str, Range], unit: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(qmc.scale(unit, lows, highs) if ranges else np.empty((len(unit), 0)), columns=list(ranges))
 
 
-def worlds(uncertainties: Uncertainties, table: pd.DataFrame | None, sampler: str, n: int,
-           seed) -> tuple[pd.DataFrame, list[Draw] | None]:
+def worlds(
+    uncertainties: Uncertainties, table: pd.DataFrame | None, sampler: str, n: int, seed
+) -> tuple[pd.DataFrame, list[Draw] | None]:
     """``n`` worlds: the unfitted strengths' values, and each world's fitted vector (None without draws)."""
     dims = len(uncertainties.parameters) + (table is not None)
     unit = designs.unit(sampler, max(dims, 1), n, seed)
-    values = _scaled(uncertainties.parameters, unit[:, :len(uncertainties.parameters)])
+    values = _scaled(uncertainties.parameters, unit[:, : len(uncertainties.parameters)])
     if table is None:
         return values, None
     rows = np.minimum((unit[:, -1] * len(table)).astype(int), len(table) - 1)
@@ -45,7 +46,7 @@ def worlds(uncertainties: Uncertainties, table: pd.DataFrame | None, sampler: st
 
 
 def policies(levers: dict[str, Range], sampler: str, n: int, seed) -> pd.DataFrame:
-    return _scaled(levers, designs.unit(sampler, max(len(levers), 1), n, seed)[:, :len(levers)])
+    return _scaled(levers, designs.unit(sampler, max(len(levers), 1), n, seed)[:, : len(levers)])
 
 
 def draws_table(explore: Exploration, base: Path, source: Path) -> pd.DataFrame | None:

@@ -42,8 +42,11 @@ def settings(config: dict) -> dict:
 def changed_fields(old: object, new: object, path: str = "") -> list[str]:
     """Dotted paths where two resolved configs differ (a whole subtree when one side lacks it)."""
     if isinstance(old, dict) and isinstance(new, dict):
-        return [change for key in sorted(set(old) | set(new), key=str)
-                for change in changed_fields(old.get(key), new.get(key), f"{path}.{key}" if path else str(key))]
+        return [
+            change
+            for key in sorted(set(old) | set(new), key=str)
+            for change in changed_fields(old.get(key), new.get(key), f"{path}.{key}" if path else str(key))
+        ]
     return [] if old == new else [path]
 
 
@@ -58,6 +61,10 @@ def refuse_changed(spec_path: Path, out: Path, changed: dict[str, tuple[dict | N
         unknown = ["(unknown: an older store, its records carry no config digest)"]
         fields.update(dict.fromkeys(changed_fields(old, new) if old is not None else unknown))
     shown = ", ".join(list(fields)[:8]) + (f" and {len(fields) - 8} more" if len(fields) > 8 else "")
-    raise ConfigError(spec_path, shown, f"changed in {', '.join(files)} since {len(changed)} finished run(s) of the "
-                      f"sweep in {out} were made; --resume will not mix versions: revert the change or use a new "
-                      "--out folder")
+    raise ConfigError(
+        spec_path,
+        shown,
+        f"changed in {', '.join(files)} since {len(changed)} finished run(s) of the "
+        f"sweep in {out} were made; --resume will not mix versions: revert the change or use a new "
+        "--out folder",
+    )

@@ -17,13 +17,13 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,9 +31,9 @@ import pandas as pd
 from orgsim import catalog, lock
 from orgsim.config import ConfigError, Problem, apply_overrides, load_scenario, scenario_from_dict
 from orgsim.extras import require
-from orgsim.output import git_revision, versions
-from orgsim.sweep import design as designs
+from orgsim.files import git_revision, versions
 from orgsim.sweep import cluster, draws, explore, provenance
+from orgsim.sweep import design as designs
 from orgsim.sweep.draws import Draw
 from orgsim.sweep.spec import Experiment, load_experiment
 from orgsim.sweep.store import Store
@@ -80,6 +80,7 @@ class SweepResult:
 
 # ------------------------------------------------------------ planning
 
+
 def run_seeds(experiment_seed: int, replications: int) -> list[int]:
     """One seed per replication, shared by every scenario and design point (common random numbers)."""
     children = np.random.SeedSequence(experiment_seed).spawn(replications)
@@ -87,8 +88,9 @@ def run_seeds(experiment_seed: int, replications: int) -> list[int]:
 
 
 def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
-    replications = max(spec.replications, spec.design.replications or 0,
-                       spec.explore.replications if spec.explore else 0)
+    replications = max(
+        spec.replications, spec.design.replications or 0, spec.explore.replications if spec.explore else 0
+    )
     seeds = run_seeds(spec.seed, replications)
     table = designs.points(spec.design, spec.seed)
     keep = tuple(name for name in ("metrics", "events") if getattr(spec.outputs, name))
@@ -103,8 +105,10 @@ def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
             design_seeds = seeds[: spec.design.replications or spec.replications]
             points += [(i + 1, row, design_seeds, None) for i, row in table.iterrows()]
         if explored is not None:  # each point runs its world's drawn vector on every seed
-            points += [(i + 1, row, seeds[: spec.explore.replications], world_draws[i] if world_draws else None)
-                       for i, row in explored.iterrows()]
+            points += [
+                (i + 1, row, seeds[: spec.explore.replications], world_draws[i] if world_draws else None)
+                for i, row in explored.iterrows()
+            ]
         for point, row, point_seeds, point_draw in points:
             params = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
             for rep, seed in enumerate(point_seeds):
@@ -115,8 +119,21 @@ def plan(spec: Experiment, base: Path, source: Path) -> list[RunSpec]:
                     where = f"design point {point}" + (f", draw {draw.id}" if draw else "")
                     config = _configure(data, path, overrides, source, where)
                     resolved = config.model_dump(mode="json")
-                runs.append(RunSpec(f"{config.name}-p{point:03d}-r{rep:03d}", config.name,
-                                    resolved, seed, point, rep, params, spec.weeks, keep, draw, scenario_file))
+                runs.append(
+                    RunSpec(
+                        f"{config.name}-p{point:03d}-r{rep:03d}",
+                        config.name,
+                        resolved,
+                        seed,
+                        point,
+                        rep,
+                        params,
+                        spec.weeks,
+                        keep,
+                        draw,
+                        scenario_file,
+                    )
+                )
     ids = [r.run_id for r in runs]
     if len(set(ids)) != len(ids):
         raise ConfigError(source, "scenarios", "two scenarios share a name; run ids would collide")
@@ -136,8 +153,11 @@ def parameter_draws(spec: Experiment, base: Path, source: Path, replications: in
 
 def spec_changes(previous: dict, current: dict) -> list[str]:
     """The top-level fields that differ; a field added to the spec format since, and left unset, is no change."""
-    return [key for key in sorted(set(previous) | set(current))
-            if previous.get(key) != current.get(key) and not (key not in previous and current.get(key) is None)]
+    return [
+        key
+        for key in sorted(set(previous) | set(current))
+        if previous.get(key) != current.get(key) and not (key not in previous and current.get(key) is None)
+    ]
 
 
 def draws_manifest(spec: Experiment, runs: list[RunSpec]) -> dict | None:
@@ -150,8 +170,12 @@ def draws_manifest(spec: Experiment, runs: list[RunSpec]) -> dict | None:
     key = (lambda r: r.point) if spec.parameter_draws is None else (lambda r: r.replication)
     by_key = {key(r): r.draw for r in runs if r.draw is not None}
     values = json.dumps([by_key[k].values for k in sorted(by_key)], sort_keys=True)
-    return {"file": source.file, "pool": next(iter(by_key.values())).pool,
-            "ids": [by_key[k].id for k in sorted(by_key)], "sha256": hashlib.sha256(values.encode()).hexdigest()[:16]}
+    return {
+        "file": source.file,
+        "pool": next(iter(by_key.values())).pool,
+        "ids": [by_key[k].id for k in sorted(by_key)],
+        "sha256": hashlib.sha256(values.encode()).hexdigest()[:16],
+    }
 
 
 def _check_finished(store: Store, runs: list[RunSpec], digests: dict[int, str], spec_path: Path, out: Path) -> set[str]:
@@ -173,19 +197,27 @@ def _configure(data: dict, path: Path, overrides: list[str], source: Path, where
     try:
         return scenario_from_dict(apply_overrides(data, overrides, source, origins), path, origins)
     except ConfigError as exc:
-        raise ConfigError(source, problems=[Problem(p.where, f"{where} ({p.field})", p.reason)
-                                            for p in exc.problems]) from None
+        raise ConfigError(
+            source, problems=[Problem(p.where, f"{where} ({p.field})", p.reason) for p in exc.problems]
+        ) from None
 
 
 # ------------------------------------------------------------ running (in workers)
 
+
 def run_one(run: RunSpec) -> tuple[dict, dict]:
     """Simulate one run; never raises: failures come back as a failed record."""
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
     started = time.perf_counter()
-    record = {"run_id": run.run_id, "scenario": run.scenario, "point": run.point, "replication": run.replication,
-              "seed": run.seed, **{f"param:{k}": v for k, v in run.parameters.items()}}
+    record = {
+        "run_id": run.run_id,
+        "scenario": run.scenario,
+        "point": run.point,
+        "replication": run.replication,
+        "seed": run.seed,
+        **{f"param:{k}": v for k, v in run.parameters.items()},
+    }
     if run.draw is not None:
         record.update({"draw": run.draw.id, **{f"draw:{k}": v for k, v in run.draw.values.items()}})
     tables = {}
@@ -198,8 +230,11 @@ def run_one(run: RunSpec) -> tuple[dict, dict]:
         record.update(model.headline(metrics, events).as_dict(), status="ok", error="")
         tables = {name: frame for name, frame in (("metrics", metrics), ("events", events)) if name in run.keep}
     except Exception as exc:  # a failed run is data, not a crash
-        record.update(status="failed", error=f"{type(exc).__name__}: {exc}",
-                      traceback="".join(traceback.format_exception(exc)[-3:]))
+        record.update(
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            traceback="".join(traceback.format_exception(exc)[-3:]),
+        )
     record["duration_s"] = round(time.perf_counter() - started, 3)
     return record, tables
 
@@ -209,6 +244,29 @@ def run_batch(batch: list[RunSpec]) -> list[tuple[dict, dict]]:
 
 
 # ------------------------------------------------------------ executors
+
+
+def as_finished(
+    pool: Executor, fn: Callable[[Any], Any], tasks: Iterable[Any], slots: int | None = None
+) -> Iterator[Future]:
+    """Submit ``fn(task)`` for every task and yield each future as it finishes: the one submit-and-wait loop of
+    sweeps, calibration and optimization.
+
+    With ``slots``, at most two tasks per slot are in flight (the queue is fed
+    as they finish, so a long sweep never holds every pending task in the
+    scheduler); without, all are submitted at once.
+    """
+    pending: set[Future] = set()
+    queue = iter(tasks)
+    limit = 2 * slots if slots else float("inf")
+    while True:
+        while len(pending) < limit and (task := next(queue, None)) is not None:
+            pending.add(pool.submit(fn, task))
+        if not pending:
+            return
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        yield from finished
+
 
 class SerialExecutor(Executor):
     """Runs each task at submit time: the reference every other executor must match."""
@@ -223,8 +281,9 @@ class SerialExecutor(Executor):
 
 
 @contextmanager
-def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None,
-             wait_for_workers: float | None = None) -> Iterator[tuple[Executor, int]]:
+def executor(
+    kind: ExecutorKind, workers: int | None, scheduler: str | None, wait_for_workers: float | None = None
+) -> Iterator[tuple[Executor, int]]:
     """The executor and how many tasks it runs at once.
 
     With a Dask ``scheduler``: ConfigError if it does not answer (:mod:`orgsim.sweep.cluster`); with
@@ -245,8 +304,10 @@ def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None,
         Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
         n = workers or os.cpu_count() or 1
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
-                Client(local) as client:
+        with (
+            LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as local,
+            Client(local) as client,
+        ):
             yield client.get_executor(pure=False), n
     else:
         raise ValueError(f"unknown executor {kind!r}")
@@ -254,10 +315,19 @@ def executor(kind: ExecutorKind, workers: int | None, scheduler: str | None,
 
 # ------------------------------------------------------------ the driver
 
+
 @lock.writes
-def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
-              workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-              progress=None, wait_for_workers: float | None = None) -> SweepResult:
+def run_sweep(
+    spec_path: str | Path,
+    out: str | Path,
+    *,
+    executor_kind: ExecutorKind = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress=None,
+    wait_for_workers: float | None = None,
+) -> SweepResult:
     """Run (or resume) the sweep of ``spec_path`` into ``out``; returns counts and failed run ids.
 
     ``out`` is locked while the sweep writes (:mod:`orgsim.lock`); nothing is written before the executor is
@@ -275,32 +345,52 @@ def run_sweep(spec_path: str | Path, out: str | Path, *, executor_kind: Executor
     with executor(executor_kind, workers, scheduler, wait_for_workers) as (pool, slots):
         result = _sweep(pool, slots, store, spec, spec_path, runs, digests, done, previous, executor_kind, progress)
     if result.stopped:
-        raise cluster.NoWorkers(scheduler, "--wait-for-workers", f"no Dask worker joined for {wait_for_workers:g} s; "
-                                f"stopped with {result.finished} of {result.planned} runs finished, kept in {out}; "
-                                "start workers and rerun with --resume")
+        raise cluster.NoWorkers(
+            scheduler,
+            "--wait-for-workers",
+            f"no Dask worker joined for {wait_for_workers:g} s; "
+            f"stopped with {result.finished} of {result.planned} runs finished, kept in {out}; "
+            "start workers and rerun with --resume",
+        )
     return result
 
 
-def _session_checks(store: Store, spec: Experiment, runs: list[RunSpec], spec_path: Path, out: Path,
-                    resume: bool) -> dict | None:
+def _session_checks(
+    store: Store, spec: Experiment, runs: list[RunSpec], spec_path: Path, out: Path, resume: bool
+) -> dict | None:
     """The manifest of the sweep already in ``out`` (None if none); ConfigError if this one cannot go there."""
     previous = store.read_manifest()
     if store.has_results() and not resume:
         raise ConfigError(out, "--out", "already holds a sweep; use --resume to continue it, or another folder")
-    changed = spec_changes(previous.get("spec", {}), spec.model_dump(mode="json")) \
-        if resume and previous is not None else []
+    changed = (
+        spec_changes(previous.get("spec", {}), spec.model_dump(mode="json")) if resume and previous is not None else []
+    )
     if changed:
-        raise ConfigError(spec_path, ", ".join(changed), f"differs from the spec of the sweep in {out}; "
-                          "cannot resume it (use another folder)")
+        raise ConfigError(
+            spec_path,
+            ", ".join(changed),
+            f"differs from the spec of the sweep in {out}; cannot resume it (use another folder)",
+        )
     if resume and previous is not None and previous.get("parameter_draws") != draws_manifest(spec, runs):
-        raise ConfigError(spec_path, "parameter_draws.file", f"its vectors changed since the sweep in {out} "
-                          "started; cannot resume it")
+        raise ConfigError(
+            spec_path, "parameter_draws.file", f"its vectors changed since the sweep in {out} started; cannot resume it"
+        )
     return previous
 
 
-def _sweep(pool: Executor, slots: int, store: Store, spec: Experiment, spec_path: Path, runs: list[RunSpec],
-           digests: dict[int, str], done: set[str], previous: dict | None, executor_kind: str,
-           progress) -> SweepResult:
+def _sweep(
+    pool: Executor,
+    slots: int,
+    store: Store,
+    spec: Experiment,
+    spec_path: Path,
+    runs: list[RunSpec],
+    digests: dict[int, str],
+    done: set[str],
+    previous: dict | None,
+    executor_kind: str,
+    progress,
+) -> SweepResult:
     """Write the session's manifest and configs, run what is not ``done`` on ``pool``, write every run as it
     arrives, then consolidate. A cancelled run (the Dask watcher gave up waiting for a worker) stops the session."""
     store.prepare()
@@ -309,14 +399,25 @@ def _sweep(pool: Executor, slots: int, store: Store, spec: Experiment, spec_path
     todo = [r for r in runs if r.run_id not in done]
     revision = git_revision()
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    session = {"started": now, "git_revision": revision, "versions": versions(), "executor": executor_kind,
-               "runs_planned": len(runs), "runs_to_simulate": len(todo)}
+    session = {
+        "started": now,
+        "git_revision": revision,
+        "versions": versions(),
+        "executor": executor_kind,
+        "runs_planned": len(runs),
+        "runs_to_simulate": len(todo),
+    }
     manifest = {
-        "experiment": spec.name, "spec_file": str(spec_path), "spec": spec.model_dump(mode="json"),
+        "experiment": spec.name,
+        "spec_file": str(spec_path),
+        "spec": spec.model_dump(mode="json"),
         "experiment_seed": spec.seed,
         "run_seeds": run_seeds(spec.seed, max(spec.replications, spec.design.replications or 0)),
-        "planned_runs": len(runs), "parameter_draws": draws_manifest(spec, runs),
-        "versions": session["versions"], "git_revision": revision, "executor": executor_kind,
+        "planned_runs": len(runs),
+        "parameter_draws": draws_manifest(spec, runs),
+        "versions": session["versions"],
+        "git_revision": revision,
+        "executor": executor_kind,
         "started": (previous or {}).get("started") or now,
         "sessions": [*(previous or {}).get("sessions", []), session],
     }
@@ -324,30 +425,21 @@ def _sweep(pool: Executor, slots: int, store: Store, spec: Experiment, spec_path
     by_id = {run.run_id: run for run in runs}
     result = SweepResult(store.root, planned=len(runs), skipped=len(runs) - len(todo))
     started = time.perf_counter()
-    batches = [todo[i:i + spec.batch_size] for i in range(0, len(todo), spec.batch_size)]
-    pending: set[Future] = set()
-    queue = iter(batches)
-    while True:
-        while len(pending) < 2 * slots and (batch := next(queue, None)) is not None:
-            pending.add(pool.submit(run_batch, batch))
-        if not pending:
-            break
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in finished:
-            if future.cancelled():  # the Dask scheduler had no worker for wait_for_workers seconds
-                result.stopped = True
-                continue
-            for record, tables in future.result():
-                config = by_id[record["run_id"]].config
-                record.update(config_digest=digests[id(config)], code_revision=revision,
-                              **provenance.settings(config))
-                store.write_run(record, tables)
-                if record["status"] == "ok":
-                    result.ok += 1
-                else:
-                    result.failed.append(record["run_id"])
-                if progress:
-                    progress(record)
+    batches = [todo[i : i + spec.batch_size] for i in range(0, len(todo), spec.batch_size)]
+    for future in as_finished(pool, run_batch, batches, slots):
+        if future.cancelled():  # the Dask scheduler had no worker for wait_for_workers seconds
+            result.stopped = True
+            continue
+        for record, tables in future.result():
+            config = by_id[record["run_id"]].config
+            record.update(config_digest=digests[id(config)], code_revision=revision, **provenance.settings(config))
+            store.write_run(record, tables)
+            if record["status"] == "ok":
+                result.ok += 1
+            else:
+                result.failed.append(record["run_id"])
+            if progress:
+                progress(record)
     result.seconds = time.perf_counter() - started
     store.consolidate()
     manifest["finished"] = session["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -20,7 +20,11 @@ from orgsim.schema import Strict
 
 #: headline outcomes a spec may ask the report to summarize and rank levers on (see orgsim.outcomes.Headline)
 OUTCOME_NAMES = (
-    "cohort_retention", "top_talent_retention", "focal_top_talent_share_end", "focal_headcount_end", "release_week",
+    "cohort_retention",
+    "top_talent_retention",
+    "focal_top_talent_share_end",
+    "focal_headcount_end",
+    "release_week",
     "capability_gap_end",
 )
 
@@ -149,8 +153,10 @@ class Experiment(Strict):
         if self.explore is not None and self.design.kind != "none":
             raise ValueError("explore: give either a design or an exploration, not both")
         if self.explore is not None and self.parameter_draws is not None:
-            raise ValueError("explore: an exploration draws its fitted vectors per world "
-                             "(explore.uncertainties.draws), not parameter_draws")
+            raise ValueError(
+                "explore: an exploration draws its fitted vectors per world "
+                "(explore.uncertainties.draws), not parameter_draws"
+            )
         return self
 
 

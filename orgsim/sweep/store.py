@@ -22,12 +22,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim.output import write_json, write_parquet
+from orgsim.files import write_json, write_parquet
 
 #: columns that differ between otherwise identical sweeps (timing, and the checkout they ran in)
 VOLATILE = ("duration_s", "code_revision")
-LEADING = ("run_id", "scenario", "point", "replication", "seed", "status", "error", "duration_s", "config_digest",
-           "code_revision")
+LEADING = (
+    "run_id",
+    "scenario",
+    "point",
+    "replication",
+    "seed",
+    "status",
+    "error",
+    "duration_s",
+    "config_digest",
+    "code_revision",
+)
 
 
 class Store:

@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim.sim import derived
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 
 def target(model: OrgModel) -> np.ndarray:
-    p = model.config.morale
+    p = model.spec.morale
     target = (
-        p.base + p.weight_stability * derived.lab_array(model, "stability")
+        p.base
+        + p.weight_stability * derived.lab_array(model, "stability")
         + p.weight_vision * derived.lab_array(model, "vision")
         + p.weight_trust * derived.lab_array(model, "trust")
         + p.weight_momentum * derived.lab_array(model, "momentum")
@@ -31,5 +32,5 @@ def target(model: OrgModel) -> np.ndarray:
 def step(model: OrgModel) -> None:
     pop = model.population
     goal = target(model)[pop.lab.astype(np.int64)]
-    pop.morale += model.config.morale.rate * (goal - pop.morale)
+    pop.morale += model.spec.morale.rate * (goal - pop.morale)
     np.clip(pop.morale, 0.0, 1.0, out=pop.morale)

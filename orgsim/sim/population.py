@@ -42,6 +42,10 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     "safety_pref": (np.float64, None, 0.5),
     "openness_pref": (np.float64, None, 0.5),
     "beliefs": (np.int8, "beliefs", 0),
+    # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay and each lab's
+    "market_k": (np.float64, None, 1.0),
+    "pay_at": (np.float64, "labs", 0.0),
+    "fit": (np.float64, "labs", 0.5),  # mission fit with every lab (orgsim.sim.derived.Fits)
 }
 
 #: what researchers weigh beside pay, each relative to pay (money is the numeraire of every decision, M3)
@@ -49,11 +53,15 @@ PREFERENCES = ("mission", "compute", "prestige", "stability")
 
 
 class Population:
-    """Dense arrays of researcher state, grown by doubling."""
+    """Dense arrays of researcher state, grown by a quarter when full."""
 
-    def __init__(self, dimensions: int, capacity: int = 1024):
+    def __init__(self, dimensions: int, capacity: int = 1024, labs: int = 1):
         self.n = 0
-        self._shapes = {"prefs": (len(PREFERENCES),), "beliefs": (dimensions,)}
+        self._shapes: dict[str | None, tuple[int, ...]] = {
+            "prefs": (len(PREFERENCES),),
+            "beliefs": (dimensions,),
+            "labs": (labs,),
+        }
         self._capacity = max(capacity, 16)
         self._data: dict[str, np.ndarray] = {}
         for name, (dtype, shape_key, fill) in FIELDS.items():
@@ -85,7 +93,8 @@ class Population:
         if needed <= self._capacity:
             return
         while self._capacity < needed:
-            self._capacity *= 2
+            self._capacity += max(self._capacity // 4, 16)  # by a quarter: appends stay amortized O(1), and
+            # the old and new arrays held at once while copying are 2.25 times the old, not 3
         for name, arr in self._data.items():
             grown = np.full((self._capacity, *arr.shape[1:]), FIELDS[name][2], dtype=arr.dtype)
             grown[: self.n] = arr[: self.n]

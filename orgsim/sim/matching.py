@@ -25,13 +25,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim import derived
+from orgsim.sim import derived
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 #: synthetic entrants per lab, and the weeks over which they learn (later, beliefs barely move)
 COHORT, LEARNING_WEEKS = 400, 156
+#: initial researchers matched to the cohort at a time
+CHUNK = 256
 
 
 def belief(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -59,11 +61,11 @@ def draw(model: OrgModel, k: int) -> np.ndarray:
 class Cohort:
     """Synthetic entrants of one lab: true matches, beliefs and survival by tenure, and the stable tenure pmf."""
 
-    match: np.ndarray       # (K,)
-    belief: np.ndarray      # (K, L + 1): belief at each tenure up to L = the weeks of learning
-    alive: np.ndarray       # (K, L + 1): chance of still being there at each tenure up to L
-    hazard: np.ndarray      # (K,): weekly hazard after L, where it stays
-    pmf: np.ndarray         # (max_weeks + 1,): stable tenure distribution
+    match: np.ndarray  # (K,)
+    belief: np.ndarray  # (K, L + 1): belief at each tenure up to L = the weeks of learning
+    alive: np.ndarray  # (K, L + 1): chance of still being there at each tenure up to L
+    hazard: np.ndarray  # (K,): weekly hazard after L, where it stays
+    pmf: np.ndarray  # (max_weeks + 1,): stable tenure distribution
 
     def survival(self, tenure: np.ndarray) -> np.ndarray:
         """(K, n): each entrant's chance of being there at each of ``tenure``."""
@@ -84,14 +86,28 @@ def typical_terms(model: OrgModel, lab: int, weeks: np.ndarray) -> np.ndarray:
 
 def cohort(model: OrgModel, lab: int, quit_rate: float, growth: float, max_weeks: int) -> Cohort:
     p = model.params.attrition
-    key = (quit_rate, growth, max_weeks, p.match_sd, p.match_learning_weeks, p.decision_scale,
-           tuple(typical_terms(model, lab, np.arange(LEARNING_WEEKS + 1))))
+    key = (
+        quit_rate,
+        growth,
+        max_weeks,
+        p.match_sd,
+        p.match_learning_weeks,
+        p.decision_scale,
+        tuple(typical_terms(model, lab, np.arange(LEARNING_WEEKS + 1))),
+    )
     return _cohort(*key)
 
 
 @functools.lru_cache(maxsize=64)
-def _cohort(quit_rate: float, growth: float, max_weeks: int, match_sd: float, learning_weeks: float,
-            scale: float, terms: tuple[float, ...]) -> Cohort:
+def _cohort(
+    quit_rate: float,
+    growth: float,
+    max_weeks: int,
+    match_sd: float,
+    learning_weeks: float,
+    scale: float,
+    terms: tuple[float, ...],
+) -> Cohort:
     """Survival of entrants whose weekly odds of leaving are e^(c - belief / scale + terms(tenure)).
 
     c is set so that, in a lab that has long replaced its leavers and grows
@@ -104,11 +120,11 @@ def _cohort(quit_rate: float, growth: float, max_weeks: int, match_sd: float, le
     signals = match[:, None] + match_sd * np.sqrt(learning_weeks) * rng.standard_normal((COHORT, learned))
     weeks = np.arange(learned + 1)
     belief = np.concatenate([np.zeros((COHORT, 1)), np.cumsum(signals, axis=1)], axis=1) / (weeks + learning_weeks)
-    odds = np.exp(-belief / scale + np.asarray(terms)[: learned + 1])             # e^-c times the weekly odds
+    odds = np.exp(-belief / scale + np.asarray(terms)[: learned + 1])  # e^-c times the weekly odds
     exposure = np.concatenate([np.zeros((COHORT, 1)), np.cumsum(odds[:, :-1], axis=1)], axis=1)
     step = (1.0 + growth) ** (-1.0 / 52.0)
-    discount = step ** weeks
-    later = max_weeks - learned                                                     # weeks past the learning
+    discount = step**weeks
+    later = max_weeks - learned  # weeks past the learning
 
     def mean_hazard(c: float) -> float:
         hazard = np.minimum(np.exp(c) * odds, 1.0)
@@ -125,16 +141,24 @@ def _cohort(quit_rate: float, growth: float, max_weeks: int, match_sd: float, le
     c = 0.5 * (low + high)
     alive = np.exp(-np.exp(c) * exposure)
     survivors = Cohort(match, belief, alive, np.minimum(np.exp(c) * odds[:, -1], 1.0), np.empty(0))
-    pmf = survivors.survival(np.arange(max_weeks + 1)).sum(axis=0) * step ** np.arange(max_weeks + 1)
+    tenure = np.arange(max_weeks + 1)
+    # survivors at each tenure, summed over the cohort a block of tenures at a time (the whole (K, weeks) matrix
+    # of an old lab was the build's peak of memory)
+    alive_at = np.concatenate(
+        [survivors.survival(tenure[i : i + CHUNK]).sum(axis=0) for i in range(0, len(tenure), CHUNK)]
+    )
+    pmf = alive_at * step**tenure
     return dataclasses.replace(survivors, pmf=pmf / pmf.sum())
 
 
 def initial_staff(model: OrgModel, cohort: Cohort, tenure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """True match and summed signals of researchers with ``tenure``, drawn from the cohort's survivors."""
-    rng = model.stream("population")
-    weight = cohort.survival(tenure).T + 1e-300                         # (n, K)
-    cumulative = np.cumsum(weight, axis=1)
-    pick = (cumulative < rng.random(len(tenure))[:, None] * cumulative[:, -1:]).sum(axis=1)
+    draws = model.stream("population").random(len(tenure))
+    pick = np.empty(len(tenure), dtype=np.int64)
+    for start in range(0, len(tenure), CHUNK):  # (rows, K) at a time: the whole (n, K) matrix was the run's peak
+        rows = slice(start, start + CHUNK)
+        cumulative = np.cumsum(cohort.survival(tenure[rows]).T + 1e-300, axis=1)
+        pick[rows] = (cumulative < draws[rows, None] * cumulative[:, -1:]).sum(axis=1)
     learned = np.minimum(tenure, cohort.belief.shape[1] - 1)
     belief = cohort.belief[pick, learned]
     return cohort.match[pick], belief * (tenure + model.params.attrition.match_learning_weeks)

@@ -12,30 +12,61 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from orgsim import plugins
+from orgsim.sim import plugins
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 # Counted during the week by transitions and mechanisms.
 FLOWS = (
-    "hires", "quits", "layoffs", "moves_in", "moves_out", "offers", "accepts",
-    "counters", "executive_exits", "pay_spent_musd",
+    "hires",
+    "quits",
+    "layoffs",
+    "moves_in",
+    "moves_out",
+    "offers",
+    "accepts",
+    "counters",
+    "executive_exits",
+    "pay_spent_musd",
 )
 # Read off the state at the end of the week.
 LEVELS = (
-    "headcount", "top_talent", "top_talent_share", "capability", "standing", "knowledge", "morale",
-    "stability", "share_price", "prestige", "trust", "pressure", "tracked_cohort", "handcuffed",
+    "headcount",
+    "top_talent",
+    "top_talent_share",
+    "capability",
+    "standing",
+    "knowledge",
+    "morale",
+    "stability",
+    "share_price",
+    "prestige",
+    "trust",
+    "pressure",
+    "tracked_cohort",
+    "handcuffed",
 )
 #: the golden-handcuff line of the ``handcuffed`` metric: unvested equity of more than this many years of market pay
 HANDCUFF_YEARS = 3.0
 METRICS = FLOWS + LEVELS
 
 EVENT_KINDS = (
-    "hire", "offer", "accept", "decline", "counter", "quit", "layoff", "move", "exit", "enter",
+    "hire",
+    "offer",
+    "accept",
+    "decline",
+    "counter",
+    "quit",
+    "layoff",
+    "move",
+    "exit",
+    "enter",
     "executive_exit",
 )
 OUTSIDE = -1
+#: event batches merged into one block at a time (:meth:`Recorder._append`)
+COMPACT = 64
 
 
 class Recorder:
@@ -43,11 +74,12 @@ class Recorder:
 
     def __init__(self, model: OrgModel, weeks: int):
         self.model = model
-        self.covariates = (*plugins.covariates(), "hazard")   # the registered mechanisms' hazard terms
+        self.covariates = (*plugins.covariates(), "hazard")  # the registered mechanisms' hazard terms
         self.flows = np.zeros((weeks, len(model.labs), len(FLOWS)))
         self.levels = np.zeros((weeks, len(model.labs), len(LEVELS)))
         self._flow_index = {name: i for i, name in enumerate(FLOWS)}
         self._batches: list[dict[str, np.ndarray]] = []
+        self._merged = 0  # the batches before this one are merged blocks of COMPACT each
 
     def _grow(self, week: int) -> None:
         if week >= len(self.flows):
@@ -63,8 +95,15 @@ class Recorder:
         inside = labs >= 0
         np.add.at(self.flows[week, :, self._flow_index[metric]], labs[inside], amount[inside])
 
-    def event(self, kind: str, slots: np.ndarray, from_lab, to_lab, covariates: dict[str, np.ndarray] | None = None,
-              cohort_after: int | None = None) -> None:
+    def event(
+        self,
+        kind: str,
+        slots: np.ndarray,
+        from_lab,
+        to_lab,
+        covariates: dict[str, np.ndarray] | None = None,
+        cohort_after: int | None = None,
+    ) -> None:
         """Log one batch of researcher events (state read before the change; ``cohort_after`` if it changes it)."""
         slots = np.asarray(slots, dtype=np.int64)
         if len(slots) == 0:
@@ -86,20 +125,34 @@ class Recorder:
         covariates = covariates or {}
         for name in self.covariates:
             batch[name] = np.asarray(covariates.get(name, np.full(n, np.nan)), dtype=np.float64)
-        self._batches.append(batch)
+        self._append(batch)
 
     def executive_exit(self, executive, team: int) -> None:
         week, lab = self.model.week, executive.lab.index
         self.count("executive_exits", lab)
         row = {name: np.full(1, np.nan) for name in self.covariates}
         row.update(
-            week=np.array([week], np.int32), researcher_id=np.array([executive.unique_id]),
+            week=np.array([week], np.int32),
+            researcher_id=np.array([executive.unique_id]),
             kind=np.array([EVENT_KINDS.index("executive_exit")], np.int8),
-            from_lab=np.array([lab], np.int16), to_lab=np.array([OUTSIDE], np.int16),
-            team=np.array([team], np.int16), cohort=np.array([-1], np.int16), cohort_after=np.array([-1], np.int16),
-            skill=np.array([np.nan]), tenure_weeks=np.array([-1], np.int32),
+            from_lab=np.array([lab], np.int16),
+            to_lab=np.array([OUTSIDE], np.int16),
+            team=np.array([team], np.int16),
+            cohort=np.array([-1], np.int16),
+            cohort_after=np.array([-1], np.int16),
+            skill=np.array([np.nan]),
+            tenure_weeks=np.array([-1], np.int32),
         )
-        self._batches.append(row)
+        self._append(row)
+
+    def _append(self, batch: dict[str, np.ndarray]) -> None:
+        """Keep a batch; every ``COMPACT`` new ones become one block (the same rows, in order), so a long run holds
+        a few dozen arrays per column rather than one per transition."""
+        self._batches.append(batch)
+        if len(self._batches) - self._merged >= COMPACT:
+            tail = self._batches[self._merged :]
+            self._batches[self._merged :] = [{c: np.concatenate([b[c] for b in tail]) for c in tail[0]}]
+            self._merged += 1
 
     def collect(self, levels: dict[str, np.ndarray]) -> None:
         week = self.model.week
@@ -120,23 +173,38 @@ class Recorder:
         model = self.model
         weeks = model.week
         values = np.concatenate([self.flows[:weeks], self.levels[:weeks]], axis=2)
-        w, lab, metric = np.meshgrid(np.arange(weeks), np.arange(len(model.labs)), np.arange(len(METRICS)), indexing="ij")
-        start = np.datetime64(model.config.start, "D")
+        w, lab, metric = np.meshgrid(
+            np.arange(weeks), np.arange(len(model.labs)), np.arange(len(METRICS)), indexing="ij"
+        )
+        start = np.datetime64(model.spec.start, "D")
         lab_names = self._lab_names()
-        return pd.DataFrame({
-            "run_id": pd.Categorical([run_id] * values.size),
-            "week": w.ravel().astype(np.int32),
-            "date": (start + 7 * w.ravel().astype("timedelta64[D]")).astype("datetime64[ms]"),
-            "lab": pd.Categorical.from_codes(lab.ravel(), categories=lab_names),
-            "metric": pd.Categorical.from_codes(metric.ravel(), categories=list(METRICS)),
-            "value": values.ravel(),
-        })
+        return pd.DataFrame(
+            {
+                "run_id": pd.Categorical([run_id] * values.size),
+                "week": w.ravel().astype(np.int32),
+                "date": (start + 7 * w.ravel().astype("timedelta64[D]")).astype("datetime64[ms]"),
+                "lab": pd.Categorical.from_codes(lab.ravel(), categories=lab_names),
+                "metric": pd.Categorical.from_codes(metric.ravel(), categories=list(METRICS)),
+                "value": values.ravel(),
+            }
+        )
 
     def events_frame(self, run_id: str) -> pd.DataFrame:
         """One row per researcher event, in the order they happened."""
         model = self.model
-        columns = ["week", "researcher_id", "kind", "from_lab", "to_lab", "team", "cohort", "cohort_after", "skill",
-                   "tenure_weeks", *self.covariates]
+        columns = [
+            "week",
+            "researcher_id",
+            "kind",
+            "from_lab",
+            "to_lab",
+            "team",
+            "cohort",
+            "cohort_after",
+            "skill",
+            "tenure_weeks",
+            *self.covariates,
+        ]
         if self._batches:
             data = {c: np.concatenate([b[c] for b in self._batches]) for c in columns}
         else:
@@ -144,7 +212,9 @@ class Recorder:
         places = ["outside", *self._lab_names()]
         frame = pd.DataFrame({"run_id": pd.Categorical([run_id] * len(data["week"]))})
         frame["week"] = data["week"].astype(np.int32)
-        frame["date"] = (np.datetime64(model.config.start, "D") + 7 * frame["week"].to_numpy().astype("timedelta64[D]")).astype("datetime64[ms]")
+        frame["date"] = (
+            np.datetime64(model.spec.start, "D") + 7 * frame["week"].to_numpy().astype("timedelta64[D]")
+        ).astype("datetime64[ms]")
         frame["researcher_id"] = data["researcher_id"].astype(np.int64)
         frame["kind"] = pd.Categorical.from_codes(data["kind"].astype(np.int8), categories=list(EVENT_KINDS))
         for col in ("from_lab", "to_lab"):

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim import catalog, labels, lock
-from orgsim.analysis import metamodel_indices, ranking, read_runs, sobol_indices
+from orgsim import catalog, labels, lock, tables
+from orgsim.analysis import metamodel_indices, read_runs, sobol_indices
 from orgsim.config import ConfigError, load_scenario
+from orgsim.files import atomic_write, git_revision, write_json
 from orgsim.schema import Scenario
-from orgsim.output import atomic_write, git_revision, write_json
 from orgsim.sweep.runner import ExecutorKind, run_sweep
 from orgsim.sweep.spec import Experiment, load_experiment
 
@@ -61,9 +61,18 @@ def design_scenarios(spec: Experiment, base: Path) -> list[Scenario]:
 
 
 @lock.writes
-def run_sensitivity(spec_path: str | Path, out: str | Path, *, executor_kind: ExecutorKind = "process",
-                    workers: int | None = None, scheduler: str | None = None, resume: bool = False,
-                    resamples: int = 1000, conf_level: float = 0.95, progress=None) -> SensitivityResult:
+def run_sensitivity(
+    spec_path: str | Path,
+    out: str | Path,
+    *,
+    executor_kind: ExecutorKind = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    resamples: int = 1000,
+    conf_level: float = 0.95,
+    progress=None,
+) -> SensitivityResult:
     """Run (or resume) the Sobol sweep of ``spec_path`` into ``out`` and write its indices.
 
     With failed runs the indices are not computed (every point is needed):
@@ -71,20 +80,39 @@ def run_sensitivity(spec_path: str | Path, out: str | Path, *, executor_kind: Ex
     """
     spec_path, out = Path(spec_path), Path(out)
     spec, base = load_sensitivity(spec_path)
-    sweep = run_sweep(spec_path, out, executor_kind=executor_kind, workers=workers, scheduler=scheduler,
-                      resume=resume, progress=progress)
+    sweep = run_sweep(
+        spec_path,
+        out,
+        executor_kind=executor_kind,
+        workers=workers,
+        scheduler=scheduler,
+        resume=resume,
+        progress=progress,
+    )
     scenarios = design_scenarios(spec, base)
-    result = SensitivityResult(out, sweep.planned, sweep.failed, seconds={"sweep": round(sweep.seconds, 1)},
-                               ran=sweep.planned - sweep.skipped, scenario=scenarios[0])
+    result = SensitivityResult(
+        out,
+        sweep.planned,
+        sweep.failed,
+        seconds={"sweep": round(sweep.seconds, 1)},
+        ran=sweep.planned - sweep.skipped,
+        scenario=scenarios[0],
+    )
     if sweep.failed:
         return result
     started = time.perf_counter()
     runs = read_runs(out)
     outcomes = [o for o in spec.outcomes if o != "release_week"]
-    indices = pd.concat([estimate(runs, spec.design, scenario.name, outcomes, resamples=resamples,
-                                  conf_level=conf_level, seed=spec.seed)
-                         for scenario in scenarios for estimate in (metamodel_indices, sobol_indices)],
-                        ignore_index=True)
+    indices = pd.concat(
+        [
+            estimate(
+                runs, spec.design, scenario.name, outcomes, resamples=resamples, conf_level=conf_level, seed=spec.seed
+            )
+            for scenario in scenarios
+            for estimate in (metamodel_indices, sobol_indices)
+        ],
+        ignore_index=True,
+    )
     result.indices = labels.labelled(indices, "parameter", result.scenario)
     result.seconds["analysis"] = round(time.perf_counter() - started, 1)
     write_outputs(result, spec, resamples, conf_level)
@@ -96,21 +124,33 @@ def write_outputs(result: SensitivityResult, spec: Experiment, resamples: int, c
 
     out, indices = result.out, result.indices
     atomic_write(out / "sobol_indices.csv", lambda tmp: indices.to_csv(tmp, index=False))
-    atomic_write(out / "sobol_indices.md", lambda tmp: tmp.write_text(markdown(indices, result.scenario),
-                                                                      encoding="utf-8"))
+    atomic_write(
+        out / "sobol_indices.md", lambda tmp: tmp.write_text(markdown(indices, result.scenario), encoding="utf-8")
+    )
     figure = sobol_figure(indices[indices["method"] == "metamodel"].dropna(subset=["parameter"]))
     atomic_write(out / "sobol.png", lambda tmp: figure.savefig(tmp, format="png", dpi=110))
     meta_path = out / "sensitivity.json"
     previous = json.loads(meta_path.read_text(encoding="utf-8")).get("sessions", []) if meta_path.is_file() else []
-    session = {"written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "runs_simulated": result.ran,
-               **{f"{k}_seconds": v for k, v in result.seconds.items()}}
-    write_json({
-        "experiment": spec.name, "base_samples": spec.design.samples, "parameters": len(spec.design.parameters),
-        "points": spec.design.samples * (len(spec.design.parameters) + 2),
-        "replications_per_point": spec.design.replications or spec.replications, "runs": result.runs,
-        "resamples": resamples, "conf_level": conf_level, "sessions": [*previous, session],
-        "git_revision": git_revision(),
-    }, meta_path)
+    session = {
+        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "runs_simulated": result.ran,
+        **{f"{k}_seconds": v for k, v in result.seconds.items()},
+    }
+    write_json(
+        {
+            "experiment": spec.name,
+            "base_samples": spec.design.samples,
+            "parameters": len(spec.design.parameters),
+            "points": spec.design.samples * (len(spec.design.parameters) + 2),
+            "replications_per_point": spec.design.replications or spec.replications,
+            "runs": result.runs,
+            "resamples": resamples,
+            "conf_level": conf_level,
+            "sessions": [*previous, session],
+            "git_revision": git_revision(),
+        },
+        meta_path,
+    )
 
 
 def markdown(indices: pd.DataFrame, scenario: Scenario | None = None) -> str:
@@ -128,18 +168,24 @@ def markdown(indices: pd.DataFrame, scenario: Scenario | None = None) -> str:
             continue
         if method == "metamodel":
             first = group.iloc[0]
-            parts.append(f"Degree-{int(first['metamodel_degree'])} polynomial; the parameters explain "
-                         f"{first['explained']:.0%} of the run-to-run variance (cross-validated R²), the rest is "
-                         "seed noise. Indices are shares of the explained part.\n")
+            parts.append(
+                f"Degree-{int(first['metamodel_degree'])} polynomial; the parameters explain "
+                f"{first['explained']:.0%} of the run-to-run variance (cross-validated R²), the rest is "
+                "seed noise. Indices are shares of the explained part.\n"
+            )
         parts.append(f"Outcome `{outcome}`, in {labels.outcome(outcome, scenario).unit}.\n")
-        parts.append("| rank | parameter | path | S1 [95% CI] | ST [95% CI] |\n|---|---|---|---|---|")
+        parts.append("\n".join(tables.head(["rank", "parameter", "path", "S1 [95% CI]", "ST [95% CI]"])))
         for i, row in group.sort_values("ST", ascending=False).reset_index(drop=True).iterrows():
             label = labels.parameter(row["parameter"], scenario)
-            parts.append(f"| {i + 1} | {label} | `{row['parameter']}` | {row['S1']:.2f} [{row['S1_low']:.2f}, "
-                         f"{row['S1_high']:.2f}] | {row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}] |")
+            parts.append(
+                f"| {i + 1} | {label} | `{row['parameter']}` | {row['S1']:.2f} [{row['S1_low']:.2f}, "
+                f"{row['S1_high']:.2f}] | {row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}] |"
+            )
         parts.append("")
     return "\n".join(parts) + "\n"
 
 
-METHODS = {"metamodel": "metamodel of the mean response (polynomial chaos)",
-           "direct": "direct estimate on single runs (seed noise included)"}
+METHODS = {
+    "metamodel": "metamodel of the mean response (polynomial chaos)",
+    "direct": "direct estimate on single runs (seed noise included)",
+}

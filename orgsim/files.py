@@ -32,6 +32,11 @@ def atomic_write(path: Path, write: Any) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def read_pngs(directory: Path, names) -> dict[str, bytes]:
+    """The figures ``names`` that ``directory`` holds as ``<name>.png`` (a written output read back for a report)."""
+    return {name: (directory / f"{name}.png").read_bytes() for name in names if (directory / f"{name}.png").is_file()}
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd"))
 
@@ -53,8 +58,9 @@ def versions() -> dict[str, str]:
 
 def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=5,
-                             cwd=Path(__file__).resolve().parent)
+        out = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=5, cwd=Path(__file__).resolve().parent
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -68,8 +74,18 @@ def git_revision() -> str | None:
     return f"{head}-dirty" if _git("status", "--porcelain", "--untracked-files=no", "--", ".") else head
 
 
-def manifest(scenario: Any, *, seed: int, run_id: str, weeks: int, started: dt.datetime,
-             finished: dt.datetime, source: str | None, overrides: list[str], headline: dict) -> dict:
+def manifest(
+    scenario: Any,
+    *,
+    seed: int,
+    run_id: str,
+    weeks: int,
+    started: dt.datetime,
+    finished: dt.datetime,
+    source: str | None,
+    overrides: list[str],
+    headline: dict,
+) -> dict:
     return {
         "run_id": run_id,
         "scenario": scenario.name,

@@ -2,32 +2,33 @@
 
 An event dated in week ``w`` runs at model time ``w``, the start of that
 week, before the week's step (model time ``w + 0.5``; see
-:mod:`orgsim.model`): stage (1) of the weekly order (docs/ODD.md §3). Events
+:mod:`orgsim.sim.model`): stage (1) of the weekly order (docs/ODD.md §3). Events
 of one week run by their kind's declared priority
-(:class:`orgsim.plugins.Handler`), then by date, then by key.
+(:class:`orgsim.sim.plugins.Handler`), then by date, then by key.
 """
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from orgsim import plugins
-from orgsim.mechanisms import releases
-from orgsim.plugins import TERMS, Handler
+from orgsim.sim import plugins
+from orgsim.sim.plugins import TERMS, Handler
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 
 def freeze(model: OrgModel, event: Any) -> None:
     """A hiring freeze: no poaching, no backfill until ``until`` (or the horizon)."""
     lab = model.lab_by_key[event.lab]
-    lab.frozen_until = model.config.week_of(event.until) if event.until else model.config.weeks
-    lab.blitz = None
+    lab.frozen_until = model.spec.week_of(event.until) if event.until else model.spec.weeks
+    plugins.act(model, "blitz", lab, None)  # the running blitz (M1) ends with it
 
 
 def handlers() -> dict[str, Handler]:
-    """Event kind -> handler: the mechanisms' own (see :mod:`orgsim.plugins`) and the freeze, which is the labs'."""
+    """Event kind -> handler: the mechanisms' own (see :mod:`orgsim.sim.plugins`) and the freeze, which is the labs'."""
     return {**plugins.handlers(), "freeze": Handler(freeze, TERMS)}
 
 
@@ -38,7 +39,10 @@ class DatedAction:
         self.model, self.key, self.event, self.handler = model, key, event, handler
 
     def fire(self) -> None:
-        self.handler.apply(self.model, self.event)
+        apply = typing.cast(
+            "Callable[[OrgModel, Any], None]", self.handler.apply
+        )  # only a handler that applies is bound
+        apply(self.model, self.event)
         self.model.fired.append((self.model.week, self.key))
 
 
@@ -46,12 +50,12 @@ def schedule(model: OrgModel) -> list[Any]:
     """Schedule every timeline entry; returns the objects that must stay referenced."""
     table = handlers()
     keep: list[Any] = []
-    for key, event in sorted(model.config.timeline.items(), key=lambda kv: (kv[1].date, kv[0])):
-        if event.kind == "release":
-            if model.params.releases.enabled:
-                keep.append(releases.schedule_event(model, event))
+    for key, event in sorted(model.spec.timeline.items(), key=lambda kv: (kv[1].date, kv[0])):
+        handler = table[event.kind]
+        if handler.schedule is not None:
+            keep.append(handler.schedule(model, event))
             continue
-        action = DatedAction(model, key, event, table[event.kind])
-        model.schedule_week(model.config.week_of(event.date), action.fire, action.handler.priority)
+        action = DatedAction(model, key, event, handler)
+        model.schedule_week(model.spec.week_of(event.date), action.fire, action.handler.priority)
         keep.append(action)
     return keep

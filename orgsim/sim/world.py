@@ -6,22 +6,20 @@ acqui-hires and the initial population share one definition of a researcher.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import logsumexp
 
-from orgsim import derived, morale
-from orgsim.agents import Researcher
-from orgsim.executive import Executive
-from orgsim.lab import Lab
-from orgsim.mechanisms import attrition, matching
-from orgsim.population import PREFERENCES, Population
 from orgsim.schema import ExecutiveSpec
-from orgsim.transitions import set_pay
+from orgsim.sim import decision, derived, matching, morale
+from orgsim.sim.agents import Executive, Researcher
+from orgsim.sim.lab import Lab
+from orgsim.sim.population import PREFERENCES, Population
+from orgsim.sim.transitions import set_pay
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
 
 
 #: the tenure cap of a lab with no founding year (an old organization such as Apple or Microsoft)
@@ -35,7 +33,7 @@ class World:
 
     def __init__(self, model: OrgModel):
         self.model = model
-        self.spec = model.config.population
+        self.spec = model.spec.population
 
     # ------------------------------------------------------------ draws
 
@@ -56,8 +54,9 @@ class World:
         spread = rng.lognormal(-0.5 * spec.preference_spread**2, spec.preference_spread, size=(k, len(PREFERENCES)))
         profile = self.model.lab_mission[labs]
         ideals = {}
-        for column, (name, (a, b)) in enumerate((("safety_pref", spec.safety_pref_beta),
-                                                 ("openness_pref", spec.openness_pref_beta))):
+        for column, (name, (a, b)) in enumerate(
+            (("safety_pref", spec.safety_pref_beta), ("openness_pref", spec.openness_pref_beta))
+        ):
             mean = (1.0 - spec.mission_sorting) * a / (a + b) + spec.mission_sorting * profile[:, column]
             mean = np.clip(mean, 0.02, 0.98)
             ideals[name] = rng.beta(mean * (a + b), (1.0 - mean) * (a + b))
@@ -80,7 +79,7 @@ class World:
         model, scale = self.model, self.spec.scale
         model.labs, model.lab_by_key, model.team_names, model.team_index = [], {}, [], {}
         targets, protected, shifts = [], [], []
-        for index, (key, spec) in enumerate(model.config.labs.items()):
+        for index, (key, spec) in enumerate(model.spec.labs.items()):
             lab = Lab(model, index, key, spec)
             model.labs.append(lab)
             model.lab_by_key[key] = lab
@@ -95,19 +94,24 @@ class World:
         model.team_protected = np.array(protected, dtype=bool)
         model.team_skill_shift = np.array(shifts, dtype=float)
         model.team_lab = np.array([model.lab_by_key[name.split("/", 1)[0]].index for name in model.team_names])
-        labs = list(model.config.labs.values())
+        labs = list(model.spec.labs.values())
         model.lab_pay = np.array([[lab.pay.base_k, lab.pay.equity_k, lab.pay.skill_elasticity] for lab in labs])
-        model.lab_vesting = np.array([
-            [lab.pay.cliff_weeks, lab.pay.vest_interval_weeks, lab.pay.vesting_years * 52, lab.pay.clawback_weeks]
-            for lab in labs
-        ], dtype=np.int64)
+        model.lab_vesting = np.array(
+            [
+                [lab.pay.cliff_weeks, lab.pay.vest_interval_weeks, lab.pay.vesting_years * 52, lab.pay.clawback_weeks]
+                for lab in labs
+            ],
+            dtype=np.int64,
+        )
+        model.vesting = derived.VestingTables(model.lab_vesting)
+        model.fits = derived.Fits()
         model.lab_mission = np.array([[lab.mission.safety, lab.mission.openness, lab.mission.product] for lab in labs])
         model.executive_by_key = {}
         for lab, spec in zip(model.labs, labs, strict=True):
             for key, ex in spec.executives.items():
                 self._add(lab, key, ex)
         # an exit the scenario dates is a fact: friction must not pre-empt it
-        for event in model.config.timeline.values():
+        for event in model.spec.timeline.values():
             if event.kind == "executive_exit":
                 model.executive_by_key[event.executive].scripted = True
 
@@ -119,22 +123,43 @@ class World:
         model.executive_by_key[key] = executive
         return executive
 
-    def add_executive(self, lab: Lab, key: str, role: str, team_ids: list[int], *, insider: bool, friction: float,
-                      unvested_musd: float = 0.0, pay_musd: float = 1.0) -> Executive:
+    def add_executive(
+        self,
+        lab: Lab,
+        key: str,
+        role: str,
+        team_ids: list[int],
+        *,
+        insider: bool,
+        friction: float,
+        unvested_musd: float = 0.0,
+        pay_musd: float = 1.0,
+    ) -> Executive:
         """An executive arriving mid-run (acqui-hire, successor), with the package they would forfeit by leaving."""
         teams = [self.model.team_names[t].split("/", 1)[1] for t in team_ids]
-        return self._add(lab, key, ExecutiveSpec(role=role, teams=teams, insider=insider, friction=friction,
-                                                 unvested_musd=unvested_musd, pay_musd=pay_musd))
+        return self._add(
+            lab,
+            key,
+            ExecutiveSpec(
+                role=role,  # type: ignore[arg-type]  # an existing executive's role
+                teams=teams,
+                insider=insider,
+                friction=friction,
+                unvested_musd=unvested_musd,
+                pay_musd=pay_musd,
+            ),
+        )
 
     def replace_executive(self, leaver: Executive, *, insider: bool) -> Executive:
         key = f"{leaver.key}-successor-w{self.model.week}"
-        return self.add_executive(leaver.lab, key, leaver.role, leaver.team_ids, insider=insider,
-                                  friction=0.1 if insider else 0.3)
+        return self.add_executive(
+            leaver.lab, key, leaver.role, leaver.team_ids, insider=insider, friction=0.1 if insider else 0.3
+        )
 
     # ------------------------------------------------------------ people
 
     def draw_staff(self, labs: np.ndarray) -> dict[str, np.ndarray]:
-        """Tenure, true match and summed match signals of each initial researcher (:mod:`~orgsim.mechanisms.matching`).
+        """Tenure, true match and summed match signals of each initial researcher (:mod:`~orgsim.sim.matching`).
 
         Each lab's staff is its stable tenure distribution capped at the lab's age, and at each tenure the
         matches of those who would still be there.
@@ -145,7 +170,7 @@ class World:
         for lab in model.labs:
             members = np.flatnonzero(labs == lab.index)
             founded = lab.spec.founded
-            age_weeks = 52 * (OLD_ORGANIZATION_YEARS if founded is None else model.config.start.year - founded)
+            age_weeks = 52 * (OLD_ORGANIZATION_YEARS if founded is None else model.spec.start.year - founded)
             cohort = matching.cohort(model, lab.index, lab.spec.quit_rate, lab.spec.hiring.growth, age_weeks)
             tenure = rng.choice(len(cohort.pmf), size=len(members), p=cohort.pmf)
             staff["tenure"][members] = tenure
@@ -170,21 +195,22 @@ class World:
         labs = model.team_lab[pool]
         skill = self.draw_skill(len(pool), model.team_skill_shift[pool])
         traits = self.new_researcher_traits(labs)
-        model.population = Population(model.params.learning.dimensions, capacity=len(pool))
+        model.population = Population(model.params.learning.dimensions, capacity=len(pool), labs=len(model.labs))
         slots = model.population.add([_Candidate() for _ in pool], lab=labs, team=pool, skill=skill, **traits)
+        derived.price_arrivals(model, slots)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
-        model.star_threshold = derived.market_quantile(model, model.config.outcomes.top_quantile)
-        odds = attrition.persistent_odds(model)
+        model.star_threshold = derived.market_quantile(model, model.spec.outcomes.top_quantile)
+        odds = decision.persistent_odds(model)
         quit_rate = derived.lab_array(model, "quit_rate")[labs]
         growth = np.log1p(np.array([lab.spec.hiring.growth for lab in model.labs]))[labs] / 52.0
-        chosen = []
+        picks = []
         for t in np.unique(team):
             seats = np.flatnonzero(pool == t)
             # each candidate's hazard relative to the team's mean, in logs so that no odds overflow
             relative = np.exp(odds[seats] - logsumexp(odds[seats]) + np.log(len(seats)))
             weight = 1.0 / np.maximum(quit_rate[seats] / 52.0 * relative + growth[seats], 1e-12)
-            chosen.append(rng.choice(seats, size=int((team == t).sum()), p=weight / weight.sum()))
-        chosen = np.concatenate(chosen)
+            picks.append(rng.choice(seats, size=int((team == t).sum()), p=weight / weight.sum()))
+        chosen = np.concatenate(picks)
         return skill[chosen], {name: values[chosen] for name, values in traits.items()}
 
     def build_population(self) -> Population:
@@ -194,20 +220,31 @@ class World:
         n = int(sizes.sum())
         team = np.repeat(np.arange(len(sizes)), sizes)
         labs = model.team_lab[team]
-        skill, values = self.settled_draws(team)
+        skill, drawn = self.settled_draws(team)
+        values: dict[str, Any] = dict(drawn)
+        # the candidates' population goes now, not at the end: it was the build's peak of memory
+        pop = model.population = Population(
+            model.params.learning.dimensions, capacity=n + n // 8 + 16, labs=len(model.labs)
+        )
         staff = self.draw_staff(labs)
         tenure = staff["tenure"]
-        pop = Population(model.params.learning.dimensions, capacity=int(n * 1.5) + 16)
         agents = [Researcher(model) for _ in range(n)]
         values.update(
-            uid=np.array([a.unique_id for a in agents]), lab=labs, team=team, skill=skill,
-            hire_week=-tenure, team_since=-np.minimum(tenure, rng.integers(0, 104, size=n)),
-            insider=tenure >= spec.insider_years * 52, morale=morale.target(model)[labs],
-            cohort=model.cohort_code("incumbent"), match=staff["match"], match_sum=staff["match_sum"],
+            uid=np.array([a.unique_id for a in agents]),
+            lab=labs,
+            team=team,
+            skill=skill,
+            hire_week=-tenure,
+            team_since=-np.minimum(tenure, rng.integers(0, 104, size=n)),
+            insider=tenure >= spec.insider_years * 52,
+            morale=morale.target(model)[labs],
+            cohort=model.cohort_code("incumbent"),
+            match=staff["match"],
+            match_sum=staff["match_sum"],
             beliefs=rng.integers(-1, 2, size=(n, model.params.learning.dimensions), dtype=np.int8),
         )
-        model.population = pop
         slots = pop.add(agents, **values)
+        derived.price_arrivals(model, slots)
         set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
         pop.grant_week[slots] = -tenure  # the new-hire grant started at hire; refreshes followed (derived.ladder)
         return pop

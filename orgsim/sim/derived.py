@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from orgsim.model import OrgModel
+    from orgsim.sim.model import OrgModel
+
+#: a count of weeks per researcher, or one for all
+Weeks = np.ndarray | int
 
 
 def lab_array(model: OrgModel, attribute: str) -> np.ndarray:
@@ -38,21 +41,58 @@ def market_comp(model: OrgModel, skill: np.ndarray) -> np.ndarray:
     return ((pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]).mean(axis=1)
 
 
-def mission_fit(model: OrgModel, labs: np.ndarray, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+def price_arrivals(model: OrgModel, slots: np.ndarray) -> None:
+    """Store what the market and each lab pay the arrivals ``slots`` at their skill (neither changes in a run)
+    and their mission fits (:class:`Fits`): every week's decision weighs them all."""
+    pop = model.population
+    skill = pop.skill[slots]
+    pop.market_k[slots] = market_comp(model, skill)
+    pay = model.lab_pay
+    pop.pay_at[slots] = (pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]
+    model.fits.arrive(model, slots)
+
+
+def mission_fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
     """1 - weighted distance between a researcher's ideals and a lab's profile.
 
-    ``labs`` may be (n,) or (n, k) for k candidate labs per researcher.
-    With M13 off every fit is 0.5: no sorting.
+    ``labs`` may be (n,) or None for every lab (n x labs: the population's
+    stored fits, :class:`Fits`). With M13 off every fit is 0.5: no sorting.
     """
     params = model.params.mission
-    labs = np.asarray(labs)
     if not params.enabled:
-        return np.full(labs.shape, 0.5)
-    pop = model.population
-    profile = model.lab_mission[labs]
+        return np.full(len(model.labs) if labs is None else np.shape(labs), 0.5)
+    if labs is None:
+        return model.fits.every_lab(model)[slots]
+    return _fit(model, labs, slots)
+
+
+class Fits:
+    """Everyone's mission fit with every lab, kept in the population (``pop.fit``) and recomputed for all only
+    when a lab's profile has changed (M13's events, an open-weights release): ideals never change, and every
+    week's decision weighs every lab."""
+
+    def __init__(self) -> None:
+        self.profile: np.ndarray | None = None  # the lab profiles the stored fits were computed for
+
+    def every_lab(self, model: OrgModel) -> np.ndarray:
+        pop = model.population
+        if self.profile is None or not np.array_equal(self.profile, model.lab_mission):
+            pop.fit[:] = _fit(model, None)
+            self.profile = model.lab_mission.copy()
+        return pop.fit
+
+    def arrive(self, model: OrgModel, slots: np.ndarray) -> None:
+        """The fits of arrivals, with the profiles as they stand (a change since is caught at the next read)."""
+        if model.params.mission.enabled:
+            model.population.fit[slots] = _fit(model, None, slots)
+
+
+def _fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    params, pop = model.params.mission, model.population
+    profile = model.lab_mission if labs is None else model.lab_mission[labs]
     safety = pop.safety_pref[slots]
     openness = pop.openness_pref[slots]
-    if labs.ndim == 2:
+    if labs is None:
         safety, openness = safety[:, None], openness[:, None]
     w = np.array([params.weight_safety, params.weight_openness, params.weight_product])
     distance = (
@@ -63,7 +103,24 @@ def mission_fit(model: OrgModel, labs: np.ndarray, slots: np.ndarray | slice = s
     return 1.0 - distance
 
 
-def vesting_fraction(since: np.ndarray, cliff: np.ndarray, interval: np.ndarray, total: np.ndarray) -> np.ndarray:
+def logsumexp_rows(a: np.ndarray) -> np.ndarray:
+    """``scipy.special.logsumexp(a, axis=1)`` of a real 2-D array: its operations in its order, so its bytes,
+    without the array-API dispatch that cost more than the sums (the largest entry of each row shifted out)."""
+    top = a.max(axis=1, keepdims=True)
+    is_top = a == top
+    count = is_top.astype(a.dtype).sum(axis=1, keepdims=True, dtype=a.dtype)
+    with np.errstate(invalid="ignore"):
+        rest = np.exp(np.where(is_top, -np.inf, a) - top).sum(axis=1, keepdims=True, dtype=a.dtype)
+    rest = np.where(rest == 0, rest, rest / count)
+    out = (np.log1p(rest) + np.log(count) + top)[:, 0]
+    bad = ~np.isfinite(out)
+    if bad.any():
+        with np.errstate(divide="ignore", over="ignore"):
+            out[bad] = np.log(np.exp(a[bad]).sum(axis=1))
+    return out
+
+
+def vesting_fraction(since: np.ndarray, cliff: Weeks, interval: Weeks, total: Weeks) -> np.ndarray:
     """Share of a grant started ``since`` weeks ago that has vested: none before the cliff, then every interval."""
     past_cliff = since >= cliff
     steps = np.where(past_cliff, (since - cliff) // interval, 0)
@@ -73,11 +130,10 @@ def vesting_fraction(since: np.ndarray, cliff: np.ndarray, interval: np.ndarray,
 def vested_share(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
     """Share of each researcher's new-hire (or make-whole, or retention) grant vested by this week."""
     pop = model.population
-    cliff, interval, total = model.lab_vesting[pop.lab[slots], :3].T
-    return vesting_fraction(model.week - pop.grant_week[slots], cliff, interval, total)
+    return model.vesting.vested(pop.lab[slots], model.week - pop.grant_week[slots])
 
 
-def ladder(tenure: np.ndarray, interval: np.ndarray, total: np.ndarray) -> np.ndarray:
+def ladder(tenure: np.ndarray, interval: Weeks, total: Weeks) -> np.ndarray:
     """Unvested yearly refresh grants after ``tenure`` weeks, in years of equity pay.
 
     A refresh of one year's equity pay is granted on each anniversary of the
@@ -88,7 +144,7 @@ def ladder(tenure: np.ndarray, interval: np.ndarray, total: np.ndarray) -> np.nd
     tenure = np.asarray(tenure)
     years = np.zeros(np.shape(tenure))
     for newer in range(int(np.ceil(np.max(total) / 52)) + 1):
-        age = tenure % 52 + 52 * newer                     # the grant of the (newer + 1)-th most recent anniversary
+        age = tenure % 52 + 52 * newer  # the grant of the (newer + 1)-th most recent anniversary
         years += np.where(tenure - age >= 52, 1.0 - vesting_fraction(age, np.zeros_like(age), interval, total), 0.0)
     return years
 
@@ -100,11 +156,43 @@ def grant_and_ladder(weeks: np.ndarray, cliff: int, interval: int, total: int) -
     return total / 52.0 * (1.0 - vesting_fraction(weeks, cliff, interval, total)) + ladder(weeks, interval, total)
 
 
+class VestingTables:
+    """Per lab, the vested share of a grant and the unvested refresh ladder at each whole week since it started.
+
+    Both depend only on the lab's schedule and a count of weeks, so they are
+    tabulated once (by the same functions, so the numbers are the same bytes)
+    and looked up for everyone each week instead of recomputed; a table
+    doubles when a longer tenure asks for it.
+    """
+
+    def __init__(self, schedules: np.ndarray):
+        self.schedules = schedules  # (labs, 4): cliff, interval, total weeks, claw-back window
+        self._vested = self._ladder = np.empty((len(schedules), 0))
+
+    def _extend(self, needed: int) -> None:
+        weeks = np.arange(max(needed, 2 * self._vested.shape[1], 1024))
+        cliff, interval, total = (column[:, None] for column in self.schedules[:, :3].T)
+        self._vested = vesting_fraction(weeks[None, :], cliff, interval, total)
+        self._ladder = np.stack([ladder(weeks, i, t) for i, t in zip(interval[:, 0], total[:, 0], strict=True)])
+
+    def _look_up(self, table: str, labs: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+        if len(weeks) and int(weeks.max()) >= self._vested.shape[1]:
+            self._extend(int(weeks.max()) + 1)
+        return getattr(self, table)[labs, weeks]
+
+    def vested(self, labs: np.ndarray, since: np.ndarray) -> np.ndarray:
+        """:func:`vesting_fraction` of grants started ``since`` weeks ago at ``labs``."""
+        return self._look_up("_vested", labs, since)
+
+    def ladder(self, labs: np.ndarray, tenure: np.ndarray) -> np.ndarray:
+        """:func:`ladder` after ``tenure`` weeks at ``labs``."""
+        return self._look_up("_ladder", labs, tenure)
+
+
 def refresh_years(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
     """Each researcher's unvested refresh ladder, in years of equity pay (see :func:`ladder`)."""
     pop = model.population
-    _, interval, total = model.lab_vesting[pop.lab[slots], :3].T
-    return ladder(model.week - pop.hire_week[slots], interval, total)
+    return model.vesting.ladder(pop.lab[slots], model.week - pop.hire_week[slots])
 
 
 def weeks_to_vest(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:

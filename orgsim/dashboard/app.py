@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import solara
-from mesa.visualization import SolaraViz, Slider, make_plot_component
+from mesa.visualization import Slider, SolaraViz, make_plot_component
 
 from orgsim import labels
 from orgsim.config import ConfigError, load_scenario
@@ -31,20 +31,33 @@ def model_params(values: dict, scenario) -> dict:
     policies = list(dict.fromkeys(["off", *levers.COUNTER_MATCHES, values["counteroffer"]]))
     params = {
         "scenarios": values["scenarios"],
-        "config": {"type": "Select", "value": values["config"], "values": list(values["scenarios"]),
-                   "label": "Scenario"},
+        "config": {
+            "type": "Select",
+            "value": values["config"],
+            "values": list(values["scenarios"]),
+            "label": "Scenario",
+        },
         "seed": {"type": "InputText", "value": values["seed"], "label": "Seed"},
         "scale": Slider(str(labels.parameter("population.scale")), values["scale"], 0.05, 1.0, 0.05),
         "retention_grant": Slider(levers.grant_label(scenario), values["retention_grant"], 0.0, 3.0, 0.25),
-        **{lever.name: Slider(lever.label(scenario), values[lever.name], lever.low, lever.high, lever.step)
-           for lever in levers.LEVERS},
-        "counteroffer": {"type": "Select", "value": values["counteroffer"], "values": policies,
-                         "label": "Counteroffer policy (off, or x the rival offer)"},
+        **{
+            lever.name: Slider(lever.label(scenario), values[lever.name], lever.low, lever.high, lever.step)
+            for lever in levers.LEVERS
+        },
+        "counteroffer": {
+            "type": "Select",
+            "value": values["counteroffer"],
+            "values": policies,
+            "label": "Counteroffer policy (off, or x the rival offer)",
+        },
     }
     for key in values:
         if key.startswith("mechanism_"):
-            params[key] = {"type": "Checkbox", "value": values[key],
-                           "label": levers.mechanism_label(scenario, key.split("_", 1)[1])}
+            params[key] = {
+                "type": "Checkbox",
+                "value": values[key],
+                "label": levers.mechanism_label(scenario, key.split("_", 1)[1]),
+            }
     return params
 
 
@@ -55,8 +68,12 @@ FOCAL = labels.lab_name(START.focal_lab, START)  # the start scenario names the 
 
 
 def _pre(text: str, css: str):
-    solara.HTML(tag="pre", unsafe_innerHTML=html.escape(text), classes=[css],
-                style={"white-space": "pre-wrap", "font-size": "12px", "margin": "4px 0"})
+    solara.HTML(
+        tag="pre",
+        unsafe_innerHTML=html.escape(text),
+        classes=[css],
+        style={"white-space": "pre-wrap", "font-size": "12px", "margin": "4px 0"},
+    )
 
 
 @solara.component
@@ -81,17 +98,25 @@ def RunCard(model, week: int):
 
     step_ms = 1000 * model.step_seconds[-1] if model.step_seconds else float("nan")
     with solara.Card("This run", style={"height": "100%", "overflow": "auto"}):
-        solara.HTML(tag="div", unsafe_innerHTML=html.escape(
-            f"week {model.week} ({model.date}), {len(model.population):,} researchers, seed {model.seed}; "
-            f"last model step {step_ms:.1f} ms"), classes=["orgsim-week"])
-        solara.HTML(tag="div", unsafe_innerHTML=html.escape(
-            f"{model.path.name}; the grant goes to {levers.GRANT_SHARE:.0%} of {model.config.focal_lab} "
-            f"on {levers.grant_date(model.config)}. Overrides:"))
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=html.escape(
+                f"week {model.week} ({model.date}), {len(model.population):,} researchers, seed {model.seed}; "
+                f"last model step {step_ms:.1f} ms"
+            ),
+            classes=["orgsim-week"],
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=html.escape(
+                f"{model.path.name}; the grant goes to {levers.GRANT_SHARE:.0%} of {model.spec.focal_lab} "
+                f"on {levers.grant_date(model.spec)}. Overrides:"
+            ),
+        )
         _pre("\n".join(model.changes) or "(none)", "orgsim-overrides")
         with solara.Row():
             solara.InputText("replications", value=replications, on_value=set_replications, continuous_update=True)
-            solara.InputText(f"spec file (blank: {default})", value=target, on_value=set_target,
-                             continuous_update=True)
+            solara.InputText(f"spec file (blank: {default})", value=target, on_value=set_target, continuous_update=True)
         solara.Button("Send to a sweep", color="primary", on_click=send, classes=["orgsim-send"])
         if error:
             solara.Error(error)
@@ -114,8 +139,9 @@ COMPONENTS = [
     views.Ticker,
     views.InspectorView,
     # page 1: Mesa's own plots of the model's DataCollector; each redraws in full, so they sit on a page of their own
-    make_plot_component("focal_top_talent_share", post_process=_titled(f"{FOCAL}: share of the world's top talent"),
-                        page=1),
+    make_plot_component(
+        "focal_top_talent_share", post_process=_titled(f"{FOCAL}: share of the world's top talent"), page=1
+    ),
     make_plot_component("focal_headcount", post_process=_titled(f"{FOCAL}: researchers"), page=1),
     make_plot_component("frontier", post_process=_titled("frontier capability"), page=1),
 ]
