@@ -23,7 +23,7 @@ runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parent.parent
 #: four real parameters, so the report can name them for readers
-PARAMETERS = ("mechanisms.vesting.beta_forfeit", "labs.meta.quit_rate", "mechanisms.offers.status_quo",
+PARAMETERS = ("mechanisms.attrition.horizon_years", "labs.meta.quit_rate", "mechanisms.offers.status_quo",
               "mechanisms.reorgs.reassign_share")
 
 
@@ -215,15 +215,15 @@ def test_no_config_path_in_the_visible_text_outside_the_method(full_report):
     assert len(visible) > 5000 and "What would change it" in visible
     assert not CONFIG_PATH.findall(visible), sorted(set(CONFIG_PATH.findall(visible)))
     # the paths are still there for whoever wants them: on hover and in the method's glossary
-    assert "title='mechanisms.vesting.beta_forfeit'" in text
+    assert "title='mechanisms.attrition.horizon_years'" in text
     method = text[text.index('<section id="method">'):]
-    assert "mechanisms.vesting.beta_forfeit" in method and "labs.meta.executives.meta_ceo.patience" in method
+    assert "mechanisms.attrition.horizon_years" in method and "labs.meta.executives.meta_ceo.patience" in method
 
 
 def test_the_check_finds_a_config_path_when_there_is_one():
     reader = VisibleText()
     reader.feed("<p>Raising timeline.post_release_grant.amount_years helps; see param:labs.meta.quit_rate</p>"
-                "<section id='method'><p>mechanisms.vesting.beta_forfeit</p></section>")
+                "<section id='method'><p>mechanisms.attrition.horizon_years</p></section>")
     assert CONFIG_PATH.findall(" ".join(reader.parts)) == ["timeline.post_release_grant", "param:", "labs.meta"]
 
 
