@@ -37,6 +37,12 @@ def read_pngs(directory: Path, names) -> dict[str, bytes]:
     return {name: (directory / f"{name}.png").read_bytes() for name in names if (directory / f"{name}.png").is_file()}
 
 
+def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A Parquet file or folder, read on one thread: Arrow's reader threads could outlive a short command and
+    abort it at exit ("terminate called without an active exception", seen once in CI); the files are small."""
+    return pd.read_parquet(path, columns=columns, engine="pyarrow", use_threads=False)
+
+
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd"))
 

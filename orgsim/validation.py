@@ -47,7 +47,7 @@ from pydantic import Field, model_validator
 from orgsim import catalog, lock, tables
 from orgsim.calibration.targets import BlitzSize, Statistic, Target, _WindowStatistic, measure
 from orgsim.config import ConfigError, load_scenario, load_spec
-from orgsim.files import atomic_write, git_revision, versions, write_json
+from orgsim.files import atomic_write, git_revision, read_parquet, versions, write_json
 from orgsim.intervals import mean_interval
 from orgsim.schema import Scenario, Strict, Unit
 from orgsim.sim.recording import HANDCUFF_YEARS
@@ -390,7 +390,7 @@ def measure_store(spec: ValidationSpec, scenarios: dict[str, Scenario], store: S
         if record["status"] != "ok" or not facts:
             continue
         metrics, events = (
-            pd.read_parquet(store.table_dir(t, name) / f"{record['run_id']}.parquet") for t in ("metrics", "events")
+            read_parquet(store.table_dir(t, name) / f"{record['run_id']}.parquet") for t in ("metrics", "events")
         )
         tabled = {n: f for n, f in facts.items() if not isinstance(f.statistic, ReleaseOutcome)}
         measured = measure(tabled, scenarios[name], metrics, events)

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 
 from orgsim.extras import require
+from orgsim.files import read_parquet
 from orgsim.intervals import half_width
 from orgsim.outcomes import OUTCOMES, Headline
 from orgsim.sweep import provenance
@@ -129,7 +130,7 @@ def read_records(root: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise StoreError(f"{root}: no runs.parquet here; is it the --out folder of `orgsim sweep`?")
     try:
-        runs = pd.read_parquet(path)
+        runs = read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise StoreError(f"{path}: unreadable ({type(exc).__name__}: {exc})") from None
     missing = {"run_id", "scenario", "point", "status"} - set(runs.columns)
@@ -153,8 +154,7 @@ def _read_table(root: Path, table: str, runs: pd.DataFrame, columns: list[str], 
             f"{root}: the {table} files lack {', '.join(missing)} (written by an older orgsim); "
             "rerun the sweep into a new folder"
         )
-    # one thread: Arrow's scan threads could outlive a short command and abort it at exit ("terminate called
-    # without an active exception", seen once in CI after a 2-run sweep); a store's files are small
+    # one thread, as files.read_parquet explains
     frame = dataset.to_table(columns=columns, filter=filter_, use_threads=False).to_pandas(use_threads=False)
     frame.insert(1, "scenario", frame["run_id"].map(runs.set_index("run_id")["scenario"]).astype("category"))
     return frame

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orgsim.files import write_json, write_parquet
+from orgsim.files import read_parquet, write_json, write_parquet
 
 #: columns that differ between otherwise identical sweeps (timing, and the checkout they ran in)
 VOLATILE = ("duration_s", "code_revision")
@@ -96,14 +96,14 @@ class Store:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     def runs(self) -> pd.DataFrame:
-        return pd.read_parquet(self.root / "runs.parquet")
+        return read_parquet(self.root / "runs.parquet")
 
     def table(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
         """A whole table across runs (hive partition ``scenario`` becomes a column)."""
         folder = self.root / table
         if not folder.is_dir():
             return pd.DataFrame()
-        return pd.read_parquet(folder, columns=columns)
+        return read_parquet(folder, columns=columns)
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
