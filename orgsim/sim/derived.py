@@ -49,6 +49,7 @@ def price_arrivals(model: OrgModel, slots: np.ndarray) -> None:
     pop.market_k[slots] = market_comp(model, skill)
     pay = model.lab_pay
     pop.pay_at[slots] = (pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]
+    pop.pay_best[slots] = pop.pay_at[slots].max(axis=1)
     model.fits.arrive(model, slots)
 
 
@@ -78,6 +79,7 @@ class Fits:
         pop = model.population
         if self.profile is None or not np.array_equal(self.profile, model.lab_mission):
             pop.fit[:] = _fit(model, None)
+            self._range(model, slice(None))
             self.profile = model.lab_mission.copy()
         return pop.fit
 
@@ -85,6 +87,19 @@ class Fits:
         """The fits of arrivals, with the profiles as they stand (a change since is caught at the next read)."""
         if model.params.mission.enabled:
             model.population.fit[slots] = _fit(model, None, slots)
+            self._range(model, slots)
+
+    def range(self, model: OrgModel) -> tuple[np.ndarray, np.ndarray]:
+        """Everyone's best and worst fit over the labs (a lab's mission fit, current)."""
+        pop = model.population
+        self.every_lab(model)
+        return pop.fit_high, pop.fit_low
+
+    @staticmethod
+    def _range(model: OrgModel, slots: np.ndarray | slice) -> None:
+        pop = model.population
+        pop.fit_high[slots] = pop.fit[slots].max(axis=1)
+        pop.fit_low[slots] = pop.fit[slots].min(axis=1)
 
 
 def _fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:

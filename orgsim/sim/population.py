@@ -46,6 +46,11 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     "market_k": (np.float64, None, 1.0),
     "pay_at": (np.float64, "labs", 0.0),
     "fit": (np.float64, "labs", 0.5),  # mission fit with every lab (orgsim.sim.derived.Fits)
+    # the best of each researcher's pay_at and fit over the labs (and the worst fit): M3's bound on the odds of
+    # leaving (orgsim.sim.decision.leave_odds_bound) reads these instead of reducing over the labs every week
+    "pay_best": (np.float64, None, 0.0),
+    "fit_high": (np.float64, None, 0.5),
+    "fit_low": (np.float64, None, 0.5),
 }
 
 #: what researchers weigh beside pay, each relative to pay (money is the numeraire of every decision, M3)
