@@ -62,9 +62,11 @@ def mission_fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | sl
     params = model.params.mission
     if not params.enabled:
         return np.full(len(model.labs) if labs is None else np.shape(labs), 0.5)
+    fit = model.fits.every_lab(model)
     if labs is None:
-        return model.fits.every_lab(model)[slots]
-    return _fit(model, labs, slots)
+        return fit[slots]
+    rows = np.arange(len(fit))[slots] if isinstance(slots, slice) else slots
+    return fit[rows, labs]  # the stored fits are computed as _fit(model, labs, slots) would: the same bytes
 
 
 class Fits:

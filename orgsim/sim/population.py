@@ -73,6 +73,7 @@ class Population:
             shape = (self._capacity, *self._shapes.get(shape_key, ()))
             self._data[name] = np.full(shape, fill, dtype=dtype)
         self.agents: list[Any] = []
+        self.version = 0  # counts additions and removals: what is cached by slot is stale when it moves
 
     def __len__(self) -> int:
         return self.n
@@ -116,22 +117,39 @@ class Population:
             agent.slot = int(slot)
         self.agents.extend(agents)
         self.n += k
+        self.version += 1
         return slots
 
     def remove(self, slots: np.ndarray) -> list[Any]:
-        """Remove slots by swapping in the last live rows; returns the removed agents."""
+        """Remove slots by swapping in the last live rows; returns the removed agents.
+
+        The rows end where removing one slot at a time, highest first, would
+        put them; each field is then moved in one pass.
+        """
+        order = sorted((int(s) for s in slots), reverse=True)
+        source: dict[int, int] = {}  # destination slot -> the original row that ends there
         removed = []
-        for slot in sorted((int(s) for s in slots), reverse=True):
-            last = self.n - 1
-            agent = self.agents[slot]
+        n = self.n
+        for slot in order:
+            last = n - 1
+            removed.append(self.agents[source.get(slot, slot)])
             if slot != last:
-                for arr in self._data.values():
-                    arr[slot] = arr[last]
-                moved = self.agents[last]
-                moved.slot = slot
-                self.agents[slot] = moved
-            self.agents.pop()
+                source[slot] = source.pop(last, last)
+            else:
+                source.pop(slot, None)
+            n -= 1
+        if source:
+            dst = np.fromiter(source.keys(), dtype=np.int64, count=len(source))
+            src = np.fromiter(source.values(), dtype=np.int64, count=len(source))
+            for arr in self._data.values():
+                arr[dst] = arr[src]
+            for d, s_ in zip(dst.tolist(), src.tolist(), strict=True):
+                moved = self.agents[s_]
+                moved.slot = d
+                self.agents[d] = moved
+        for agent in removed:
             agent.slot = -1
-            removed.append(agent)
-            self.n -= 1
+        del self.agents[n:]
+        self.n = n
+        self.version += 1
         return removed
