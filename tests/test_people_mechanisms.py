@@ -777,6 +777,7 @@ def test_safety_minded_targets_value_anthropic_offers_more() -> None:
         gain = {}
         for s in (0.9, 0.1):
             m.population.safety_pref[targets] = s
+            m.fits.arrive(m, targets)  # the stored mission fits follow the new ideals, as at a hire
             gain[s] = offers.offer_gain(m, targets, anthropic, 1.5 * current, makewhole, 0.0)
         if enabled:
             assert (gain[0.9] > gain[0.1]).all()
