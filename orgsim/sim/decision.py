@@ -280,7 +280,10 @@ def logged(model: OrgModel, v: Values, labs: np.ndarray) -> dict[str, np.ndarray
 def calibrate(model: OrgModel) -> np.ndarray:
     """a_L per lab, so each lab's mean weekly probability of leaving at the start is its quit_rate / 52."""
     labs = model.population.lab.astype(np.int64)
-    odds = leave_odds(model, values(model))
+    odds = np.empty(len(labs))
+    for start in range(0, len(labs), CHUNK):  # row by row as one pass would give them, without its n x labs peak
+        rows = np.arange(start, min(start + CHUNK, len(labs)))
+        odds[rows] = leave_odds(model, values(model, rows))
     target = derived.lab_array(model, "quit_rate") / 52.0
     low, high = np.full(len(model.labs), -50.0), np.full(len(model.labs), 50.0)
     counts = np.maximum(np.bincount(labs, minlength=len(model.labs)), 1)

@@ -86,10 +86,16 @@ class Fits:
         return pop.fit
 
     def arrive(self, model: OrgModel, slots: np.ndarray) -> None:
-        """The fits of arrivals, with the profiles as they stand (a change since is caught at the next read)."""
+        """The fits of arrivals, with the profiles as they stand (a change since is caught at the next read).
+
+        The first arrivals are a whole population (the world's build): the profiles they were fitted with are
+        those the stored fits stand for, so the first read does not fit them again.
+        """
         if model.params.mission.enabled:
             model.population.fit[slots] = _fit(model, None, slots)
             self._range(model, slots)
+            if self.profile is None:
+                self.profile = model.lab_mission.copy()
 
     def range(self, model: OrgModel) -> tuple[np.ndarray, np.ndarray]:
         """Everyone's best and worst fit over the labs (a lab's mission fit, current)."""

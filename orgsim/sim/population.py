@@ -74,6 +74,9 @@ class Population:
             self._data[name] = np.full(shape, fill, dtype=dtype)
         self.agents: list[Any] = []
         self.version = 0  # counts additions and removals: what is cached by slot is stale when it moves
+        #: the headcount per lab of the world this population stands for, when it is only a block of it (the
+        #: initial staff's candidates, orgsim.sim.world); None: its own
+        self.headcounts: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.n
