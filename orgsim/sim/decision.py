@@ -82,8 +82,8 @@ def amenities(model: OrgModel, slots: Slots, labs: np.ndarray | None = None) -> 
 def lab_traits(model: OrgModel) -> tuple[np.ndarray, ...]:
     """Each lab's prestige, stability, trust, vision, momentum and log compute per researcher relative to the
     labs' mean: the traits :func:`amenities` prices."""
-    prestige, stability, trust, vision, momentum = (
-        derived.lab_array(model, a) for a in ("prestige", "stability", "trust", "vision", "momentum")
+    prestige, stability, trust, vision, momentum = derived.lab_arrays(
+        model, "prestige", "stability", "trust", "vision", "momentum"
     )
     compute = model.compute_per_researcher()
     compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))

@@ -21,6 +21,16 @@ def lab_array(model: OrgModel, attribute: str) -> np.ndarray:
     return np.array([getattr(lab, attribute) for lab in model.labs], dtype=float)
 
 
+def lab_arrays(model: OrgModel, *attributes: str) -> list[np.ndarray]:
+    """:func:`lab_array` of each of ``attributes``, read in one pass over the labs."""
+    rows = [[getattr(lab, a) for a in attributes] for lab in model.labs]
+    return (
+        [np.array(column, dtype=float) for column in zip(*rows, strict=True)]
+        if rows
+        else [np.empty(0) for _ in attributes]
+    )
+
+
 def current_comp(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
     """Annual cash + equity pay in k$."""
     pop = model.population

@@ -194,7 +194,7 @@ class OrgModel(mesa.Model):
         pop = self.population
         if pop.headcounts is not None:
             return pop.headcounts
-        return np.bincount(pop.lab.astype(np.int64), minlength=len(self.labs))
+        return pop.lab_counts(len(self.labs))
 
     def growth_factor(self) -> np.ndarray:
         """Per team: how much its lab's target headcount has grown since the start."""

@@ -74,6 +74,8 @@ class Population:
             self._data[name] = np.full(shape, fill, dtype=dtype)
         self.agents: list[Any] = []
         self.version = 0  # counts additions and removals: what is cached by slot is stale when it moves
+        self.placement = 0  # counts additions, removals and moves between labs (orgsim.sim.transitions)
+        self._counted: tuple[int, np.ndarray] | None = None  # (placement, headcount per lab) when last counted
         #: the headcount per lab of the world this population stands for, when it is only a block of it (the
         #: initial staff's candidates, orgsim.sim.world); None: its own
         self.headcounts: np.ndarray | None = None
@@ -93,6 +95,14 @@ class Population:
             self._data[name][: self.n] = value
         else:
             super().__setattr__(name, value)
+
+    def lab_counts(self, labs: int) -> np.ndarray:
+        """Researchers per lab (read-only), counted again only after someone arrived, left or moved."""
+        if self._counted is None or self._counted[0] != self.placement:
+            counts = np.bincount(self.lab.astype(np.int64), minlength=labs)
+            counts.flags.writeable = False
+            self._counted = (self.placement, counts)
+        return self._counted[1]
 
     def column(self, name: str) -> np.ndarray:
         """The live view of one field (same as attribute access)."""
@@ -121,6 +131,7 @@ class Population:
         self.agents.extend(agents)
         self.n += k
         self.version += 1
+        self.placement += 1
         return slots
 
     def remove(self, slots: np.ndarray) -> list[Any]:
@@ -155,4 +166,5 @@ class Population:
         del self.agents[n:]
         self.n = n
         self.version += 1
+        self.placement += 1
         return removed

@@ -127,6 +127,7 @@ def move(
     model.recorder.count("moves_in", to_labs)
     pop.prev_lab[slots] = from_labs
     pop.lab[slots] = to_labs
+    pop.placement += 1
     pop.team[slots] = team if team is not None else model.world.pick_teams(to_labs)
     pop.hire_week[slots] = model.week
     pop.team_since[slots] = model.week

@@ -60,7 +60,7 @@ class World:
             (("safety_pref", spec.safety_pref_beta), ("openness_pref", spec.openness_pref_beta))
         ):
             mean = (1.0 - spec.mission_sorting) * a / (a + b) + spec.mission_sorting * profile[:, column]
-            mean = np.clip(mean, 0.02, 0.98)
+            mean = np.minimum(np.maximum(mean, 0.02), 0.98)  # np.clip's values, without its dispatch
             ideals[name] = rng.beta(mean * (a + b), (1.0 - mean) * (a + b))
         return {"prefs": means[None, :] * spread, **ideals}
 
