@@ -128,13 +128,12 @@ def buyout(
     """What a rival lab ``labs`` (n; None: every lab, n x labs) buys out of a walk-in's forfeit (k$): the forfeit,
     up to what its package cap leaves after four years of its pay at their skill (hiring practice, as for M1's
     offers)."""
-    pop = model.population
     forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
     cap = np.array([lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs])
     if labs is None:
-        pay, cap, forfeit = pop.pay_at[slots], cap[None, :], forfeit[:, None]
+        pay, cap, forfeit = derived.pay_at(model, slots), cap[None, :], forfeit[:, None]
     else:
-        pay, cap = pop.pay_at[slots, labs], cap[labs]
+        pay, cap = derived.pay_at(model, slots)[np.arange(len(labs)), labs], cap[labs]
     return np.minimum(forfeit, np.maximum(cap - 4.0 * pay, 0.0))
 
 
@@ -154,7 +153,7 @@ def alternatives(model: OrgModel, slots: Slots = slice(None), forfeit: np.ndarra
     own = pop.lab[slots].astype(np.int64)
     n = len(own)
     market = pop.market_k[slots]
-    pay = pop.pay_at[slots] / market[:, None]
+    pay = derived.pay_at(model, slots) / market[:, None]
     colleagues = derived.former_colleagues(model)[:, own].T
     forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
     lost = np.column_stack([(forfeit[:, None] - buyout(model, slots, forfeit=forfeit)), forfeit, forfeit])

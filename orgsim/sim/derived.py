@@ -52,15 +52,20 @@ def market_comp(model: OrgModel, skill: np.ndarray) -> np.ndarray:
 
 
 def price_arrivals(model: OrgModel, slots: np.ndarray) -> None:
-    """Store what the market and each lab pay the arrivals ``slots`` at their skill (neither changes in a run)
-    and their mission fits (:class:`Fits`): every week's decision weighs them all."""
+    """Store what the market pays the arrivals ``slots`` at their skill and the best any lab pays them (neither
+    changes in a run), and their mission fits (:class:`Fits`): every week's decision weighs them all."""
     pop = model.population
     skill = pop.skill[slots]
     pop.market_k[slots] = market_comp(model, skill)
-    pay = model.lab_pay
-    pop.pay_at[slots] = (pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]
-    pop.pay_best[slots] = pop.pay_at[slots].max(axis=1)
+    pop.pay_best[slots] = pay_at(model, slots).max(axis=1)
     model.fits.arrive(model, slots)
+
+
+def pay_at(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """What each lab pays each of ``slots`` at their skill (n x labs, k$/year), computed for the rows asked for
+    (a few each week: M3's leavers at risk, M1's movers), not stored for everyone."""
+    pay, skill = model.lab_pay, model.population.skill[slots]
+    return (pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]
 
 
 def mission_fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:

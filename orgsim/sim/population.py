@@ -42,11 +42,11 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     "safety_pref": (np.float64, None, 0.5),
     "openness_pref": (np.float64, None, 0.5),
     "beliefs": (np.int8, "beliefs", 0),
-    # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay and each lab's
+    # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay (each lab's is
+    # orgsim.sim.derived.pay_at, computed for the few rows that need it)
     "market_k": (np.float64, None, 1.0),
-    "pay_at": (np.float64, "labs", 0.0),
     "fit": (np.float64, "labs", 0.5),  # mission fit with every lab (orgsim.sim.derived.Fits)
-    # the best of each researcher's pay_at and fit over the labs (and the worst fit): M3's bound on the odds of
+    # the best of each researcher's pay (derived.pay_at) and fit over the labs (and the worst fit): M3's bound on the odds of
     # leaving (orgsim.sim.decision.leave_odds_bound) reads these instead of reducing over the labs every week
     "pay_best": (np.float64, None, 0.0),
     "fit_high": (np.float64, None, 0.5),
