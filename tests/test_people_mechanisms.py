@@ -59,17 +59,18 @@ class Run:
 def _tracked(model: OrgModel, weeks: int | None) -> tuple[dict, dict]:
     """Run ``model`` recording M3's weekly risk set and the leavers' destination choices.
 
-    ``attrition.decide`` receives the week's logged terms of everyone and
-    ``destinations`` exactly this week's voluntary leavers; wrapping both gives
-    the at-risk population, who decided to leave (the same per-researcher draw
-    M3 makes) and who left, without re-implementing the decision.
+    ``attrition.decide`` runs once a week, when everyone's logged terms are
+    those M3 weighs, and ``destinations`` receives exactly this week's
+    voluntary leavers; wrapping both gives the at-risk population, who decided
+    to leave (the same per-researcher draw M3 makes) and who left, without
+    re-implementing the decision.
     """
     real_decide, real_destinations = attrition.decide, attrition.destinations
     weeks_rows: list[dict] = []
     leavers: list[dict] = []
 
-    def decide(m, x):
-        pop = m.population
+    def decide(m, risk):
+        pop, x = m.population, decision.covariates(m)
         draw = m.streams.per_researcher("attrition", m.week, pop.uid)
         weeks_rows.append({
             "week": np.full(len(pop), m.week), "lab": pop.lab.astype(np.int64),
@@ -80,7 +81,7 @@ def _tracked(model: OrgModel, weeks: int | None) -> tuple[dict, dict]:
             "decided": (draw < x["hazard"]) & (pop.leaving_week < 0),
             "left": np.zeros(len(pop), dtype=bool),
         })
-        return real_decide(m, x)
+        return real_decide(m, risk)
 
     def destinations(m, v, slots):
         dest = real_destinations(m, v, slots)
@@ -697,12 +698,14 @@ def test_a_decided_leaver_waits_for_a_close_vest() -> None:
     wait = derived.weeks_to_vest(m)
     close = (wait <= m.params.vesting.max_wait_weeks) & (x["forfeit"] > 0)
     assert 0.1 < close.mean() < 0.5, close.mean()   # about 3 of every 13 weeks of a quarterly schedule
-    leaving = attrition.decide(m, x)
+    everyone = np.arange(len(pop))
+    draw = m.streams.per_researcher("attrition", m.week, pop.uid)
+    leaving = attrition.decide(m, attrition.Risk(everyone, draw, decision.values(m), x))
     np.testing.assert_array_equal(np.sort(leaving), np.flatnonzero(~close))
     np.testing.assert_array_equal(pop.leaving_week[close], m.week + wait[close])
     m.time += float(m.params.vesting.max_wait_weeks)   # a few weeks on, nobody new decides
     x["hazard"] = np.zeros(len(pop))
-    due = attrition.decide(m, x)
+    due = attrition.decide(m, attrition.Risk(everyone, draw, decision.values(m), x))
     np.testing.assert_array_equal(due, np.flatnonzero(close & (pop.leaving_week <= m.week)))
 
 
@@ -744,7 +747,7 @@ def _destinations_with_safety(safety: float, enabled: bool) -> tuple[OrgModel, n
     leavers = np.flatnonzero(m.population.lab != m.lab_by_key["anthropic"].index)
     m.population.safety_pref[leavers] = safety
     m.fits.arrive(m, leavers)  # the stored mission fits follow the new ideals, as at a hire
-    return m, attrition.destinations(m, decision.values(m), leavers)
+    return m, attrition.destinations(m, decision.values(m, leavers).alternatives, leavers)
 
 
 def test_safety_minded_leavers_choose_anthropic() -> None:
@@ -774,6 +777,7 @@ def test_safety_minded_targets_value_anthropic_offers_more() -> None:
         gain = {}
         for s in (0.9, 0.1):
             m.population.safety_pref[targets] = s
+            m.fits.arrive(m, targets)  # the stored mission fits follow the new ideals, as at a hire
             gain[s] = offers.offer_gain(m, targets, anthropic, 1.5 * current, makewhole, 0.0)
         if enabled:
             assert (gain[0.9] > gain[0.1]).all()

@@ -62,23 +62,27 @@ def test_setbacks_are_m9_logs_read_once_by_m8() -> None:
 
 def test_stored_facts_of_each_researcher_follow_their_causes() -> None:
     """What the week's decision reads from the population's stored columns equals what the model's functions
-    compute afresh: the market's and each lab's pay at a researcher's skill, and the mission fit with every lab,
-    also after a lab changes its profile and after new arrivals (stored fits are recomputed when a profile
-    changes)."""
+    compute afresh: the market's pay and the best lab's pay at a researcher's skill, and the mission fit with
+    every lab (and its best and worst), also after a lab changes its profile and after new arrivals (stored fits
+    are recomputed when a profile changes)."""
     model = small()
     pop = model.population
 
     def fresh_fits() -> np.ndarray:
-        return np.stack([derived.mission_fit(model, np.full(len(pop), lab)) for lab in range(len(model.labs))], 1)
+        return np.stack([derived._fit(model, np.full(len(pop), lab)) for lab in range(len(model.labs))], 1)
 
     np.testing.assert_array_equal(derived.mission_fit(model, None), fresh_fits())
+    np.testing.assert_array_equal(pop.fit_high, fresh_fits().max(axis=1))
+    np.testing.assert_array_equal(pop.fit_low, fresh_fits().min(axis=1))
     np.testing.assert_array_equal(pop.market_k, derived.market_comp(model, pop.skill))
     labs = np.repeat(np.arange(len(model.labs)), len(pop)).reshape(len(model.labs), -1).T
     every_lab = derived.lab_comp(model, labs.ravel(), np.repeat(pop.skill, len(model.labs))).reshape(labs.shape)
-    np.testing.assert_array_equal(pop.pay_at, every_lab)
+    np.testing.assert_array_equal(derived.pay_at(model), every_lab)
+    np.testing.assert_array_equal(pop.pay_best, every_lab.max(axis=1))
     before = derived.mission_fit(model, None)[:, model.focal.index].copy()
     model.lab_mission[model.focal.index] = [0.9, 0.9, 0.1]  # e.g. a mission_change event
     transitions.hire(model, [transitions.arrivals(model, model.focal.index, model.focal.team_ids[0], np.ones(5), "x")])
     after = derived.mission_fit(model, None)
     assert (after[: len(before), model.focal.index] != before).any(), "the stored fits follow the new profile"
     np.testing.assert_array_equal(after, fresh_fits())
+    np.testing.assert_array_equal(pop.fit_high, fresh_fits().max(axis=1))

@@ -14,9 +14,11 @@ waits for it (M5), so quits spike just after vests.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import expit
 
 from orgsim.schema import ASSUMED, MAX_YEARS, PRICE_LIMIT, Switchable, param
 from orgsim.sim import decision, derived, matching, morale, transitions
@@ -238,9 +240,44 @@ def own_terms(model: OrgModel, slots: Slots) -> dict[str, np.ndarray]:
     }
 
 
-def destinations(model: OrgModel, v: Values, slots: np.ndarray) -> np.ndarray:
-    """Where the leavers ``slots`` go (``v``: everyone's values): a rival lab index, or -1 for outside
-    (start-ups, other firms, academia).
+@dataclasses.dataclass
+class Risk:
+    """This week's researchers who may leave: ``slots`` (ascending), their draws, the values of their decision
+    and its logged terms (:func:`orgsim.sim.decision.logged`)."""
+
+    slots: np.ndarray
+    draw: np.ndarray
+    values: Values
+    x: dict[str, np.ndarray]
+
+
+def at_risk(model: OrgModel) -> Risk:
+    """Those whose leaving is due this week or whose per-researcher draw falls below their hazard at its upper
+    bound (:func:`orgsim.sim.decision.leave_odds_bound`), with their exact values.
+
+    The draw decides only where it falls below the hazard, so no one else can
+    leave: the alternatives (researchers x labs) are valued for these few
+    rows alone, each row as a pass over everyone would value it.
+    """
+    pop = model.population
+    labs = pop.lab.astype(np.int64)
+    draw = model.streams.per_researcher("attrition", model.week, pop.uid)
+    forfeit = derived.forfeited(model)
+    terms, stay = decision.stay_value(model, slice(None), forfeit)
+    bound = expit(decision.leave_odds_bound(model, stay, forfeit) - model.leave_constant[labs])
+    due = (pop.leaving_week >= 0) & (pop.leaving_week <= model.week)
+    rows = np.flatnonzero(due | ~(draw >= bound + 1e-12))  # a NaN bound counts as at risk
+    values = Values(
+        {name: term[rows] for name, term in terms.items()},
+        stay[rows],
+        decision.alternatives(model, rows, forfeit[rows]),
+    )
+    return Risk(rows, draw[rows], values, decision.logged(model, values, labs[rows]))
+
+
+def destinations(model: OrgModel, alternatives: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Where the leavers ``slots`` go (``alternatives``: their values of every alternative, a row each): a rival
+    lab index, or -1 for outside (start-ups, other firms, academia).
 
     The same logit as the decision: P(j | leaving) ∝ e^(v_j / (nest_scale · s))
     among the alternatives, rival labs without an open position left out
@@ -251,7 +288,7 @@ def destinations(model: OrgModel, v: Values, slots: np.ndarray) -> np.ndarray:
     rng = model.stream("destinations")
     vacancies = model.vacancies()
     closed = np.concatenate([vacancies < 1, [False, False]])
-    utility = np.where(closed[None, :], -np.inf, v.alternatives[slots] / (p.nest_scale * p.decision_scale))
+    utility = np.where(closed[None, :], -np.inf, alternatives / (p.nest_scale * p.decision_scale))
     choice = np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
     dest = np.where(choice < n_labs, choice, -1)
     for lab in np.unique(dest[dest >= 0]):
@@ -262,17 +299,17 @@ def destinations(model: OrgModel, v: Values, slots: np.ndarray) -> np.ndarray:
     return dest
 
 
-def decide(model: OrgModel, x: dict[str, np.ndarray]) -> np.ndarray:
-    """This week's leavers, given everyone's logged terms ``x``: deferred leavers whose vest has come, and those who
-    decide now (a per-researcher draw below their hazard) and will not wait for a vest (M5)."""
+def decide(model: OrgModel, risk: Risk) -> np.ndarray:
+    """This week's leavers among ``risk`` (positions in ``risk.slots``): deferred leavers whose vest has come, and
+    those who decide now (their draw below their hazard) and will not wait for a vest (M5)."""
     pop = model.population
-    due = (pop.leaving_week >= 0) & (pop.leaving_week <= model.week)
-    draw = model.streams.per_researcher("attrition", model.week, pop.uid)
-    decided = np.flatnonzero((draw < x["hazard"]) & (pop.leaving_week < 0))
+    leaving_week = pop.leaving_week[risk.slots]
+    due = (leaving_week >= 0) & (leaving_week <= model.week)
+    decided = np.flatnonzero((risk.draw < risk.x["hazard"]) & (leaving_week < 0))
     if model.params.vesting.enabled and len(decided):
-        wait = derived.weeks_to_vest(model, decided)
-        waiting = (wait <= model.params.vesting.max_wait_weeks) & (x["forfeit"][decided] > 0)
-        pop.leaving_week[decided[waiting]] = model.week + wait[waiting].astype(np.int32)
+        wait = derived.weeks_to_vest(model, risk.slots[decided])
+        waiting = (wait <= model.params.vesting.max_wait_weeks) & (risk.x["forfeit"][decided] > 0)
+        pop.leaving_week[risk.slots[decided[waiting]]] = model.week + wait[waiting].astype(np.int32)
         decided = decided[~waiting]
     return np.union1d(np.flatnonzero(due), decided)
 
@@ -282,13 +319,13 @@ def step(model: OrgModel) -> None:
     if not model.params.attrition.enabled or len(model.population) == 0:
         return
     matching.learn(model)
-    everyone = decision.values(model)
-    x = decision.logged(model, everyone, model.population.lab.astype(np.int64))
-    leaving = decide(model, x)
-    if len(leaving) == 0:
+    risk = at_risk(model)
+    decided = decide(model, risk)
+    if len(decided) == 0:
         return
-    chosen = {name: terms[leaving] for name, terms in x.items()}
-    dest = destinations(model, everyone, leaving)
+    leaving = risk.slots[decided]
+    chosen = {name: terms[decided] for name, terms in risk.x.items()}
+    dest = destinations(model, risk.values.alternatives[decided], leaving)
     to_rival = dest >= 0
     movers = leaving[to_rival]
     if len(movers):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim.schema import Switchable
-from orgsim.sim import transitions
+from orgsim.sim import morale, transitions
 from orgsim.sim.plugins import Mechanism
 
 if TYPE_CHECKING:
@@ -31,12 +31,15 @@ def step(model: OrgModel) -> None:
     if not model.params.entry.enabled:
         return
     sizes = np.bincount(model.population.team.astype(np.int64), minlength=len(model.team_names))
-    batches = model.lab_agents.map(backfill, sizes, model.team_targets())
+    batches = model.lab_agents.map(backfill, sizes, model.team_targets(), morale.target(model))
     transitions.hire(model, [arrival for batch in batches for arrival in batch])
 
 
-def backfill(lab: Lab, sizes: np.ndarray, targets: np.ndarray) -> list[dict[str, np.ndarray]]:
-    """Unless frozen, a lab fills a binomial share of each team's vacancies (target minus size) from outside.
+def backfill(
+    lab: Lab, sizes: np.ndarray, targets: np.ndarray, goal: np.ndarray | None = None
+) -> list[dict[str, np.ndarray]]:
+    """Unless frozen, a lab fills a binomial share of each team's vacancies (target minus size) from outside
+    (``goal``: the labs' morale targets, which no backfill moves, if already known).
 
     Returns the arrivals (:func:`~orgsim.sim.transitions.arrivals`), for the week's hires in one batch.
     """
@@ -51,7 +54,9 @@ def backfill(lab: Lab, sizes: np.ndarray, targets: np.ndarray) -> list[dict[str,
         if k:
             shift = model.team_skill_shift[team] + model.spec.population.entrant_skill_shift
             batch.append(
-                transitions.arrivals(model, lab.index, team, model.world.draw_skill(k, shift), f"hire-{model.year}")
+                transitions.arrivals(
+                    model, lab.index, team, model.world.draw_skill(k, shift), f"hire-{model.year}", goal=goal
+                )
             )
     return batch
 

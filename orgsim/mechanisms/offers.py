@@ -63,10 +63,24 @@ class Blitzes:
 
     blitz: list[Blitz | None]
     until: list[int]
+    #: (week, population version, quantile) -> the slots at or above the week's skill quantile
+    above: dict[tuple[int, int, float], np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def setup(model: OrgModel) -> Blitzes:
     return Blitzes([None] * len(model.labs), [-1] * len(model.labs))
+
+
+def above(model: OrgModel, quantile: float) -> np.ndarray:
+    """The slots at or above the week's skill quantile, ascending; every recruiter of the week reads them, and
+    they hold until someone arrives or leaves (moves keep slots and skill)."""
+    cache = model.states["offers"].above
+    key = (model.week, model.population.version, quantile)
+    if key not in cache:
+        for stale in [k for k in cache if k[:2] != key[:2]]:
+            del cache[stale]
+        cache[key] = np.flatnonzero(model.population.skill >= derived.skill_quantile(model, quantile))
+    return cache[key]
 
 
 def start_blitz(model: OrgModel, event: Blitz) -> None:
@@ -133,12 +147,10 @@ def pick_targets(model: OrgModel, lab: Lab, k: int, quantile: float) -> np.ndarr
     summer-2025 lists leaned on OpenAI).
     """
     pop = model.population
-    eligible = (
-        (pop.lab != lab.index)
-        & (pop.skill >= derived.skill_quantile(model, quantile))
-        & (model.week - pop.approached_week >= model.params.offers.cooldown_weeks)
-    )
-    idx = np.flatnonzero(eligible)
+    idx = above(model, quantile)
+    idx = idx[
+        (pop.lab[idx] != lab.index) & (model.week - pop.approached_week[idx] >= model.params.offers.cooldown_weeks)
+    ]
     if len(idx) <= k:
         return idx
     weights = np.array([lab.spec.hiring.source_weights.get(other.key, 1.0) for other in model.labs])

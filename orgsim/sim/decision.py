@@ -67,11 +67,7 @@ def amenities(model: OrgModel, slots: Slots, labs: np.ndarray | None = None) -> 
     def at(values: np.ndarray) -> np.ndarray:
         return values if labs is None else values[labs]
 
-    prestige, stability, trust, vision, momentum = (
-        derived.lab_array(model, a) for a in ("prestige", "stability", "trust", "vision", "momentum")
-    )
-    compute = model.compute_per_researcher()
-    compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))
+    prestige, stability, trust, vision, momentum, compute = lab_traits(model)
     return (
         p.price_mission * w[..., MISSION] * (derived.mission_fit(model, labs, slots) - 0.5)
         + p.price_trust * w[..., MISSION] * (at(trust) - 0.5)
@@ -81,6 +77,17 @@ def amenities(model: OrgModel, slots: Slots, labs: np.ndarray | None = None) -> 
         + p.price_vision * (at(vision) - 0.5)
         + p.price_momentum * at(momentum)
     )
+
+
+def lab_traits(model: OrgModel) -> tuple[np.ndarray, ...]:
+    """Each lab's prestige, stability, trust, vision, momentum and log compute per researcher relative to the
+    labs' mean: the traits :func:`amenities` prices."""
+    prestige, stability, trust, vision, momentum = derived.lab_arrays(
+        model, "prestige", "stability", "trust", "vision", "momentum"
+    )
+    compute = model.compute_per_researcher()
+    compute = np.log(np.maximum(compute, 1e-12) / max(float(np.mean(compute)), 1e-12))
+    return prestige, stability, trust, vision, momentum, compute
 
 
 @dataclasses.dataclass
@@ -121,13 +128,12 @@ def buyout(
     """What a rival lab ``labs`` (n; None: every lab, n x labs) buys out of a walk-in's forfeit (k$): the forfeit,
     up to what its package cap leaves after four years of its pay at their skill (hiring practice, as for M1's
     offers)."""
-    pop = model.population
     forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
     cap = np.array([lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs])
     if labs is None:
-        pay, cap, forfeit = pop.pay_at[slots], cap[None, :], forfeit[:, None]
+        pay, cap, forfeit = derived.pay_at(model, slots), cap[None, :], forfeit[:, None]
     else:
-        pay, cap = pop.pay_at[slots, labs], cap[labs]
+        pay, cap = derived.pay_at(model, slots)[np.arange(len(labs)), labs], cap[labs]
     return np.minimum(forfeit, np.maximum(cap - 4.0 * pay, 0.0))
 
 
@@ -147,7 +153,7 @@ def alternatives(model: OrgModel, slots: Slots = slice(None), forfeit: np.ndarra
     own = pop.lab[slots].astype(np.int64)
     n = len(own)
     market = pop.market_k[slots]
-    pay = pop.pay_at[slots] / market[:, None]
+    pay = derived.pay_at(model, slots) / market[:, None]
     colleagues = derived.former_colleagues(model)[:, own].T
     forfeit = derived.forfeited(model, slots) if forfeit is None else forfeit
     lost = np.column_stack([(forfeit[:, None] - buyout(model, slots, forfeit=forfeit)), forfeit, forfeit])
@@ -178,6 +184,59 @@ def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
     p = model.params.attrition
     nest = p.nest_scale * p.decision_scale
     return nest * derived.logsumexp_rows(alternatives_ / nest)
+
+
+def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray) -> np.ndarray:
+    """An upper bound on everyone's :func:`leave_odds` (``stay``: v_stay, ``forfeit``: what leaving forfeits, k$,
+    both of everyone), from passes over the researchers alone, none over researchers x labs.
+
+    Each term of a rival lab's value is taken at its best over the labs, the
+    walk-in's loss at the least any lab leaves (the forfeit less the largest
+    package cap), and the inclusive value at the best alternative plus
+    ν s ln(number of alternatives), which bounds a log-sum-exp. The terms are
+    rounded as :func:`alternatives` rounds them and rounding is monotone, so
+    the bound holds in floating point too, up to the log-sum-exp's own last
+    digits, which the margin covers. M3 values exactly only those whose draw
+    falls below the hazard at this bound (:mod:`orgsim.mechanisms.attrition`).
+    """
+    p, pop = model.params.attrition, model.population
+    market = pop.market_k
+    w = pop.prefs
+    prestige, stability, trust, vision, momentum, compute = lab_traits(model)
+
+    def best(weight: np.ndarray, high: np.ndarray | float, low: np.ndarray | float) -> np.ndarray:
+        """max over labs of weight x trait, for a weight per researcher, from the trait's highest and lowest."""
+        return np.maximum(weight * high, weight * low)
+
+    def over_labs(trait: np.ndarray) -> tuple[float, float]:
+        return trait.max(), trait.min()
+
+    if model.params.mission.enabled:
+        fit_high, fit_low = model.fits.range(model)
+        fit: tuple[np.ndarray | float, ...] = (fit_high - 0.5, fit_low - 0.5)
+    else:
+        fit = over_labs(derived.mission_fit(model, None) - 0.5)
+    amenity = (
+        best(p.price_mission * w[:, MISSION], *fit)
+        + best(p.price_trust * w[:, MISSION], *over_labs(trust - 0.5))
+        + best(p.price_prestige * w[:, PRESTIGE], *over_labs(prestige - 0.5))
+        + best(p.price_stability * w[:, STABILITY], *over_labs(stability - 1.0))
+        + best(p.price_compute * w[:, COMPUTE], *over_labs(compute))
+        + (p.price_vision * (vision - 0.5)).max()
+        + (p.price_momentum * momentum).max()
+    )
+    colleagues = (p.price_colleagues * derived.former_colleagues(model)).max(axis=0)[pop.lab.astype(np.int64)]
+    cap = max(max(lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs), 0.0)
+    rival = (
+        pop.pay_best / market + amenity + colleagues + p.nest_scale * p.decision_scale * p.rival_constant
+    ) - np.maximum(forfeit - cap, 0.0) / market / p.horizon_years
+    outside = forfeit / market / p.horizon_years
+    startup = p.startup_value + p.startup_star_premium * derived.star_tier(model) - outside
+    best_alternative = np.maximum(np.maximum(rival, startup), p.market_value - outside)
+    nest = p.nest_scale * p.decision_scale
+    iv = best_alternative + nest * np.log(len(model.labs) + 1.0)
+    odds = (iv - stay) / p.decision_scale
+    return odds + 1e-9 * (1.0 + np.abs(iv) + np.abs(stay)) / p.decision_scale
 
 
 def persistent_odds(model: OrgModel) -> np.ndarray:
@@ -220,7 +279,10 @@ def logged(model: OrgModel, v: Values, labs: np.ndarray) -> dict[str, np.ndarray
 def calibrate(model: OrgModel) -> np.ndarray:
     """a_L per lab, so each lab's mean weekly probability of leaving at the start is its quit_rate / 52."""
     labs = model.population.lab.astype(np.int64)
-    odds = leave_odds(model, values(model))
+    odds = np.empty(len(labs))
+    for start in range(0, len(labs), CHUNK):  # row by row as one pass would give them, without its n x labs peak
+        rows = np.arange(start, min(start + CHUNK, len(labs)))
+        odds[rows] = leave_odds(model, values(model, rows))
     target = derived.lab_array(model, "quit_rate") / 52.0
     low, high = np.full(len(model.labs), -50.0), np.full(len(model.labs), 50.0)
     counts = np.maximum(np.bincount(labs, minlength=len(model.labs)), 1)

@@ -21,6 +21,16 @@ def lab_array(model: OrgModel, attribute: str) -> np.ndarray:
     return np.array([getattr(lab, attribute) for lab in model.labs], dtype=float)
 
 
+def lab_arrays(model: OrgModel, *attributes: str) -> list[np.ndarray]:
+    """:func:`lab_array` of each of ``attributes``, read in one pass over the labs."""
+    rows = [[getattr(lab, a) for a in attributes] for lab in model.labs]
+    return (
+        [np.array(column, dtype=float) for column in zip(*rows, strict=True)]
+        if rows
+        else [np.empty(0) for _ in attributes]
+    )
+
+
 def current_comp(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
     """Annual cash + equity pay in k$."""
     pop = model.population
@@ -42,14 +52,20 @@ def market_comp(model: OrgModel, skill: np.ndarray) -> np.ndarray:
 
 
 def price_arrivals(model: OrgModel, slots: np.ndarray) -> None:
-    """Store what the market and each lab pay the arrivals ``slots`` at their skill (neither changes in a run)
-    and their mission fits (:class:`Fits`): every week's decision weighs them all."""
+    """Store what the market pays the arrivals ``slots`` at their skill and the best any lab pays them (neither
+    changes in a run), and their mission fits (:class:`Fits`): every week's decision weighs them all."""
     pop = model.population
     skill = pop.skill[slots]
     pop.market_k[slots] = market_comp(model, skill)
-    pay = model.lab_pay
-    pop.pay_at[slots] = (pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]
+    pop.pay_best[slots] = pay_at(model, slots).max(axis=1)
     model.fits.arrive(model, slots)
+
+
+def pay_at(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """What each lab pays each of ``slots`` at their skill (n x labs, k$/year), computed for the rows asked for
+    (a few each week: M3's leavers at risk, M1's movers), not stored for everyone."""
+    pay, skill = model.lab_pay, model.population.skill[slots]
+    return (pay[:, 0] + pay[:, 1])[None, :] * skill[:, None] ** pay[None, :, 2]
 
 
 def mission_fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -61,9 +77,11 @@ def mission_fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | sl
     params = model.params.mission
     if not params.enabled:
         return np.full(len(model.labs) if labs is None else np.shape(labs), 0.5)
+    fit = model.fits.every_lab(model)
     if labs is None:
-        return model.fits.every_lab(model)[slots]
-    return _fit(model, labs, slots)
+        return fit[slots]
+    rows = np.arange(len(fit))[slots] if isinstance(slots, slice) else slots
+    return fit[rows, labs]  # the stored fits are computed as _fit(model, labs, slots) would: the same bytes
 
 
 class Fits:
@@ -78,13 +96,33 @@ class Fits:
         pop = model.population
         if self.profile is None or not np.array_equal(self.profile, model.lab_mission):
             pop.fit[:] = _fit(model, None)
+            self._range(model, slice(None))
             self.profile = model.lab_mission.copy()
         return pop.fit
 
     def arrive(self, model: OrgModel, slots: np.ndarray) -> None:
-        """The fits of arrivals, with the profiles as they stand (a change since is caught at the next read)."""
+        """The fits of arrivals, with the profiles as they stand (a change since is caught at the next read).
+
+        The first arrivals are a whole population (the world's build): the profiles they were fitted with are
+        those the stored fits stand for, so the first read does not fit them again.
+        """
         if model.params.mission.enabled:
             model.population.fit[slots] = _fit(model, None, slots)
+            self._range(model, slots)
+            if self.profile is None:
+                self.profile = model.lab_mission.copy()
+
+    def range(self, model: OrgModel) -> tuple[np.ndarray, np.ndarray]:
+        """Everyone's best and worst fit over the labs (a lab's mission fit, current)."""
+        pop = model.population
+        self.every_lab(model)
+        return pop.fit_high, pop.fit_low
+
+    @staticmethod
+    def _range(model: OrgModel, slots: np.ndarray | slice) -> None:
+        pop = model.population
+        pop.fit_high[slots] = pop.fit[slots].max(axis=1)
+        pop.fit_low[slots] = pop.fit[slots].min(axis=1)
 
 
 def _fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:

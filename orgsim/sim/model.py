@@ -191,7 +191,10 @@ class OrgModel(mesa.Model):
         return self.lab_by_key[self.spec.focal_lab]
 
     def headcounts(self) -> np.ndarray:
-        return np.bincount(self.population.lab.astype(np.int64), minlength=len(self.labs))
+        pop = self.population
+        if pop.headcounts is not None:
+            return pop.headcounts
+        return pop.lab_counts(len(self.labs))
 
     def growth_factor(self) -> np.ndarray:
         """Per team: how much its lab's target headcount has grown since the start."""

@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 
 def target(model: OrgModel) -> np.ndarray:
     p = model.spec.morale
+    stability, vision, trust, momentum = derived.lab_arrays(model, "stability", "vision", "trust", "momentum")
     target = (
         p.base
-        + p.weight_stability * derived.lab_array(model, "stability")
-        + p.weight_vision * derived.lab_array(model, "vision")
-        + p.weight_trust * derived.lab_array(model, "trust")
-        + p.weight_momentum * derived.lab_array(model, "momentum")
+        + p.weight_stability * stability
+        + p.weight_vision * vision
+        + p.weight_trust * trust
+        + p.weight_momentum * momentum
     )
     return np.clip(target, 0.0, 1.0)
 

@@ -42,10 +42,15 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     "safety_pref": (np.float64, None, 0.5),
     "openness_pref": (np.float64, None, 0.5),
     "beliefs": (np.int8, "beliefs", 0),
-    # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay and each lab's
+    # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay (each lab's is
+    # orgsim.sim.derived.pay_at, computed for the few rows that need it)
     "market_k": (np.float64, None, 1.0),
-    "pay_at": (np.float64, "labs", 0.0),
     "fit": (np.float64, "labs", 0.5),  # mission fit with every lab (orgsim.sim.derived.Fits)
+    # the best of each researcher's pay (derived.pay_at) and fit over the labs (and the worst fit): M3's bound on the odds of
+    # leaving (orgsim.sim.decision.leave_odds_bound) reads these instead of reducing over the labs every week
+    "pay_best": (np.float64, None, 0.0),
+    "fit_high": (np.float64, None, 0.5),
+    "fit_low": (np.float64, None, 0.5),
 }
 
 #: what researchers weigh beside pay, each relative to pay (money is the numeraire of every decision, M3)
@@ -68,6 +73,12 @@ class Population:
             shape = (self._capacity, *self._shapes.get(shape_key, ()))
             self._data[name] = np.full(shape, fill, dtype=dtype)
         self.agents: list[Any] = []
+        self.version = 0  # counts additions and removals: what is cached by slot is stale when it moves
+        self.placement = 0  # counts additions, removals and moves between labs (orgsim.sim.transitions)
+        self._counted: tuple[int, np.ndarray] | None = None  # (placement, headcount per lab) when last counted
+        #: the headcount per lab of the world this population stands for, when it is only a block of it (the
+        #: initial staff's candidates, orgsim.sim.world); None: its own
+        self.headcounts: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.n
@@ -84,6 +95,14 @@ class Population:
             self._data[name][: self.n] = value
         else:
             super().__setattr__(name, value)
+
+    def lab_counts(self, labs: int) -> np.ndarray:
+        """Researchers per lab (read-only), counted again only after someone arrived, left or moved."""
+        if self._counted is None or self._counted[0] != self.placement:
+            counts = np.bincount(self.lab.astype(np.int64), minlength=labs)
+            counts.flags.writeable = False
+            self._counted = (self.placement, counts)
+        return self._counted[1]
 
     def column(self, name: str) -> np.ndarray:
         """The live view of one field (same as attribute access)."""
@@ -111,22 +130,41 @@ class Population:
             agent.slot = int(slot)
         self.agents.extend(agents)
         self.n += k
+        self.version += 1
+        self.placement += 1
         return slots
 
     def remove(self, slots: np.ndarray) -> list[Any]:
-        """Remove slots by swapping in the last live rows; returns the removed agents."""
+        """Remove slots by swapping in the last live rows; returns the removed agents.
+
+        The rows end where removing one slot at a time, highest first, would
+        put them; each field is then moved in one pass.
+        """
+        order = sorted((int(s) for s in slots), reverse=True)
+        source: dict[int, int] = {}  # destination slot -> the original row that ends there
         removed = []
-        for slot in sorted((int(s) for s in slots), reverse=True):
-            last = self.n - 1
-            agent = self.agents[slot]
+        n = self.n
+        for slot in order:
+            last = n - 1
+            removed.append(self.agents[source.get(slot, slot)])
             if slot != last:
-                for arr in self._data.values():
-                    arr[slot] = arr[last]
-                moved = self.agents[last]
-                moved.slot = slot
-                self.agents[slot] = moved
-            self.agents.pop()
+                source[slot] = source.pop(last, last)
+            else:
+                source.pop(slot, None)
+            n -= 1
+        if source:
+            dst = np.fromiter(source.keys(), dtype=np.int64, count=len(source))
+            src = np.fromiter(source.values(), dtype=np.int64, count=len(source))
+            for arr in self._data.values():
+                arr[dst] = arr[src]
+            for d, s_ in zip(dst.tolist(), src.tolist(), strict=True):
+                moved = self.agents[s_]
+                moved.slot = d
+                self.agents[d] = moved
+        for agent in removed:
             agent.slot = -1
-            removed.append(agent)
-            self.n -= 1
+        del self.agents[n:]
+        self.n = n
+        self.version += 1
+        self.placement += 1
         return removed

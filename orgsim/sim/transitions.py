@@ -44,14 +44,22 @@ def set_pay(
 
 
 def arrivals(
-    model: OrgModel, lab: int, team: int, skill: np.ndarray, cohort: str, *, newcomer: bool = False
+    model: OrgModel,
+    lab: int,
+    team: int,
+    skill: np.ndarray,
+    cohort: str,
+    *,
+    newcomer: bool = False,
+    goal: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """What ``len(skill)`` researchers arriving from outside at ``lab``/``team`` bring: traits, match and beliefs,
     drawn now, so arrivals drawn one team after another and hired in one batch (:func:`hire`) draw the numbers
     single hires did.
 
     Arrivals start at the lab's morale target, like the initial staff: a
-    newcomer happier than everyone around them would be safer for no reason.
+    newcomer happier than everyone around them would be safer for no reason
+    (``goal``: every lab's target, if already known).
     """
     k = len(skill)
     if k == 0:
@@ -63,7 +71,7 @@ def arrivals(
         team=np.full(k, team),
         cohort=np.full(k, model.cohort_code(cohort)),
         skill=skill,
-        morale=np.full(k, morale.target(model)[lab]),
+        morale=np.full(k, (morale.target(model) if goal is None else goal)[lab]),
         match=matching.draw(model, k),
         beliefs=model.stream("population").integers(-1, 2, size=(k, model.params.learning.dimensions), dtype=np.int8),
         newcomer_until=np.full(k, model.week + int(model.params.acquisitions.newcomer_weeks) if newcomer else -1),
@@ -127,6 +135,7 @@ def move(
     model.recorder.count("moves_in", to_labs)
     pop.prev_lab[slots] = from_labs
     pop.lab[slots] = to_labs
+    pop.placement += 1
     pop.team[slots] = team if team is not None else model.world.pick_teams(to_labs)
     pop.hire_week[slots] = model.week
     pop.team_since[slots] = model.week

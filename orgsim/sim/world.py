@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 OLD_ORGANIZATION_YEARS = 40
 #: candidates drawn per seat of the initial staff, before they are weighted by how long each would stay
 CANDIDATES = 3
+#: candidates valued at a time
+POOL_BLOCK = 8192
 
 
 class World:
@@ -58,7 +60,7 @@ class World:
             (("safety_pref", spec.safety_pref_beta), ("openness_pref", spec.openness_pref_beta))
         ):
             mean = (1.0 - spec.mission_sorting) * a / (a + b) + spec.mission_sorting * profile[:, column]
-            mean = np.clip(mean, 0.02, 0.98)
+            mean = np.minimum(np.maximum(mean, 0.02), 0.98)  # np.clip's values, without its dispatch
             ideals[name] = rng.beta(mean * (a + b), (1.0 - mean) * (a + b))
         return {"prefs": means[None, :] * spread, **ideals}
 
@@ -195,12 +197,28 @@ class World:
         labs = model.team_lab[pool]
         skill = self.draw_skill(len(pool), model.team_skill_shift[pool])
         traits = self.new_researcher_traits(labs)
-        model.population = Population(model.params.learning.dimensions, capacity=len(pool), labs=len(model.labs))
-        slots = model.population.add([_Candidate() for _ in pool], lab=labs, team=pool, skill=skill, **traits)
-        derived.price_arrivals(model, slots)
-        set_pay(model, slots, labs, derived.lab_comp(model, labs, skill))
-        model.star_threshold = derived.market_quantile(model, model.spec.outcomes.top_quantile)
-        odds = decision.persistent_odds(model)
+        # the pool's top-talent line and headcounts, as a population of the whole pool would have them
+        q = model.spec.outcomes.top_quantile
+        model.star_threshold = float(np.quantile(skill, q)) if len(skill) else np.inf
+        headcounts = np.bincount(labs, minlength=len(model.labs))
+        odds = np.empty(len(pool))
+        # each candidate's odds are its own: the pool is valued a block at a time, so that it is never held as a
+        # whole population (three times the staff, the build's peak of memory)
+        for start in range(0, len(pool), POOL_BLOCK):
+            rows = slice(start, start + POOL_BLOCK)
+            k = len(pool[rows])
+            model.population = Population(model.params.learning.dimensions, capacity=k, labs=len(model.labs))
+            model.population.headcounts = headcounts
+            slots = model.population.add(
+                [_Candidate() for _ in range(k)],
+                lab=labs[rows],
+                team=pool[rows],
+                skill=skill[rows],
+                **{name: values[rows] for name, values in traits.items()},
+            )
+            derived.price_arrivals(model, slots)
+            set_pay(model, slots, labs[rows], derived.lab_comp(model, labs[rows], skill[rows]))
+            odds[rows] = decision.persistent_odds(model)
         quit_rate = derived.lab_array(model, "quit_rate")[labs]
         growth = np.log1p(np.array([lab.spec.hiring.growth for lab in model.labs]))[labs] / 52.0
         picks = []
