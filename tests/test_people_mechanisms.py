@@ -83,8 +83,8 @@ def _tracked(model: OrgModel, weeks: int | None) -> tuple[dict, dict]:
         })
         return real_decide(m, risk)
 
-    def destinations(m, v, slots):
-        dest = real_destinations(m, v, slots)
+    def destinations(m, alternatives, slots):
+        dest = real_destinations(m, alternatives, slots)
         weeks_rows[-1]["left"][slots] = True
         leavers.append({"safety": m.population.safety_pref[slots].copy(), "dest": dest.copy(),
                         "from": m.population.lab[slots].astype(np.int64)})

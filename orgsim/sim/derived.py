@@ -289,7 +289,11 @@ def star_tier(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.nd
 
 def market_quantile(model: OrgModel, q: float) -> float:
     """The skill quantile of everyone at the labs now (inf with no one)."""
-    skill = model.population.skill
+    return skill_line(model.population.skill, q)
+
+
+def skill_line(skill: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``skill`` (inf with no one): the line above which researchers count as top talent."""
     return float(np.quantile(skill, q)) if len(skill) else np.inf
 
 

@@ -198,8 +198,7 @@ class World:
         skill = self.draw_skill(len(pool), model.team_skill_shift[pool])
         traits = self.new_researcher_traits(labs)
         # the pool's top-talent line and headcounts, as a population of the whole pool would have them
-        q = model.spec.outcomes.top_quantile
-        model.star_threshold = float(np.quantile(skill, q)) if len(skill) else np.inf
+        model.star_threshold = derived.skill_line(skill, model.spec.outcomes.top_quantile)
         headcounts = np.bincount(labs, minlength=len(model.labs))
         odds = np.empty(len(pool))
         # each candidate's odds are its own: the pool is valued a block at a time, so that it is never held as a
