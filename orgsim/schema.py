@@ -121,10 +121,11 @@ class HiringSpec(Strict):
     )
     package_premium: float = param(
         1.5,
-        "x current annual comp",
-        "assumption: offers beat current pay",
+        "x the lab's own annual comp at the target's skill",
+        "assumption: offers beat what the lab pays its own people of that skill (and never pay below the target's "
+        "current pay)",
         ge=1,
-        label="Offer premium over current pay",
+        label="Offer premium over the lab's own pay",
     )
     package_cap_musd: float = param(
         10.0, "M$ over 4 years", "offers $1M to $100M+ (press)", gt=0, label="Largest offer package"
@@ -373,7 +374,9 @@ class Blitz(EventBase):
     intensity: Unit = setting(1.0, "share of capacity used", "Poaching intensity")
     capacity_multiplier: float = setting(1.0, "x recruiting capacity", "Recruiting capacity multiplier", ge=0, le=1000)
     package_cap_musd: float | None = setting(None, "M$ over 4 years", "Largest offer package", gt=0)
-    package_premium: float | None = setting(None, "x current annual comp", "Offer premium over current pay", ge=1)
+    package_premium: float | None = setting(
+        None, "x the lab's own annual comp at the target's skill", "Offer premium over the lab's own pay", ge=1
+    )
     personal_touch: bool = setting(True, "flag", "CEO reaches out in person")
     target_quantile: Unit | None = setting(None, "skill quantile", "Lowest skill level targeted")
     team: str | None = setting(None, "team id", "Team the hires join")

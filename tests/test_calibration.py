@@ -82,6 +82,21 @@ def test_offer_acceptance_counts_only_the_labs_offers_in_the_window(half_world) 
     assert np.isnan(none.compute(half_world, pd.DataFrame(), log))
 
 
+
+def test_offer_acceptance_by_source_and_accepted_offers_count_only_that_source_and_the_moves(half_world) -> None:
+    log = events(
+        [(1, 0, "offer", "openai", "meta", "x"), (1, 1, "offer", "openai", "meta", "x"),
+         (1, 2, "offer", "openai", "meta", "x"), (2, 3, "offer", "deepmind", "meta", "x"),
+         (1, 0, "accept", "openai", "meta", "x"), (2, 3, "accept", "deepmind", "meta", "x"),
+         (2, 9, "accept", "meta", "openai", "x"),  # OpenAI's hire from Meta
+         (20, 5, "accept", "openai", "meta", "x")]  # after the window
+    )
+    window = {"lab": "meta", "start": "2025-06-02", "end": "2025-08-31"}
+    openai = target({"kind": "offer_acceptance", "source": "openai", **window}).statistic
+    assert openai.compute(half_world, pd.DataFrame(), log) == pytest.approx(1 / 3)
+    accepted = target({"kind": "accepted_offers", **window}).statistic
+    assert accepted.compute(half_world, pd.DataFrame(), log) == pytest.approx(2 / 0.5), "full-world units"
+
 def test_counts_are_in_full_world_units(half_world) -> None:
     metrics = pd.DataFrame({
         "week": [10, 11, 11, 21, 21],

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -146,16 +146,20 @@ class _WindowStatistic(_Statistic):
 
 
 class OfferAcceptance(_WindowStatistic):
-    """Of the offers ``lab`` made in weeks ``start``..``end``, the share taken (the target moved).
+    """Of the offers ``lab`` made in weeks ``start``..``end`` (to researchers at ``source``, if given), the share
+    taken (the target moved).
 
     An offer beaten by a counteroffer counts as declined: the press counts who moved.
     """
 
     kind: Literal["offer_acceptance"]
+    source: str | None = None
 
     def compute(self, scenario, metrics, events) -> float:
         window = self.window(scenario, events)
         window = window[window["to_lab"] == self.lab]
+        if self.source is not None:
+            window = window[window["from_lab"] == self.source]
         offers = int((window["kind"] == "offer").sum())
         accepts = int((window["kind"] == "accept").sum())
         return accepts / offers if offers else float("nan")
@@ -210,10 +214,21 @@ class Approaches(_WindowStatistic):
     """Offers ``lab`` made in the window (full-world units)."""
 
     kind: Literal["approaches"]
+    #: the event counted
+    counted: ClassVar[str] = "offer"
 
     def compute(self, scenario, metrics, events) -> float:
         window = self.window(scenario, events)
-        return int(((window["kind"] == "offer") & (window["to_lab"] == self.lab)).sum()) / scenario.population.scale
+        made = (window["kind"] == self.counted) & (window["to_lab"] == self.lab)
+        return int(made.sum()) / scenario.population.scale
+
+
+class AcceptedOffers(Approaches):
+    """Offers ``lab`` made in the window that were taken, the target moving from a rival lab (full-world units):
+    the hires the press counts, acqui-hires and walk-ins aside."""
+
+    kind: Literal["accepted_offers"]  # type: ignore[assignment]
+    counted: ClassVar[str] = "accept"
 
 
 class SourceShare(_WindowStatistic):
@@ -291,6 +306,7 @@ Statistic = Annotated[
     | RivalShare
     | LabMoves
     | Approaches
+    | AcceptedOffers
     | SourceShare
     | EarlyExits
     | FlowRatio

@@ -4,7 +4,8 @@ Each week a recruiting lab approaches up to its capacity of rival
 researchers above its skill threshold, best first (with noise), skipping
 anyone approached recently. The package makes the target whole: a buy-out
 grant replaces the unvested equity and claw-back they would forfeit, and the
-annual pay beats theirs by a premium, the whole within the lab's cap. The
+annual pay is the lab's own pay for their skill raised by a premium (at least
+what they earn now), the whole within the lab's cap. The
 target weighs it as M3 weighs any alternative, in market pay-years a year:
 the offer's pay, the rival's amenities, former colleagues there and the CEO's
 personal touch, against the value of staying; the make-whole grant cancels
@@ -180,15 +181,18 @@ def package(model: OrgModel, lab: Lab, targets: np.ndarray, terms: dict) -> tupl
     """Annual pay and make-whole grant (k$) offered to each target, within the four-year cap.
 
     The make-whole grant replaces what leaving forfeits (M5's unvested equity at
-    today's price and any claw-back); the annual pay is the premium over
-    current pay, or the lab's own pay curve if that is higher, in what the cap leaves.
+    today's price and any claw-back); the annual pay is the recruiter's own pay
+    curve at the target's skill times the premium, and at least their current
+    pay, in what the cap leaves. A recruiter prices the person, not their
+    current pay (Meta's 2025 offers ran from $1M to $300M over four years by
+    whom they went to); what the target holds is the make-whole grant's part.
     """
     pop = model.population
     current = derived.current_comp(model, targets)
     fair = derived.lab_comp(model, np.full(len(targets), lab.index), pop.skill[targets])
     cap = max(terms["cap_k"], 1.0) * 4
     makewhole = np.minimum(derived.forfeited(model, targets), cap) if model.params.offers.make_whole else 0.0
-    annual = np.minimum(np.maximum(current * terms["premium"], fair), np.maximum((cap - makewhole) / 4, 1.0))
+    annual = np.minimum(np.maximum(current, fair * terms["premium"]), np.maximum((cap - makewhole) / 4, 1.0))
     return annual, np.broadcast_to(makewhole, annual.shape).copy()
 
 
