@@ -103,7 +103,10 @@ def test_an_offer_is_made_whole_within_the_cap() -> None:
     openai = m.lab_by_key["openai"]
     annual, makewhole = offers.package(m, openai, slots, {"premium": 2.0, "cap_k": 100_000 / 4})   # $100M cap
     np.testing.assert_allclose(makewhole, [10_000.0, 90_000.0])
-    np.testing.assert_allclose(annual, [10_000.0, 2_500.0])       # 2 x $5M; the rest of the cap, $10M / 4
+    own_pay = derived.lab_comp(m, np.full(1, openai.index), m.population.skill[slots[:1]])[0]
+    assert 2.0 * own_pay > 5_000.0, "the premium on OpenAI's own pay beats the $5M they earn"
+    # 2 x OpenAI's pay at their skill, within the $90M left; the rest of the cap, $10M / 4
+    np.testing.assert_allclose(annual, [2.0 * own_pay, 2_500.0])
 
 
 @pytest.mark.parametrize("package_musd, expected_below", [(0.0, 1.0), (200.0, 0.01)])

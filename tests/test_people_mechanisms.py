@@ -273,8 +273,8 @@ def test_make_whole_offers_win_the_handcuffed() -> None:
     targets = offers.pick_targets(m, meta, 10**6, 0.9)
     terms = {"premium": 3.0, "cap_k": 300 * 1000 / 4}
     annual, _ = offers.package(m, meta, targets, terms)
-    uncapped = annual == np.maximum(derived.current_comp(m, targets) * 3.0,
-                                    derived.lab_comp(m, np.full(len(targets), meta.index), m.population.skill[targets]))
+    uncapped = annual == np.maximum(derived.current_comp(m, targets),
+                                    3.0 * derived.lab_comp(m, np.full(len(targets), meta.index), m.population.skill[targets]))
     assert uncapped.mean() > 0.9  # for the stars at the top, buying out the forfeit leaves less of the cap for pay
     held = derived.forfeited(m, targets) / derived.market_comp(m, m.population.skill[targets])
     lift = logit(p_whole) - logit(p_bare)
