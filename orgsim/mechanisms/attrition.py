@@ -54,8 +54,8 @@ class AttritionParams(Switchable):
     horizon_years: float = param(
         4.0,
         "years",
-        "assumption: money gained or lost once is spread over four years, the horizon packages are "
-        "quoted over and a grant vests in (Stock & Wise 1990 weigh whole paths of pay)",
+        "fitted (the summer hires' early exits and recent hires' retention, 2025); default four years, the "
+        "horizon packages are quoted over and a grant vests in (Stock & Wise 1990 weigh whole paths of pay)",
         gt=0,
         le=MAX_YEARS,
         label="Years over which one-off money is weighed",
