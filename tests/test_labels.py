@@ -105,7 +105,7 @@ def test_every_spec_path_was_found() -> None:
     """The collection above is not empty by accident: the levers of the Avocado experiment are in it."""
     assert ("avocado_retention.yaml", "timeline.post_release_grant.amount_years") in SPEC_PATHS
     assert ("calibration.yaml", "labs.meta.hiring.source_weights.openai") in SPEC_PATHS
-    assert ("explore_failure.yaml", "mechanisms.attrition.horizon_years") in SPEC_PATHS
+    assert ("explore_failure.yaml", "mechanisms.attrition.price_momentum") in SPEC_PATHS
 
 
 @pytest.mark.parametrize("path", DRAWN)
