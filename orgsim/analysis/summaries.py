@@ -13,6 +13,7 @@ configured); the design points 1..K feed :func:`lever_effects` only.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,12 +269,18 @@ def drawn_share(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     Runs of a sweep with ``parameter_draws`` carry the drawn values as
     ``draw:*`` columns; an OLS fit of the outcome on them gives an adjusted
     R² (0 when the draws explain nothing beyond chance; the rest is seed
-    noise). Scenarios with no more runs than coefficients get no row.
+    noise), with the degrees of freedom of the design's rank when fewer
+    vectors were drawn than there are parameters. Scenarios with no more
+    runs than coefficients get no row.
     """
     drawn = [c for c in runs.columns if c.startswith("draw:")]
     rows = []
     for scenario, group in runs[runs["point"] == 0].dropna(subset=[outcome]).groupby("scenario"):
-        fit = _ols(group, drawn, outcome)
+        with warnings.catch_warnings():
+            # fewer distinct vectors than parameters leave the coefficients undetermined, which is not read here:
+            # the fit's R² is the projection on the vectors drawn, adjusted by its rank
+            warnings.filterwarnings("ignore", message="The design matrix is rank-deficient")
+            fit = _ols(group, drawn, outcome)
         if fit is None:
             continue
         x, result = fit
