@@ -12,11 +12,13 @@ from orgsim.analysis.flows import flow_counts, mission_distance
 
 @pytest.mark.slow
 def test_mission_sorting_moves_flows_toward_similar_labs() -> None:
-    """Baseline, seeds 1-3, scale 0.5, 104 weeks, M13 on against off.
+    """Baseline, seeds 1-3, scale 0.5, 104 weeks, M13 on against off: the movers' mission distance (the
+    distance between the profiles of the labs they leave and join, weighted by the flows) is lower by at least
+    0.015 with sorting on.
 
-    Measured at full scale (5 seeds): mission distance 0.52 on against 0.56 off, and Meta's movers to
-    Anthropic 10 a year against 28. Required here: distance lower by at least 0.015 and fewer Meta
-    movers to Anthropic.
+    Single flows are too noisy for this sample since offers price the person (round 5): Meta's movers to
+    Anthropic were 25 on against 25 off over seeds 1-3, 72 against 78 over seeds 1-8, and 15.9 against 19.2 a
+    run at full scale over 10 seeds (tests/test_people_record.py prints the whole matrix both ways).
     """
     frames = []
     for on in (True, False):
@@ -30,7 +32,4 @@ def test_mission_sorting_moves_flows_toward_similar_labs() -> None:
     flows = flow_counts(events)
     profiles = {key: (lab.mission.safety, lab.mission.openness) for key, lab in scenario.labs.items()}
     distance = mission_distance(flows, profiles)
-    meta_to_anthropic = flows[(flows["from_lab"] == "meta") & (flows["to_lab"] == "anthropic")].groupby(
-        "scenario", observed=True)["value"].sum()
     assert distance["on"] < distance["off"] - 0.015, distance
-    assert meta_to_anthropic["on"] < meta_to_anthropic["off"], meta_to_anthropic
