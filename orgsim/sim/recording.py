@@ -192,38 +192,30 @@ class Recorder:
     def events_frame(self, run_id: str) -> pd.DataFrame:
         """One row per researcher event, in the order they happened."""
         model = self.model
-        columns = [
-            "week",
-            "researcher_id",
-            "kind",
-            "from_lab",
-            "to_lab",
-            "team",
-            "cohort",
-            "cohort_after",
-            "skill",
-            "tenure_weeks",
-            *self.covariates,
-        ]
-        if self._batches:
-            data = {c: np.concatenate([b[c] for b in self._batches]) for c in columns}
-        else:
-            data = {c: np.array([], dtype=float) for c in columns}
+
+        def data(column: str, dtype: type) -> np.ndarray:
+            """One column of the log, joined from the batches only when the frame takes it: the whole log is
+            never held twice over."""
+            if not self._batches:
+                return np.array([], dtype=dtype)
+            return np.concatenate([b[column] for b in self._batches]).astype(dtype, copy=False)
+
         places = ["outside", *self._lab_names()]
-        frame = pd.DataFrame({"run_id": pd.Categorical([run_id] * len(data["week"]))})
-        frame["week"] = data["week"].astype(np.int32)
+        week = data("week", np.int32)
+        frame = pd.DataFrame({"run_id": pd.Categorical([run_id] * len(week))})
+        frame["week"] = week
         frame["date"] = (
             np.datetime64(model.spec.start, "D") + 7 * frame["week"].to_numpy().astype("timedelta64[D]")
         ).astype("datetime64[ms]")
-        frame["researcher_id"] = data["researcher_id"].astype(np.int64)
-        frame["kind"] = pd.Categorical.from_codes(data["kind"].astype(np.int8), categories=list(EVENT_KINDS))
+        frame["researcher_id"] = data("researcher_id", np.int64)
+        frame["kind"] = pd.Categorical.from_codes(data("kind", np.int8), categories=list(EVENT_KINDS))
         for col in ("from_lab", "to_lab"):
-            frame[col] = pd.Categorical.from_codes(data[col].astype(np.int16) + 1, categories=places)
-        frame["team"] = pd.Categorical.from_codes(data["team"].astype(np.int16), categories=model.team_names)
+            frame[col] = pd.Categorical.from_codes(data(col, np.int16) + 1, categories=places)
+        frame["team"] = pd.Categorical.from_codes(data("team", np.int16), categories=model.team_names)
         for col in ("cohort", "cohort_after"):
-            frame[col] = pd.Categorical.from_codes(data[col].astype(np.int16), categories=list(model.cohorts))
-        frame["skill"] = data["skill"].astype(np.float64)
-        frame["tenure_weeks"] = data["tenure_weeks"].astype(np.int32)
+            frame[col] = pd.Categorical.from_codes(data(col, np.int16), categories=list(model.cohorts))
+        frame["skill"] = data("skill", np.float64)
+        frame["tenure_weeks"] = data("tenure_weeks", np.int32)
         for name in self.covariates:
-            frame[name] = data[name].astype(np.float64)
+            frame[name] = data(name, np.float64)
         return frame
