@@ -173,18 +173,19 @@ class Recorder:
         model = self.model
         weeks = model.week
         values = np.concatenate([self.flows[:weeks], self.levels[:weeks]], axis=2)
-        w, lab, metric = np.meshgrid(
-            np.arange(weeks), np.arange(len(model.labs)), np.arange(len(METRICS)), indexing="ij"
-        )
+        labs, metrics = len(model.labs), len(METRICS)
+        # the (week, lab, metric) of each value in C order, built in the columns' own small types
+        week = np.repeat(np.arange(weeks, dtype=np.int32), labs * metrics)
+        lab = np.tile(np.repeat(np.arange(labs, dtype=np.int16), metrics), weeks)
+        metric = np.tile(np.arange(metrics, dtype=np.int16), weeks * labs)
         start = np.datetime64(model.spec.start, "D")
-        lab_names = self._lab_names()
         return pd.DataFrame(
             {
-                "run_id": pd.Categorical([run_id] * values.size),
-                "week": w.ravel().astype(np.int32),
-                "date": (start + 7 * w.ravel().astype("timedelta64[D]")).astype("datetime64[ms]"),
-                "lab": pd.Categorical.from_codes(lab.ravel(), categories=lab_names),
-                "metric": pd.Categorical.from_codes(metric.ravel(), categories=list(METRICS)),
+                "run_id": pd.Categorical.from_codes(np.zeros(values.size, np.int8), categories=[run_id]),
+                "week": week,
+                "date": (start + 7 * week.astype("timedelta64[D]")).astype("datetime64[ms]"),
+                "lab": pd.Categorical.from_codes(lab, categories=self._lab_names()),
+                "metric": pd.Categorical.from_codes(metric, categories=list(METRICS)),
                 "value": values.ravel(),
             }
         )
@@ -202,7 +203,7 @@ class Recorder:
 
         places = ["outside", *self._lab_names()]
         week = data("week", np.int32)
-        frame = pd.DataFrame({"run_id": pd.Categorical([run_id] * len(week))})
+        frame = pd.DataFrame({"run_id": pd.Categorical.from_codes(np.zeros(len(week), np.int8), categories=[run_id])})
         frame["week"] = week
         frame["date"] = (
             np.datetime64(model.spec.start, "D") + 7 * frame["week"].to_numpy().astype("timedelta64[D]")
