@@ -68,8 +68,8 @@ FALLBACK_DOCS = {
     "ExecutiveSpec": "An executive's style and the teams reporting to them (M8).",
     "EventBase": "Fields every timeline event has. The event runs before the step of the week its date falls in.",
     "Blitz": "A hiring blitz: from `date` to `until` the lab's recruiting capacity is multiplied, its package cap "
-    "(M$ over four years) and premium (x the lab's own pay at the target's skill) replaced, targets drawn above `target_quantile`, "
-    "hires placed in `team` and labelled `cohort`.",
+    "(M$ over four years) and premium (x the lab's own pay at the target's skill) replaced, targets drawn above "
+    "`target_quantile`, hires placed in `team` and labelled `cohort`.",
     "Freeze": "A hiring freeze: no poaching and no backfill until `until` (or the horizon); ends a running blitz.",
     "Reorg": "A reorganization of `teams` (all unprotected teams if empty), reassigning `reassign_share` of members.",
     "Layoff": "`n` layoffs (full-scale count, scaled by `population.scale`) from `teams` (all unprotected if empty).",

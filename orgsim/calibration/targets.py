@@ -210,12 +210,10 @@ class LabMoves(_WindowStatistic):
         return moves / scenario.population.scale / self.years(scenario)
 
 
-class Approaches(_WindowStatistic):
-    """Offers ``lab`` made in the window (full-world units)."""
+class _OfferCount(_WindowStatistic):
+    """Events of kind ``counted`` on offers ``lab`` made in the window (full-world units)."""
 
-    kind: Literal["approaches"]
-    #: the event counted
-    counted: ClassVar[str] = "offer"
+    counted: ClassVar[str]
 
     def compute(self, scenario, metrics, events) -> float:
         window = self.window(scenario, events)
@@ -223,11 +221,18 @@ class Approaches(_WindowStatistic):
         return int(made.sum()) / scenario.population.scale
 
 
-class AcceptedOffers(Approaches):
+class Approaches(_OfferCount):
+    """Offers ``lab`` made in the window (full-world units)."""
+
+    kind: Literal["approaches"]
+    counted: ClassVar[str] = "offer"
+
+
+class AcceptedOffers(_OfferCount):
     """Offers ``lab`` made in the window that were taken, the target moving from a rival lab (full-world units):
     the hires the press counts, acqui-hires and walk-ins aside."""
 
-    kind: Literal["accepted_offers"]  # type: ignore[assignment]
+    kind: Literal["accepted_offers"]
     counted: ClassVar[str] = "accept"
 
 
