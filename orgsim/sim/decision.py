@@ -186,9 +186,9 @@ def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
     return nest * derived.logsumexp_rows(alternatives_ / nest)
 
 
-def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray) -> np.ndarray:
-    """An upper bound on everyone's :func:`leave_odds` (``stay``: v_stay, ``forfeit``: what leaving forfeits, k$,
-    both of everyone), from passes over the researchers alone, none over researchers x labs.
+def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray, slots: Slots = slice(None)) -> np.ndarray:
+    """An upper bound on the :func:`leave_odds` of ``slots`` (``stay``: their v_stay, ``forfeit``: what leaving
+    forfeits them, k$), from passes over the researchers alone, none over researchers x labs.
 
     Each term of a rival lab's value is taken at its best over the labs, the
     walk-in's loss at the least any lab leaves (the forfeit less the largest
@@ -200,8 +200,8 @@ def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray) -> 
     falls below the hazard at this bound (:mod:`orgsim.mechanisms.attrition`).
     """
     p, pop = model.params.attrition, model.population
-    market = pop.market_k
-    w = pop.prefs
+    market = pop.market_k[slots]
+    w = pop.prefs[slots]
     prestige, stability, trust, vision, momentum, compute = lab_traits(model)
 
     def best(weight: np.ndarray, high: np.ndarray | float, low: np.ndarray | float) -> np.ndarray:
@@ -213,7 +213,7 @@ def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray) -> 
 
     if model.params.mission.enabled:
         fit_high, fit_low = model.fits.range(model)
-        fit: tuple[np.ndarray | float, ...] = (fit_high - 0.5, fit_low - 0.5)
+        fit: tuple[np.ndarray | float, ...] = (fit_high[slots] - 0.5, fit_low[slots] - 0.5)
     else:
         fit = over_labs(derived.mission_fit(model, None) - 0.5)
     amenity = (
@@ -225,13 +225,13 @@ def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray) -> 
         + (p.price_vision * (vision - 0.5)).max()
         + (p.price_momentum * momentum).max()
     )
-    colleagues = (p.price_colleagues * derived.former_colleagues(model)).max(axis=0)[pop.lab.astype(np.int64)]
+    colleagues = (p.price_colleagues * derived.former_colleagues(model)).max(axis=0)[pop.lab[slots].astype(np.int64)]
     cap = max(max(lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs), 0.0)
     rival = (
-        pop.pay_best / market + amenity + colleagues + p.nest_scale * p.decision_scale * p.rival_constant
+        pop.pay_best[slots] / market + amenity + colleagues + p.nest_scale * p.decision_scale * p.rival_constant
     ) - np.maximum(forfeit - cap, 0.0) / market / p.horizon_years
     outside = forfeit / market / p.horizon_years
-    startup = p.startup_value + p.startup_star_premium * derived.star_tier(model) - outside
+    startup = p.startup_value + p.startup_star_premium * derived.star_tier(model, slots) - outside
     best_alternative = np.maximum(np.maximum(rival, startup), p.market_value - outside)
     nest = p.nest_scale * p.decision_scale
     iv = best_alternative + nest * np.log(len(model.labs) + 1.0)
