@@ -58,7 +58,7 @@ PREFERENCES = ("mission", "compute", "prestige", "stability")
 
 
 class Population:
-    """Dense arrays of researcher state, grown by a quarter when full."""
+    """Dense arrays of researcher state, grown by a sixteenth when full."""
 
     def __init__(self, dimensions: int, capacity: int = 1024, labs: int = 1):
         self.n = 0
@@ -112,8 +112,9 @@ class Population:
         if needed <= self._capacity:
             return
         while self._capacity < needed:
-            self._capacity += max(self._capacity // 4, 16)  # by a quarter: appends stay amortized O(1), and
-            # the old and new arrays held at once while copying are 2.25 times the old, not 3
+            # by a sixteenth: appends stay amortized O(1), a field is copied at a time (only its old and new
+            # arrays are held at once) and the room left unused is at most a sixteenth of the world, not a quarter
+            self._capacity += max(self._capacity // 16, 16)
         for name, arr in self._data.items():
             grown = np.full((self._capacity, *arr.shape[1:]), FIELDS[name][2], dtype=arr.dtype)
             grown[: self.n] = arr[: self.n]
