@@ -45,9 +45,9 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay (each lab's is
     # orgsim.sim.derived.pay_at, computed for the few rows that need it)
     "market_k": (np.float64, None, 1.0),
-    "fit": (np.float64, "labs", 0.5),  # mission fit with every lab (orgsim.sim.derived.Fits)
-    # the best of each researcher's pay (derived.pay_at) and fit over the labs (and the worst fit): M3's bound on the odds of
-    # leaving (orgsim.sim.decision.leave_odds_bound) reads these instead of reducing over the labs every week
+    # the best of each researcher's pay (derived.pay_at) and mission fit over the labs (and the worst fit,
+    # orgsim.sim.derived.Fits): M3's bound on the odds of leaving (orgsim.sim.decision.leave_odds_bound) reads these
+    # instead of reducing over the labs every week
     "pay_best": (np.float64, None, 0.0),
     "fit_high": (np.float64, None, 0.5),
     "fit_low": (np.float64, None, 0.5),
