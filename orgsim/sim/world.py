@@ -268,6 +268,5 @@ class World:
 
 
 class _Candidate:
-    """A seat-holder of the candidate pool (:meth:`World.settled_draws`): a slot and nothing else."""
-
-    slot = -1
+    """A seat-holder of the candidate pool (:meth:`World.settled_draws`): a place in the population's agents and
+    nothing else."""
