@@ -16,7 +16,7 @@ import numpy as np
 
 # field name -> (dtype, trailing shape key or None, fill value)
 FIELDS: dict[str, tuple[Any, str | None, Any]] = {
-    "uid": (np.int64, None, -1),
+    "uid": (np.int32, None, -1),  # Mesa's unique_id: a count of the model's agents
     "lab": (np.int16, None, -1),
     "team": (np.int16, None, -1),
     "prev_lab": (np.int16, None, -1),

@@ -134,7 +134,7 @@ class Recorder:
         self.count("executive_exits", lab)
         row = dict(
             week=np.array([week], np.int32),
-            researcher_id=np.array([executive.unique_id]),
+            researcher_id=np.array([executive.unique_id], np.int32),  # as the population's ids
             kind=np.array([EVENT_KINDS.index("executive_exit")], np.int8),
             from_lab=np.array([lab], np.int16),
             to_lab=np.array([OUTSIDE], np.int16),
