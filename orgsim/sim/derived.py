@@ -203,7 +203,8 @@ class VestingTables:
     Both depend only on the lab's schedule and a count of weeks, so they are
     tabulated once (by the same functions, so the numbers are the same bytes)
     and looked up for everyone each week instead of recomputed; a table
-    doubles when a longer tenure asks for it.
+    grows by an eighth when a longer tenure asks for it (tenures grow a week
+    a week: doubling would leave most of it unused).
     """
 
     def __init__(self, schedules: np.ndarray):
@@ -211,7 +212,7 @@ class VestingTables:
         self._vested = self._ladder = np.empty((len(schedules), 0))
 
     def _extend(self, needed: int) -> None:
-        weeks = np.arange(max(needed, 2 * self._vested.shape[1], 1024))
+        weeks = np.arange(max(needed, self._vested.shape[1] + self._vested.shape[1] // 8, 1024))
         cliff, interval, total = (column[:, None] for column in self.schedules[:, :3].T)
         self._vested = vesting_fraction(weeks[None, :], cliff, interval, total)
         self._ladder = np.stack([ladder(weeks, i, t) for i, t in zip(interval[:, 0], total[:, 0], strict=True)])
