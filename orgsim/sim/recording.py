@@ -132,18 +132,18 @@ class Recorder:
     def executive_exit(self, executive, team: int) -> None:
         week, lab = self.model.week, executive.lab.index
         self.count("executive_exits", lab)
-        row = dict(
-            week=np.array([week], np.int32),
-            researcher_id=np.array([executive.unique_id], np.int32),  # as the population's ids
-            kind=np.array([EVENT_KINDS.index("executive_exit")], np.int8),
-            from_lab=np.array([lab], np.int16),
-            to_lab=np.array([OUTSIDE], np.int16),
-            team=np.array([team], np.int16),
-            cohort=np.array([-1], np.int16),
-            cohort_after=np.array([-1], np.int16),
-            skill=np.array([np.nan]),
-            tenure_weeks=np.array([-1], np.int32),
-        )
+        row: dict[str, np.ndarray] = {
+            "week": np.array([week], np.int32),
+            "researcher_id": np.array([executive.unique_id], np.int32),  # as the population's ids
+            "kind": np.array([EVENT_KINDS.index("executive_exit")], np.int8),
+            "from_lab": np.array([lab], np.int16),
+            "to_lab": np.array([OUTSIDE], np.int16),
+            "team": np.array([team], np.int16),
+            "cohort": np.array([-1], np.int16),
+            "cohort_after": np.array([-1], np.int16),
+            "skill": np.array([np.nan]),
+            "tenure_weeks": np.array([-1], np.int32),
+        }
         self._append(row)
 
     def _append(self, batch: dict[str, np.ndarray]) -> None:
