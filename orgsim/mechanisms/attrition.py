@@ -257,22 +257,31 @@ def at_risk(model: OrgModel) -> Risk:
 
     The draw decides only where it falls below the hazard, so no one else can
     leave: the alternatives (researchers x labs) are valued for these few
-    rows alone, each row as a pass over everyone would value it.
+    rows alone, each row as a pass over everyone would value it. Staying
+    and the bound are valued an eighth of the researchers (at least
+    ``decision.CHUNK``) at a time, each row's its own, so that the week's
+    peak of memory does not hold a dozen arrays of everyone.
     """
     pop = model.population
-    labs = pop.lab.astype(np.int64)
     draw = model.streams.per_researcher("attrition", model.week, pop.uid)
-    forfeit = derived.forfeited(model)
-    terms, stay = decision.stay_value(model, slice(None), forfeit)
-    bound = expit(decision.leave_odds_bound(model, stay, forfeit) - model.leave_constant[labs])
     due = (pop.leaving_week >= 0) & (pop.leaving_week <= model.week)
-    rows = np.flatnonzero(due | ~(draw >= bound + 1e-12))  # a NaN bound counts as at risk
+    leave_bound = decision.LeaveBound(model)
+    size = max(decision.CHUNK, len(pop) // 8)
+    blocks: list[tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]] = []
+    for start in range(0, len(pop), size):
+        block = slice(start, start + size)
+        forfeit = derived.forfeited(model, block)
+        terms, stay = decision.stay_value(model, block, forfeit)
+        bound = expit(leave_bound(stay, forfeit, block) - model.leave_constant[pop.lab[block]])
+        at = np.flatnonzero(due[block] | ~(draw[block] >= bound + 1e-12))  # a NaN bound counts as at risk
+        blocks.append((start + at, {name: term[at] for name, term in terms.items()}, stay[at], forfeit[at]))
+    rows = np.concatenate([b[0] for b in blocks])
     values = Values(
-        {name: term[rows] for name, term in terms.items()},
-        stay[rows],
-        decision.alternatives(model, rows, forfeit[rows]),
+        {name: np.concatenate([b[1][name] for b in blocks]) for name in blocks[0][1]},
+        np.concatenate([b[2] for b in blocks]),
+        decision.alternatives(model, rows, np.concatenate([b[3] for b in blocks])),
     )
-    return Risk(rows, draw[rows], values, decision.logged(model, values, labs[rows]))
+    return Risk(rows, draw[rows], values, decision.logged(model, values, pop.lab[rows].astype(np.int64)))
 
 
 def destinations(model: OrgModel, alternatives: np.ndarray, slots: np.ndarray) -> np.ndarray:

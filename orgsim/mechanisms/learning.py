@@ -108,15 +108,19 @@ def _code_scores(code: np.ndarray, reality: np.ndarray) -> np.ndarray:
 BLOCK = 4096
 
 
-def socialize(beliefs, code, group, p1, rng: np.random.Generator) -> np.ndarray:
-    """Individuals drift toward their group's code; returns new beliefs.
+def socialize(beliefs, code, group, p1, rng: np.random.Generator, out: np.ndarray | None = None) -> np.ndarray:
+    """Individuals drift toward their group's code; returns new beliefs (in ``out`` if given, which may be
+    ``beliefs`` itself: each block is read before it is written; the model's population needs no second copy).
 
     On each dimension where the code is non-zero and the belief differs, the
     belief moves ONE step toward the code (-1 → 0 → 1, 1 → 0 → -1) with
     probability ``p1`` (scalar or per group, shape (G,)).  Dimensions where
     the code is 0 are left alone: the code has nothing to teach there.
     """
-    out = beliefs.copy()
+    if out is None:
+        out = beliefs.copy()
+    elif out is not beliefs:
+        out[:] = beliefs
     m = beliefs.shape[1]
     # a block of individuals at a time, the draws in cell order as one call would give them: the cells that may
     # move are most of them before the codes settle, and their indices and draws were the build's peak of memory
@@ -253,14 +257,14 @@ def _learn(model, state: Codes, turbulence_on: bool = True) -> None:
     p, pop = model.params.learning, model.population
     if len(pop) == 0:
         return
-    group = pop.lab.astype(np.int64)
+    group = pop.lab  # indices as they are stored: a 64-bit copy of everyone's would only cost memory
     disruption = model.params.reorgs.socialization_disruption if model.params.reorgs.enabled else 0.0
     stability = np.array([lab.stability for lab in model.labs])
     p1 = p.p1 * (1.0 - disruption * (1.0 - stability))
-    actions = act(pop.beliefs, model.stream("learning"))
-    beliefs = socialize(pop.beliefs, state.code, group, p1, model.stream("learning"))
+    beliefs = pop.beliefs
+    actions = act(beliefs, model.stream("learning"))
+    socialize(beliefs, state.code, group, p1, model.stream("learning"), out=beliefs)
     state.code = learn_code(state.code, actions, group, state.reality, p.p2, model.stream("learning"))
-    pop.beliefs[:] = beliefs
     if turbulence_on and p.p4 > 0:
         state.reality = turbulence(state.reality, p.p4, model.stream("learning"))
 

@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 class Researcher(mesa.Agent):
     """A researcher; attribute reads go to the population arrays."""
 
-    slot: int = -1
+    @property
+    def slot(self) -> int:
+        """This researcher's row in the population arrays (-1: gone); the population keeps it, so no agent holds
+        a number of its own."""
+        return self.model.population.slot_of(self.unique_id)
 
     def _get(self, field: str):
         if self.slot < 0:

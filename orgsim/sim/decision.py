@@ -186,9 +186,9 @@ def inclusive_value(model: OrgModel, alternatives_: np.ndarray) -> np.ndarray:
     return nest * derived.logsumexp_rows(alternatives_ / nest)
 
 
-def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray) -> np.ndarray:
-    """An upper bound on everyone's :func:`leave_odds` (``stay``: v_stay, ``forfeit``: what leaving forfeits, k$,
-    both of everyone), from passes over the researchers alone, none over researchers x labs.
+def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray, slots: Slots = slice(None)) -> np.ndarray:
+    """An upper bound on the :func:`leave_odds` of ``slots`` (``stay``: their v_stay, ``forfeit``: what leaving
+    forfeits them, k$), from passes over the researchers alone, none over researchers x labs.
 
     Each term of a rival lab's value is taken at its best over the labs, the
     walk-in's loss at the least any lab leaves (the forfeit less the largest
@@ -199,44 +199,63 @@ def leave_odds_bound(model: OrgModel, stay: np.ndarray, forfeit: np.ndarray) -> 
     digits, which the margin covers. M3 values exactly only those whose draw
     falls below the hazard at this bound (:mod:`orgsim.mechanisms.attrition`).
     """
-    p, pop = model.params.attrition, model.population
-    market = pop.market_k
-    w = pop.prefs
-    prestige, stability, trust, vision, momentum, compute = lab_traits(model)
+    return LeaveBound(model)(stay, forfeit, slots)
 
-    def best(weight: np.ndarray, high: np.ndarray | float, low: np.ndarray | float) -> np.ndarray:
-        """max over labs of weight x trait, for a weight per researcher, from the trait's highest and lowest."""
-        return np.maximum(weight * high, weight * low)
 
-    def over_labs(trait: np.ndarray) -> tuple[float, float]:
-        return trait.max(), trait.min()
+class LeaveBound:
+    """:func:`leave_odds_bound` with what it reads of the labs taken once, for the blocks of researchers of a
+    week's pass."""
 
-    if model.params.mission.enabled:
-        fit_high, fit_low = model.fits.range(model)
-        fit: tuple[np.ndarray | float, ...] = (fit_high - 0.5, fit_low - 0.5)
-    else:
-        fit = over_labs(derived.mission_fit(model, None) - 0.5)
-    amenity = (
-        best(p.price_mission * w[:, MISSION], *fit)
-        + best(p.price_trust * w[:, MISSION], *over_labs(trust - 0.5))
-        + best(p.price_prestige * w[:, PRESTIGE], *over_labs(prestige - 0.5))
-        + best(p.price_stability * w[:, STABILITY], *over_labs(stability - 1.0))
-        + best(p.price_compute * w[:, COMPUTE], *over_labs(compute))
-        + (p.price_vision * (vision - 0.5)).max()
-        + (p.price_momentum * momentum).max()
-    )
-    colleagues = (p.price_colleagues * derived.former_colleagues(model)).max(axis=0)[pop.lab.astype(np.int64)]
-    cap = max(max(lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs), 0.0)
-    rival = (
-        pop.pay_best / market + amenity + colleagues + p.nest_scale * p.decision_scale * p.rival_constant
-    ) - np.maximum(forfeit - cap, 0.0) / market / p.horizon_years
-    outside = forfeit / market / p.horizon_years
-    startup = p.startup_value + p.startup_star_premium * derived.star_tier(model) - outside
-    best_alternative = np.maximum(np.maximum(rival, startup), p.market_value - outside)
-    nest = p.nest_scale * p.decision_scale
-    iv = best_alternative + nest * np.log(len(model.labs) + 1.0)
-    odds = (iv - stay) / p.decision_scale
-    return odds + 1e-9 * (1.0 + np.abs(iv) + np.abs(stay)) / p.decision_scale
+    def __init__(self, model: OrgModel):
+        p = self.p = model.params.attrition
+        self.model = model
+        prestige, stability, trust, vision, momentum, compute = lab_traits(model)
+
+        def over_labs(trait: np.ndarray) -> tuple[float, float]:
+            return trait.max(), trait.min()
+
+        self.fit = None if model.params.mission.enabled else over_labs(derived.mission_fit(model, None) - 0.5)
+        self.trust, self.prestige = over_labs(trust - 0.5), over_labs(prestige - 0.5)
+        self.stability, self.compute = over_labs(stability - 1.0), over_labs(compute)
+        self.vision, self.momentum = (p.price_vision * (vision - 0.5)).max(), (p.price_momentum * momentum).max()
+        self.colleagues = (p.price_colleagues * derived.former_colleagues(model)).max(axis=0)
+        self.cap = max(max(lab.spec.hiring.package_cap_musd * 1000.0 for lab in model.labs), 0.0)
+
+    def __call__(self, stay: np.ndarray, forfeit: np.ndarray, slots: Slots = slice(None)) -> np.ndarray:
+        model, p, pop = self.model, self.p, self.model.population
+        market = pop.market_k[slots]
+        w = pop.prefs[slots]
+
+        def best(weight: np.ndarray, high: np.ndarray | float, low: np.ndarray | float) -> np.ndarray:
+            """max over labs of weight x trait, for a weight per researcher, from the trait's highest and lowest."""
+            return np.maximum(weight * high, weight * low)
+
+        fit: tuple[np.ndarray | float, ...]
+        if self.fit is None:
+            fit_high, fit_low = model.fits.range(model)
+            fit = (fit_high[slots] - 0.5, fit_low[slots] - 0.5)
+        else:
+            fit = self.fit
+        amenity = (
+            best(p.price_mission * w[:, MISSION], *fit)
+            + best(p.price_trust * w[:, MISSION], *self.trust)
+            + best(p.price_prestige * w[:, PRESTIGE], *self.prestige)
+            + best(p.price_stability * w[:, STABILITY], *self.stability)
+            + best(p.price_compute * w[:, COMPUTE], *self.compute)
+            + self.vision
+            + self.momentum
+        )
+        colleagues = self.colleagues[pop.lab[slots].astype(np.int64)]
+        rival = (
+            pop.pay_best[slots] / market + amenity + colleagues + p.nest_scale * p.decision_scale * p.rival_constant
+        ) - np.maximum(forfeit - self.cap, 0.0) / market / p.horizon_years
+        outside = forfeit / market / p.horizon_years
+        startup = p.startup_value + p.startup_star_premium * derived.star_tier(model, slots) - outside
+        best_alternative = np.maximum(np.maximum(rival, startup), p.market_value - outside)
+        nest = p.nest_scale * p.decision_scale
+        iv = best_alternative + nest * np.log(len(model.labs) + 1.0)
+        odds = (iv - stay) / p.decision_scale
+        return odds + 1e-9 * (1.0 + np.abs(iv) + np.abs(stay)) / p.decision_scale
 
 
 def persistent_odds(model: OrgModel) -> np.ndarray:

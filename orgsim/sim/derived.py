@@ -71,43 +71,45 @@ def pay_at(model: OrgModel, slots: np.ndarray | slice = slice(None)) -> np.ndarr
 def mission_fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
     """1 - weighted distance between a researcher's ideals and a lab's profile.
 
-    ``labs`` may be (n,) or None for every lab (n x labs: the population's
-    stored fits, :class:`Fits`). With M13 off every fit is 0.5: no sorting.
+    ``labs`` may be (n,) or None for every lab (n x labs). With M13 off
+    every fit is 0.5: no sorting. Computed for the rows asked for, not
+    stored for everyone x labs: a few element-wise passes, each element as
+    a pass over every lab would compute it, so the same bytes. A read
+    brings the stored best and worst fits (:class:`Fits`) up to date.
     """
-    params = model.params.mission
-    if not params.enabled:
+    if not model.params.mission.enabled:
         return np.full(len(model.labs) if labs is None else np.shape(labs), 0.5)
-    fit = model.fits.every_lab(model)
-    if labs is None:
-        return fit[slots]
-    rows = np.arange(len(fit))[slots] if isinstance(slots, slice) else slots
-    return fit[rows, labs]  # the stored fits are computed as _fit(model, labs, slots) would: the same bytes
+    model.fits.every_lab(model)
+    return _fit(model, labs, slots)
+
+
+#: researchers whose fits with every lab are computed at a time (:meth:`Fits.every_lab`)
+FIT_BLOCK = 4096
 
 
 class Fits:
-    """Everyone's mission fit with every lab, kept in the population (``pop.fit``) and recomputed for all only
-    when a lab's profile has changed (M13's events, an open-weights release): ideals never change, and every
-    week's decision weighs every lab."""
+    """Everyone's best and worst mission fit over the labs, kept in the population (``pop.fit_high``,
+    ``pop.fit_low``) and recomputed for all only when a lab's profile has changed (M13's events, an open-weights
+    release): ideals never change, and every week's bound on the odds of leaving weighs every lab."""
 
     def __init__(self) -> None:
-        self.profile: np.ndarray | None = None  # the lab profiles the stored fits were computed for
+        self.profile: np.ndarray | None = None  # the lab profiles the stored range was computed for
 
-    def every_lab(self, model: OrgModel) -> np.ndarray:
+    def every_lab(self, model: OrgModel) -> None:
+        """Refit everyone's range if a profile has changed, a block at a time (no n x labs array of everyone)."""
         pop = model.population
         if self.profile is None or not np.array_equal(self.profile, model.lab_mission):
-            pop.fit[:] = _fit(model, None)
-            self._range(model, slice(None))
+            for start in range(0, len(pop), FIT_BLOCK):
+                self._range(model, slice(start, start + FIT_BLOCK))
             self.profile = model.lab_mission.copy()
-        return pop.fit
 
     def arrive(self, model: OrgModel, slots: np.ndarray) -> None:
-        """The fits of arrivals, with the profiles as they stand (a change since is caught at the next read).
+        """The range of arrivals, with the profiles as they stand (a change since is caught at the next read).
 
         The first arrivals are a whole population (the world's build): the profiles they were fitted with are
-        those the stored fits stand for, so the first read does not fit them again.
+        those the stored range stands for, so the first read does not fit them again.
         """
         if model.params.mission.enabled:
-            model.population.fit[slots] = _fit(model, None, slots)
             self._range(model, slots)
             if self.profile is None:
                 self.profile = model.lab_mission.copy()
@@ -121,8 +123,9 @@ class Fits:
     @staticmethod
     def _range(model: OrgModel, slots: np.ndarray | slice) -> None:
         pop = model.population
-        pop.fit_high[slots] = pop.fit[slots].max(axis=1)
-        pop.fit_low[slots] = pop.fit[slots].min(axis=1)
+        fit = _fit(model, None, slots)
+        pop.fit_high[slots] = fit.max(axis=1)
+        pop.fit_low[slots] = fit.min(axis=1)
 
 
 def _fit(model: OrgModel, labs: np.ndarray | None, slots: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -200,7 +203,8 @@ class VestingTables:
     Both depend only on the lab's schedule and a count of weeks, so they are
     tabulated once (by the same functions, so the numbers are the same bytes)
     and looked up for everyone each week instead of recomputed; a table
-    doubles when a longer tenure asks for it.
+    grows by an eighth when a longer tenure asks for it (tenures grow a week
+    a week: doubling would leave most of it unused).
     """
 
     def __init__(self, schedules: np.ndarray):
@@ -208,7 +212,7 @@ class VestingTables:
         self._vested = self._ladder = np.empty((len(schedules), 0))
 
     def _extend(self, needed: int) -> None:
-        weeks = np.arange(max(needed, 2 * self._vested.shape[1], 1024))
+        weeks = np.arange(max(needed, self._vested.shape[1] + self._vested.shape[1] // 8, 1024))
         cliff, interval, total = (column[:, None] for column in self.schedules[:, :3].T)
         self._vested = vesting_fraction(weeks[None, :], cliff, interval, total)
         self._ladder = np.stack([ladder(weeks, i, t) for i, t in zip(interval[:, 0], total[:, 0], strict=True)])

@@ -2,8 +2,10 @@
 
 One contiguous array per hot field; a researcher is a slot. Removal swaps
 the last slot into the hole so arrays stay dense and every weekly pass is a
-numpy operation over ``[:n]``. ``Researcher`` agents hold their slot, and the
-population keeps the slot -> agent map current through swaps.
+numpy operation over ``[:n]``. The population keeps both maps current through
+swaps: slot -> agent (``agents``) and researcher id -> slot (:meth:`slot_of`,
+which ``Researcher.slot`` reads), an array rather than a number held by each
+agent.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 
 # field name -> (dtype, trailing shape key or None, fill value)
 FIELDS: dict[str, tuple[Any, str | None, Any]] = {
-    "uid": (np.int64, None, -1),
+    "uid": (np.int32, None, -1),  # Mesa's unique_id: a count of the model's agents
     "lab": (np.int16, None, -1),
     "team": (np.int16, None, -1),
     "prev_lab": (np.int16, None, -1),
@@ -45,9 +47,9 @@ FIELDS: dict[str, tuple[Any, str | None, Any]] = {
     # fixed by skill at arrival (:func:`orgsim.sim.derived.price_arrivals`): the market's pay (each lab's is
     # orgsim.sim.derived.pay_at, computed for the few rows that need it)
     "market_k": (np.float64, None, 1.0),
-    "fit": (np.float64, "labs", 0.5),  # mission fit with every lab (orgsim.sim.derived.Fits)
-    # the best of each researcher's pay (derived.pay_at) and fit over the labs (and the worst fit): M3's bound on the odds of
-    # leaving (orgsim.sim.decision.leave_odds_bound) reads these instead of reducing over the labs every week
+    # the best of each researcher's pay (derived.pay_at) and mission fit over the labs (and the worst fit,
+    # orgsim.sim.derived.Fits): M3's bound on the odds of leaving (orgsim.sim.decision.leave_odds_bound) reads these
+    # instead of reducing over the labs every week
     "pay_best": (np.float64, None, 0.0),
     "fit_high": (np.float64, None, 0.5),
     "fit_low": (np.float64, None, 0.5),
@@ -58,7 +60,7 @@ PREFERENCES = ("mission", "compute", "prestige", "stability")
 
 
 class Population:
-    """Dense arrays of researcher state, grown by a quarter when full."""
+    """Dense arrays of researcher state, grown by a sixteenth when full."""
 
     def __init__(self, dimensions: int, capacity: int = 1024, labs: int = 1):
         self.n = 0
@@ -73,6 +75,7 @@ class Population:
             shape = (self._capacity, *self._shapes.get(shape_key, ()))
             self._data[name] = np.full(shape, fill, dtype=dtype)
         self.agents: list[Any] = []
+        self._slots = np.empty(0, dtype=np.int32)  # the slot of each researcher id (-1: not here)
         self.version = 0  # counts additions and removals: what is cached by slot is stale when it moves
         self.placement = 0  # counts additions, removals and moves between labs (orgsim.sim.transitions)
         self._counted: tuple[int, np.ndarray] | None = None  # (placement, headcount per lab) when last counted
@@ -104,6 +107,20 @@ class Population:
             self._counted = (self.placement, counts)
         return self._counted[1]
 
+    def slot_of(self, uid: int) -> int:
+        """The slot of researcher ``uid``, -1 if not in the population."""
+        return int(self._slots[uid]) if 0 <= uid < len(self._slots) else -1
+
+    def _place(self, slots: np.ndarray) -> None:
+        """Record where the researchers now at ``slots`` are (rows without an id, a candidate pool's, are none)."""
+        uid = self._data["uid"][slots]
+        uid, slots = uid[uid >= 0], slots[uid >= 0]
+        if len(uid) and int(uid.max()) >= len(self._slots):
+            grown = np.full(max(int(uid.max()) + 1, len(self._slots) + len(self._slots) // 16), -1, dtype=np.int32)
+            grown[: len(self._slots)] = self._slots
+            self._slots = grown
+        self._slots[uid] = slots
+
     def column(self, name: str) -> np.ndarray:
         """The live view of one field (same as attribute access)."""
         return self._data[name][: self.n]
@@ -112,8 +129,9 @@ class Population:
         if needed <= self._capacity:
             return
         while self._capacity < needed:
-            self._capacity += max(self._capacity // 4, 16)  # by a quarter: appends stay amortized O(1), and
-            # the old and new arrays held at once while copying are 2.25 times the old, not 3
+            # by a sixteenth: appends stay amortized O(1), a field is copied at a time (only its old and new
+            # arrays are held at once) and the room left unused is at most a sixteenth of the world, not a quarter
+            self._capacity += max(self._capacity // 16, 16)
         for name, arr in self._data.items():
             grown = np.full((self._capacity, *arr.shape[1:]), FIELDS[name][2], dtype=arr.dtype)
             grown[: self.n] = arr[: self.n]
@@ -126,8 +144,7 @@ class Population:
         slots = np.arange(self.n, self.n + k)
         for name, arr in self._data.items():
             arr[slots] = values.get(name, FIELDS[name][2])
-        for slot, agent in zip(slots, agents, strict=True):
-            agent.slot = int(slot)
+        self._place(slots)
         self.agents.extend(agents)
         self.n += k
         self.version += 1
@@ -142,27 +159,28 @@ class Population:
         """
         order = sorted((int(s) for s in slots), reverse=True)
         source: dict[int, int] = {}  # destination slot -> the original row that ends there
-        removed = []
+        rows = []
         n = self.n
         for slot in order:
             last = n - 1
-            removed.append(self.agents[source.get(slot, slot)])
+            rows.append(source.get(slot, slot))
             if slot != last:
                 source[slot] = source.pop(last, last)
             else:
                 source.pop(slot, None)
             n -= 1
+        removed = [self.agents[row] for row in rows]
+        gone = self._data["uid"][rows]
+        self._slots[gone[gone >= 0]] = -1
         if source:
             dst = np.fromiter(source.keys(), dtype=np.int64, count=len(source))
             src = np.fromiter(source.values(), dtype=np.int64, count=len(source))
             for arr in self._data.values():
                 arr[dst] = arr[src]
-            for d, s_ in zip(dst.tolist(), src.tolist(), strict=True):
-                moved = self.agents[s_]
-                moved.slot = d
-                self.agents[d] = moved
-        for agent in removed:
-            agent.slot = -1
+            moved = [self.agents[s_] for s_ in src.tolist()]
+            for d, agent in zip(dst.tolist(), moved, strict=True):
+                self.agents[d] = agent
+            self._place(dst)
         del self.agents[n:]
         self.n = n
         self.version += 1

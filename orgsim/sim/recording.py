@@ -67,6 +67,8 @@ EVENT_KINDS = (
 OUTSIDE = -1
 #: event batches merged into one block at a time (:meth:`Recorder._append`)
 COMPACT = 64
+#: a merged block's rows that carry the hazard terms (the others' are NaN and not kept)
+LOGGED = "logged"
 
 
 class Recorder:
@@ -122,37 +124,50 @@ class Recorder:
             "skill": pop.skill[slots].copy(),
             "tenure_weeks": (model.week - pop.hire_week[slots]).astype(np.int32),
         }
-        covariates = covariates or {}
-        for name in self.covariates:
-            batch[name] = np.asarray(covariates.get(name, np.full(n, np.nan)), dtype=np.float64)
+        if covariates:  # a batch without them (hires, offers) keeps no columns of NaN: the frame writes them
+            for name in self.covariates:
+                batch[name] = np.asarray(covariates.get(name, np.full(n, np.nan)), dtype=np.float64)
         self._append(batch)
 
     def executive_exit(self, executive, team: int) -> None:
         week, lab = self.model.week, executive.lab.index
         self.count("executive_exits", lab)
-        row = {name: np.full(1, np.nan) for name in self.covariates}
-        row.update(
-            week=np.array([week], np.int32),
-            researcher_id=np.array([executive.unique_id]),
-            kind=np.array([EVENT_KINDS.index("executive_exit")], np.int8),
-            from_lab=np.array([lab], np.int16),
-            to_lab=np.array([OUTSIDE], np.int16),
-            team=np.array([team], np.int16),
-            cohort=np.array([-1], np.int16),
-            cohort_after=np.array([-1], np.int16),
-            skill=np.array([np.nan]),
-            tenure_weeks=np.array([-1], np.int32),
-        )
+        row: dict[str, np.ndarray] = {
+            "week": np.array([week], np.int32),
+            "researcher_id": np.array([executive.unique_id], np.int32),  # as the population's ids
+            "kind": np.array([EVENT_KINDS.index("executive_exit")], np.int8),
+            "from_lab": np.array([lab], np.int16),
+            "to_lab": np.array([OUTSIDE], np.int16),
+            "team": np.array([team], np.int16),
+            "cohort": np.array([-1], np.int16),
+            "cohort_after": np.array([-1], np.int16),
+            "skill": np.array([np.nan]),
+            "tenure_weeks": np.array([-1], np.int32),
+        }
         self._append(row)
 
     def _append(self, batch: dict[str, np.ndarray]) -> None:
         """Keep a batch; every ``COMPACT`` new ones become one block (the same rows, in order), so a long run holds
-        a few dozen arrays per column rather than one per transition."""
+        a few dozen arrays per column rather than one per transition. A block keeps the hazard terms of the rows
+        that carry them only, and which rows those are (``LOGGED``)."""
         self._batches.append(batch)
         if len(self._batches) - self._merged >= COMPACT:
             tail = self._batches[self._merged :]
-            self._batches[self._merged :] = [{c: np.concatenate([b[c] for b in tail]) for c in tail[0]}]
+            block = {c: np.concatenate([b[c] for b in tail]) for c in tail[0] if c not in self.covariates}
+            block[LOGGED] = np.concatenate([np.full(len(b["week"]), self.covariates[0] in b) for b in tail])
+            for name in self.covariates:
+                block[name] = np.concatenate([b[name] for b in tail if name in b] or [np.empty(0)])
+            self._batches[self._merged :] = [block]
             self._merged += 1
+
+    def _covariate(self, batch: dict[str, np.ndarray], name: str) -> np.ndarray:
+        """One hazard term of a batch's rows, NaN where it carries none."""
+        if LOGGED not in batch and name in batch:
+            return batch[name]
+        out = np.full(len(batch["week"]), np.nan)
+        if LOGGED in batch:
+            out[batch[LOGGED]] = batch[name]
+        return out
 
     def collect(self, levels: dict[str, np.ndarray]) -> None:
         week = self.model.week
@@ -199,6 +214,8 @@ class Recorder:
             never held twice over."""
             if not self._batches:
                 return np.array([], dtype=dtype)
+            if column in self.covariates:
+                return np.concatenate([self._covariate(b, column) for b in self._batches]).astype(dtype, copy=False)
             return np.concatenate([b[column] for b in self._batches]).astype(dtype, copy=False)
 
         places = ["outside", *self._lab_names()]

@@ -241,7 +241,7 @@ class World:
         values: dict[str, Any] = dict(drawn)
         # the candidates' population goes now, not at the end: it was the build's peak of memory
         pop = model.population = Population(
-            model.params.learning.dimensions, capacity=n + n // 8 + 16, labs=len(model.labs)
+            model.params.learning.dimensions, capacity=n + n // 16 + 16, labs=len(model.labs)
         )
         staff = self.draw_staff(labs)
         tenure = staff["tenure"]
@@ -268,6 +268,5 @@ class World:
 
 
 class _Candidate:
-    """A seat-holder of the candidate pool (:meth:`World.settled_draws`): a slot and nothing else."""
-
-    slot = -1
+    """A seat-holder of the candidate pool (:meth:`World.settled_draws`): a place in the population's agents and
+    nothing else."""
