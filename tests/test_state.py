@@ -63,8 +63,8 @@ def test_setbacks_are_m9_logs_read_once_by_m8() -> None:
 def test_stored_facts_of_each_researcher_follow_their_causes() -> None:
     """What the week's decision reads from the population's stored columns equals what the model's functions
     compute afresh: the market's pay and the best lab's pay at a researcher's skill, and the mission fit with
-    every lab (and its best and worst), also after a lab changes its profile and after new arrivals (stored fits
-    are recomputed when a profile changes)."""
+    every lab (computed for the rows asked for) and the stored best and worst, also after a lab changes its
+    profile and after new arrivals (the best and worst are recomputed when a profile changes)."""
     model = small()
     pop = model.population
 
@@ -83,6 +83,6 @@ def test_stored_facts_of_each_researcher_follow_their_causes() -> None:
     model.lab_mission[model.focal.index] = [0.9, 0.9, 0.1]  # e.g. a mission_change event
     transitions.hire(model, [transitions.arrivals(model, model.focal.index, model.focal.team_ids[0], np.ones(5), "x")])
     after = derived.mission_fit(model, None)
-    assert (after[: len(before), model.focal.index] != before).any(), "the stored fits follow the new profile"
+    assert (after[: len(before), model.focal.index] != before).any(), "the fits follow the new profile"
     np.testing.assert_array_equal(after, fresh_fits())
     np.testing.assert_array_equal(pop.fit_high, fresh_fits().max(axis=1))
