@@ -64,13 +64,22 @@ Positive = Annotated[float, Field(gt=0.0)]
 # ---------------------------------------------------------------- world
 
 
+#: a skill shift beyond e^5 (about 150 times the market's skill) is no team; further out skills overflow
+SKILL_SHIFT_LIMIT = 5.0
+
+
 class TeamSpec(Strict):
     headcount: int = param(..., "researchers", ge=0, label="Target headcount")
     protected: bool = param(
         False, "flag", "TBD Lab spared in the Oct 2025 layoffs (Bloomberg)", label="Spared in layoffs"
     )
     skill_shift: float = param(
-        0.0, "log-skill", "elite teams hired from the top of the market", label="Skill level relative to the market"
+        0.0,
+        "log-skill",
+        "elite teams hired from the top of the market",
+        ge=-SKILL_SHIFT_LIMIT,
+        le=SKILL_SHIFT_LIMIT,
+        label="Skill level relative to the market",
     )
 
 
@@ -330,7 +339,12 @@ class PopulationSpec(Strict):
         (2.0, 2.0), "Beta(a, b)", ASSUMED, label="Spread of researchers' openness ideals"
     )
     entrant_skill_shift: float = param(
-        -0.15, "log-skill", "backfill hires are less senior", label="Skill of backfill hires relative to the market"
+        -0.15,
+        "log-skill",
+        "backfill hires are less senior",
+        ge=-SKILL_SHIFT_LIMIT,
+        le=SKILL_SHIFT_LIMIT,
+        label="Skill of backfill hires relative to the market",
     )
 
 
@@ -457,7 +471,9 @@ class Acquihire(EventBase):
     company: str = setting(..., "text", "Company acquired")
     team: str = setting(..., "team id", "Team they join")
     n: int = setting(..., "researchers at full scale", "Researchers joining", ge=0)
-    skill_shift: float = setting(0.3, "log-skill", "Newcomers' skill relative to the market")
+    skill_shift: float = setting(
+        0.3, "log-skill", "Newcomers' skill relative to the market", ge=-SKILL_SHIFT_LIMIT, le=SKILL_SHIFT_LIMIT
+    )
     executive: str | None = setting(None, "executive id", "New executive")
     executive_role: ExecRole = setting("chief_ai_officer", "role", "New executive's role")
     executive_unvested_musd: float = setting(0.0, "M$", "New executive's unvested package", ge=0)
