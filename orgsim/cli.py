@@ -679,7 +679,10 @@ def calibrate(
     connect_timeout: ConnectTimeoutOption = 10.0,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the calibration in OUT")] = False,
     trials: Annotated[
-        int | None, typer.Option(help="Total finished trials wanted (default: the spec's)", min=1)
+        int | None,
+        typer.Option(
+            help="Total finished search trials wanted (default: the spec's; the local phase's come on top)", min=1
+        ),
     ] = None,
 ) -> None:
     """Fit scenario parameters to the public facts (Optuna), verify the fit and write the calibrated config."""

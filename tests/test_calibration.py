@@ -18,8 +18,8 @@ import yaml
 from typer.testing import CliRunner
 
 from orgsim import OrgModel, load_scenario
-from orgsim.calibration.fit import calibrate, stream_seeds
-from orgsim.calibration.targets import Target, load_calibration, loss, measure
+from orgsim.calibration.fit import calibrate, local_draws, stream_seeds
+from orgsim.calibration.targets import CalibrationSpec, Target, load_calibration, loss, measure
 from orgsim.cli import app
 from orgsim.config import ConfigError
 
@@ -324,6 +324,42 @@ def test_tiny_calibration_writes_outputs_and_resumes_without_loss_or_duplicates(
     # nothing more to do: a second resume runs no trial and keeps the verification
     third = calibrate(path, out, executor_kind="serial", resume=True, trials=4)
     assert third.trials_run == 0 and third.trials_done == 4
+
+
+def test_the_local_phase_draws_around_the_best_within_the_bounds() -> None:
+    """Each draw lies within a tenth of each range around the centre (a log range on its log scale), inside the
+    bounds, whole where the parameter is an integer; the same spec draws the same."""
+    spec = CalibrationSpec.model_validate(
+        {**yaml.safe_load(spec_text()), "optimizer": {"local": {"trials": 200, "spread": 0.1}}, "parameters": {
+            "a": {"low": 0.1, "high": 0.5}, "b": {"low": 1400, "high": 2000, "integer": True},
+            "c": {"low": 1000, "high": 100000, "log": True}}}
+    )
+    center = {"a": 0.12, "b": 1700, "c": 10000}
+    draws = pd.DataFrame(local_draws(spec, center))
+    assert len(draws) == 200 and draws.equals(pd.DataFrame(local_draws(spec, center)))
+    assert draws["a"].between(0.1, 0.16).all() and draws["a"].min() < 0.11, "clipped at the bound, not shifted"
+    assert draws["b"].between(1640, 1760).all() and (draws["b"] % 1 == 0).all()
+    assert np.log(draws["c"] / 10000).abs().max() <= 0.1 * np.log(100) + 1e-12
+    assert draws["c"].max() > 10000 * np.exp(0.3) and draws["c"].min() < 10000 * np.exp(-0.3), "fills the box"
+
+
+def test_the_local_phase_runs_after_the_search_and_once(tmp_path: Path) -> None:
+    """Its candidates are queued around the search's best, marked in trials.csv, and not queued again on a
+    resume."""
+    text = spec_text(trials=2).replace("optimizer: {startup_trials: 2}", "optimizer: {startup_trials: 2, local: {trials: 2}}")
+    path = write_spec(tmp_path, text)
+    out = tmp_path / "out"
+    first = calibrate(path, out, executor_kind="serial", write_config_file=False)
+    assert first.trials_done == 4
+    csv = pd.read_csv(out / "trials.csv")
+    assert list(csv["phase"]) == ["search", "search", "local", "local"]
+    study = optuna.load_study(study_name="tiny_calibration", storage=f"sqlite:///{out / 'optuna.db'}")
+    center = study.user_attrs["local_center"]
+    assert center == min(study.trials[:2], key=lambda t: t.value).params
+    spec, _ = load_calibration(path)
+    assert [t.params for t in study.trials[2:]] == local_draws(spec, center)
+    again = calibrate(path, out, executor_kind="serial", resume=True, write_config_file=False)
+    assert again.trials_run == 0 and len(pd.read_csv(out / "trials.csv")) == 4
 
 
 def test_search_seeds_are_common_and_streams_differ() -> None:

@@ -223,6 +223,44 @@ def _requeue_interrupted(study) -> list[int]:
     return stale
 
 
+#: the user attribute that marks the local phase's candidates, and their index among its draws
+LOCAL_PHASE, LOCAL_INDEX = "phase", "local_index"
+
+
+def local_draws(spec: CalibrationSpec, center: dict[str, float]) -> list[dict[str, float]]:
+    """The local phase's candidates: each parameter uniform within ``spread`` of its range around ``center`` (on
+    the log scale for log parameters), clipped to its bounds; seeded by the spec, so a resume draws the same."""
+    local = spec.optimizer.local
+    rng = np.random.default_rng([spec.seed, 3])
+    draws = []
+    for _ in range(local.trials):
+        values: dict[str, float] = {}
+        for name, par in spec.parameters.items():
+            scale = np.log if par.log else (lambda x: x)
+            low, high, at = scale(par.low), scale(par.high), scale(center[name])
+            half = local.spread * (high - low)
+            value = float(rng.uniform(max(low, at - half), min(high, at + half)))
+            value = float(np.exp(value)) if par.log else value
+            values[name] = float(np.clip(round(value) if par.integer else value, par.low, par.high))
+        draws.append(values)
+    return draws
+
+
+def _enqueue_local(study, spec: CalibrationSpec) -> None:
+    """Queue the local phase's candidates that no trial holds yet, around the best finished trial (kept in the
+    study, so a resume draws around the same centre)."""
+    if not spec.optimizer.local.trials:
+        return
+    center = study.user_attrs.get("local_center")
+    if center is None:
+        center = study.best_trial.params
+        study.set_user_attr("local_center", center)
+    held = {t.user_attrs.get(LOCAL_INDEX) for t in study.get_trials(deepcopy=False)}
+    for index, values in enumerate(local_draws(spec, center)):
+        if index not in held:
+            study.enqueue_trial(values, user_attrs={LOCAL_PHASE: "local", LOCAL_INDEX: index})
+
+
 def _suggest(trial, spec: CalibrationSpec) -> dict[str, float]:
     values = {}
     for name, par in spec.parameters.items():
@@ -250,6 +288,7 @@ def trials_frame(study, spec: CalibrationSpec) -> pd.DataFrame:
             "rerun_of": history[-1] if history else np.nan,
             "interrupted": t.number in interrupted,
             "error": t.user_attrs.get("error", ""),
+            "phase": t.user_attrs.get(LOCAL_PHASE, "search"),
         }
         row.update({f"param:{k}": t.params.get(k, np.nan) for k in spec.parameters})
         row.update({f"sim:{k}": t.user_attrs.get("means", {}).get(k, np.nan) for k in spec.targets})
@@ -634,7 +673,8 @@ def calibrate(
     predictive, then the written fit (one function per stage below).
 
     ``trials`` is the total number of finished trials wanted (default: the
-    spec's), counting those a resumed study already has. ``progress(kind,
+    spec's), counting those a resumed study already has; the local phase's
+    (``optimizer.local``) come on top. ``progress(kind,
     **info)`` receives ``stage`` (name, total, done), ``trial`` and ``run``
     events for a progress bar.
     """
@@ -647,7 +687,11 @@ def calibrate(
     seconds: dict[str, float] = {}
     with executor(executor_kind, workers, scheduler) as (pool, slots):
         with _timed(seconds, "search"):
-            ran = _search(study, spec, base, pool, slots, trials or spec.trials, manifest["search_seeds"], progress)
+            wanted = trials or spec.trials
+            ran = _search(study, spec, base, pool, slots, wanted, manifest["search_seeds"], progress)
+            _enqueue_local(study, spec)
+            wanted += spec.optimizer.local.trials
+            ran += _search(study, spec, base, pool, slots, wanted, manifest["search_seeds"], progress)
             frame = trials_frame(study, spec)
             atomic_write(out / "trials.csv", lambda tmp: frame.to_csv(tmp, index=False))
         with _timed(seconds, "refine"):

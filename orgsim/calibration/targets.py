@@ -397,6 +397,14 @@ class Parameter(Strict):
         return self
 
 
+class LocalPhase(Strict):
+    """Candidates drawn around the search's best after it, so the accepted set describes the fit's
+    neighbourhood even when TPE wanders off and leaves the best point alone within the acceptance loss."""
+
+    trials: Annotated[int, Field(ge=0)] = 0  # 0: no local phase
+    spread: Annotated[float, Field(gt=0, le=1)] = 0.1  # half-width of the box, a share of each parameter's range
+
+
 class Optimizer(Strict):
     sampler: Literal["tpe"] = "tpe"
     startup_trials: Annotated[int, Field(ge=1)] = 20
@@ -404,6 +412,7 @@ class Optimizer(Strict):
     parallel_trials: Annotated[int, Field(ge=1)] = 1  # candidates in flight at once (constant liar)
     max_failed_in_a_row: Annotated[int, Field(ge=1)] = 3
     start: dict[str, float] = {}  # a first candidate to try (e.g. a hand-tuned or previous fit), by parameter path
+    local: LocalPhase = LocalPhase()
 
 
 class Uncertainty(Strict):

@@ -54,7 +54,12 @@ class OffersParams(Switchable):
         label="Worth of the CEO's personal outreach",
     )
     cooldown_weeks: int = param(
-        26, "weeks", "a declined target is not re-approached soon", ge=0, label="Wait before re-approaching a target"
+        8,
+        "weeks",
+        "a declined target is approached again within months: one $1.5B offer of the 2025 blitz was declined and "
+        "accepted later (press); two months is an assumption",
+        ge=0,
+        label="Wait before re-approaching a target",
     )
 
 
