@@ -101,8 +101,8 @@ SHIPPED  := manifest.json trials.csv pareto.csv pareto.png reevaluation.csv reev
 
 decision: $(STAMP)
 	$(VENV)/bin/orgsim sweep experiments/explore_failure.yaml --out $(EXPLORE) --workers 2 --resume
-	@# the blitz cohort holds in nearly every world (below 90% in 20 of 480 runs, no robust box: docs/DECISION.md);
-	@# the shipped question is top talent's retention below 80% (115 runs)
+	@# the blitz cohort holds in nearly every world, so the shipped question is top talent's retention below 80%
+	@# (this round's counts: docs/DECISION.md)
 	$(VENV)/bin/orgsim discover $(EXPLORE) --outcome top_talent_retention --below 0.8 --out $(EXPLORE)/discovery
 	$(VENV)/bin/orgsim optimize experiments/optimize_failure.yaml --out $(OPTIMIZE) --workers 2 --resume
 	rm -rf docs/decision && mkdir -p docs/decision/discovery docs/decision/optimize

@@ -109,8 +109,8 @@ def flows(logs) -> pd.DataFrame:
     return matrix.reindex(index=LABS, columns=LABS, fill_value=0) / len(logs)
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: OpenAI->Anthropic 2.11:1 with mission sorting, 3.19:1 without; "
-                   "DeepMind->Anthropic 1.29:1 (docs/VALIDATION.md)")
+@pytest.mark.xfail(strict=True, reason="known miss: OpenAI->Anthropic 1.95:1 with mission sorting, 2.91:1 without; "
+                   "DeepMind->Anthropic 1.23:1 (docs/VALIDATION.md)")
 def test_the_flow_matrix_leans_toward_anthropic() -> None:
     """Moves over the first two years, a seed's mean (10 seeds): OpenAI->Anthropic and DeepMind->Anthropic each at
     least 3 to 1 against the reverse (SignalFire 2025: 8.2 and 10.6); with mission sorting off the lean shrinks."""
@@ -158,9 +158,9 @@ def test_voluntary_churn_per_lab_is_plausible() -> None:
     assert (table["to a rival lab"] < 0.5).all()
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: Meta's 2026 churn is 40.7% (10 seeds; round 5: 42%, "
-                   "of which incumbents 22.5% after two layoffs in seven months and the 2026 backfill, hires of 48% "
-                   "of its staff, 16 points as bad matches come to light) (docs/VALIDATION.md)")
+@pytest.mark.xfail(strict=True, reason="known miss: Meta's 2026 churn is 39.2% (10 seeds; round 6: 40.7%); "
+                   "without 2026's dated inputs it is 23%: the May layoff, Avocado's partial outcome, three reorgs "
+                   "and a point release judged like a flagship add most of the rest (docs/VALIDATION.md)")
 def test_metas_churn_in_2026_is_plausible() -> None:
     """5-30% at Meta in 2026, as it happened (history_2026)."""
     assert 0.05 <= churn_table().loc["meta", "2026 (as it happened)"] <= 0.30

@@ -6,7 +6,8 @@ favours cutting low performers and protects insiders (weighted sampling
 without replacement via Gumbel top-k). Survivors lose morale and carry a
 decaying shock that raises their hazard, ln(1 + % of staff cut), sized on
 Trevor & Nyberg (2008: a 1% downsizing raises voluntary turnover ~31%) and
-Maertz et al. (2010), both moderated by perceived fairness.
+Maertz et al. (2010), both moderated by perceived fairness. Only survivors:
+those hired after the last cut carry none of it.
 """
 
 from __future__ import annotations
@@ -44,13 +45,15 @@ class LayoffParams(Switchable):
 
 @dataclasses.dataclass
 class Survivors:
-    """M7's state: each lab's survivor shock, ln(1 + % of staff cut) at the last layoff, fading."""
+    """M7's state: each lab's survivor shock, ln(1 + % of staff cut) at the last layoff, fading, and the week of
+    that layoff (only those who were there when it came are its survivors)."""
 
     shock: np.ndarray
+    week: np.ndarray
 
 
 def setup(model: OrgModel) -> Survivors:
-    return Survivors(np.zeros(len(model.labs)))
+    return Survivors(np.zeros(len(model.labs)), np.full(len(model.labs), -1, dtype=np.int64))
 
 
 def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -> None:
@@ -81,6 +84,7 @@ def lay_off(model: OrgModel, lab: Lab, n: int, teams: list[int] | None = None) -
     # concave in the size of the cut (Trevor & Nyberg 2008 measured small downsizings): ln(1 + % cut)
     shock = model.states["layoffs"].shock
     shock[lab.index] = max(shock[lab.index], float(np.log1p(100.0 * share_cut)))
+    model.states["layoffs"].week[lab.index] = model.week
 
 
 def apply_event(model: OrgModel, event: Layoff) -> None:
@@ -99,7 +103,9 @@ def stay_terms(model: OrgModel, slots) -> dict[str, np.ndarray]:
     labs = model.population.lab[slots].astype(np.int64)
     if not p.enabled:
         return {"layoff_shock": np.zeros(len(labs))}
-    return {"layoff_shock": model.states["layoffs"].shock[labs] * (1.0 - p.fairness)}
+    state = model.states["layoffs"]
+    survivor = model.population.hire_week[slots] <= state.week[labs]
+    return {"layoff_shock": np.where(survivor, state.shock[labs] * (1.0 - p.fairness), 0.0)}
 
 
 MECHANISM = Mechanism(
