@@ -160,7 +160,7 @@ def test_voluntary_churn_per_lab_is_plausible() -> None:
 
 @pytest.mark.xfail(strict=True, reason="known miss: Meta's 2026 churn is 39.2% (10 seeds; round 6: 40.7%); "
                    "without 2026's dated inputs it is 23%: the May layoff, Avocado's partial outcome, three reorgs "
-                   "and a point release judged like a flagship add most of the rest (docs/VALIDATION.md)")
+                   "and a point release (Avocado 1.1) add most of the rest (docs/VALIDATION.md)")
 def test_metas_churn_in_2026_is_plausible() -> None:
     """5-30% at Meta in 2026, as it happened (history_2026)."""
     assert 0.05 <= churn_table().loc["meta", "2026 (as it happened)"] <= 0.30
