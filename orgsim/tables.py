@@ -17,30 +17,31 @@ RULES = {"l": "---", "r": "---:", "c": ":---:"}
 def number(value: float | None, kind: str = "short") -> str:
     """A value as a reader sees it: a share in %, a difference in points, people or weeks, a count with
     separators, three decimals (``decimal``), a whole number (``int``) or three significant digits (``short``).
-    A value that is not a finite number is 'n/a': callers that know why say so instead."""
+    A value that is not a finite number is 'n/a': callers that know why say so instead. A value that rounds to
+    zero reads as zero, never '-0.0' (the format's ``z``)."""
     if value is None or not math.isfinite(value):
         return "n/a"
     if kind == "pct":
-        return f"{100 * value:.1f}%"
+        return f"{100 * value:z.1f}%"
     if kind == "pp":
-        return f"{100 * value:+.1f} pp"
+        return f"{100 * value:+z.1f} pp"
     if kind == "change":
-        return f"{value:+.2f}"
+        return f"{value:+z.2f}"
     if kind == "count":
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:z.1f}"
     if kind == "researchers":
-        return f"{value:+,.0f} researchers" if abs(value) >= 100 else f"{value:+.1f} researchers"
+        return f"{value:+,.0f} researchers" if abs(value) >= 100 else f"{value:+z.1f} researchers"
     if kind == "weeks":
-        return f"{value:+.1f} weeks"
+        return f"{value:+z.1f} weeks"
     if kind == "points":
-        return f"{value:+.2f} index points"
+        return f"{value:+z.2f} index points"
     if kind == "short":
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
     if kind == "decimal":
-        return f"{value:.3f}"
+        return f"{value:z.3f}"
     if kind == "int":
         return f"{value:,.0f}"
-    return f"{value:.2f}" if kind == "num" else f"{value:.0f}"
+    return f"{value:z.2f}" if kind == "num" else f"{value:.0f}"
 
 
 def listing(parts: list[str]) -> str:

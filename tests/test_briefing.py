@@ -95,6 +95,14 @@ def test_estimates_print_for_readers():
     assert Estimate(0.5, np.nan, np.nan, 1, "pct").phrase() == "50.0% (1 run: no interval)"
 
 
+def test_a_bound_that_rounds_to_zero_reads_as_zero():
+    """An interval's end just below zero prints as 0.0, not -0.0 (the demo printed '95% CI -0.0 to 1.8')."""
+    points = Estimate(-0.009, -0.018, -0.0004, 30, "pp")
+    assert points.phrase() == "-0.9 pp (95% CI -1.8 to +0.0 pp)"
+    assert Estimate(0.9, -0.00004, 1.8, 30, "change").interval == "+0.00 to +1.80"
+    assert "-0.0" not in Estimate(0.5, -0.0004, 0.9, 30, "pct").cell()
+
+
 def test_differences_print_in_their_outcomes_unit_and_a_missing_value_says_why():
     """A share's difference in points, a headcount's in researchers, weeks in weeks, an index in index points."""
     cells = {kind: Estimate(mean, low, high, 6, DIFFERENCE[kind]).cell() for kind, (mean, low, high) in {

@@ -188,8 +188,8 @@ class Briefing:
             parts = []
             for outcome, gap in costs:
                 low, high = sorted((sign * gap.low, sign * gap.high))
-                interval = f" (95% CI {100 * low:.1f} to {100 * high:.1f})" if gap.has_interval else ""
-                parts.append(f"{100 * sign * gap.mean:.1f} points of {who[outcome]} retention{interval}")
+                interval = f" (95% CI {100 * low:z.1f} to {100 * high:z.1f})" if gap.has_interval else ""
+                parts.append(f"{100 * sign * gap.mean:z.1f} points of {who[outcome]} retention{interval}")
             verb = "costs" if sign < 0 else "adds"
             text += f" Compared run for run, a failure instead of a success {verb} " + " and ".join(parts) + "."
         others = [v for v in self.scenarios if v.key not in said and share[v.key].defined]
