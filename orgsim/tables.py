@@ -36,12 +36,12 @@ def number(value: float | None, kind: str = "short") -> str:
     if kind == "points":
         return f"{value:+z.2f} index points"
     if kind == "short":
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:z.3g}"
     if kind == "decimal":
         return f"{value:z.3f}"
     if kind == "int":
-        return f"{value:,.0f}"
-    return f"{value:z.2f}" if kind == "num" else f"{value:.0f}"
+        return f"{value:z,.0f}"
+    return f"{value:z.2f}" if kind == "num" else f"{value:z.0f}"
 
 
 def listing(parts: list[str]) -> str:
