@@ -258,15 +258,17 @@ def at_risk(model: OrgModel) -> Risk:
     The draw decides only where it falls below the hazard, so no one else can
     leave: the alternatives (researchers x labs) are valued for these few
     rows alone, each row as a pass over everyone would value it. Staying
-    and the bound are valued an eighth of the researchers (at least
-    ``decision.CHUNK``) at a time, each row's its own, so that the week's
+    and the bound are valued an eighth of the researchers (about
+    ``decision.CHUNK`` at least) at a time, each row's its own, so that the week's
     peak of memory does not hold a dozen arrays of everyone.
     """
     pop = model.population
     draw = model.streams.per_researcher("attrition", model.week, pop.uid)
     due = (pop.leaving_week >= 0) & (pop.leaving_week <= model.week)
     leave_bound = decision.LeaveBound(model)
-    size = max(decision.CHUNK, len(pop) // 8)
+    # blocks of equal size: a last block of a few rows would cost a whole pass of Python for nothing
+    pieces = max(1, round(len(pop) / max(decision.CHUNK, len(pop) // 8)))
+    size = -(-len(pop) // pieces)
     blocks: list[tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]] = []
     for start in range(0, len(pop), size):
         block = slice(start, start + size)

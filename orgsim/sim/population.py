@@ -10,7 +10,7 @@ agent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -74,6 +74,7 @@ class Population:
         for name, (dtype, shape_key, fill) in FIELDS.items():
             shape = (self._capacity, *self._shapes.get(shape_key, ()))
             self._data[name] = np.full(shape, fill, dtype=dtype)
+        self._views()
         self.agents: list[Any] = []
         self._slots = np.empty(0, dtype=np.int32)  # the slot of each researcher id (-1: not here)
         self.version = 0  # counts additions and removals: what is cached by slot is stale when it moves
@@ -86,11 +87,16 @@ class Population:
     def __len__(self) -> int:
         return self.n
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        data = self.__dict__.get("_data")
-        if data is not None and name in data:
-            return data[name][: self.__dict__["n"]]
-        raise AttributeError(name)
+    def _views(self) -> None:
+        """Hold each field's live rows, ``[:n]``, as an instance attribute: a weekly pass reads fields thousands of
+        times between two changes of ``n``, and a plain attribute costs no call. Renewed whenever ``n`` or the
+        arrays change."""
+        views = {name: arr[: self.n] for name, arr in self._data.items()}
+        self.__dict__.update(views)
+
+    if TYPE_CHECKING:  # the fields, to a type checker: attributes set by _views
+
+        def __getattr__(self, name: str) -> np.ndarray: ...
 
     def __setattr__(self, name: str, value: Any) -> None:
         # ``pop.morale += x`` rebinds the attribute: write into the array instead of shadowing it
@@ -136,6 +142,7 @@ class Population:
             grown = np.full((self._capacity, *arr.shape[1:]), FIELDS[name][2], dtype=arr.dtype)
             grown[: self.n] = arr[: self.n]
             self._data[name] = grown
+        self._views()
 
     def add(self, agents: list[Any], **values: Any) -> np.ndarray:
         """Append researchers; ``values`` are scalars or arrays per field. Returns the new slots."""
@@ -147,6 +154,7 @@ class Population:
         self._place(slots)
         self.agents.extend(agents)
         self.n += k
+        self._views()
         self.version += 1
         self.placement += 1
         return slots
@@ -183,6 +191,7 @@ class Population:
             self._place(dst)
         del self.agents[n:]
         self.n = n
+        self._views()
         self.version += 1
         self.placement += 1
         return removed

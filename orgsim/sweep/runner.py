@@ -396,7 +396,10 @@ def _sweep(
     store.prepare()
     for run in runs:
         store.write_config(digests[id(run.config)], run.config)
-    todo = [r for r in runs if r.run_id not in done]
+    # a replication's runs (one seed; with parameter_draws, one drawn vector) go out together, so that what a worker
+    # caches of the drawn parameters (M3's synthetic cohorts, orgsim.sim.matching) serves each of them; the order
+    # runs arrive in never shows in the store, which sorts them
+    todo = sorted((r for r in runs if r.run_id not in done), key=lambda r: r.replication)
     revision = git_revision()
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     session = {
