@@ -77,7 +77,7 @@ digests: $(STAMP)
 	$(PY) tests/reference/runs.py --write
 
 bench: $(STAMP)
-	$(VENV)/bin/orgsim bench configs/baseline.yaml --researchers full,10000 --repeats 3
+	$(VENV)/bin/orgsim bench configs/baseline.yaml --researchers full,10000 --repeats 3 --memory
 
 SENSITIVITY := results/sensitivity_avocado
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
+import tracemalloc
 
 from orgsim.schema import Scenario
 
@@ -27,6 +28,22 @@ def orgsim_times(scenario: Scenario, weeks: int, repeats: int) -> list[float]:
         model.metrics_frame(), model.events_frame()
         times.append(time.perf_counter() - start)
     return times
+
+
+def peak_bytes(scenario: Scenario, weeks: int) -> int:
+    """Peak memory traced (``tracemalloc``, numpy's arrays included) over one whole run of seed 1: build, ``weeks``
+    steps and the output frames, the module-level caches warmed first, as in a sweep. Its own, untimed run: tracing
+    slows every allocation."""
+    from orgsim.sim.model import OrgModel
+
+    OrgModel(scenario, rng=1).run(1)
+    tracemalloc.start()
+    try:
+        model = OrgModel(scenario, rng=1).run(weeks)
+        model.metrics_frame(), model.events_frame()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def boltzmann_rate(agents: int, steps: int, repeats: int) -> float:

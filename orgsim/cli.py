@@ -885,9 +885,12 @@ def bench(
     researchers: Annotated[str, typer.Option(help="World sizes to time: 'full' or researcher counts")] = "full,10000",
     weeks: Annotated[int | None, typer.Option(help="Weeks per run (default: full horizon)", min=1)] = None,
     boltzmann_steps: Annotated[int, typer.Option(help="Steps per timed Boltzmann run", min=1)] = 20,
+    memory: Annotated[
+        bool, typer.Option(help="Also trace one more run's peak memory (tracemalloc) and give it per researcher")
+    ] = False,
 ) -> None:
     """Median wall time of whole runs at several world sizes, against Mesa's Boltzmann wealth example."""
-    from orgsim.bench import boltzmann_rate, orgsim_times
+    from orgsim.bench import boltzmann_rate, orgsim_times, peak_bytes
 
     base = _load(config)
     full = sum(team.headcount for lab in base.labs.values() for team in lab.teams.values()) * base.population.scale
@@ -900,6 +903,7 @@ def bench(
         "researcher-weeks/s",
         "Boltzmann agent-steps/s",
         "ratio",
+        *(["peak bytes/researcher"] if memory else []),
         title=f"orgsim bench {config} (Boltzmann: Mesa's example, same agent count, {boltzmann_steps} steps)",
     )
     for size in researchers.split(","):
@@ -919,6 +923,7 @@ def bench(
             f"{rate:,.0f}",
             f"{anchor:,.0f}",
             f"{rate / anchor:.2f}",
+            *([f"{peak_bytes(scenario, n_weeks) / n:,.0f}"] if memory else []),
         )
     console.print(table)
 

@@ -33,3 +33,17 @@ def test_bench_prints_the_ratio_to_mesas_boltzmann_example() -> None:
     assert "researcher-weeks/s" in result.output and "Boltzmann agent-steps/s" in result.output
     row = next(line for line in result.output.splitlines() if "300" in line)
     assert float(row.split("│")[-2]) > 0  # the ratio
+
+
+def test_bench_traces_the_peak_memory_per_researcher() -> None:
+    """``--memory`` adds the peak traced over one more run, divided by the researchers: a figure, not zero."""
+    from typer.testing import CliRunner
+
+    from orgsim.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "--researchers", "300", "--repeats", "1", "--weeks", "2",
+                                      "--boltzmann-steps", "2", "--memory"])
+    assert result.exit_code == 0, result.output
+    assert "bytes/researcher" in result.output  # "peak" may wrap onto the line above in a narrow terminal
+    row = next(line for line in result.output.splitlines() if "300" in line)
+    assert float(row.split("│")[-2].replace(",", "")) > 100  # a researcher's state alone is hundreds of bytes

@@ -142,7 +142,7 @@ class Population:
             grown = np.full((self._capacity, *arr.shape[1:]), FIELDS[name][2], dtype=arr.dtype)
             grown[: self.n] = arr[: self.n]
             self._data[name] = grown
-        self._views()
+            self.__dict__[name] = grown[: self.n]  # its view too, or every old array is held to the end
 
     def add(self, agents: list[Any], **values: Any) -> np.ndarray:
         """Append researchers; ``values`` are scalars or arrays per field. Returns the new slots."""
