@@ -178,8 +178,8 @@ def markdown(indices: pd.DataFrame, scenario: Scenario | None = None) -> str:
         for i, row in group.sort_values("ST", ascending=False).reset_index(drop=True).iterrows():
             label = labels.parameter(row["parameter"], scenario)
             parts.append(
-                f"| {i + 1} | {label} | `{row['parameter']}` | {row['S1']:.2f} [{row['S1_low']:.2f}, "
-                f"{row['S1_high']:.2f}] | {row['ST']:.2f} [{row['ST_low']:.2f}, {row['ST_high']:.2f}] |"
+                f"| {i + 1} | {label} | `{row['parameter']}` | {row['S1']:z.2f} [{row['S1_low']:z.2f}, "
+                f"{row['S1_high']:z.2f}] | {row['ST']:z.2f} [{row['ST_low']:z.2f}, {row['ST_high']:z.2f}] |"
             )
         parts.append("")
     return "\n".join(parts) + "\n"

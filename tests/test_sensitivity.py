@@ -132,3 +132,16 @@ def test_metamodel_indices_see_through_seed_noise() -> None:
         assert got.loc[name, "S1_low"] <= s1[name] <= got.loc[name, "S1_high"], name
     assert got.loc["x4", "ST"] < 0.03
     assert got["explained"].iloc[0] == pytest.approx(var / (var + 1), abs=0.1)
+
+
+def test_an_index_bound_that_rounds_to_zero_reads_as_zero() -> None:
+    """A total-order interval from -0.004 prints as [0.00, ...], not [-0.00, ...] (docs/sensitivity printed one)."""
+    from orgsim.sobol import markdown
+
+    indices = pd.DataFrame([{
+        "method": "direct", "scenario": "s", "outcome": "cohort_retention", "parameter": "labs.meta.quit_rate",
+        "points_undefined": 0, "S1": 0.04, "S1_low": -0.03, "S1_high": 0.11, "ST": 0.01, "ST_low": -0.004,
+        "ST_high": 0.03,
+    }])
+    row = next(line for line in markdown(indices).splitlines() if "labs.meta.quit_rate" in line)
+    assert row.endswith("| 0.04 [-0.03, 0.11] | 0.01 [0.00, 0.03] |"), row
