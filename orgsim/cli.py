@@ -910,10 +910,18 @@ def bench(
         scale = base.population.scale if size.strip() == "full" else base.population.scale * float(size) / full
         scenario = _load(config, [f"population.scale={scale!r}"])
         n_weeks = weeks or scenario.weeks
+        n = round(full * scale / base.population.scale)
+        # progress as plain lines on stderr: a spinner's thread would share the interpreter with the timed runs
+        err_console.print(
+            f"{n:,} researchers: timing whole runs ({repeats}), then Mesa's Boltzmann example", highlight=False
+        )
         times = orgsim_times(scenario, n_weeks, repeats)
         med = statistics.median(times)
-        n = round(full * scale / base.population.scale)
         rate, anchor = n * n_weeks / med, boltzmann_rate(n, boltzmann_steps, repeats)
+        peak = None
+        if memory:
+            err_console.print(f"{n:,} researchers: tracing one more run's memory", highlight=False)
+            peak = peak_bytes(scenario, n_weeks) / n
         table.add_row(
             f"{n:,}",
             str(n_weeks),
@@ -923,7 +931,7 @@ def bench(
             f"{rate:,.0f}",
             f"{anchor:,.0f}",
             f"{rate / anchor:.2f}",
-            *([f"{peak_bytes(scenario, n_weeks) / n:,.0f}"] if memory else []),
+            *([f"{peak:,.0f}"] if peak is not None else []),
         )
     console.print(table)
 

@@ -31,7 +31,8 @@ def test_bench_prints_the_ratio_to_mesas_boltzmann_example() -> None:
                                       "--boltzmann-steps", "2"])
     assert result.exit_code == 0, result.output
     assert "researcher-weeks/s" in result.output and "Boltzmann agent-steps/s" in result.output
-    row = next(line for line in result.output.splitlines() if "300" in line)
+    assert "300 researchers: timing whole runs (1)" in result.output  # progress, before the table
+    row = next(line for line in result.output.splitlines() if "│" in line and "300" in line)  # the table's row
     assert float(row.split("│")[-2]) > 0  # the ratio
 
 
@@ -45,5 +46,5 @@ def test_bench_traces_the_peak_memory_per_researcher() -> None:
                                       "--boltzmann-steps", "2", "--memory"])
     assert result.exit_code == 0, result.output
     assert "bytes/researcher" in result.output  # "peak" may wrap onto the line above in a narrow terminal
-    row = next(line for line in result.output.splitlines() if "300" in line)
+    row = next(line for line in result.output.splitlines() if "│" in line and "300" in line)  # the table's row
     assert float(row.split("│")[-2].replace(",", "")) > 100  # a researcher's state alone is hundreds of bytes
