@@ -258,9 +258,10 @@ def at_risk(model: OrgModel) -> Risk:
     The draw decides only where it falls below the hazard, so no one else can
     leave: the alternatives (researchers x labs) are valued for these few
     rows alone, each row as a pass over everyone would value it. Staying
-    and the bound are valued an eighth of the researchers (about
-    ``decision.CHUNK`` at least) at a time, each row's its own, so that the week's
-    peak of memory does not hold a dozen arrays of everyone.
+    and the bound are valued about an eighth of the researchers at a time
+    (in blocks of equal size, none much below ``decision.CHUNK``), each row's
+    its own, so that the week's peak of memory does not hold a dozen arrays
+    of everyone.
     """
     pop = model.population
     draw = model.streams.per_researcher("attrition", model.week, pop.uid)
