@@ -177,10 +177,12 @@ def markdown(indices: pd.DataFrame, scenario: Scenario | None = None) -> str:
         parts.append("\n".join(tables.head(["rank", "parameter", "path", "S1 [95% CI]", "ST [95% CI]"])))
         for i, row in group.sort_values("ST", ascending=False).reset_index(drop=True).iterrows():
             label = labels.parameter(row["parameter"], scenario)
-            parts.append(
-                f"| {i + 1} | {label} | `{row['parameter']}` | {row['S1']:z.2f} [{row['S1_low']:z.2f}, "
-                f"{row['S1_high']:z.2f}] | {row['ST']:z.2f} [{row['ST_low']:z.2f}, {row['ST_high']:z.2f}] |"
-            )
+            estimates = [
+                f"{tables.number(row[index], 'num')} [{tables.number(row[f'{index}_low'], 'num')}, "
+                f"{tables.number(row[f'{index}_high'], 'num')}]"
+                for index in ("S1", "ST")
+            ]
+            parts.append(tables.row([str(i + 1), str(label), f"`{row['parameter']}`", *estimates]))
         parts.append("")
     return "\n".join(parts) + "\n"
 

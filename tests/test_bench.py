@@ -22,29 +22,27 @@ def test_bench_tenth_scale_run(benchmark) -> None:
     assert model.week == scenario.weeks
 
 
-def test_bench_prints_the_ratio_to_mesas_boltzmann_example() -> None:
+def bench_300(*options: str) -> tuple[str, str]:
+    """``orgsim bench`` on a 300-researcher world, two weeks, one repeat: its whole output and the table's row."""
     from typer.testing import CliRunner
 
     from orgsim.cli import app
 
     result = CliRunner().invoke(app, ["bench", "--researchers", "300", "--repeats", "1", "--weeks", "2",
-                                      "--boltzmann-steps", "2"])
+                                      "--boltzmann-steps", "2", *options])
     assert result.exit_code == 0, result.output
-    assert "researcher-weeks/s" in result.output and "Boltzmann agent-steps/s" in result.output
-    assert "300 researchers: timing whole runs (1)" in result.output  # progress, before the table
-    row = next(line for line in result.output.splitlines() if "│" in line and "300" in line)  # the table's row
+    return result.output, next(line for line in result.output.splitlines() if "│" in line and "300" in line)
+
+
+def test_bench_prints_the_ratio_to_mesas_boltzmann_example() -> None:
+    output, row = bench_300()
+    assert "researcher-weeks/s" in output and "Boltzmann agent-steps/s" in output
+    assert "300 researchers: timing whole runs (1)" in output  # progress, before the table
     assert float(row.split("│")[-2]) > 0  # the ratio
 
 
 def test_bench_traces_the_peak_memory_per_researcher() -> None:
     """``--memory`` adds the peak traced over one more run, divided by the researchers: a figure, not zero."""
-    from typer.testing import CliRunner
-
-    from orgsim.cli import app
-
-    result = CliRunner().invoke(app, ["bench", "--researchers", "300", "--repeats", "1", "--weeks", "2",
-                                      "--boltzmann-steps", "2", "--memory"])
-    assert result.exit_code == 0, result.output
-    assert "bytes/researcher" in result.output  # "peak" may wrap onto the line above in a narrow terminal
-    row = next(line for line in result.output.splitlines() if "│" in line and "300" in line)  # the table's row
+    output, row = bench_300("--memory")
+    assert "bytes/researcher" in output  # "peak" may wrap onto the line above in a narrow terminal
     assert float(row.split("│")[-2].replace(",", "")) > 100  # a researcher's state alone is hundreds of bytes
